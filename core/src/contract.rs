@@ -1,0 +1,172 @@
+//! The cohort document, contract version 1 (`cofund/cohort@1`).
+//!
+//! These are the wire types exactly as a programme's endpoint serves them. They are
+//! deliberately permissive (signed amounts, free strings) so that a wrong value reaches
+//! validation and is reported with its field name instead of failing inside serde;
+//! [`crate::Cohort`] is the validated form. Unknown fields are ignored.
+//! The normative description is `schema/cohort-v1.schema.json`.
+
+use serde::{Deserialize, Serialize};
+
+/// The `schema` value of this contract version.
+pub const SCHEMA_V1: &str = "cofund/cohort@1";
+/// The contract family; a document of `cofund/cohort@2` is recognised as a newer version.
+pub const SCHEMA_FAMILY: &str = "cofund/cohort@";
+
+/// One cohort's funding picture: the document the widget reads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct CohortDocument {
+    pub schema: String,
+    pub slug: String,
+    pub name: String,
+    pub programme: Programme,
+    /// Default display locale, `nl-NL` or `en-GB`; an embed attribute overrides it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    /// ISO 4217 code; `EUR` in practice.
+    #[serde(default = "default_currency")]
+    pub currency: String,
+    /// Total programme cost.
+    pub budget_cents: i64,
+    pub campaign: Campaign,
+    pub own_contributions: OwnContributions,
+    pub crowd: Crowd,
+    #[serde(default)]
+    pub stakeholders: Vec<Stakeholder>,
+    #[serde(default)]
+    pub initiatives: Vec<Initiative>,
+    #[serde(default)]
+    pub recent_pledges: Vec<RecentPledge>,
+    /// Cumulative crowd pledges per day, oldest first.
+    #[serde(default)]
+    pub history: Vec<HistoryPoint>,
+    #[serde(default)]
+    pub links: Links,
+    /// RFC 3339.
+    pub updated_at: String,
+}
+
+fn default_currency() -> String {
+    "EUR".to_owned()
+}
+
+/// The programme that runs the cohort.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Programme {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// When the crowd campaign runs, RFC 3339 timestamps; `closes_at` is exclusive.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Campaign {
+    pub opens_at: String,
+    pub closes_at: String,
+}
+
+/// Each participant's own contribution.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OwnContributions {
+    /// Number of participants in the cohort.
+    pub participants: i64,
+    pub per_participant_cents: i64,
+    /// Participants who have paid.
+    pub received: i64,
+}
+
+/// The cohort's group crowdfunding campaign.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Crowd {
+    /// Share of the budget the crowd campaign must raise, in basis points (5000 = 50 %).
+    pub target_share_bps: i64,
+    /// All open and received pledges.
+    pub pledged_cents: i64,
+    /// The part of `pledged_cents` that has arrived.
+    pub received_cents: i64,
+    pub backers: i64,
+    #[serde(default)]
+    pub suggested_cents: Vec<i64>,
+    pub min_cents: i64,
+    pub max_cents: i64,
+}
+
+/// A direct stakeholder that co-funds the programme.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Stakeholder {
+    pub name: String,
+    pub kind: StakeholderKind,
+    pub status: StakeholderStatus,
+    /// The fixed co-funding. A `match` adds to it.
+    pub amount_cents: i64,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+    /// What a `conditional` commitment depends on.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub condition: Option<String>,
+    #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
+    pub match_: Option<MatchOffer>,
+}
+
+/// Matching: each crowd euro unlocks `ratio_bps / 10000` euro, up to `cap_cents`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct MatchOffer {
+    pub ratio_bps: i64,
+    pub cap_cents: i64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StakeholderKind {
+    Municipality,
+    Welfare,
+    Fund,
+    Business,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum StakeholderStatus {
+    Committed,
+    Conditional,
+    Paid,
+}
+
+/// A neighbourhood initiative the cohort supports.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Initiative {
+    pub name: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub url: Option<String>,
+}
+
+/// A recent pledge as the donor chose to show it: `None` is hidden by the donor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct RecentPledge {
+    #[serde(default)]
+    pub name: Option<String>,
+    #[serde(default)]
+    pub amount_cents: Option<i64>,
+    #[serde(default)]
+    pub message: Option<String>,
+    /// RFC 3339.
+    pub at: String,
+}
+
+/// Cumulative crowd pledges at the end of one day.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct HistoryPoint {
+    /// `YYYY-MM-DD`.
+    pub date: String,
+    pub pledged_cents: i64,
+}
+
+/// Where to pledge and where to read more. No `pledge` link: the document is read-only.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Links {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pledge: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+}

@@ -1,0 +1,360 @@
+//! The contract's maths and validation, on the shipped example documents and on
+//! generated ones.
+
+use cofund_core::progress::{bar_bps, crowd_target_cents, matched_cents, percent_floor};
+use cofund_core::*;
+use proptest::prelude::*;
+
+fn example(slug: &str) -> String {
+    std::fs::read_to_string(format!("{}/../public/cohorts/{slug}.json", env!("CARGO_MANIFEST_DIR"))).unwrap()
+}
+
+fn utrecht() -> CohortDocument {
+    serde_json::from_str(&example("utrecht-voorjaar-2027")).unwrap()
+}
+
+fn field_errors(doc: CohortDocument) -> Vec<(String, &'static str)> {
+    match Cohort::from_document(doc) {
+        Err(DocumentError::Invalid(errors)) => errors.iter().map(|e| (e.field.clone(), e.problem.code())).collect(),
+        other => panic!("expected field errors, got {other:?}"),
+    }
+}
+
+fn ts(s: &str) -> Timestamp {
+    Timestamp::parse_rfc3339(s).unwrap()
+}
+
+#[test]
+fn every_example_document_is_valid() {
+    for slug in [
+        "utrecht-voorjaar-2027",
+        "rotterdam-zuid-najaar-2027",
+        "amsterdam-noord-2026",
+        "den-haag-najaar-2026",
+        "zwolle-voorjaar-2027",
+    ] {
+        let cohort = Cohort::from_json(&example(slug)).unwrap_or_else(|e| panic!("{slug}: {e}"));
+        assert_eq!(cohort.document().slug, slug);
+    }
+}
+
+#[test]
+fn mid_campaign_figures() {
+    let c = Cohort::from_document(utrecht()).unwrap();
+    let s = c.summary();
+    assert_eq!(s.budget_cents, 6_000_000);
+    assert_eq!(s.crowd.target_cents, 3_000_000);
+    assert_eq!(s.crowd.pledged_cents, 1_745_050);
+    assert_eq!(s.crowd.percent_of_target, Some(58));
+    assert_eq!(s.crowd.remaining_cents, 1_254_950);
+    assert_eq!(s.crowd.bar_bps, 5816);
+    assert!(!s.crowd.target_met);
+    assert_eq!(s.own.target_cents, 300_000);
+    assert_eq!(s.own.received_cents, 255_000);
+    assert_eq!(s.own.percent_received, Some(85));
+    // Gemeente Utrecht: € 12.000 fixed + 50 ct per crowd euro, capped at € 6.000.
+    let m = s.stakeholders[0].matched.as_ref().unwrap();
+    assert_eq!(m.cents_per_euro, 50);
+    assert_eq!(m.unlocked_cents, 600_000);
+    assert!(m.cap_reached);
+    assert_eq!(s.stakeholders[0].total_cents, 1_800_000);
+    assert_eq!(s.stakeholder_totals.committed_cents, 1_800_000);
+    assert_eq!(s.stakeholder_totals.paid_cents, 500_000);
+    assert_eq!(s.stakeholder_totals.conditional_cents, 400_000);
+    assert_eq!(s.stakeholder_totals.total_cents, 2_700_000);
+    assert_eq!(s.stakeholder_part.share_cents, 2_700_000);
+    assert_eq!(s.funded_cents, 300_000 + 1_745_050 + 2_700_000);
+    assert_eq!(s.gap_cents, 6_000_000 - s.funded_cents);
+    assert_eq!(s.surplus_cents, 0);
+    assert!(s.own_part.bar_bps + s.crowd_part.bar_bps + s.stakeholder_part.bar_bps <= 10_000);
+}
+
+#[test]
+fn over_funding_shows_the_real_percentage() {
+    let c = Cohort::from_json(&example("amsterdam-noord-2026")).unwrap();
+    assert_eq!(c.summary().crowd.percent_of_target, Some(112));
+    assert!(c.summary().crowd.target_met);
+    assert_eq!(c.summary().crowd.bar_bps, 10_000);
+    assert_eq!(c.summary().crowd.remaining_cents, 0);
+}
+
+#[test]
+fn one_cent_short_is_not_a_hundred_percent() {
+    let mut d = utrecht();
+    d.crowd.pledged_cents = 2_999_999;
+    d.crowd.received_cents = 0;
+    let c = Cohort::from_document(d.clone()).unwrap();
+    assert_eq!(c.summary().crowd.percent_of_target, Some(99));
+    assert!(!c.summary().crowd.target_met);
+    d.crowd.pledged_cents = 3_000_000;
+    let c = Cohort::from_document(d).unwrap();
+    assert_eq!(c.summary().crowd.percent_of_target, Some(100));
+    assert!(c.summary().crowd.target_met);
+}
+
+#[test]
+fn crowd_target_rounds_up_to_the_cent() {
+    assert_eq!(crowd_target_cents(101, 5000), 51);
+    assert_eq!(crowd_target_cents(100, 5000), 50);
+    assert_eq!(crowd_target_cents(1, 1), 1);
+    assert_eq!(crowd_target_cents(0, 5000), 0);
+    assert_eq!(crowd_target_cents(i64::MAX, 10_000), i64::MAX);
+}
+
+#[test]
+fn matches_round_down_and_stop_at_the_cap() {
+    let offer = MatchOffer { ratio_bps: 5000, cap_cents: 600_000 };
+    assert_eq!(matched_cents(&offer, 101), 50);
+    assert_eq!(matched_cents(&offer, 1_000_000), 500_000);
+    assert_eq!(matched_cents(&offer, 5_000_000), 600_000);
+    let double = MatchOffer { ratio_bps: 20_000, cap_cents: i64::MAX };
+    assert_eq!(matched_cents(&double, 1234), 2468);
+}
+
+#[test]
+fn campaign_phases_and_days_left() {
+    let c = Cohort::from_document(utrecht()).unwrap();
+    assert_eq!(c.phase(ts("2027-02-14T09:00:00+01:00")), CampaignPhase::Upcoming { days_until_open: 1 });
+    assert_eq!(c.phase(ts("2027-02-15T09:00:00+01:00")), CampaignPhase::Open { days_left: 60 });
+    assert_eq!(c.phase(ts("2027-04-15T23:00:00+02:00")), CampaignPhase::Open { days_left: 1 });
+    assert_eq!(c.phase(ts("2027-04-15T23:59:59+02:00")), CampaignPhase::Closed);
+    assert!(c.accepts_pledges(ts("2027-03-01T12:00:00Z")));
+    assert!(!c.accepts_pledges(ts("2027-05-01T12:00:00Z")));
+    let read_only = Cohort::from_json(&example("zwolle-voorjaar-2027")).unwrap();
+    assert!(!read_only.accepts_pledges(ts("2027-03-01T12:00:00Z")));
+}
+
+#[test]
+fn negative_amounts_are_named() {
+    let mut d = utrecht();
+    d.crowd.pledged_cents = -1;
+    d.stakeholders[1].amount_cents = -500;
+    d.own_contributions.per_participant_cents = -1;
+    let errors = field_errors(d);
+    assert!(errors.contains(&("crowd.pledged_cents".into(), "negative")));
+    assert!(errors.contains(&("stakeholders[1].amount_cents".into(), "negative")));
+    assert!(errors.contains(&("own_contributions.per_participant_cents".into(), "negative")));
+}
+
+#[test]
+fn percentages_over_a_hundred_are_refused() {
+    let mut d = utrecht();
+    d.crowd.target_share_bps = 10_001;
+    assert_eq!(field_errors(d), vec![("crowd.target_share_bps".into(), "out_of_range")]);
+}
+
+#[test]
+fn shares_above_the_budget_are_refused() {
+    let mut d = utrecht();
+    d.crowd.target_share_bps = 10_000; // plus € 3.000 own contributions > budget
+    assert_eq!(field_errors(d), vec![("crowd.target_share_bps".into(), "inconsistent")]);
+}
+
+#[test]
+fn overflow_names_the_field() {
+    let mut d = utrecht();
+    d.budget_cents = i64::MAX;
+    d.stakeholders[0].amount_cents = i64::MAX;
+    d.stakeholders[1].amount_cents = i64::MAX;
+    assert_eq!(field_errors(d), vec![("stakeholders[0].amount_cents".into(), "overflow")]);
+
+    let mut d = utrecht();
+    d.own_contributions.participants = 1_000_000;
+    d.own_contributions.per_participant_cents = i64::MAX / 10;
+    assert_eq!(field_errors(d), vec![("own_contributions.per_participant_cents".into(), "overflow")]);
+}
+
+#[test]
+fn inconsistent_fields_are_refused() {
+    let mut d = utrecht();
+    d.own_contributions.received = 21;
+    d.crowd.received_cents = d.crowd.pledged_cents + 1;
+    d.crowd.min_cents = 1000;
+    d.crowd.max_cents = 500;
+    d.campaign.closes_at = d.campaign.opens_at.clone();
+    let errors = field_errors(d);
+    for (f, code) in [
+        ("own_contributions.received", "inconsistent"),
+        ("crowd.received_cents", "inconsistent"),
+        ("crowd.max_cents", "inconsistent"),
+        ("campaign.closes_at", "inconsistent"),
+    ] {
+        assert!(errors.contains(&(f.into(), code)), "{f} in {errors:?}");
+    }
+}
+
+#[test]
+fn format_errors_name_the_field() {
+    let mut d = utrecht();
+    d.slug = "Utrecht 2027".into();
+    d.currency = "euro".into();
+    d.locale = Some("fr-FR".into());
+    d.updated_at = "yesterday".into();
+    d.history[3].date = "2027-02-30".into();
+    d.links.pledge = Some("javascript:alert(1)".into());
+    d.name = "  ".into();
+    d.recent_pledges[0].message = Some("x".repeat(281));
+    d.recent_pledges[1].name = Some("bell\u{7}".into());
+    let errors = field_errors(d);
+    for (f, code) in [
+        ("slug", "format"),
+        ("currency", "format"),
+        ("locale", "format"),
+        ("updated_at", "format"),
+        ("history[3].date", "format"),
+        ("links.pledge", "format"),
+        ("name", "required"),
+        ("recent_pledges[0].message", "too_long"),
+        ("recent_pledges[1].name", "control_characters"),
+    ] {
+        assert!(errors.contains(&(f.into(), code)), "{f} {code} in {errors:?}");
+    }
+}
+
+#[test]
+fn history_must_be_cumulative_and_ordered() {
+    let mut d = utrecht();
+    d.history[5].pledged_cents = d.history[4].pledged_cents - 1;
+    assert_eq!(field_errors(d), vec![("history[5].pledged_cents".into(), "inconsistent")]);
+    let mut d = utrecht();
+    d.history.swap(2, 3);
+    assert!(field_errors(d).contains(&("history[3].date".into(), "inconsistent")));
+}
+
+#[test]
+fn schema_versions_and_malformed_json() {
+    let json = example("utrecht-voorjaar-2027");
+    let v2 = json.replace("cofund/cohort@1", "cofund/cohort@2");
+    assert_eq!(
+        Cohort::from_json(&v2),
+        Err(DocumentError::UnsupportedSchema { found: Some("cofund/cohort@2".into()) })
+    );
+    assert_eq!(Cohort::from_json("{}"), Err(DocumentError::UnsupportedSchema { found: None }));
+    assert!(matches!(Cohort::from_json("{\"schema\": "), Err(DocumentError::Json(_))));
+    assert!(matches!(Cohort::from_json("[1,2]"), Err(DocumentError::Json(_))));
+    let wrong_type = json.replace("\"budget_cents\": 6000000", "\"budget_cents\": \"6000000\"");
+    assert!(matches!(Cohort::from_json(&wrong_type), Err(DocumentError::Json(m)) if m.contains("budget_cents") || m.contains("string")));
+    let float = json.replace("\"budget_cents\": 6000000", "\"budget_cents\": 60000.5");
+    assert!(matches!(Cohort::from_json(&float), Err(DocumentError::Json(_))));
+}
+
+#[test]
+fn unknown_fields_are_ignored_and_optional_ones_may_be_missing() {
+    let mut v: serde_json::Value = serde_json::from_str(&example("utrecht-voorjaar-2027")).unwrap();
+    v["future_field"] = serde_json::json!({"anything": [1, 2, 3]});
+    let o = v.as_object_mut().unwrap();
+    for k in ["locale", "stakeholders", "initiatives", "recent_pledges", "history", "links", "currency"] {
+        o.remove(k);
+    }
+    let c = Cohort::from_json(&v.to_string()).unwrap();
+    assert_eq!(c.document().currency, "EUR");
+    assert_eq!(c.summary().stakeholder_totals.total_cents, 0);
+    assert!(!c.accepts_pledges(ts("2027-03-01T12:00:00Z")));
+}
+
+#[test]
+fn new_crowd_totals_are_revalidated() {
+    let c = Cohort::from_document(utrecht()).unwrap();
+    let t = api::CrowdTotals { pledged_cents: 1_747_600, received_cents: 1_231_000, backers: 144 };
+    let updated = c.with_crowd_totals(&t).unwrap();
+    assert_eq!(updated.summary().crowd.backers, 144);
+    let bad = api::CrowdTotals { pledged_cents: 1, received_cents: 2, backers: 1 };
+    assert!(c.with_crowd_totals(&bad).is_err());
+}
+
+fn arb_doc() -> impl Strategy<Value = CohortDocument> {
+    (
+        1i64..1_000_000_000_000,
+        0i64..=10_000,
+        0i64..200,
+        0i64..100_000,
+        0i64..1_000_000_000_000,
+        prop::collection::vec((0i64..100_000_000, 1i64..=40_000, 0i64..10_000_000, 0u8..3), 0..6),
+    )
+        .prop_map(|(budget, share, participants, per, pledged, stakeholders)| {
+            let mut d = utrecht();
+            d.budget_cents = budget;
+            d.crowd.target_share_bps = share;
+            d.own_contributions.participants = participants;
+            d.own_contributions.received = participants / 2;
+            d.own_contributions.per_participant_cents = per;
+            d.crowd.pledged_cents = pledged;
+            d.crowd.received_cents = pledged / 3;
+            d.history.clear();
+            d.stakeholders = stakeholders
+                .into_iter()
+                .map(|(amount, ratio, cap, status)| Stakeholder {
+                    name: "S".into(),
+                    kind: StakeholderKind::Other,
+                    status: [StakeholderStatus::Committed, StakeholderStatus::Conditional, StakeholderStatus::Paid]
+                        [status as usize],
+                    amount_cents: amount,
+                    url: None,
+                    condition: None,
+                    match_: (ratio % 2 == 0).then_some(MatchOffer { ratio_bps: ratio, cap_cents: cap }),
+                })
+                .collect();
+            d
+        })
+}
+
+proptest! {
+    #[test]
+    fn summary_invariants(d in arb_doc()) {
+        let Ok(c) = Cohort::from_document(d.clone()) else {
+            // Only the shares-over-budget rule may refuse these documents.
+            let own = d.own_contributions.participants * d.own_contributions.per_participant_cents;
+            prop_assert!(own + crowd_target_cents(d.budget_cents, d.crowd.target_share_bps) > d.budget_cents);
+            return Ok(());
+        };
+        let s = c.summary();
+        // The target covers the share: target × 10 000 ≥ budget × bps, by less than a cent.
+        let exact = i128::from(d.budget_cents) * i128::from(d.crowd.target_share_bps);
+        prop_assert!(i128::from(s.crowd.target_cents) * 10_000 >= exact);
+        prop_assert!(i128::from(s.crowd.target_cents - 1) * 10_000 < exact || s.crowd.target_cents == 0);
+        // 100 % only when met.
+        if let Some(p) = s.crowd.percent_of_target {
+            prop_assert_eq!(p >= 100, s.crowd.pledged_cents >= s.crowd.target_cents);
+            prop_assert_eq!(s.crowd.target_met, p >= 100);
+        }
+        prop_assert!((0..=10_000).contains(&s.crowd.bar_bps));
+        prop_assert!(s.own_part.bar_bps + s.crowd_part.bar_bps + s.stakeholder_part.bar_bps <= 10_000);
+        // Totals equal the parts.
+        let by_status = s.stakeholder_totals.committed_cents + s.stakeholder_totals.conditional_cents + s.stakeholder_totals.paid_cents;
+        prop_assert_eq!(by_status, s.stakeholder_totals.total_cents);
+        prop_assert_eq!(s.stakeholders.iter().map(|x| x.total_cents).sum::<i64>(), s.stakeholder_totals.total_cents);
+        for (p, st) in s.stakeholders.iter().zip(&d.stakeholders) {
+            if let (Some(m), Some(offer)) = (&p.matched, &st.match_) {
+                prop_assert!(m.unlocked_cents <= offer.cap_cents);
+                prop_assert!(i128::from(m.unlocked_cents) * 10_000 <= i128::from(d.crowd.pledged_cents) * i128::from(offer.ratio_bps));
+            }
+        }
+        prop_assert_eq!(s.funded_cents + s.gap_cents - s.surplus_cents, s.budget_cents);
+        prop_assert!(s.gap_cents == 0 || s.surplus_cents == 0);
+    }
+
+    #[test]
+    fn percent_floor_never_rounds_up(part in 0i64..i64::MAX, whole in 1i64..i64::MAX) {
+        let p = percent_floor(part, whole).unwrap();
+        prop_assert!(i128::from(p) * i128::from(whole) <= i128::from(part) * 100);
+        prop_assert!(i128::from(p + 1) * i128::from(whole) > i128::from(part) * 100);
+    }
+
+    #[test]
+    fn bar_is_always_within_bounds(part in i64::MIN..i64::MAX, whole in i64::MIN..i64::MAX) {
+        prop_assert!((0..=10_000).contains(&bar_bps(part, whole)));
+    }
+
+    #[test]
+    fn documents_never_panic_the_parser(s in "\\PC{0,64}") {
+        let _ = Cohort::from_json(&s);
+    }
+
+    #[test]
+    fn serialising_a_valid_document_round_trips(d in arb_doc()) {
+        if let Ok(c) = Cohort::from_document(d) {
+            let json = serde_json::to_string(c.document()).unwrap();
+            prop_assert_eq!(Cohort::from_json(&json).unwrap(), c);
+        }
+    }
+}

@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Installs everything Cofund needs to build, run the demo and run the tests.
+# Idempotent: a second run only checks. Used by scripts/demo.sh and scripts/test.sh.
+#
+# wasm32 route: the normal one (rustup target add) where it works; on machines whose
+# rustup cannot download the target, Debian's rustc-web with std built from source
+# (see docs/toolchain.md).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+mkdir -p "$COFUND_CACHE"
+SUDO=""; [ "$(id -u)" = 0 ] || SUDO="sudo"
+APT_UPDATED=0
+
+apt_install() {
+  local missing=() p
+  for p in "$@"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  command -v apt-get >/dev/null || die "missing packages ${missing[*]} and no apt-get: install them with your package manager"
+  log "installing Debian packages: ${missing[*]}"
+  if [ "$APT_UPDATED" = 0 ]; then $SUDO apt-get update -q >/dev/null; APT_UPDATED=1; fi
+  $SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -q --no-install-recommends "${missing[@]}" >/dev/null
+}
+
+command -v cargo >/dev/null || die "no cargo: install Rust with rustup first (https://rustup.rs)"
+command -v npm >/dev/null || { apt_install nodejs npm; }
+
+# 1. The wasm32 target.
+route="$(wasm_route)"
+if [ "$route" != rustup ] && [ "$route" != debian ]; then
+  if rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
+    route=rustup
+  elif log "adding the $WASM_TARGET target with rustup" &&
+       timeout "${COFUND_RUSTUP_TIMEOUT:-90}" rustup target add "$WASM_TARGET" >/dev/null 2>&1; then
+    route=rustup
+  else
+    log "rustup cannot fetch $WASM_TARGET here: using Debian's rustc-web and build-std"
+    route=debian
+  fi
+fi
+if [ "$route" = debian ]; then
+  apt_install rustc-web cargo-web rust-web-src lld-19
+  rustup toolchain list | grep -q '^sysweb' || rustup toolchain link sysweb /usr
+fi
+echo "$route" > "$COFUND_CACHE/wasm-route"
+
+# 2. Browser and driver for the widget and end-to-end tests.
+if ! chromium_bin >/dev/null || ! command -v chromedriver >/dev/null; then
+  apt_install chromium chromium-driver
+fi
+
+# 3. npm tools: wasm-opt (binaryen 132; Debian's wasm-opt 108 breaks the module),
+#    playwright-core and axe-core for the end-to-end tests.
+if [ ! -x "$COFUND_ROOT/e2e/node_modules/.bin/wasm-opt" ] ||
+   [ "$COFUND_ROOT/e2e/package-lock.json" -nt "$COFUND_ROOT/e2e/node_modules/.package-lock.json" ]; then
+  log "installing npm tools (e2e/package.json)"
+  (cd "$COFUND_ROOT/e2e" && npm ci --no-audit --no-fund --loglevel=error >/dev/null)
+fi
+
+# 4. Cargo-installed tools, at the exact versions the build needs.
+want_bindgen="$(locked_wasm_bindgen_version)"
+if [ "$(wasm-bindgen --version 2>/dev/null | awk '{print $2}')" != "$want_bindgen" ]; then
+  log "installing wasm-bindgen-cli $want_bindgen (a few minutes)"
+  # Not --locked: the registry here lacks one of its locked dependency versions.
+  cargo install wasm-bindgen-cli --version "$want_bindgen" --force >/dev/null 2>&1 ||
+    die "cargo install wasm-bindgen-cli $want_bindgen failed"
+fi
+if [ "$(trunk --version 2>/dev/null | awk '{print $2}')" != "0.21.14" ]; then
+  log "installing trunk 0.21.14 (about 8 minutes)"
+  # 0.22 needs a newer rustc than these machines have; 0.21.14 only builds --locked.
+  cargo install trunk --version 0.21.14 --locked --force >/dev/null 2>&1 || die "cargo install trunk failed"
+fi
+
+log "set-up complete (wasm route: $route)"
