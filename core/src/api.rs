@@ -1,7 +1,7 @@
 //! Wire types of the pledge API (`POST /api/v1/cohorts/{slug}/pledges`) and the one
 //! error shape that every API error uses. Shared so the widget and the server agree.
 
-use crate::error::FieldError;
+use crate::error::{FieldError, Problem};
 use serde::{Deserialize, Serialize};
 
 /// Longest pledge message, in characters.
@@ -131,4 +131,153 @@ pub struct ApiError {
     pub message: String,
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub fields: Vec<FieldError>,
+}
+
+/// A pledge request that passed [`validate_pledge`]: trimmed, with empty optionals
+/// turned into `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ValidPledge {
+    pub amount_cents: i64,
+    pub name: Option<String>,
+    pub show_name: bool,
+    pub show_amount: bool,
+    pub email: String,
+    pub message: Option<String>,
+}
+
+fn clean_text(
+    errors: &mut Vec<FieldError>,
+    field: &str,
+    value: Option<&str>,
+    max: usize,
+    multiline: bool,
+) -> Option<String> {
+    let v = value?.trim();
+    if v.is_empty() {
+        return None;
+    }
+    if v.chars().count() > max {
+        errors.push(FieldError::new(field, Problem::TooLong { max: max as u32 }));
+    } else if v.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
+        errors.push(FieldError::new(field, Problem::ControlCharacters));
+    }
+    Some(v.to_owned())
+}
+
+/// Plausible e-mail address: one `@`, a non-empty local part, a dotted domain, no
+/// spaces. Deliverability is proven by the payment, not by a regular expression.
+pub fn is_plausible_email(s: &str) -> bool {
+    let Some((local, domain)) = s.split_once('@') else { return false };
+    !local.is_empty()
+        && !domain.contains('@')
+        && domain.contains('.')
+        && !domain.starts_with('.')
+        && !domain.ends_with('.')
+        && !s.chars().any(|c| c.is_whitespace() || c.is_control())
+}
+
+/// Checks a pledge against the cohort's limits. Returns every field error at once,
+/// with the same field names as the request, so a form can show each beside its field.
+/// Used by the widget before sending and by the server before storing.
+pub fn validate_pledge(req: &PledgeRequest, min_cents: i64, max_cents: i64) -> Result<ValidPledge, Vec<FieldError>> {
+    let mut errors = Vec::new();
+    if req.amount_cents < min_cents || req.amount_cents > max_cents {
+        errors.push(FieldError::new("amount_cents", Problem::OutOfRange { min: min_cents, max: max_cents }));
+    }
+    let name = clean_text(&mut errors, "name", req.name.as_deref(), NAME_MAX_CHARS, false);
+    if req.show_name && name.is_none() {
+        errors.push(FieldError::new("name", Problem::Required));
+    }
+    let email = req.email.trim();
+    if email.is_empty() {
+        errors.push(FieldError::new("email", Problem::Required));
+    } else if email.chars().count() > EMAIL_MAX_CHARS {
+        errors.push(FieldError::new("email", Problem::TooLong { max: EMAIL_MAX_CHARS as u32 }));
+    } else if !is_plausible_email(email) {
+        errors.push(FieldError::new("email", Problem::Format { expected: "an e-mail address".into() }));
+    }
+    let message = clean_text(&mut errors, "message", req.message.as_deref(), MESSAGE_MAX_CHARS, true);
+    if !req.consent {
+        errors.push(FieldError::new("consent", Problem::Required));
+    }
+    if req.website.as_deref().is_some_and(|w| !w.is_empty()) {
+        errors.push(FieldError::new("website", Problem::Format { expected: "empty".into() }));
+    }
+    if !errors.is_empty() {
+        return Err(errors);
+    }
+    Ok(ValidPledge {
+        amount_cents: req.amount_cents,
+        name,
+        show_name: req.show_name,
+        show_amount: req.show_amount,
+        email: email.to_owned(),
+        message,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn req() -> PledgeRequest {
+        PledgeRequest {
+            amount_cents: 2550,
+            name: Some("  Fatima ".into()),
+            show_name: true,
+            show_amount: true,
+            email: "fatima@example.nl".into(),
+            message: Some("Succes!\nGroet".into()),
+            consent: true,
+            website: None,
+        }
+    }
+
+    #[test]
+    fn a_good_pledge_is_cleaned() {
+        let v = validate_pledge(&req(), 500, 500_000).unwrap();
+        assert_eq!(v.name.as_deref(), Some("Fatima"));
+        assert_eq!(v.message.as_deref(), Some("Succes!\nGroet"));
+    }
+
+    #[test]
+    fn every_problem_is_reported_at_once() {
+        let r = PledgeRequest {
+            amount_cents: 100,
+            name: Some("x".repeat(81)),
+            show_name: true,
+            show_amount: false,
+            email: "not-an-address".into(),
+            message: Some("x".repeat(281)),
+            consent: false,
+            website: Some("http://spam".into()),
+        };
+        let fields: Vec<_> = validate_pledge(&r, 500, 500_000).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["amount_cents", "name", "email", "message", "consent", "website"]);
+    }
+
+    #[test]
+    fn limits_are_inclusive_and_control_characters_refused() {
+        let mut r = req();
+        r.amount_cents = 500;
+        assert!(validate_pledge(&r, 500, 500).is_ok());
+        r.amount_cents = 501;
+        assert!(validate_pledge(&r, 500, 500).is_err());
+        let mut r = req();
+        r.name = Some("a\u{0}b".into());
+        assert_eq!(validate_pledge(&r, 1, 10_000).unwrap_err()[0].problem, Problem::ControlCharacters);
+        let mut r = req();
+        r.message = Some("x".repeat(280));
+        assert!(validate_pledge(&r, 1, 10_000).is_ok());
+    }
+
+    #[test]
+    fn email_plausibility() {
+        for ok in ["a@b.nl", "first.last+tag@sub.example.org"] {
+            assert!(is_plausible_email(ok), "{ok}");
+        }
+        for bad in ["", "a", "a@b", "@b.nl", "a@.nl", "a@b.", "a b@c.nl", "a@b@c.nl"] {
+            assert!(!is_plausible_email(bad), "{bad}");
+        }
+    }
 }
