@@ -1,0 +1,395 @@
+//! The `cofund` command line. Administration commands work directly on the database
+//! through the same [`Storage`](crate::storage::Storage) as the server, so they work
+//! without a running server (and alongside one: SQLite serialises the writers).
+
+use crate::config::{self, layer, FileConfig, Settings};
+use crate::domain;
+use crate::routes::admin;
+use crate::storage::{self, DatabaseLocation, PledgeChange, Storage, StoreError};
+use anyhow::{bail, Context};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use cofund_core::{MatchOffer, Stakeholder, StakeholderKind, StakeholderStatus};
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::sync::Arc;
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "cofund",
+    version,
+    about = "Cofund reference server: cohort documents, pledges and administration on embedded SQLite.",
+    after_help = "Settings come from defaults < the --config file < COFUND_* environment variables < flags.\n\
+                  Example: cofund demo            (demo cohorts and the widget on http://127.0.0.1:8080)\n\
+                  \x20        cofund token create  (the first admin token; shown once)"
+)]
+pub struct Cli {
+    /// TOML config file (see server/cofund.example.toml).
+    #[arg(long, global = true, env = "COFUND_CONFIG", value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// Database: sqlite:PATH or a file path. [default: sqlite:cofund.db; demo: sqlite:data/demo.db]
+    #[arg(long, global = true, env = "COFUND_DATABASE", value_name = "URL")]
+    pub database: Option<String>,
+    /// Log filter, e.g. info or debug,sqlx=warn (RUST_LOG wins). [default: info]
+    #[arg(long, global = true, env = "COFUND_LOG", value_name = "FILTER")]
+    pub log: Option<String>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+#[derive(Debug, Args, Clone, Default)]
+pub struct ServeArgs {
+    /// Address to listen on. [default: 127.0.0.1:8080]
+    #[arg(long, env = "COFUND_ADDR", value_name = "HOST:PORT")]
+    pub addr: Option<String>,
+    /// Public base URL, for links.pledge and the embed snippet. [default: http://{addr}]
+    #[arg(long, env = "COFUND_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+    /// Directory of the built widget (Trunk's output), served under /widget/. [default: dist]
+    #[arg(long, env = "COFUND_WIDGET_DIR", value_name = "DIR")]
+    pub widget_dir: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Serve the API, the widget and the demo page.
+    Serve(ServeArgs),
+    /// Seed the demo cohorts (idempotently) and serve them, with a demo admin token.
+    Demo(ServeArgs),
+    /// Create, update or show cohorts.
+    #[command(subcommand)]
+    Cohort(CohortCommand),
+    /// Add or update a stakeholder of a cohort.
+    #[command(subcommand)]
+    Stakeholder(StakeholderCommand),
+    /// Record participants' own contributions as received.
+    #[command(subcommand)]
+    Contribution(ContributionCommand),
+    /// Confirm or cancel a pledge, hide its message.
+    #[command(subcommand)]
+    Pledge(PledgeCommand),
+    /// Export a cohort's pledges as CSV (includes e-mail addresses).
+    Export {
+        slug: String,
+        /// Write to this file instead of standard output.
+        #[arg(long, short)]
+        output: Option<PathBuf>,
+    },
+    /// Create, list and revoke admin tokens.
+    #[command(subcommand)]
+    Token(TokenCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum CohortCommand {
+    /// Create or update a cohort from a definition file (JSON).
+    Put { file: PathBuf },
+    /// Print a cohort's stored definition.
+    Show { slug: String },
+    /// List the cohorts.
+    List,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Kind {
+    Municipality,
+    Welfare,
+    Fund,
+    Business,
+    Other,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum Status {
+    Committed,
+    Conditional,
+    Paid,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum StakeholderCommand {
+    /// Add a stakeholder, or update the one with this name.
+    Put {
+        slug: String,
+        #[arg(long)]
+        name: String,
+        #[arg(long, value_enum)]
+        kind: Kind,
+        #[arg(long, value_enum)]
+        status: Status,
+        /// Fixed co-funding, as people write it: 12000,00 or 12.000 or € 12.000,-
+        #[arg(long)]
+        amount: String,
+        #[arg(long)]
+        url: Option<String>,
+        /// What a conditional commitment depends on.
+        #[arg(long)]
+        condition: Option<String>,
+        /// Matching ratio in basis points (5000: 50 cents per crowd euro).
+        #[arg(long, requires = "match_cap")]
+        match_ratio_bps: Option<i64>,
+        /// Matching cap, as an amount.
+        #[arg(long, requires = "match_ratio_bps")]
+        match_cap: Option<String>,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ContributionCommand {
+    /// Record that N more participants paid their own contribution (default 1).
+    Receive {
+        slug: String,
+        #[arg(long, default_value_t = 1)]
+        count: i64,
+    },
+    /// Set the number of participants who paid.
+    Set { slug: String, received: i64 },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum PledgeCommand {
+    /// Mark a pledge as received.
+    Confirm { id: String },
+    /// Cancel a pledge; it no longer counts.
+    Cancel { id: String },
+    /// Hide a pledge's message from the public (--show to show it again).
+    HideMessage {
+        id: String,
+        #[arg(long)]
+        show: bool,
+    },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum TokenCommand {
+    /// Create an admin token; the secret is printed once.
+    Create {
+        /// Limit the token to the cohorts of this programme.
+        #[arg(long)]
+        programme: Option<String>,
+        #[arg(long)]
+        label: Option<String>,
+    },
+    /// List tokens (never their secrets).
+    List,
+    /// Revoke a token by its id (tok_...).
+    Revoke { id: String },
+}
+
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let file = match FileConfig::load(cli.config.as_deref()) {
+        Ok(f) => f,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            return ExitCode::from(2);
+        }
+    };
+    let log = layer(cli.log.clone(), file.log.clone(), || config::DEFAULT_LOG.to_owned());
+    crate::telemetry::init(&log);
+    let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: starting the runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match runtime.block_on(run(cli, file)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, default_db: &str) -> anyhow::Result<Settings> {
+    let db = layer(database, file.database.clone(), || default_db.to_owned());
+    Ok(Settings {
+        addr: layer(args.addr, file.addr.clone(), || config::DEFAULT_ADDR.to_owned()),
+        database: DatabaseLocation::parse(&db)?,
+        public_url: args.public_url.or_else(|| file.public_url.clone()),
+        widget_dir: layer(args.widget_dir, file.widget_dir.clone(), || config::DEFAULT_WIDGET_DIR.into()),
+    })
+}
+
+fn store_err(e: StoreError) -> anyhow::Error {
+    match e {
+        StoreError::NotFound => anyhow::anyhow!("not found"),
+        other => anyhow::anyhow!("{other}"),
+    }
+}
+
+fn amount(flag: &str, s: &str) -> anyhow::Result<i64> {
+    cofund_core::parse_amount_input(s).map_err(|e| anyhow::anyhow!("--{flag} {s:?} is not an amount ({e:?})"))
+}
+
+async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
+    let database = cli.database.clone();
+    let open = |default_db: &str| -> anyhow::Result<DatabaseLocation> {
+        DatabaseLocation::parse(&layer(database.clone(), file.database.clone(), || default_db.to_owned()))
+    };
+    match cli.command {
+        Command::Serve(args) => {
+            let settings = settings(args, cli.database, &file, config::DEFAULT_DATABASE)?;
+            let app = crate::Application::build(settings).await?;
+            tracing::info!(address = %app.address(), public_url = %app.public_url(), "cofund is serving");
+            println!("Cofund is serving on {}", app.public_url());
+            app.run_until_stopped().await?;
+        }
+        Command::Demo(args) => {
+            let settings = settings(args, cli.database, &file, config::DEFAULT_DEMO_DATABASE)?;
+            let storage = storage::open(&settings.database).await?;
+            let app = crate::Application::build_with_storage(settings, storage.clone()).await?;
+            let seeded = crate::demo::seed(storage.as_ref(), app.public_url(), domain::now()).await?;
+            let (token, secret) = storage
+                .create_token(None, Some("demo".into()), domain::now())
+                .await
+                .map_err(store_err)?;
+            println!("Cofund demo: {} cohorts ({} pledges added now)", seeded.cohorts, seeded.pledges_added);
+            println!("  Demo page:   {}/", app.public_url());
+            println!("  Documents:   {}/api/v1/cohorts/<slug>", app.public_url());
+            println!("  Admin token: {secret}   (id {}, revoke with: cofund token revoke {})", token.id, token.id);
+            app.run_until_stopped().await?;
+        }
+        Command::Cohort(cmd) => {
+            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            match cmd {
+                CohortCommand::Put { file } => {
+                    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                    let def = admin::definition_from_json(None, &bytes).map_err(|e| {
+                        let b = e.body();
+                        let fields: Vec<String> = b.error.fields.iter().map(|f| format!("  {f}")).collect();
+                        anyhow::anyhow!("{} is not a valid cohort definition:\n{}{}", file.display(), b.error.message, if fields.is_empty() { String::new() } else { format!("\n{}", fields.join("\n")) })
+                    })?;
+                    let outcome = storage.put_cohort(&def, domain::now()).await.map_err(store_err)?;
+                    println!("{} cohort {}", if outcome == storage::PutOutcome::Created { "Created" } else { "Updated" }, def.slug);
+                }
+                CohortCommand::Show { slug } => {
+                    let c = storage.get_cohort(&slug).await.map_err(store_err)?.with_context(|| format!("no cohort {slug:?}"))?;
+                    println!("{}", serde_json::to_string_pretty(&c.definition)?);
+                }
+                CohortCommand::List => {
+                    for c in storage.list_cohorts().await.map_err(store_err)? {
+                        println!("{}\t{}\t{}", c.definition.slug, c.definition.programme.name, c.definition.name);
+                    }
+                }
+            }
+        }
+        Command::Stakeholder(StakeholderCommand::Put { slug, name, kind, status, amount: amt, url, condition, match_ratio_bps, match_cap }) => {
+            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            let s = Stakeholder {
+                name,
+                kind: match kind {
+                    Kind::Municipality => StakeholderKind::Municipality,
+                    Kind::Welfare => StakeholderKind::Welfare,
+                    Kind::Fund => StakeholderKind::Fund,
+                    Kind::Business => StakeholderKind::Business,
+                    Kind::Other => StakeholderKind::Other,
+                },
+                status: match status {
+                    Status::Committed => StakeholderStatus::Committed,
+                    Status::Conditional => StakeholderStatus::Conditional,
+                    Status::Paid => StakeholderStatus::Paid,
+                },
+                amount_cents: amount("amount", &amt)?,
+                url,
+                condition,
+                match_: match (match_ratio_bps, match_cap) {
+                    (Some(r), Some(c)) => Some(MatchOffer { ratio_bps: r, cap_cents: amount("match-cap", &c)? }),
+                    _ => None,
+                },
+            };
+            let name = s.name.clone();
+            let def = storage
+                .edit_cohort(&slug, domain::now(), Box::new(move |def| {
+                    admin::upsert_stakeholder(def, s);
+                    Ok(())
+                }))
+                .await
+                .map_err(store_err)?;
+            println!("Stakeholder {name:?} of {slug} saved ({} stakeholders)", def.stakeholders.len());
+        }
+        Command::Contribution(cmd) => {
+            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            let (slug, change) = match cmd {
+                ContributionCommand::Receive { slug, count } => (slug, admin::OwnContributionChange { received: None, add: Some(count) }),
+                ContributionCommand::Set { slug, received } => (slug, admin::OwnContributionChange { received: Some(received), add: None }),
+            };
+            let def = storage
+                .edit_cohort(&slug, domain::now(), Box::new(move |def| admin::apply_own_contribution(def, &change)))
+                .await
+                .map_err(store_err)?;
+            let o = def.own_contributions;
+            println!("{slug}: {} of {} participants paid their own contribution", o.received, o.participants);
+        }
+        Command::Pledge(cmd) => {
+            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            let (id, change) = match cmd {
+                PledgeCommand::Confirm { id } => (id, PledgeChange::Confirm),
+                PledgeCommand::Cancel { id } => (id, PledgeChange::Cancel),
+                PledgeCommand::HideMessage { id, show } => (id, PledgeChange::HideMessage(!show)),
+            };
+            let p = storage.change_pledge(&id, change, domain::now()).await.map_err(|e| match e {
+                StoreError::NotFound => anyhow::anyhow!("no pledge {id:?}"),
+                other => store_err(other),
+            })?;
+            println!(
+                "Pledge {} ({} cents, reference {}): {}{}",
+                p.id,
+                p.amount_cents,
+                p.reference,
+                p.status.as_str(),
+                if p.message_hidden { ", message hidden" } else { "" }
+            );
+        }
+        Command::Export { slug, output } => {
+            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            let rows = storage.all_pledges(&slug).await.map_err(store_err)?.with_context(|| format!("no cohort {slug:?}"))?;
+            let csv = crate::export::pledges_csv(&rows);
+            match output {
+                Some(path) => {
+                    std::fs::write(&path, csv).with_context(|| format!("writing {}", path.display()))?;
+                    eprintln!("Wrote {} pledges to {}", rows.len(), path.display());
+                }
+                None => print!("{csv}"),
+            }
+        }
+        Command::Token(cmd) => {
+            let storage: Arc<dyn Storage> = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            match cmd {
+                TokenCommand::Create { programme, label } => {
+                    if programme.as_deref().is_some_and(|p| p.trim().is_empty()) {
+                        bail!("--programme must not be empty");
+                    }
+                    let (info, secret) = storage.create_token(programme, label, domain::now()).await.map_err(store_err)?;
+                    println!("{secret}");
+                    eprintln!(
+                        "Token {} created{}. The secret above is shown only now; use it as: Authorization: Bearer {secret}",
+                        info.id,
+                        info.programme.as_deref().map(|p| format!(" for programme {p:?}")).unwrap_or_default()
+                    );
+                }
+                TokenCommand::List => {
+                    for t in storage.list_tokens().await.map_err(store_err)? {
+                        println!(
+                            "{}\t{}\t{}\t{}{}",
+                            t.id,
+                            t.programme.as_deref().unwrap_or("*"),
+                            t.label.as_deref().unwrap_or("-"),
+                            t.created_at,
+                            t.revoked_at.map(|r| format!("\trevoked {r}")).unwrap_or_default()
+                        );
+                    }
+                }
+                TokenCommand::Revoke { id } => {
+                    let t = storage.revoke_token(&id, domain::now()).await.map_err(|e| match e {
+                        StoreError::NotFound => anyhow::anyhow!("no token {id:?}"),
+                        other => store_err(other),
+                    })?;
+                    println!("Token {} revoked", t.id);
+                }
+            }
+        }
+    }
+    Ok(())
+}

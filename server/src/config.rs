@@ -1,0 +1,72 @@
+//! Settings, layered: defaults < the optional TOML file (`--config`) < environment
+//! (`COFUND_*`) < command-line flags. Clap reads flags and environment (flags win);
+//! this module puts the file and the defaults underneath.
+
+use crate::storage::DatabaseLocation;
+use anyhow::Context;
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
+pub const DEFAULT_DATABASE: &str = "sqlite:cofund.db";
+pub const DEFAULT_DEMO_DATABASE: &str = "sqlite:data/demo.db";
+pub const DEFAULT_WIDGET_DIR: &str = "dist";
+pub const DEFAULT_LOG: &str = "info,sqlx=warn,tower_http=info";
+
+/// What the server needs to run.
+#[derive(Debug, Clone)]
+pub struct Settings {
+    /// `host:port` to bind; port 0 picks a free port.
+    pub addr: String,
+    pub database: DatabaseLocation,
+    /// Base URL the public sees (for `links.pledge` and the embed snippet), without a
+    /// trailing slash. `None`: `http://{bound address}`.
+    pub public_url: Option<String>,
+    /// The built widget (Trunk's `dist`), served under `/widget/`.
+    pub widget_dir: PathBuf,
+}
+
+impl Settings {
+    /// Settings for a server on a random loopback port with the given database file.
+    pub fn for_tests(database: &Path) -> Settings {
+        Settings {
+            addr: "127.0.0.1:0".to_owned(),
+            database: DatabaseLocation::Sqlite(database.to_owned()),
+            public_url: None,
+            widget_dir: PathBuf::from(DEFAULT_WIDGET_DIR),
+        }
+    }
+}
+
+/// The optional config file. Every key is optional; see `server/cofund.example.toml`.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct FileConfig {
+    pub addr: Option<String>,
+    pub database: Option<String>,
+    pub public_url: Option<String>,
+    pub widget_dir: Option<PathBuf>,
+    pub log: Option<String>,
+}
+
+impl FileConfig {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
+        let Some(path) = path else { return Ok(FileConfig::default()) };
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading the config file {}", path.display()))?;
+        toml::from_str(&text).with_context(|| format!("in the config file {}", path.display()))
+    }
+}
+
+/// Picks the first value given: flag or environment, then the file, then the default.
+pub fn layer<T>(flag_or_env: Option<T>, file: Option<T>, default: impl FnOnce() -> T) -> T {
+    flag_or_env.or(file).unwrap_or_else(default)
+}
+
+/// Normalises a public URL: no trailing slash, http(s) only.
+pub fn normalise_public_url(url: &str) -> anyhow::Result<String> {
+    let u = url.trim().trim_end_matches('/');
+    if !(u.starts_with("http://") || u.starts_with("https://")) || u.contains(char::is_whitespace) {
+        anyhow::bail!("public URL {url:?} must start with http:// or https://");
+    }
+    Ok(u.to_owned())
+}

@@ -1,0 +1,234 @@
+//! The cohort definition: what a coordinator stores with `cofund cohort put FILE` or
+//! `PUT /api/v1/admin/cohorts/{slug}`. It is the contract document minus everything
+//! pledges determine (crowd totals, backers, recent pledges, history, `updated_at`,
+//! `links.pledge`), plus server settings (payment, allowed origins, pledging on/off).
+
+use super::{valid_iban, valid_origin_pattern};
+use cofund_core::api::CrowdTotals;
+use cofund_core::{
+    Campaign, Cohort, CohortDocument, Crowd, DocumentError, FieldError, HistoryPoint, Initiative, Links,
+    OwnContributions, Problem, Programme, RecentPledge, Stakeholder, SCHEMA_V1,
+};
+use serde::{Deserialize, Serialize};
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CohortDefinition {
+    /// May be omitted in `PUT /api/v1/admin/cohorts/{slug}`: the path gives it.
+    #[serde(default)]
+    pub slug: String,
+    pub name: String,
+    pub programme: Programme,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
+    #[serde(default = "eur")]
+    pub currency: String,
+    pub budget_cents: i64,
+    pub campaign: Campaign,
+    pub own_contributions: OwnContributions,
+    pub crowd: CrowdSettings,
+    #[serde(default)]
+    pub stakeholders: Vec<Stakeholder>,
+    #[serde(default)]
+    pub initiatives: Vec<Initiative>,
+    #[serde(default)]
+    pub links: DefinitionLinks,
+    /// Required while pledging is enabled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub payment: Option<PaymentSettings>,
+    /// Origins whose pages may POST pledges from a browser: `https://www.example.nl`,
+    /// `http://localhost:*` (any port) or `*`.
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
+    /// `false`: a read-only cohort; the document has no `links.pledge`, pledges are refused.
+    #[serde(default = "yes")]
+    pub pledging_enabled: bool,
+}
+
+fn eur() -> String {
+    "EUR".to_owned()
+}
+fn yes() -> bool {
+    true
+}
+
+/// The crowd campaign's settings; the totals come from the pledges.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CrowdSettings {
+    pub target_share_bps: i64,
+    #[serde(default)]
+    pub suggested_cents: Vec<i64>,
+    pub min_cents: i64,
+    pub max_cents: i64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DefinitionLinks {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub page: Option<String>,
+}
+
+/// Where donors transfer their pledge.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PaymentSettings {
+    pub iban: String,
+    pub account_holder: String,
+    /// 1 to 12 of `A-Z`, `0-9` and `-`; each pledge's reference is this plus a code.
+    pub reference_prefix: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub note: Option<String>,
+}
+
+/// What the pledge rows say about a cohort, for its document.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PledgeFigures {
+    pub totals: CrowdTotals,
+    pub recent_pledges: Vec<RecentPledge>,
+    pub history: Vec<HistoryPoint>,
+}
+
+impl Default for PledgeFigures {
+    fn default() -> Self {
+        PledgeFigures {
+            totals: CrowdTotals { pledged_cents: 0, received_cents: 0, backers: 0 },
+            recent_pledges: Vec::new(),
+            history: Vec::new(),
+        }
+    }
+}
+
+const MAX_ORIGINS: usize = 50;
+
+impl CohortDefinition {
+    /// The contract document of this definition with the given pledge figures.
+    pub fn to_document(&self, figures: PledgeFigures, pledge_url: Option<String>, updated_at: String) -> CohortDocument {
+        CohortDocument {
+            schema: SCHEMA_V1.to_owned(),
+            slug: self.slug.clone(),
+            name: self.name.clone(),
+            programme: self.programme.clone(),
+            locale: self.locale.clone(),
+            currency: self.currency.clone(),
+            budget_cents: self.budget_cents,
+            campaign: self.campaign.clone(),
+            own_contributions: self.own_contributions.clone(),
+            crowd: Crowd {
+                target_share_bps: self.crowd.target_share_bps,
+                pledged_cents: figures.totals.pledged_cents,
+                received_cents: figures.totals.received_cents,
+                backers: figures.totals.backers,
+                suggested_cents: self.crowd.suggested_cents.clone(),
+                min_cents: self.crowd.min_cents,
+                max_cents: self.crowd.max_cents,
+            },
+            stakeholders: self.stakeholders.clone(),
+            initiatives: self.initiatives.clone(),
+            recent_pledges: figures.recent_pledges,
+            history: figures.history,
+            links: Links { pledge: if self.pledging_enabled { pledge_url } else { None }, page: self.links.page.clone() },
+            updated_at,
+        }
+    }
+
+    /// Validates the definition with the shared crate's document rules (field paths are
+    /// the same as in the definition) plus the server settings. Every problem at once.
+    pub fn validate(&self) -> Result<Cohort, Vec<FieldError>> {
+        let mut errors = Vec::new();
+        let doc = self.to_document(
+            PledgeFigures::default(),
+            Some(format!("/api/v1/cohorts/{}/pledges", self.slug)),
+            "2000-01-01T00:00:00Z".to_owned(),
+        );
+        let cohort = match Cohort::from_document(doc) {
+            Ok(c) => Some(c),
+            Err(DocumentError::Invalid(e)) => {
+                errors.extend(e);
+                None
+            }
+            Err(other) => {
+                errors.push(FieldError::new("", Problem::Format { expected: other.to_string() }));
+                None
+            }
+        };
+        let text = |errors: &mut Vec<FieldError>, field: &str, v: &str, required: bool, max: usize| {
+            if required && v.trim().is_empty() {
+                errors.push(FieldError::new(field, Problem::Required));
+            } else if v.chars().count() > max {
+                errors.push(FieldError::new(field, Problem::TooLong { max: max as u32 }));
+            } else if v.chars().any(char::is_control) {
+                errors.push(FieldError::new(field, Problem::ControlCharacters));
+            }
+        };
+        match &self.payment {
+            None if self.pledging_enabled => errors.push(FieldError::new("payment", Problem::Required)),
+            None => {}
+            Some(p) => {
+                if p.iban.trim().is_empty() {
+                    errors.push(FieldError::new("payment.iban", Problem::Required));
+                } else if !valid_iban(&p.iban) {
+                    errors.push(FieldError::new("payment.iban", Problem::Format { expected: "an IBAN such as NL91ABNA0417164300".into() }));
+                }
+                text(&mut errors, "payment.account_holder", &p.account_holder, true, 70);
+                let prefix_ok = !p.reference_prefix.is_empty()
+                    && p.reference_prefix.len() <= 12
+                    && p.reference_prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
+                if !prefix_ok {
+                    errors.push(FieldError::new("payment.reference_prefix", Problem::Format { expected: "1 to 12 of A-Z, 0-9 and -".into() }));
+                }
+                if let Some(n) = &p.note {
+                    text(&mut errors, "payment.note", n, false, 500);
+                }
+            }
+        }
+        if self.allowed_origins.len() > MAX_ORIGINS {
+            errors.push(FieldError::new("allowed_origins", Problem::OutOfRange { min: 0, max: MAX_ORIGINS as i64 }));
+        }
+        for (i, o) in self.allowed_origins.iter().enumerate() {
+            if !valid_origin_pattern(o) {
+                errors.push(FieldError::new(
+                    format!("allowed_origins[{i}]"),
+                    Problem::Format { expected: "an origin such as https://www.example.nl, http://localhost:* or *".into() },
+                ));
+            }
+        }
+        match cohort {
+            Some(c) if errors.is_empty() => Ok(c),
+            _ => Err(errors),
+        }
+    }
+}
+
+/// Parses a definition from JSON. A syntax error is `Err(None)` with serde's message;
+/// a well-formed document of the wrong shape gives field errors with their paths.
+pub fn parse_definition(json: &[u8]) -> Result<CohortDefinition, DefinitionParseError> {
+    let de = &mut serde_json::Deserializer::from_slice(json);
+    match serde_path_to_error::deserialize::<_, CohortDefinition>(de) {
+        Ok(d) => Ok(d),
+        Err(e) => {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            if inner.is_syntax() || inner.is_eof() {
+                return Err(DefinitionParseError::Syntax(inner.to_string()));
+            }
+            let msg = inner.to_string();
+            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
+            let field = if path == "." { String::new() } else { path };
+            let error = if let Some(name) = msg.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
+                let f = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
+                FieldError::new(f, Problem::Required)
+            } else {
+                FieldError::new(field, Problem::Format { expected: msg })
+            };
+            Err(DefinitionParseError::Shape(vec![error]))
+        }
+    }
+}
+
+#[derive(Debug)]
+pub enum DefinitionParseError {
+    Syntax(String),
+    Shape(Vec<FieldError>),
+}

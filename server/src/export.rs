@@ -1,0 +1,77 @@
+//! CSV export of a cohort's pledges (admin only: it contains e-mail addresses).
+
+use crate::storage::PledgeRow;
+
+const HEADER: [&str; 14] = [
+    "id", "created_at", "status", "amount_cents", "amount", "name", "show_name", "show_amount", "email", "message",
+    "message_hidden", "reference", "updated_at", "cohort",
+];
+
+/// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
+/// Text that a spreadsheet would run as a formula (`=`, `+`, `-`, `@`, tab, CR at the
+/// start) gets a leading `'`, since donors' names and messages are untrusted.
+fn field(out: &mut String, value: &str, untrusted: bool) {
+    let guarded;
+    let value = if untrusted && value.starts_with(['=', '+', '-', '@', '\t', '\r']) {
+        guarded = format!("'{value}");
+        guarded.as_str()
+    } else {
+        value
+    };
+    if value.contains([',', '"', '\n', '\r']) {
+        out.push('"');
+        out.push_str(&value.replace('"', "\"\""));
+        out.push('"');
+    } else {
+        out.push_str(value);
+    }
+}
+
+pub fn pledges_csv(rows: &[PledgeRow]) -> String {
+    let mut out = HEADER.join(",");
+    out.push_str("\r\n");
+    for r in rows {
+        let cells: [(String, bool); 14] = [
+            (r.id.clone(), false),
+            (r.created_at.to_rfc3339(), false),
+            (r.status.as_str().to_owned(), false),
+            (r.amount_cents.to_string(), false),
+            (cofund_core::format_decimal(r.amount_cents), false),
+            (r.name.clone().unwrap_or_default(), true),
+            (r.show_name.to_string(), false),
+            (r.show_amount.to_string(), false),
+            (r.email.clone(), true),
+            (r.message.clone().unwrap_or_default(), true),
+            (r.message_hidden.to_string(), false),
+            (r.reference.clone(), false),
+            (r.updated_at.to_rfc3339(), false),
+            (r.cohort_slug.clone(), false),
+        ];
+        for (i, (v, untrusted)) in cells.iter().enumerate() {
+            if i > 0 {
+                out.push(',');
+            }
+            field(&mut out, v, *untrusted);
+        }
+        out.push_str("\r\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escaping() {
+        let mut s = String::new();
+        field(&mut s, "a,\"b\"\nc", true);
+        assert_eq!(s, "\"a,\"\"b\"\"\nc\"");
+        let mut s = String::new();
+        field(&mut s, "=HYPERLINK(1)", true);
+        assert_eq!(s, "'=HYPERLINK(1)");
+        let mut s = String::new();
+        field(&mut s, "-5", false);
+        assert_eq!(s, "-5");
+    }
+}

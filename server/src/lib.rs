@@ -1,0 +1,114 @@
+//! # cofund-server
+//!
+//! The reference server of Cofund: it serves the contract-v1 document of each cohort
+//! (computed with `cofund-core` from the stored definition and the pledge rows), records
+//! donors' pledges exactly once (idempotency keys, one transaction), lets coordinators
+//! manage cohorts over an admin API or the CLI, and serves the widget.
+//!
+//! ```no_run
+//! # async fn run() -> anyhow::Result<()> {
+//! use cofund_server::{config::Settings, Application};
+//! let app = Application::build(Settings::for_tests("/tmp/cofund.db".as_ref())).await?;
+//! println!("listening on {}", app.address());
+//! app.run_until_stopped().await?;
+//! # Ok(()) }
+//! ```
+
+pub mod cli;
+pub mod config;
+pub mod demo;
+pub mod domain;
+pub mod error;
+pub mod export;
+pub mod routes;
+pub mod storage;
+pub mod telemetry;
+
+use config::Settings;
+use std::net::SocketAddr;
+use std::sync::Arc;
+use storage::Storage;
+use tokio::net::TcpListener;
+
+/// A bound, ready-to-run server.
+pub struct Application {
+    listener: TcpListener,
+    local_addr: SocketAddr,
+    state: routes::AppState,
+}
+
+impl Application {
+    /// Opens (creates, migrates) the database and binds the address. Port 0 picks a
+    /// free port: see [`Application::port`].
+    pub async fn build(settings: Settings) -> anyhow::Result<Application> {
+        let storage = storage::open(&settings.database).await?;
+        Self::build_with_storage(settings, storage).await
+    }
+
+    /// Like [`Application::build`] with storage that is already open.
+    pub async fn build_with_storage(settings: Settings, storage: Arc<dyn Storage>) -> anyhow::Result<Application> {
+        use anyhow::Context;
+        let listener = TcpListener::bind(&settings.addr).await.with_context(|| format!("binding {}", settings.addr))?;
+        let local_addr = listener.local_addr()?;
+        let public_url = match &settings.public_url {
+            Some(u) => config::normalise_public_url(u)?,
+            None => format!("http://{local_addr}"),
+        };
+        if !settings.widget_dir.is_dir() {
+            tracing::warn!(
+                dir = %settings.widget_dir.display(),
+                "the widget directory does not exist; /widget/ will answer 404 (build the widget with Trunk, or pass --widget-dir)"
+            );
+        }
+        let state = routes::AppState::new(storage, public_url, settings.widget_dir.clone());
+        Ok(Application { listener, local_addr, state })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.local_addr.port()
+    }
+
+    /// `http://host:port` of the bound socket.
+    pub fn address(&self) -> String {
+        format!("http://{}", self.local_addr)
+    }
+
+    /// The base URL used in links and the embed snippet.
+    pub fn public_url(&self) -> &str {
+        self.state.public_url()
+    }
+
+    pub fn storage(&self) -> Arc<dyn Storage> {
+        self.state.storage().clone()
+    }
+
+    /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
+    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let router = routes::router(self.state);
+        axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        if tokio::signal::ctrl_c().await.is_err() {
+            std::future::pending::<()>().await;
+        }
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+    tracing::info!("shutting down: finishing requests in flight");
+}

@@ -1,0 +1,146 @@
+//! The site: the built widget under `/widget/`, a demo host page at `/` listing every
+//! cohort with its embed snippet, a one-widget page at `/embed/{slug}`, and the
+//! OpenAPI description.
+
+use super::AppState;
+use crate::error::{ApiError, ApiResult};
+use axum::extract::{Path, Query, State};
+use axum::http::{header, HeaderValue};
+use axum::response::{Html, IntoResponse, Response};
+use std::collections::HashMap;
+use std::path::Path as FsPath;
+use tower::ServiceBuilder;
+use tower_http::services::ServeDir;
+use tower_http::set_header::SetResponseHeaderLayer;
+
+pub const OPENAPI: &str = include_str!("../../openapi.yaml");
+
+/// The widget's files, readable cross-origin (module scripts need CORS). `ServeDir`
+/// sets `application/wasm` for `.wasm` and `text/javascript` for `.js`.
+pub fn widget_service(dir: &FsPath) -> impl tower::Service<
+    axum::http::Request<axum::body::Body>,
+    Response = axum::http::Response<tower_http::services::fs::ServeFileSystemResponseBody>,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone
+       + Send
+       + Sync
+       + 'static {
+    ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")))
+        .service(ServeDir::new(dir))
+}
+
+pub async fn openapi() -> Response {
+    (
+        [(header::CONTENT_TYPE, "application/yaml; charset=utf-8"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
+        OPENAPI,
+    )
+        .into_response()
+}
+
+/// Escapes text for HTML content and attribute values.
+pub fn esc(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// The embed snippet for a cohort.
+pub fn snippet(public_url: &str, slug: &str, locale: &str) -> String {
+    format!(
+        "<div data-cofund-src=\"{public_url}/api/v1/cohorts/{slug}\" data-cofund-locale=\"{locale}\"></div>\n\
+         <script type=\"module\">import init from \"{public_url}/widget/cofund-widget.js\"; init();</script>"
+    )
+}
+
+const STYLE: &str = "\
+:root{color-scheme:light dark;font-family:system-ui,-apple-system,'Segoe UI',Roboto,sans-serif;line-height:1.5}\
+body{margin:0;background:Canvas;color:CanvasText}\
+.skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:Canvas;padding:.5rem;outline:3px solid}\
+header,main,footer{max-width:60rem;margin:0 auto;padding:1rem 1.25rem}\
+h1{font-size:1.8rem;margin:.5rem 0}h2{font-size:1.35rem;margin-top:2.5rem}\
+section{border-top:1px solid #8886;padding-top:.5rem}\
+pre{overflow-x:auto;padding:1rem;border-radius:.5rem;background:#8882;font-size:.85rem}\
+a{color:LinkText}a:focus-visible{outline:3px solid;outline-offset:2px}\
+nav ul{padding-left:1.25rem}";
+
+fn page(title: &str, lang: &str, body: &str) -> Html<String> {
+    Html(format!(
+        "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
+         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+        title = esc(title),
+    ))
+}
+
+/// `GET /`: the demo host page.
+pub async fn index(State(state): State<AppState>) -> ApiResult<Html<String>> {
+    let cohorts = state.storage().list_cohorts().await?;
+    let base = state.public_url();
+    let mut nav = String::new();
+    let mut sections = String::new();
+    for c in &cohorts {
+        let d = &c.definition;
+        let slug = esc(&d.slug);
+        let name = esc(&d.name);
+        nav.push_str(&format!("<li><a href=\"#{slug}\">{name}</a></li>\n"));
+        let snip = snippet(base, &d.slug, "nl-NL");
+        sections.push_str(&format!(
+            "<section id=\"{slug}\" aria-labelledby=\"{slug}-title\">\n<h2 id=\"{slug}-title\">{name}</h2>\n\
+             <p>Document: <a href=\"{base}/api/v1/cohorts/{slug}\">/api/v1/cohorts/{slug}</a> · \
+             <a href=\"{base}/embed/{slug}\">alleen de widget</a> · \
+             <a href=\"{base}/embed/{slug}?locale=en-GB\">English</a></p>\n\
+             {snip}\n<details>\n<summary>Insluitcode</summary>\n<pre><code>{code}</code></pre>\n</details>\n</section>\n",
+            base = esc(base),
+            code = esc(&snip),
+        ));
+    }
+    if cohorts.is_empty() {
+        sections.push_str(
+            "<p>Er zijn nog geen cohorten. Voeg er een toe met <code>cofund cohort put cohort.json</code> \
+             of start de demo met <code>cofund demo</code>.</p>",
+        );
+    }
+    let example = esc(&snippet(base, "{slug}", "nl-NL"));
+    let body = format!(
+        "<a class=\"skip\" href=\"#inhoud\">Naar de inhoud</a>\n<header>\n<p>Cofund — demo</p>\n\
+         <h1>Cohorten die nu geld inzamelen</h1>\n\
+         <p>Deze pagina laat zien hoe een organisatie de Cofund-widget insluit. Elke widget leest het \
+         cohortdocument van deze server en neemt toezeggingen aan.</p>\n</header>\n\
+         <main id=\"inhoud\" tabindex=\"-1\">\n<nav aria-label=\"Cohorten\">\n<ul>\n{nav}</ul>\n</nav>\n\
+         <h2>Zo sluit u de widget in</h2>\n<p>Plaats deze code op uw eigen pagina en vervang <code>{{slug}}</code> \
+         door het cohort:</p>\n<pre><code>{example}</code></pre>\n{sections}</main>\n\
+         <footer>\n<p><a href=\"{base}/api/v1/openapi.yaml\">API-beschrijving (OpenAPI)</a> · \
+         <a href=\"{base}/healthz\">status</a></p>\n</footer>",
+        base = esc(base),
+    );
+    Ok(page("Cofund — demo", "nl", &body))
+}
+
+/// `GET /embed/{slug}?locale=en-GB`: one widget on an otherwise empty page.
+pub async fn embed(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    Query(q): Query<HashMap<String, String>>,
+) -> ApiResult<Html<String>> {
+    let cohort = state.storage().get_cohort(&slug).await?.ok_or_else(|| ApiError::not_found(format!("Cohort {slug:?}")))?;
+    let locale = match q.get("locale").map(String::as_str) {
+        Some("en-GB") => "en-GB",
+        _ => "nl-NL",
+    };
+    let lang = &locale[..2];
+    let title = format!("{} — Cofund", cohort.definition.name);
+    let body = format!("<main>\n<h1>{}</h1>\n{}\n</main>", esc(&cohort.definition.name), snippet(state.public_url(), &slug, locale));
+    Ok(page(&title, lang, &body))
+}
