@@ -27,7 +27,7 @@ command -v cargo >/dev/null || die "no cargo: install Rust with rustup first (ht
 command -v npm >/dev/null || { apt_install nodejs npm; }
 
 # 1. The wasm32 target.
-route="$(wasm_route)"
+route="${COFUND_WASM_ROUTE:-$(wasm_route)}"
 if [ "$route" != rustup ] && [ "$route" != debian ]; then
   if rustup target list --installed 2>/dev/null | grep -qx "$WASM_TARGET"; then
     route=rustup
@@ -38,6 +38,11 @@ if [ "$route" != rustup ] && [ "$route" != debian ]; then
     log "rustup cannot fetch $WASM_TARGET here: using Debian's rustc-web and build-std"
     route=debian
   fi
+fi
+if [ "$route" = rustup ]; then
+  # build-std needs the standard library's sources.
+  rustup component list --installed 2>/dev/null | grep -q '^rust-src' ||
+    timeout "${COFUND_RUSTUP_TIMEOUT:-90}" rustup component add rust-src >/dev/null 2>&1 || route=debian
 fi
 if [ "$route" = debian ]; then
   apt_install rustc-web cargo-web rust-web-src lld-19

@@ -33,19 +33,17 @@ impl Cohort {
     /// The schema version is checked first so that a document of another major version
     /// gets that message instead of a list of missing fields.
     pub fn from_json(json: &str) -> Result<Cohort, DocumentError> {
+        // Only `schema` is read here; every other field is ignored.
         #[derive(Deserialize)]
         struct SchemaProbe {
             #[serde(default)]
-            schema: Option<serde_json::Value>,
+            schema: Option<String>,
         }
         let probe: SchemaProbe =
             serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
         match probe.schema {
-            Some(serde_json::Value::String(s)) if s == SCHEMA_V1 => {}
-            Some(serde_json::Value::String(s)) => {
-                return Err(DocumentError::UnsupportedSchema { found: Some(s) })
-            }
-            _ => return Err(DocumentError::UnsupportedSchema { found: None }),
+            Some(s) if s == SCHEMA_V1 => {}
+            found => return Err(DocumentError::UnsupportedSchema { found }),
         }
         let doc: CohortDocument =
             serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;

@@ -13,16 +13,16 @@ die() { log "error: $*"; exit 1; }
 wasm_route() { cat "$COFUND_CACHE/wasm-route" 2>/dev/null || echo unknown; }
 
 # Runs a command with the environment for building wasm32 on the chosen route.
-# Kept out of native builds: build-std would rebuild std for the server too.
+# std is rebuilt from source on both routes (size-optimised); on the Debian route
+# with Debian's rustc-web and wasm-ld. Kept out of native builds: build-std would
+# rebuild std for the server too.
 with_wasm_env() {
+  local -a env=(RUSTC_BOOTSTRAP=1 CARGO_UNSTABLE_BUILD_STD=std,panic_abort
+                CARGO_UNSTABLE_BUILD_STD_FEATURES=optimize_for_size)
   if [ "$(wasm_route)" = debian ]; then
-    RUSTUP_TOOLCHAIN=sysweb RUSTC_BOOTSTRAP=1 \
-      CARGO_UNSTABLE_BUILD_STD=std,panic_abort \
-      CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19 \
-      "$@"
-  else
-    "$@"
+    env+=(RUSTUP_TOOLCHAIN=sysweb CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_LINKER=wasm-ld-19)
   fi
+  env "${env[@]}" "$@"
 }
 
 # The wasm-bindgen version pinned by Cargo.lock; the CLI must match it exactly.

@@ -1,0 +1,14 @@
+#!/usr/bin/env bash
+# Builds the optimised widget into dist/ (wasm-release profile, wasm-opt -Oz).
+# Usage: scripts/build-widget.sh [--debug]
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$COFUND_ROOT"
+if [ "${1:-}" = "--debug" ]; then
+  with_wasm_env trunk build --offline
+else
+  # Panics abort without formatting their message: smaller, and the widget never
+  # panics on input (every error is a value). Tests keep the messages.
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort ${COFUND_WASM_RUSTFLAGS:-}" \
+    with_wasm_env trunk build --release --cargo-profile wasm-release --offline
+fi

@@ -1,0 +1,106 @@
+//! Talking to the programme's endpoint: loading the cohort document.
+
+use crate::i18n::Locale;
+use cofund_core::{Cohort, DocumentError};
+use gloo_net::http::Request;
+use wasm_bindgen::{closure::Closure, JsCast};
+
+/// How long a request may take before the widget gives up and offers a retry.
+pub const REQUEST_TIMEOUT_MS: i32 = 15_000;
+
+/// Why the cohort could not be loaded. Each has a message in the widget's language.
+#[derive(Debug, Clone, PartialEq)]
+pub enum LoadError {
+    /// No `data-cofund-src` on the host element.
+    NoSource,
+    /// The request failed or timed out: offline, DNS, CORS, a dead endpoint.
+    Network,
+    /// The endpoint answered with a non-2xx status.
+    Http(u16),
+    /// The document could not be used.
+    Document(DocumentError),
+}
+
+impl LoadError {
+    /// The message shown in the widget, in the visitor's language.
+    pub fn message(&self, locale: Locale) -> String {
+        let t = locale.t();
+        match self {
+            LoadError::NoSource => t.error_no_source.into(),
+            LoadError::Network => t.error_network.into(),
+            LoadError::Http(status) => locale.http_error(*status),
+            LoadError::Document(DocumentError::Json(_)) => t.error_json.into(),
+            LoadError::Document(DocumentError::UnsupportedSchema { found }) => locale.schema_error(found.as_deref()),
+            LoadError::Document(DocumentError::Invalid(_)) => t.error_invalid.into(),
+        }
+    }
+
+    /// Field-level details (invalid documents), each naming its field.
+    pub fn details(&self, locale: Locale) -> Vec<String> {
+        match self {
+            LoadError::Document(DocumentError::Invalid(errors)) => {
+                errors.iter().take(8).map(|e| locale.field_error(e)).collect()
+            }
+            _ => Vec::new(),
+        }
+    }
+}
+
+/// Aborts a fetch after [`REQUEST_TIMEOUT_MS`]; the timer is cleared when dropped.
+pub struct Timeout {
+    controller: web_sys::AbortController,
+    handle: i32,
+    _callback: Closure<dyn FnMut()>,
+}
+
+impl Timeout {
+    pub fn start(ms: i32) -> Option<Timeout> {
+        let controller = web_sys::AbortController::new().ok()?;
+        let c = controller.clone();
+        let callback = Closure::<dyn FnMut()>::new(move || c.abort());
+        let handle = web_sys::window()?
+            .set_timeout_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), ms)
+            .ok()?;
+        Some(Timeout { controller, handle, _callback: callback })
+    }
+
+    pub fn signal(&self) -> web_sys::AbortSignal {
+        self.controller.signal()
+    }
+}
+
+impl Drop for Timeout {
+    fn drop(&mut self) {
+        if let Some(w) = web_sys::window() {
+            w.clear_timeout_with_handle(self.handle);
+        }
+    }
+}
+
+/// Fetches and validates the cohort document at `url`.
+pub async fn load_cohort(url: &str) -> Result<Cohort, LoadError> {
+    if url.trim().is_empty() {
+        return Err(LoadError::NoSource);
+    }
+    let timeout = Timeout::start(REQUEST_TIMEOUT_MS);
+    let signal = timeout.as_ref().map(Timeout::signal);
+    let response = Request::get(url)
+        .header("Accept", "application/json")
+        .abort_signal(signal.as_ref())
+        .send()
+        .await
+        .map_err(|_| LoadError::Network)?;
+    if !response.ok() {
+        return Err(LoadError::Http(response.status()));
+    }
+    let body = response.text().await.map_err(|_| LoadError::Network)?;
+    drop(timeout);
+    Cohort::from_json(&body).map_err(LoadError::Document)
+}
+
+/// Resolves a link from the document against the document's own URL, so that a
+/// document may say `/api/v1/cohorts/x/pledges`.
+pub fn resolve(link: &str, document_url: &str) -> Option<String> {
+    let base = web_sys::Url::new_with_base(document_url, &web_sys::window()?.location().href().ok()?).ok()?;
+    web_sys::Url::new_with_base(link, &base.href()).ok().map(|u| u.href())
+}

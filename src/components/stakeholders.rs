@@ -1,0 +1,61 @@
+//! The stakeholders who co-fund: amount, status (with its condition) and matching.
+
+use crate::{format, i18n::Locale};
+use cofund_core::{Cohort, StakeholderStatus};
+use leptos::prelude::*;
+
+#[component]
+pub fn StakeholderSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) -> impl IntoView {
+    let t = locale.t();
+    let heading_id = format!("{id}-stakeholders");
+    move || {
+        cohort.with(|c| {
+            let doc = c.document();
+            if doc.stakeholders.is_empty() {
+                return None;
+            }
+            let money = |cents: i64| format::money(locale, &doc.currency, cents);
+            let items = doc
+                .stakeholders
+                .iter()
+                .zip(&c.summary().stakeholders)
+                .map(|(s, p)| {
+                    let name = match &s.url {
+                        Some(url) => view! { <a href=url.clone()>{s.name.clone()}</a> }.into_any(),
+                        None => view! { <span>{s.name.clone()}</span> }.into_any(),
+                    };
+                    let status_class = match s.status {
+                        StakeholderStatus::Committed => "cofund-status cofund-status-committed",
+                        StakeholderStatus::Conditional => "cofund-status cofund-status-conditional",
+                        StakeholderStatus::Paid => "cofund-status cofund-status-paid",
+                    };
+                    let split = p.matched.as_ref().map(|m| locale.fixed_plus_match(&money(p.fixed_cents), &money(m.unlocked_cents)));
+                    let match_line = p.matched.as_ref().map(|m| {
+                        locale.match_line(&money(m.cents_per_euro), &money(m.unlocked_cents), &money(m.cap_cents))
+                    });
+                    let condition = s.condition.clone().filter(|_| s.status == StakeholderStatus::Conditional);
+                    view! {
+                        <li class="cofund-stakeholder">
+                            <div class="cofund-row">
+                                <span><strong>{name}</strong>" "<span class="cofund-muted">{locale.kind(s.kind)}</span></span>
+                                <span class="cofund-amount">{money(p.total_cents)}</span>
+                            </div>
+                            <div class="cofund-row">
+                                <span class=status_class>{locale.status(s.status)}</span>
+                                {split.map(|x| view! { <span class="cofund-muted">{x}</span> })}
+                            </div>
+                            {condition.map(|x| view! { <p class="cofund-muted cofund-condition">{t.condition}": "{x}</p> })}
+                            {match_line.map(|x| view! { <p class="cofund-match">{x}</p> })}
+                        </li>
+                    }
+                })
+                .collect_view();
+            Some(view! {
+                <section class="cofund-stakeholders" aria-labelledby=heading_id.clone()>
+                    <h3 id=heading_id.clone()>{t.stakeholders_heading}</h3>
+                    <ul class="cofund-list">{items}</ul>
+                </section>
+            })
+        })
+    }
+}

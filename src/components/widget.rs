@@ -1,0 +1,104 @@
+//! The root component: loads the document, shows loading, error or the cohort.
+
+use super::{budget::BudgetSection, crowd::CrowdSection, lists::*, next_id, pledge::PledgeSection,
+            stakeholders::StakeholderSection, status::{ErrorPanel, Skeleton}};
+use crate::api::load_cohort;
+use crate::{format, i18n::Locale, WidgetConfig};
+use cofund_core::{Cohort, Timestamp};
+use leptos::prelude::*;
+
+/// The page's own language, when the embed names none.
+fn page_locale() -> Option<Locale> {
+    let lang = web_sys::window()?.document()?.document_element()?.get_attribute("lang")?;
+    Locale::from_tag(&lang)
+}
+
+fn browser_now() -> Timestamp {
+    Timestamp::from_unix_millis(js_sys::Date::now() as i64)
+}
+
+/// The whole widget for one cohort document.
+///
+/// ```no_run
+/// use leptos::prelude::*;
+/// use cofund_widget::{CofundWidget, WidgetConfig};
+/// let config = WidgetConfig { src: "/api/v1/cohorts/utrecht-voorjaar-2027".into(), ..Default::default() };
+/// let _ = view! { <CofundWidget config=config/> };
+/// ```
+#[component]
+pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
+    let id = next_id();
+    let initial_locale = config.locale.or_else(page_locale).unwrap_or_default();
+    let src = config.src.clone();
+    let resource = LocalResource::new(move || {
+        let src = src.clone();
+        async move { load_cohort(&src).await }
+    });
+    let (pending, set_pending) = signal(false);
+    let config = StoredValue::new(config);
+    let id = StoredValue::new(id);
+
+    view! {
+        <div class="cofund" lang=initial_locale.tag() aria-busy=move || pending.get().to_string()>
+            <Transition
+                fallback=move || view! { <Skeleton locale=initial_locale/> }
+                set_pending=set_pending
+            >
+                {move || Suspend::new(async move {
+                    match resource.await {
+                        Ok(cohort) => {
+                            let c = config.get_value();
+                            let locale = c
+                                .locale
+                                .or_else(|| cohort.document().locale.as_deref().and_then(Locale::from_tag))
+                                .or_else(page_locale)
+                                .unwrap_or_default();
+                            let now = c.now.unwrap_or_else(browser_now);
+                            view! { <CohortView cohort=cohort locale=locale now=now src=c.src id=id.get_value()/> }
+                                .into_any()
+                        }
+                        Err(error) => view! {
+                            <ErrorPanel
+                                error=error
+                                locale=initial_locale
+                                pending=pending
+                                on_retry=move || resource.refetch()
+                            />
+                        }
+                        .into_any(),
+                    }
+                })}
+            </Transition>
+        </div>
+    }
+}
+
+/// A loaded cohort. `cohort` becomes a signal so a pledge can update the figures.
+#[component]
+fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, id: String) -> impl IntoView {
+    let t = locale.t();
+    let doc = cohort.document().clone();
+    let updated = format::date_time_short(locale, cohort.updated_at());
+    let cohort = RwSignal::new(cohort);
+    let title_id = format!("{id}-title");
+    let labelled_by = title_id.clone();
+    let programme = match doc.programme.url.clone() {
+        Some(url) => view! { <a href=url>{doc.programme.name.clone()}</a> }.into_any(),
+        None => view! { <span>{doc.programme.name.clone()}</span> }.into_any(),
+    };
+
+    view! {
+        <section lang=locale.tag() aria-labelledby=labelled_by>
+            <p class="cofund-programme">{programme}</p>
+            <h2 id=title_id>{doc.name.clone()}</h2>
+            <CrowdSection cohort=cohort locale=locale now=now id=id.clone()/>
+            <PledgeSection cohort=cohort locale=locale now=now src=src id=id.clone()/>
+            <BudgetSection cohort=cohort locale=locale id=id.clone()/>
+            <StakeholderSection cohort=cohort locale=locale id=id.clone()/>
+            <OwnContributionSection cohort=cohort locale=locale id=id.clone()/>
+            <InitiativeSection cohort=cohort locale=locale id=id.clone()/>
+            <RecentPledgeSection cohort=cohort locale=locale id=id/>
+            <p class="cofund-muted cofund-updated">{t.updated}" "{updated}</p>
+        </section>
+    }
+}

@@ -1,0 +1,70 @@
+//! Numbers, money and dates through the browser's `Intl` API, never by hand.
+//! Money goes in as an exact decimal string, so no amount passes through a float.
+
+use crate::i18n::Locale;
+use cofund_core::{format_decimal, Timestamp};
+use js_sys::{Array, Intl, Object, Reflect};
+use wasm_bindgen::JsValue;
+
+fn options(pairs: &[(&str, &str)]) -> Object {
+    let o = Object::new();
+    for (k, v) in pairs {
+        let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
+    }
+    o
+}
+
+fn locales(locale: Locale) -> Array {
+    Array::of1(&JsValue::from_str(locale.tag()))
+}
+
+fn number(locale: Locale, value: &str, opts: &[(&str, &str)]) -> String {
+    let f = Intl::NumberFormat::new(&locales(locale), &options(opts)).format();
+    f.call1(&JsValue::NULL, &JsValue::from_str(value))
+        .ok()
+        .and_then(|v| v.as_string())
+        .unwrap_or_else(|| value.to_owned())
+}
+
+/// `€ 1.234,56` (nl-NL) or `€1,234.56` (en-GB); whole amounts without decimals.
+pub fn money(locale: Locale, currency: &str, cents: i64) -> String {
+    number(
+        locale,
+        &format_decimal(cents),
+        &[("style", "currency"), ("currency", currency), ("trailingZeroDisplay", "stripIfInteger")],
+    )
+}
+
+/// A whole number with the locale's grouping: `1.234`.
+pub fn integer(locale: Locale, n: i64) -> String {
+    number(locale, &n.to_string(), &[("maximumFractionDigits", "0")])
+}
+
+/// A whole percentage, `58%` / `112%`.
+pub fn percent(locale: Locale, whole_percent: i64) -> String {
+    number(locale, &format_decimal(whole_percent), &[("style", "percent"), ("maximumFractionDigits", "0")])
+}
+
+/// A day in the programme's time zone, `15 april 2027` / `15 April 2027`.
+pub fn date(locale: Locale, t: Timestamp) -> String {
+    date_with(locale, t, &[("day", "numeric"), ("month", "long"), ("year", "numeric")])
+}
+
+/// A short day and time, `19 mrt, 20:14`.
+pub fn date_time_short(locale: Locale, t: Timestamp) -> String {
+    date_with(locale, t, &[("day", "numeric"), ("month", "short"), ("hour", "2-digit"), ("minute", "2-digit")])
+}
+
+/// A short day, `19 mrt`.
+pub fn date_short(locale: Locale, t: Timestamp) -> String {
+    date_with(locale, t, &[("day", "numeric"), ("month", "short")])
+}
+
+fn date_with(locale: Locale, t: Timestamp, opts: &[(&str, &str)]) -> String {
+    let mut all = opts.to_vec();
+    // Programmes are Dutch: show their days, wherever the visitor is.
+    all.push(("timeZone", "Europe/Amsterdam"));
+    let f = Intl::DateTimeFormat::new(&locales(locale), &options(&all)).format();
+    let d = js_sys::Date::new(&JsValue::from_f64(t.unix_millis() as f64));
+    f.call1(&JsValue::NULL, &d).ok().and_then(|v| v.as_string()).unwrap_or_default()
+}

@@ -1,0 +1,379 @@
+//! Every text the widget shows, in Dutch (the default) and British English.
+//! Amounts, numbers and dates are formatted by [`crate::format`] through `Intl`.
+
+use cofund_core::{AmountInputError, FieldError, Problem, StakeholderKind, StakeholderStatus};
+
+/// A display language of the widget.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Locale {
+    /// Dutch (Netherlands), the default.
+    #[default]
+    Nl,
+    /// English (United Kingdom).
+    En,
+}
+
+impl Locale {
+    /// Reads a BCP 47 tag: `en`, `en-GB`, `en-US` … are English, everything else Dutch.
+    pub fn from_tag(tag: &str) -> Option<Locale> {
+        let lang = tag.split(['-', '_']).next()?.to_ascii_lowercase();
+        match lang.as_str() {
+            "nl" => Some(Locale::Nl),
+            "en" => Some(Locale::En),
+            _ => None,
+        }
+    }
+
+    /// The tag passed to `Intl` and to `lang`.
+    pub fn tag(self) -> &'static str {
+        match self {
+            Locale::Nl => "nl-NL",
+            Locale::En => "en-GB",
+        }
+    }
+
+    /// The fixed texts of this locale.
+    pub fn t(self) -> &'static Texts {
+        match self {
+            Locale::Nl => &NL,
+            Locale::En => &EN,
+        }
+    }
+
+    fn pick<'a>(self, nl: &'a str, en: &'a str) -> &'a str {
+        match self {
+            Locale::Nl => nl,
+            Locale::En => en,
+        }
+    }
+
+    pub fn backers(self, n: &str, count: i64) -> String {
+        match (self, count == 1) {
+            (Locale::Nl, true) => format!("{n} donateur"),
+            (Locale::Nl, false) => format!("{n} donateurs"),
+            (Locale::En, true) => format!("{n} backer"),
+            (Locale::En, false) => format!("{n} backers"),
+        }
+    }
+
+    pub fn days_left(self, days: i64) -> String {
+        match (self, days) {
+            (Locale::Nl, 1) => "Laatste dag".into(),
+            (Locale::En, 1) => "Last day".into(),
+            (Locale::Nl, d) => format!("Nog {d} dagen"),
+            (Locale::En, d) => format!("{d} days left"),
+        }
+    }
+
+    pub fn opens_in(self, days: i64, date: &str) -> String {
+        match (self, days) {
+            (Locale::Nl, 1) => format!("Opent morgen, {date}"),
+            (Locale::En, 1) => format!("Opens tomorrow, {date}"),
+            (Locale::Nl, d) => format!("Opent over {d} dagen, op {date}"),
+            (Locale::En, d) => format!("Opens in {d} days, on {date}"),
+        }
+    }
+
+    pub fn closed_on(self, date: &str) -> String {
+        match self {
+            Locale::Nl => format!("Campagne gesloten op {date}"),
+            Locale::En => format!("Campaign closed on {date}"),
+        }
+    }
+
+    /// "€ 17.450,50 of € 30.000 raised": the crowd bar's spoken value.
+    pub fn raised_of(self, pledged: &str, target: &str, percent: &str) -> String {
+        match self {
+            Locale::Nl => format!("{pledged} van {target} toegezegd, {percent}"),
+            Locale::En => format!("{pledged} of {target} pledged, {percent}"),
+        }
+    }
+
+    pub fn of_target(self, target: &str) -> String {
+        match self {
+            Locale::Nl => format!("van {target} doel"),
+            Locale::En => format!("of {target} target"),
+        }
+    }
+
+    pub fn received_part(self, received: &str) -> String {
+        match self {
+            Locale::Nl => format!("waarvan {received} ontvangen"),
+            Locale::En => format!("{received} of it received"),
+        }
+    }
+
+    pub fn share_of_budget(self, share: &str, percent: &str) -> String {
+        match self {
+            Locale::Nl => format!("aandeel {share} ({percent} van de begroting)"),
+            Locale::En => format!("share {share} ({percent} of the budget)"),
+        }
+    }
+
+    pub fn participants_paid(self, paid: i64, total: i64, per: &str) -> String {
+        match self {
+            Locale::Nl => format!("{paid} van {total} deelnemers hebben hun eigen bijdrage van {per} betaald"),
+            Locale::En => format!("{paid} of {total} participants have paid their own contribution of {per}"),
+        }
+    }
+
+    pub fn match_line(self, per_euro: &str, unlocked: &str, cap: &str) -> String {
+        match self {
+            Locale::Nl => format!("Elke euro van de crowd maakt {per_euro} vrij: {unlocked} van {cap} vrijgemaakt"),
+            Locale::En => format!("Each crowd euro unlocks {per_euro}: {unlocked} of {cap} unlocked"),
+        }
+    }
+
+    pub fn fixed_plus_match(self, fixed: &str, matched: &str) -> String {
+        match self {
+            Locale::Nl => format!("{fixed} vast + {matched} verdubbeling"),
+            Locale::En => format!("{fixed} fixed + {matched} matched"),
+        }
+    }
+
+    pub fn gap(self, amount: &str) -> String {
+        match self {
+            Locale::Nl => format!("Nog te vinden: {amount}"),
+            Locale::En => format!("Still to find: {amount}"),
+        }
+    }
+
+    pub fn surplus(self, amount: &str) -> String {
+        match self {
+            Locale::Nl => format!("Volledig gefinancierd, {amount} boven de begroting"),
+            Locale::En => format!("Fully funded, {amount} above the budget"),
+        }
+    }
+
+    pub fn conditional_note(self, amount: &str) -> String {
+        match self {
+            Locale::Nl => format!("waarvan {amount} onder voorwaarde"),
+            Locale::En => format!("of which {amount} conditional"),
+        }
+    }
+
+    pub fn history_label(self, from: &str, from_date: &str, to: &str, to_date: &str) -> String {
+        match self {
+            Locale::Nl => format!("Verloop van de toezeggingen: van {from} op {from_date} naar {to} op {to_date}"),
+            Locale::En => format!("Pledges over time: from {from} on {from_date} to {to} on {to_date}"),
+        }
+    }
+
+    pub fn status(self, s: StakeholderStatus) -> &'static str {
+        match (self, s) {
+            (Locale::Nl, StakeholderStatus::Committed) => "Toegezegd",
+            (Locale::Nl, StakeholderStatus::Conditional) => "Onder voorwaarde",
+            (Locale::Nl, StakeholderStatus::Paid) => "Betaald",
+            (Locale::En, StakeholderStatus::Committed) => "Committed",
+            (Locale::En, StakeholderStatus::Conditional) => "Conditional",
+            (Locale::En, StakeholderStatus::Paid) => "Paid",
+        }
+    }
+
+    pub fn kind(self, k: StakeholderKind) -> &'static str {
+        match (self, k) {
+            (Locale::Nl, StakeholderKind::Municipality) => "Gemeente",
+            (Locale::Nl, StakeholderKind::Welfare) => "Welzijnsorganisatie",
+            (Locale::Nl, StakeholderKind::Fund) => "Fonds",
+            (Locale::Nl, StakeholderKind::Business) => "Bedrijf",
+            (Locale::Nl, StakeholderKind::Other) => "Overig",
+            (Locale::En, StakeholderKind::Municipality) => "Municipality",
+            (Locale::En, StakeholderKind::Welfare) => "Welfare organisation",
+            (Locale::En, StakeholderKind::Fund) => "Fund",
+            (Locale::En, StakeholderKind::Business) => "Business",
+            (Locale::En, StakeholderKind::Other) => "Other",
+        }
+    }
+
+    /// A field problem in words, for invalid documents and pledge form errors.
+    pub fn problem(self, p: &Problem) -> String {
+        match p {
+            Problem::Required => self.pick("is verplicht", "is required").into(),
+            Problem::Negative => self.pick("mag niet negatief zijn", "must not be negative").into(),
+            Problem::OutOfRange { min, max } => match self {
+                Locale::Nl => format!("moet tussen {min} en {max} liggen"),
+                Locale::En => format!("must be between {min} and {max}"),
+            },
+            Problem::TooLong { max } => match self {
+                Locale::Nl => format!("mag hoogstens {max} tekens lang zijn"),
+                Locale::En => format!("must be at most {max} characters"),
+            },
+            Problem::Format { expected } => match self {
+                Locale::Nl => format!("heeft niet de juiste vorm (verwacht: {expected})"),
+                Locale::En => format!("has the wrong form (expected: {expected})"),
+            },
+            Problem::ControlCharacters => self.pick("bevat ongeldige tekens", "contains invalid characters").into(),
+            Problem::Overflow => self.pick("is te groot om op te tellen", "is too large to add up").into(),
+            Problem::Inconsistent { with } => match self {
+                Locale::Nl => format!("klopt niet met {with}"),
+                Locale::En => format!("is inconsistent with {with}"),
+            },
+        }
+    }
+
+    pub fn field_error(self, e: &FieldError) -> String {
+        format!("{}: {}", e.field, self.problem(&e.problem))
+    }
+
+    /// Why typed amount input was refused, with what to type instead.
+    pub fn amount_input_error(self, e: AmountInputError) -> &'static str {
+        match (self, e) {
+            (Locale::Nl, AmountInputError::Empty) => "Vul een bedrag in, bijvoorbeeld 25 of 25,50.",
+            (Locale::En, AmountInputError::Empty) => "Enter an amount, for example 25 or 25.50.",
+            (Locale::Nl, AmountInputError::Ambiguous) => {
+                "Dit bedrag is dubbelzinnig. Typ 1000 of 1.000 voor duizend euro, of 1,00 voor één euro."
+            }
+            (Locale::En, AmountInputError::Ambiguous) => {
+                "This amount is ambiguous. Type 1000 for a thousand euros, or 1.00 for one euro."
+            }
+            (Locale::Nl, AmountInputError::TooManyDecimals) => "Gebruik hoogstens twee cijfers achter de komma, bijvoorbeeld 25,50.",
+            (Locale::En, AmountInputError::TooManyDecimals) => "Use at most two decimals, for example 25.50.",
+            (Locale::Nl, AmountInputError::TooLarge) => "Dit bedrag is te groot.",
+            (Locale::En, AmountInputError::TooLarge) => "This amount is too large.",
+            (Locale::Nl, AmountInputError::Malformed) => "Typ alleen een bedrag in euro, bijvoorbeeld 25 of 25,50.",
+            (Locale::En, AmountInputError::Malformed) => "Type just an amount in euros, for example 25 or 25.50.",
+        }
+    }
+
+    pub fn amount_range(self, min: &str, max: &str) -> String {
+        match self {
+            Locale::Nl => format!("Kies een bedrag van {min} tot en met {max}."),
+            Locale::En => format!("Choose an amount from {min} up to {max}."),
+        }
+    }
+
+    pub fn chars_left(self, left: i64) -> String {
+        match self {
+            Locale::Nl => format!("Nog {left} tekens"),
+            Locale::En => format!("{left} characters left"),
+        }
+    }
+
+    pub fn http_error(self, status: u16) -> String {
+        match (self, status) {
+            (Locale::Nl, 404) => "Dit cohort is niet gevonden (fout 404). Controleer het adres van het document.".into(),
+            (Locale::En, 404) => "This cohort was not found (error 404). Check the document address.".into(),
+            (Locale::Nl, s) => format!("De server antwoordde met fout {s}."),
+            (Locale::En, s) => format!("The server answered with error {s}."),
+        }
+    }
+
+    pub fn schema_error(self, found: Option<&str>) -> String {
+        let expected = cofund_core::SCHEMA_V1;
+        match (self, found) {
+            (Locale::Nl, Some(f)) => format!("Dit document gebruikt schema {f}; deze widget leest {expected}. Werk de widget bij."),
+            (Locale::En, Some(f)) => format!("This document uses schema {f}; this widget reads {expected}. Please update the widget."),
+            (Locale::Nl, None) => format!("Dit is geen Cofund-document: het veld schema met waarde {expected} ontbreekt."),
+            (Locale::En, None) => format!("This is not a Cofund document: the schema field with value {expected} is missing."),
+        }
+    }
+}
+
+/// Fixed texts.
+pub struct Texts {
+    pub region_label: &'static str,
+    pub loading: &'static str,
+    pub crowd_heading: &'static str,
+    pub target_met: &'static str,
+    pub budget_heading: &'static str,
+    pub budget_total: &'static str,
+    pub own_part: &'static str,
+    pub crowd_part: &'static str,
+    pub stakeholder_part: &'static str,
+    pub stakeholders_heading: &'static str,
+    pub own_heading: &'static str,
+    pub initiatives_heading: &'static str,
+    pub recent_heading: &'static str,
+    pub anonymous: &'static str,
+    pub amount_hidden: &'static str,
+    pub condition: &'static str,
+    pub no_pledges_yet: &'static str,
+    pub error_heading: &'static str,
+    pub error_network: &'static str,
+    pub error_json: &'static str,
+    pub error_invalid: &'static str,
+    pub error_no_source: &'static str,
+    pub retry: &'static str,
+    pub retrying: &'static str,
+    pub updated: &'static str,
+    pub read_only: &'static str,
+    pub programme_page: &'static str,
+    pub opens_in_new: &'static str,
+    pub fully_funded: &'static str,
+}
+
+static NL: Texts = Texts {
+    region_label: "Financiering van het cohort",
+    loading: "Gegevens van het cohort worden geladen…",
+    crowd_heading: "Crowdfunding door het cohort",
+    target_met: "Doel bereikt",
+    budget_heading: "Zo wordt het programma betaald",
+    budget_total: "Begroting",
+    own_part: "Eigen bijdragen deelnemers",
+    crowd_part: "Crowdfunding",
+    stakeholder_part: "Belanghebbenden",
+    stakeholders_heading: "Belanghebbenden die meefinancieren",
+    own_heading: "Eigen bijdragen",
+    initiatives_heading: "Bewonersinitiatieven die het cohort ondersteunt",
+    recent_heading: "Recente steun",
+    anonymous: "Anoniem",
+    amount_hidden: "bedrag niet getoond",
+    condition: "Voorwaarde",
+    no_pledges_yet: "Nog geen toezeggingen. Wees de eerste!",
+    error_heading: "De financiering kan niet worden getoond",
+    error_network: "De gegevens konden niet worden geladen. Controleer je internetverbinding en probeer het opnieuw.",
+    error_json: "Het document van dit cohort is geen geldige JSON.",
+    error_invalid: "Het document van dit cohort bevat ongeldige gegevens:",
+    error_no_source: "Er is geen document opgegeven: zet het adres in het attribuut data-cofund-src.",
+    retry: "Opnieuw proberen",
+    retrying: "Bezig met opnieuw laden…",
+    updated: "Bijgewerkt op",
+    read_only: "Steunen kan via de pagina van het programma.",
+    programme_page: "Naar de pagina van het cohort",
+    opens_in_new: "(opent in een nieuw venster)",
+    fully_funded: "Volledig gefinancierd",
+};
+
+static EN: Texts = Texts {
+    region_label: "Cohort funding",
+    loading: "Loading the cohort's figures…",
+    crowd_heading: "Crowdfunding by the cohort",
+    target_met: "Target reached",
+    budget_heading: "How the programme is funded",
+    budget_total: "Budget",
+    own_part: "Participants' own contributions",
+    crowd_part: "Crowdfunding",
+    stakeholder_part: "Stakeholders",
+    stakeholders_heading: "Stakeholders co-funding the programme",
+    own_heading: "Own contributions",
+    initiatives_heading: "Neighbourhood initiatives the cohort supports",
+    recent_heading: "Recent support",
+    anonymous: "Anonymous",
+    amount_hidden: "amount not shown",
+    condition: "Condition",
+    no_pledges_yet: "No pledges yet. Be the first!",
+    error_heading: "The funding cannot be shown",
+    error_network: "The figures could not be loaded. Check your internet connection and try again.",
+    error_json: "This cohort's document is not valid JSON.",
+    error_invalid: "This cohort's document contains invalid data:",
+    error_no_source: "No document given: put its address in the data-cofund-src attribute.",
+    retry: "Try again",
+    retrying: "Loading again…",
+    updated: "Updated on",
+    read_only: "You can support the cohort through the programme's page.",
+    programme_page: "Go to the cohort's page",
+    opens_in_new: "(opens in a new window)",
+    fully_funded: "Fully funded",
+};
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tags() {
+        assert_eq!(Locale::from_tag("en-US"), Some(Locale::En));
+        assert_eq!(Locale::from_tag("NL"), Some(Locale::Nl));
+        assert_eq!(Locale::from_tag("fr-FR"), None);
+    }
+}
