@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# Runs every test: the contract crate (unit + property), the server (black-box against
+# a real server and database), the widget in headless Chromium (wasm-bindgen-test),
+# the optimised release build with its size report, and the end-to-end browser tests.
+# Installs what is missing first (scripts/setup.sh).
+set -euo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
+cd "$COFUND_ROOT"
+bash scripts/setup.sh
+
+step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
+
+step "contract crate and server (native)"
+cargo test --workspace --exclude cofund-widget
+
+step "widget in headless Chromium (wasm-bindgen-test)"
+CHROMEDRIVER="$(command -v chromedriver)" \
+CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
+  with_wasm_env cargo test --target "$WASM_TARGET" -p cofund-widget
+
+step "optimised release build of the widget"
+bash scripts/build-widget.sh
+bash scripts/size-report.sh
+
+if [ -d e2e/tests ]; then
+  step "end to end: real server, release widget, headless Chromium"
+  cargo build --release -p cofund-server
+  (cd e2e && COFUND_BIN="$COFUND_ROOT/target/release/cofund" COFUND_WIDGET_DIR="$COFUND_ROOT/dist" \
+     CHROME_BIN="$(chromium_bin)" node --test --test-concurrency=1 tests/)
+fi
+step "all tests passed"

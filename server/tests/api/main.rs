@@ -1,0 +1,13 @@
+//! Black-box tests: each starts the real server on 127.0.0.1 port 0 with a fresh
+//! database file and talks HTTP to it.
+
+mod admin;
+mod cors;
+mod durability;
+mod helpers;
+mod idempotency;
+mod privacy;
+mod read;
+mod site;
+mod story;
+mod validation;
