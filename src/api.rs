@@ -104,3 +104,61 @@ pub fn resolve(link: &str, document_url: &str) -> Option<String> {
     let base = web_sys::Url::new_with_base(document_url, &web_sys::window()?.location().href().ok()?).ok()?;
     web_sys::Url::new_with_base(link, &base.href()).ok().map(|u| u.href())
 }
+
+/// What came of sending a pledge.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PledgeOutcome {
+    /// 201: recorded.
+    Recorded(cofund_core::api::PledgeResponse),
+    /// 422: field errors, to show beside their fields.
+    Invalid(Vec<cofund_core::FieldError>),
+    /// 409 `campaign_not_open`.
+    CampaignClosed,
+    /// 404: the cohort is gone.
+    NotFound,
+    /// 403 `origin_not_allowed`: this site may not take pledges.
+    OriginRefused,
+    /// 400, 409 (key reuse), 413: the request itself was refused; retrying will not help.
+    Rejected,
+    /// No answer, a timeout or a 5xx: the outcome is unknown, so a retry reuses the key.
+    Unreachable,
+}
+
+/// Posts a pledge with its idempotency key. Never panics; every answer is an outcome.
+pub async fn send_pledge(url: &str, key: &str, body: &str) -> PledgeOutcome {
+    let timeout = Timeout::start(REQUEST_TIMEOUT_MS);
+    let signal = timeout.as_ref().map(Timeout::signal);
+    let request = Request::post(url)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .header("Idempotency-Key", key)
+        .abort_signal(signal.as_ref())
+        .body(body.to_owned());
+    let Ok(request) = request else { return PledgeOutcome::Rejected };
+    let Ok(response) = request.send().await else { return PledgeOutcome::Unreachable };
+    let status = response.status();
+    let Ok(text) = response.text().await else { return PledgeOutcome::Unreachable };
+    let error_code = || {
+        serde_json::from_str::<cofund_core::api::ApiErrorBody>(&text).map(|b| b.error).ok()
+    };
+    match status {
+        201 | 200 => serde_json::from_str(&text).map(PledgeOutcome::Recorded).unwrap_or(PledgeOutcome::Unreachable),
+        422 => match error_code() {
+            Some(e) if !e.fields.is_empty() => PledgeOutcome::Invalid(e.fields),
+            _ => PledgeOutcome::Rejected,
+        },
+        409 if error_code().is_some_and(|e| e.code == "campaign_not_open") => PledgeOutcome::CampaignClosed,
+        404 => PledgeOutcome::NotFound,
+        403 => PledgeOutcome::OriginRefused,
+        s if s >= 500 || s == 408 || s == 429 => PledgeOutcome::Unreachable,
+        _ => PledgeOutcome::Rejected,
+    }
+}
+
+/// A fresh idempotency key for one pledge attempt.
+pub fn new_idempotency_key() -> String {
+    web_sys::window()
+        .and_then(|w| w.crypto().ok())
+        .map(|c| c.random_uuid())
+        .unwrap_or_else(|| format!("k{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e12) as u64))
+}

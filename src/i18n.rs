@@ -267,6 +267,43 @@ impl Locale {
             (Locale::En, None) => format!("This is not a Cofund document: the schema field with value {expected} is missing."),
         }
     }
+
+    pub fn errors_in_form(self, n: usize) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "Er staat 1 fout in het formulier.".into(),
+            (Locale::Nl, n) => format!("Er staan {n} fouten in het formulier."),
+            (Locale::En, 1) => "There is 1 error in the form.".into(),
+            (Locale::En, n) => format!("There are {n} errors in the form."),
+        }
+    }
+
+    pub fn opens_on(self, date: &str) -> String {
+        match self {
+            Locale::Nl => format!("Steunen kan vanaf {date}."),
+            Locale::En => format!("You can pledge from {date}."),
+        }
+    }
+
+    pub fn message_too_long(self, max: u32) -> String {
+        match self {
+            Locale::Nl => format!("Je bericht is te lang: hoogstens {max} tekens."),
+            Locale::En => format!("Your message is too long: at most {max} characters."),
+        }
+    }
+
+    pub fn name_too_long(self, max: u32) -> String {
+        match self {
+            Locale::Nl => format!("Je naam is te lang: hoogstens {max} tekens."),
+            Locale::En => format!("Your name is too long: at most {max} characters."),
+        }
+    }
+
+    pub fn thanks_named(self, name: &str) -> String {
+        match self {
+            Locale::Nl => format!("Dank je wel, {name}!"),
+            Locale::En => format!("Thank you, {name}!"),
+        }
+    }
 }
 
 /// Fixed texts.
@@ -300,6 +337,40 @@ pub struct Texts {
     pub programme_page: &'static str,
     pub opens_in_new: &'static str,
     pub fully_funded: &'static str,
+    pub pledge_heading: &'static str,
+    pub choose_amount: &'static str,
+    pub other_amount: &'static str,
+    pub other_amount_hint: &'static str,
+    pub your_name: &'static str,
+    pub show_name: &'static str,
+    pub show_amount: &'static str,
+    pub email: &'static str,
+    pub email_hint: &'static str,
+    pub message: &'static str,
+    pub consent: &'static str,
+    pub honeypot: &'static str,
+    pub submit: &'static str,
+    pub sending: &'static str,
+    pub thanks_heading: &'static str,
+    pub thanks_body: &'static str,
+    pub iban: &'static str,
+    pub account_holder: &'static str,
+    pub amount: &'static str,
+    pub reference: &'static str,
+    pub pledge_again: &'static str,
+    pub network_failed: &'static str,
+    pub retry_send: &'static str,
+    pub campaign_closed: &'static str,
+    pub cohort_gone: &'static str,
+    pub origin_refused: &'static str,
+    pub server_failed: &'static str,
+    pub err_email_required: &'static str,
+    pub err_email_format: &'static str,
+    pub err_name_required: &'static str,
+    pub err_consent: &'static str,
+    pub err_text_invalid: &'static str,
+    pub err_form_rejected: &'static str,
+    pub pledge_recorded_announcement: &'static str,
 }
 
 static NL: Texts = Texts {
@@ -332,6 +403,40 @@ static NL: Texts = Texts {
     programme_page: "Naar de pagina van het cohort",
     opens_in_new: "(opent in een nieuw venster)",
     fully_funded: "Volledig gefinancierd",
+    pledge_heading: "Steun het cohort",
+    choose_amount: "Kies een bedrag",
+    other_amount: "Ander bedrag in euro",
+    other_amount_hint: "Bijvoorbeeld 25 of 25,50",
+    your_name: "Je naam (niet verplicht)",
+    show_name: "Toon mijn naam bij de recente steun",
+    show_amount: "Toon mijn bedrag bij de recente steun",
+    email: "E-mailadres",
+    email_hint: "Alleen voor de betaalgegevens en een bevestiging. Nooit openbaar.",
+    message: "Bericht aan het cohort (niet verplicht)",
+    consent: "Ik geef toestemming om mijn gegevens te gebruiken voor het afhandelen van deze toezegging.",
+    honeypot: "Laat dit veld leeg",
+    submit: "Toezeggen",
+    sending: "Bezig met versturen…",
+    thanks_heading: "Dank je wel!",
+    thanks_body: "Je toezegging is genoteerd. Maak het bedrag over met deze gegevens:",
+    iban: "IBAN",
+    account_holder: "Ten name van",
+    amount: "Bedrag",
+    reference: "Omschrijving (kenmerk)",
+    pledge_again: "Nog een toezegging doen",
+    network_failed: "Je toezegging kon niet worden verstuurd: er is geen verbinding met de server. Alles wat je invulde staat er nog. Probeer het opnieuw.",
+    retry_send: "Opnieuw versturen",
+    campaign_closed: "De campagne is gesloten: er kunnen geen toezeggingen meer worden gedaan.",
+    cohort_gone: "Dit cohort bestaat niet (meer): je toezegging is niet verwerkt.",
+    origin_refused: "Deze website mag geen toezeggingen voor dit cohort doorgeven. Gebruik de pagina van het programma.",
+    server_failed: "Er ging iets mis bij de server. Je toezegging is niet verwerkt; probeer het later opnieuw.",
+    err_email_required: "Vul je e-mailadres in.",
+    err_email_format: "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
+    err_name_required: "Vul je naam in, of zet ‘Toon mijn naam’ uit.",
+    err_consent: "Geef toestemming om je toezegging te kunnen verwerken.",
+    err_text_invalid: "Dit veld bevat tekens die niet zijn toegestaan.",
+    err_form_rejected: "Het formulier kon niet worden verwerkt. Vernieuw de pagina en probeer het opnieuw.",
+    pledge_recorded_announcement: "Je toezegging is ontvangen. De betaalgegevens staan hieronder.",
 };
 
 static EN: Texts = Texts {
@@ -364,6 +469,40 @@ static EN: Texts = Texts {
     programme_page: "Go to the cohort's page",
     opens_in_new: "(opens in a new window)",
     fully_funded: "Fully funded",
+    pledge_heading: "Support the cohort",
+    choose_amount: "Choose an amount",
+    other_amount: "Other amount in euros",
+    other_amount_hint: "For example 25 or 25.50",
+    your_name: "Your name (optional)",
+    show_name: "Show my name with recent support",
+    show_amount: "Show my amount with recent support",
+    email: "Email address",
+    email_hint: "Only for payment details and a confirmation. Never public.",
+    message: "Message to the cohort (optional)",
+    consent: "I agree that my details are used to handle this pledge.",
+    honeypot: "Leave this field empty",
+    submit: "Pledge",
+    sending: "Sending…",
+    thanks_heading: "Thank you!",
+    thanks_body: "Your pledge has been recorded. Please transfer the amount with these details:",
+    iban: "IBAN",
+    account_holder: "Account holder",
+    amount: "Amount",
+    reference: "Reference",
+    pledge_again: "Make another pledge",
+    network_failed: "Your pledge could not be sent: there is no connection to the server. Everything you entered is still here. Please try again.",
+    retry_send: "Send again",
+    campaign_closed: "The campaign is closed: no more pledges can be made.",
+    cohort_gone: "This cohort does not exist (any more): your pledge was not processed.",
+    origin_refused: "This website may not take pledges for this cohort. Please use the programme's page.",
+    server_failed: "Something went wrong on the server. Your pledge was not processed; please try again later.",
+    err_email_required: "Enter your email address.",
+    err_email_format: "Enter a valid email address, such as name@example.com.",
+    err_name_required: "Enter your name, or untick ‘Show my name’.",
+    err_consent: "Give your consent so we can process your pledge.",
+    err_text_invalid: "This field contains characters that are not allowed.",
+    err_form_rejected: "The form could not be processed. Reload the page and try again.",
+    pledge_recorded_announcement: "Your pledge has been received. The payment details are below.",
 };
 
 #[cfg(test)]

@@ -241,6 +241,12 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             let storage = storage::open(&settings.database).await?;
             let app = crate::Application::build_with_storage(settings, storage.clone()).await?;
             let seeded = crate::demo::seed(storage.as_ref(), app.public_url(), domain::now()).await?;
+            // One demo token at a time: the previous ones are revoked.
+            for t in storage.list_tokens().await.map_err(store_err)? {
+                if t.label.as_deref() == Some("demo") && t.revoked_at.is_none() {
+                    storage.revoke_token(&t.id, domain::now()).await.map_err(store_err)?;
+                }
+            }
             let (token, secret) = storage
                 .create_token(None, Some("demo".into()), domain::now())
                 .await

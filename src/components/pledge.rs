@@ -1,18 +1,457 @@
-//! Pledging: the form, or a link to the programme for read-only documents.
+//! Pledging: suggested or typed amounts, the donor's choices, one idempotency key per
+//! attempt, field errors beside their fields, and the thank-you state with payment
+//! instructions. Read-only documents link to the programme instead.
 
-use crate::i18n::Locale;
-use cofund_core::{Cohort, Timestamp};
+use crate::api::{new_idempotency_key, resolve, send_pledge, PledgeOutcome};
+use crate::{format, i18n::Locale};
+use cofund_core::api::{validate_pledge, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS};
+use cofund_core::{parse_amount_input, CampaignPhase, Cohort, FieldError, Problem, Timestamp};
 use leptos::prelude::*;
+use wasm_bindgen::JsCast;
+
+/// Form fields in the order they appear; focus goes to the first with an error.
+const FIELDS: [&str; 5] = ["amount_cents", "name", "email", "message", "consent"];
+
+#[derive(Debug, Clone, PartialEq)]
+enum Stage {
+    Editing,
+    Sending,
+    Done(PledgeResponse),
+}
+
+/// A notice about the last attempt that is not about one field.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Notice {
+    Unreachable,
+    Closed,
+    NotFound,
+    OriginRefused,
+    Rejected,
+}
 
 #[component]
 pub fn PledgeSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, src: String, id: String) -> impl IntoView {
     let t = locale.t();
-    let _ = (now, src, id);
-    let page = cohort.with_untracked(|c| {
-        let doc = c.document();
-        if doc.links.pledge.is_none() { doc.links.page.clone() } else { None }
+    let (links, phase, opens_at) = cohort.with_untracked(|c| (c.document().links.clone(), c.phase(now), c.opens_at()));
+    let Some(pledge_link) = links.pledge else {
+        return links
+            .page
+            .map(|url| view! { <p class="cofund-readonly">{t.read_only}" "<a href=url>{t.programme_page}</a></p> })
+            .into_any();
+    };
+    match phase {
+        CampaignPhase::Open { .. } => {}
+        CampaignPhase::Closed => return view! { <p class="cofund-readonly">{t.campaign_closed}</p> }.into_any(),
+        CampaignPhase::Upcoming { .. } => {
+            return view! { <p class="cofund-readonly">{locale.opens_on(&format::date(locale, opens_at))}</p> }.into_any()
+        }
+    }
+    let url = resolve(&pledge_link, &src).unwrap_or(pledge_link);
+    view! { <PledgeForm cohort=cohort locale=locale url=url id=id/> }.into_any()
+}
+
+/// Focuses the element with this id, if it is there.
+fn focus(id: &str) {
+    if let Some(el) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.get_element_by_id(id))
+        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+    {
+        let _ = el.focus();
+    }
+}
+
+#[component]
+fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String) -> impl IntoView {
+    let t = locale.t();
+    let (currency, suggested, min, max) = cohort.with_untracked(|c| {
+        let crowd = &c.document().crowd;
+        (c.document().currency.clone(), crowd.suggested_cents.clone(), crowd.min_cents, crowd.max_cents)
     });
-    page.map(|url| view! {
-        <p class="cofund-readonly">{t.read_only}" "<a href=url>{t.programme_page}</a></p>
-    })
+    let currency = StoredValue::new(currency);
+    let money = move |cents: i64| format::money(locale, &currency.read_value(), cents);
+
+    // What the donor enters.
+    let chosen = RwSignal::new(suggested.get(1).or(suggested.first()).copied());
+    let custom = RwSignal::new(String::new());
+    let name = RwSignal::new(String::new());
+    let show_name = RwSignal::new(false);
+    let show_amount = RwSignal::new(true);
+    let email = RwSignal::new(String::new());
+    let message = RwSignal::new(String::new());
+    let consent = RwSignal::new(false);
+    let honeypot = RwSignal::new(String::new());
+
+    let stage = RwSignal::new(Stage::Editing);
+    let errors = RwSignal::new(Vec::<(String, String)>::new());
+    let notice = RwSignal::new(None::<Notice>);
+    let announcement = RwSignal::new(String::new());
+    // The current attempt: its idempotency key and the body it was sent with.
+    let attempt = StoredValue::new(None::<(String, String)>);
+    let url = StoredValue::new(url);
+    let ids = StoredValue::new(id);
+    let fid = move |field: &str| format!("{}-{field}", ids.read_value());
+
+    let error_for = move |field: &'static str| {
+        move || errors.with(|e| e.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()))
+    };
+    let describe = move |field: &'static str, hint: Option<&'static str>| {
+        move || {
+            let mut ids: Vec<String> = hint.map(|h| fid(h)).into_iter().collect();
+            if errors.with(|e| e.iter().any(|(f, _)| f == field)) {
+                ids.push(fid(&format!("{field}-error")));
+            }
+            ids.join(" ")
+        }
+    };
+    let invalid = move |field: &'static str| move || errors.with(|e| e.iter().any(|(f, _)| f == field)).to_string();
+
+    let field_message = move |e: &FieldError| -> String {
+        match (e.field.as_str(), &e.problem) {
+            ("amount_cents", Problem::OutOfRange { min, max }) => locale.amount_range(&money(*min), &money(*max)),
+            ("email", Problem::Required) => t.err_email_required.into(),
+            ("email", _) => t.err_email_format.into(),
+            ("name", Problem::Required) => t.err_name_required.into(),
+            ("name", Problem::TooLong { max }) => locale.name_too_long(*max),
+            ("message", Problem::TooLong { max }) => locale.message_too_long(*max),
+            ("consent", _) => t.err_consent.into(),
+            (_, Problem::ControlCharacters) => t.err_text_invalid.into(),
+            ("website", _) => t.err_form_rejected.into(),
+            (_, p) => locale.problem(p),
+        }
+    };
+
+    let show_errors = move |list: Vec<(String, String)>| {
+        let first = FIELDS.iter().find(|f| list.iter().any(|(x, _)| x == *f)).copied();
+        let count = list.len();
+        let unplaced = list.iter().any(|(f, _)| !FIELDS.contains(&f.as_str()));
+        errors.set(list);
+        if unplaced {
+            notice.set(Some(Notice::Rejected));
+        }
+        announcement.set(locale.errors_in_form(count));
+        if let Some(f) = first {
+            // The amount's input is the custom one; a suggested amount cannot be wrong.
+            focus(&fid(if f == "amount_cents" { "amount" } else { f }));
+        }
+    };
+
+    let submit = move || {
+        if stage.get_untracked() == Stage::Sending {
+            return; // a double click makes one pledge
+        }
+        notice.set(None);
+        let amount = match chosen.get_untracked() {
+            Some(cents) if custom.with_untracked(|c| c.trim().is_empty()) => Ok(cents),
+            _ => parse_amount_input(&custom.get_untracked()).map_err(|e| locale.amount_input_error(e).to_owned()),
+        };
+        let request = PledgeRequest {
+            amount_cents: *amount.as_ref().unwrap_or(&0),
+            name: Some(name.get_untracked()),
+            show_name: show_name.get_untracked(),
+            show_amount: show_amount.get_untracked(),
+            email: email.get_untracked(),
+            message: Some(message.get_untracked()),
+            consent: consent.get_untracked(),
+            website: Some(honeypot.get_untracked()).filter(|w| !w.is_empty()),
+        };
+        let mut list: Vec<(String, String)> = Vec::new();
+        if let Err(m) = &amount {
+            list.push(("amount_cents".into(), m.clone()));
+        }
+        if let Err(field_errors) = validate_pledge(&request, min, max) {
+            for e in field_errors.iter().filter(|e| amount.is_ok() || e.field != "amount_cents") {
+                list.push((e.field.clone(), field_message(e)));
+            }
+        }
+        if !list.is_empty() {
+            show_errors(list);
+            return;
+        }
+        errors.set(Vec::new());
+        let body = serde_json::to_string(&request).unwrap_or_default();
+        // Same body as an attempt whose outcome is unknown: the same attempt, same key.
+        let key = match attempt.get_value() {
+            Some((key, sent)) if sent == body => key,
+            _ => new_idempotency_key(),
+        };
+        attempt.set_value(Some((key.clone(), body.clone())));
+        stage.set(Stage::Sending);
+        announcement.set(t.sending.into());
+        leptos::task::spawn_local(async move {
+            let outcome = send_pledge(&url.get_value(), &key, &body).await;
+            if !matches!(outcome, PledgeOutcome::Unreachable) {
+                attempt.set_value(None);
+            }
+            match outcome {
+                PledgeOutcome::Recorded(response) => {
+                    if let Ok(updated) = cohort.with_untracked(|c| c.with_crowd_totals(&response.totals)) {
+                        cohort.set(updated);
+                    }
+                    stage.set(Stage::Done(response));
+                    announcement.set(t.pledge_recorded_announcement.into());
+                    focus(&fid("thanks"));
+                }
+                PledgeOutcome::Invalid(field_errors) => {
+                    stage.set(Stage::Editing);
+                    show_errors(field_errors.iter().map(|e| (e.field.clone(), field_message(e))).collect());
+                }
+                other => {
+                    stage.set(Stage::Editing);
+                    let n = match other {
+                        PledgeOutcome::CampaignClosed => Notice::Closed,
+                        PledgeOutcome::NotFound => Notice::NotFound,
+                        PledgeOutcome::OriginRefused => Notice::OriginRefused,
+                        PledgeOutcome::Unreachable => Notice::Unreachable,
+                        _ => Notice::Rejected,
+                    };
+                    notice.set(Some(n));
+                    announcement.set(notice_text(locale, n).into());
+                    focus(&fid("notice"));
+                }
+            }
+        });
+    };
+
+    let again = move |_| {
+        name.set(String::new());
+        message.set(String::new());
+        custom.set(String::new());
+        consent.set(false);
+        stage.set(Stage::Editing);
+        announcement.set(String::new());
+        focus(&fid("amount"));
+    };
+
+    let sending = move || stage.with(|s| *s == Stage::Sending);
+    let done = Memo::new(move |_| match stage.get() {
+        Stage::Done(r) => Some(r),
+        _ => None,
+    });
+    let heading_id = fid("pledge");
+    let labelled_by = heading_id.clone();
+    let section_labelled_by = heading_id.clone();
+    let suggested_buttons = suggested
+        .into_iter()
+        .map(|cents| {
+            view! {
+                <button
+                    type="button"
+                    aria-pressed=move || (chosen.get() == Some(cents) && custom.with(|c| c.trim().is_empty())).to_string()
+                    on:click=move |_| {
+                        chosen.set(Some(cents));
+                        custom.set(String::new());
+                        errors.update(|e| e.retain(|(f, _)| f != "amount_cents"));
+                    }
+                >
+                    {money(cents)}
+                </button>
+            }
+        })
+        .collect_view();
+
+    let form = move || {
+        view! {
+            <form
+                class="cofund-form"
+                novalidate
+                aria-labelledby=labelled_by.clone()
+                on:submit=move |ev| {
+                    ev.prevent_default();
+                    submit();
+                }
+            >
+                <fieldset class="cofund-field">
+                    <legend>{t.choose_amount}</legend>
+                    <div class="cofund-amounts">{suggested_buttons.clone()}</div>
+                    <div class="cofund-field">
+                        <label for=fid("amount")>{t.other_amount}</label>
+                        <input
+                            id=fid("amount")
+                            name="amount"
+                            type="text"
+                            inputmode="decimal"
+                            autocomplete="transaction-amount"
+                            aria-invalid=invalid("amount_cents")
+                            aria-describedby=describe("amount_cents", Some("amount-hint"))
+                            prop:value=move || custom.get()
+                            on:input=move |ev| custom.set(event_target_value(&ev))
+                        />
+                        <p class="cofund-muted" id=fid("amount-hint")>
+                            {t.other_amount_hint}" · "{locale.amount_range(&money(min), &money(max))}
+                        </p>
+                        <FieldError id=fid("amount_cents-error") message=error_for("amount_cents")/>
+                    </div>
+                </fieldset>
+                <div class="cofund-field">
+                    <label for=fid("name")>{t.your_name}</label>
+                    <input
+                        id=fid("name")
+                        name="name"
+                        type="text"
+                        autocomplete="name"
+                        maxlength="80"
+                        aria-invalid=invalid("name")
+                        aria-describedby=describe("name", None)
+                        prop:value=move || name.get()
+                        on:input=move |ev| name.set(event_target_value(&ev))
+                    />
+                    <FieldError id=fid("name-error") message=error_for("name")/>
+                </div>
+                <div class="cofund-field cofund-check">
+                    <input
+                        id=fid("show-name")
+                        type="checkbox"
+                        prop:checked=move || show_name.get()
+                        on:change=move |ev| show_name.set(event_target_checked(&ev))
+                    />
+                    <label for=fid("show-name")>{t.show_name}</label>
+                </div>
+                <div class="cofund-field cofund-check">
+                    <input
+                        id=fid("show-amount")
+                        type="checkbox"
+                        prop:checked=move || show_amount.get()
+                        on:change=move |ev| show_amount.set(event_target_checked(&ev))
+                    />
+                    <label for=fid("show-amount")>{t.show_amount}</label>
+                </div>
+                <div class="cofund-field">
+                    <label for=fid("email")>{t.email}</label>
+                    <input
+                        id=fid("email")
+                        name="email"
+                        type="email"
+                        autocomplete="email"
+                        required
+                        aria-required="true"
+                        aria-invalid=invalid("email")
+                        aria-describedby=describe("email", Some("email-hint"))
+                        prop:value=move || email.get()
+                        on:input=move |ev| email.set(event_target_value(&ev))
+                    />
+                    <p class="cofund-muted" id=fid("email-hint")>{t.email_hint}</p>
+                    <FieldError id=fid("email-error") message=error_for("email")/>
+                </div>
+                <div class="cofund-field">
+                    <label for=fid("message")>{t.message}</label>
+                    <textarea
+                        id=fid("message")
+                        name="message"
+                        rows="3"
+                        aria-invalid=invalid("message")
+                        aria-describedby=describe("message", Some("message-count"))
+                        prop:value=move || message.get()
+                        on:input=move |ev| message.set(event_target_value(&ev))
+                    ></textarea>
+                    <p class="cofund-muted" id=fid("message-count")>
+                        {move || locale.chars_left(MESSAGE_MAX_CHARS as i64 - message.with(|m| m.trim().chars().count()) as i64)}
+                    </p>
+                    <FieldError id=fid("message-error") message=error_for("message")/>
+                </div>
+                <div class="cofund-honeypot" aria-hidden="true">
+                    <label for=fid("website")>{t.honeypot}</label>
+                    <input
+                        id=fid("website")
+                        name="website"
+                        type="text"
+                        tabindex="-1"
+                        autocomplete="off"
+                        prop:value=move || honeypot.get()
+                        on:input=move |ev| honeypot.set(event_target_value(&ev))
+                    />
+                </div>
+                <div class="cofund-field cofund-check">
+                    <input
+                        id=fid("consent")
+                        type="checkbox"
+                        required
+                        aria-required="true"
+                        aria-invalid=invalid("consent")
+                        aria-describedby=describe("consent", None)
+                        prop:checked=move || consent.get()
+                        on:change=move |ev| consent.set(event_target_checked(&ev))
+                    />
+                    <label for=fid("consent")>{t.consent}</label>
+                </div>
+                <FieldError id=fid("consent-error") message=error_for("consent")/>
+                {move || notice.get().map(|n| view! {
+                    <p class="cofund-notice" id=fid("notice") tabindex="-1">{notice_text(locale, n)}</p>
+                })}
+                <p class="cofund-field">
+                    <button type="submit" class="cofund-submit" disabled=sending aria-disabled=move || sending().to_string()>
+                        {move || if sending() {
+                            t.sending
+                        } else if notice.get() == Some(Notice::Unreachable) {
+                            t.retry_send
+                        } else {
+                            t.submit
+                        }}
+                    </button>
+                </p>
+            </form>
+        }
+    };
+
+    let thanks = move |r: PledgeResponse| {
+        let heading = match name.get_untracked().trim() {
+            "" => t.thanks_heading.to_owned(),
+            n => locale.thanks_named(n),
+        };
+        view! {
+            <div class="cofund-thanks">
+                <h4 id=fid("thanks") tabindex="-1">{heading}</h4>
+                <p>{t.thanks_body}</p>
+                <dl>
+                    <dt>{t.amount}</dt>
+                    <dd class="cofund-pay-amount">{money(r.payment.amount_cents)}</dd>
+                    <dt>{t.iban}</dt>
+                    <dd class="cofund-pay-iban">{r.payment.iban.clone()}</dd>
+                    <dt>{t.account_holder}</dt>
+                    <dd>{r.payment.account_holder.clone()}</dd>
+                    <dt>{t.reference}</dt>
+                    <dd class="cofund-pay-reference">{r.payment.reference.clone()}</dd>
+                </dl>
+                {r.payment.note.clone().map(|n| view! { <p class="cofund-muted">{n}</p> })}
+                <p class="cofund-field">
+                    <button type="button" class="cofund-secondary" on:click=again>{t.pledge_again}</button>
+                </p>
+            </div>
+        }
+    };
+
+    view! {
+        <section class="cofund-pledge-section" aria-labelledby=section_labelled_by>
+            <h3 id=heading_id>{t.pledge_heading}</h3>
+            <div class="cofund-sr" role="status" aria-live="polite" aria-atomic="true">{move || announcement.get()}</div>
+            {move || {
+                // Only the switch to and from the thank-you state re-renders; sending
+                // keeps the form (and the donor's focus) in place.
+                match done.get() {
+                    Some(r) => thanks(r).into_any(),
+                    None => form().into_any(),
+                }
+            }}
+        </section>
+    }
+    .into_any()
+}
+
+fn notice_text(locale: Locale, n: Notice) -> &'static str {
+    let t = locale.t();
+    match n {
+        Notice::Unreachable => t.network_failed,
+        Notice::Closed => t.campaign_closed,
+        Notice::NotFound => t.cohort_gone,
+        Notice::OriginRefused => t.origin_refused,
+        Notice::Rejected => t.err_form_rejected,
+    }
+}
+
+/// A field's error, linked to it through `aria-describedby`.
+#[component]
+fn FieldError(id: String, message: impl Fn() -> Option<String> + Copy + Send + Sync + 'static) -> impl IntoView {
+    view! {
+        <p class="cofund-field-error" id=id hidden=move || message().is_none()>{move || message()}</p>
+    }
 }

@@ -53,3 +53,45 @@ async fn a_missing_widget_directory_is_404_not_a_failure() {
     assert_eq!(app.get("/widget/cofund-widget.js").await.status(), 404);
     assert_eq!(app.get("/healthz").await.status(), 200);
 }
+
+#[tokio::test]
+async fn the_demo_seeds_five_valid_cohorts_once() {
+    let app = spawn().await;
+    let first = cofund_server::demo::seed(app.storage.as_ref(), &app.address, now()).await.unwrap();
+    assert_eq!(first.cohorts, 5);
+    assert!(first.pledges_added > 400, "{}", first.pledges_added);
+    let again = cofund_server::demo::seed(app.storage.as_ref(), &app.address, now()).await.unwrap();
+    assert_eq!(again.pledges_added, 0, "seeding is idempotent");
+
+    let doc = |slug: &'static str| {
+        let app = &app;
+        async move {
+            let v = app.document(slug).await;
+            cofund_core::Cohort::from_json(&v.to_string()).unwrap_or_else(|e| panic!("{slug}: {e}"))
+        }
+    };
+    let t = now();
+    let utrecht = doc("utrecht-voorjaar-2027").await;
+    assert!(utrecht.accepts_pledges(t));
+    assert!(!utrecht.summary().crowd.target_met);
+    assert!(utrecht.summary().crowd.percent_of_target.unwrap() > 20);
+    assert!(!utrecht.document().recent_pledges.is_empty() && utrecht.document().history.len() > 10);
+    let rotterdam = doc("rotterdam-zuid-najaar-2027").await;
+    assert!(rotterdam.accepts_pledges(t));
+    assert!(rotterdam.document().crowd.backers <= 3);
+    let amsterdam = doc("amsterdam-noord-2026").await;
+    assert!(amsterdam.accepts_pledges(t) && amsterdam.summary().crowd.target_met, "over-funded and open");
+    let den_haag = doc("den-haag-najaar-2026").await;
+    assert_eq!(den_haag.phase(t), cofund_core::CampaignPhase::Closed);
+    let zwolle = doc("zwolle-voorjaar-2027").await;
+    assert!(zwolle.document().links.pledge.is_none() && !zwolle.accepts_pledges(t), "read-only");
+    assert!(zwolle.document().crowd.pledged_cents > 0);
+
+    // The hidden spam message is nowhere public.
+    for slug in ["utrecht-voorjaar-2027", "amsterdam-noord-2026"] {
+        let text = app.get(&format!("/api/v1/cohorts/{slug}/pledges?limit=100")).await.text().await.unwrap();
+        assert!(!text.contains("zonnebrillen"));
+    }
+    let html = app.get("/").await.text().await.unwrap();
+    assert_eq!(html.matches("<section id=").count(), 5);
+}
