@@ -358,3 +358,42 @@ proptest! {
         }
     }
 }
+
+/// The JSON Schema in schema/ documents exactly the fields the types serialise, at
+/// every level, so the two cannot drift apart.
+#[test]
+fn json_schema_names_every_field() {
+    let schema: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(format!("{}/../schema/cohort-v1.schema.json", env!("CARGO_MANIFEST_DIR"))).unwrap())
+            .unwrap();
+    let mut full = utrecht();
+    full.stakeholders[0].condition = Some("c".into());
+    full.initiatives[0].url = Some("https://example.org".into());
+    full.links.pledge = Some("/p".into());
+    let doc = serde_json::to_value(&full).unwrap();
+
+    fn compare(path: &str, value: &serde_json::Value, schema: &serde_json::Value) {
+        match value {
+            serde_json::Value::Object(map) => {
+                let props = schema["properties"].as_object().unwrap_or_else(|| panic!("{path}: no properties in schema"));
+                let mut keys: Vec<_> = map.keys().collect();
+                let mut documented: Vec<_> = props.keys().collect();
+                keys.sort();
+                documented.sort();
+                assert_eq!(keys, documented, "fields at {path}");
+                for (k, v) in map {
+                    compare(&format!("{path}.{k}"), v, &props[k]);
+                }
+            }
+            serde_json::Value::Array(items) => {
+                if let Some(first) = items.first() {
+                    compare(&format!("{path}[]"), first, &schema["items"]);
+                }
+            }
+            _ => {}
+        }
+    }
+    compare("$", &doc, &schema);
+    let required = schema["required"].as_array().unwrap();
+    assert!(required.iter().all(|r| doc.get(r.as_str().unwrap()).is_some()));
+}
