@@ -158,7 +158,4 @@ async fn main() {
     report("GET document, If-None-Match", &a, a.requests, &o);
     let o = run(&client, &a, Scenario::Pledge, a.pledges, &etag).await;
     report("POST pledge (fsync per commit)", &a, a.pledges, &o);
-    // After the pledges the document changed: measure the first reads re-rendering it.
-    let o = run(&client, &a, Scenario::Document, a.requests, &etag).await;
-    report("GET document after pledges", &a, a.requests, &o);
 }
