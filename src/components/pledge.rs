@@ -190,7 +190,8 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
                     }
                     stage.set(Stage::Done(response));
                     announcement.set(t.pledge_recorded_announcement.into());
-                    focus(&fid("thanks"));
+                    // After the thank-you state has rendered.
+                    request_animation_frame(move || focus(&fid("thanks")));
                 }
                 PledgeOutcome::Invalid(field_errors) => {
                     stage.set(Stage::Editing);
@@ -207,7 +208,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
                     };
                     notice.set(Some(n));
                     announcement.set(notice_text(locale, n).into());
-                    focus(&fid("notice"));
+                    request_animation_frame(move || focus(&fid("notice")));
                 }
             }
         });
@@ -220,7 +221,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
         consent.set(false);
         stage.set(Stage::Editing);
         announcement.set(String::new());
-        focus(&fid("amount"));
+        request_animation_frame(move || focus(&fid("amount")));
     };
 
     let sending = move || stage.with(|s| *s == Stage::Sending);

@@ -1,0 +1,110 @@
+// Test harness: the real `cofund` server on a free loopback port with a fresh SQLite
+// database seeded by `cofund demo`, the release widget it serves, and the system
+// Chromium driven by Playwright. Nothing is stubbed.
+import { spawn } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, dirname } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import { chromium } from 'playwright-core';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const require = createRequire(import.meta.url);
+export const ARTIFACTS = join(here, '..', 'artifacts');
+mkdirSync(ARTIFACTS, { recursive: true });
+const AXE_SOURCE = readFileSync(require.resolve('axe-core/axe.min.js'), 'utf8');
+
+function freePort() {
+  return new Promise((resolve, reject) => {
+    const s = createServer();
+    s.once('error', reject);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address();
+      s.close(() => resolve(port));
+    });
+  });
+}
+
+/** Starts `cofund demo` and resolves once /healthz answers. */
+export async function startServer() {
+  const bin = process.env.COFUND_BIN;
+  const widgetDir = process.env.COFUND_WIDGET_DIR;
+  if (!bin || !widgetDir) throw new Error('set COFUND_BIN and COFUND_WIDGET_DIR (scripts/test.sh does)');
+  const port = await freePort();
+  const dir = mkdtempSync(join(tmpdir(), 'cofund-e2e-'));
+  const base = `http://127.0.0.1:${port}`;
+  const child = spawn(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--database', `sqlite:${join(dir, 'e2e.db')}`,
+    '--widget-dir', widgetDir, '--log', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let output = '';
+  child.stdout.on('data', (d) => { output += d; });
+  child.stderr.on('data', (d) => { output += d; });
+  const deadline = Date.now() + 30_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`cofund exited ${child.exitCode}:\n${output}`);
+    try {
+      const r = await fetch(`${base}/healthz`);
+      if (r.ok) break;
+    } catch { /* not up yet */ }
+    if (Date.now() > deadline) { child.kill('SIGKILL'); throw new Error(`cofund did not start:\n${output}`); }
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  return {
+    base,
+    async document(slug) {
+      const r = await fetch(`${base}/api/v1/cohorts/${slug}`);
+      if (!r.ok) throw new Error(`document ${slug}: ${r.status}`);
+      return r.json();
+    },
+    async stop() {
+      child.kill('SIGTERM');
+      await new Promise((r) => (child.exitCode !== null ? r() : child.once('exit', r)));
+    },
+  };
+}
+
+export async function launchBrowser() {
+  return chromium.launch({
+    executablePath: process.env.CHROME_BIN || '/usr/bin/chromium',
+    args: ['--no-sandbox', '--disable-gpu', '--disable-dev-shm-usage', '--disable-background-networking',
+      '--disable-component-update', '--disable-sync', '--no-first-run', '--disable-quic'],
+  });
+}
+
+/** Opens a page and waits until the widget has rendered its cohort. */
+export async function openWidget(browser, url, options = {}) {
+  const context = await browser.newContext({ locale: options.locale ?? 'nl-NL', reducedMotion: options.reducedMotion ?? 'no-preference' });
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  await page.goto(url);
+  await page.waitForSelector('.cofund section h2', { timeout: 15_000 });
+  page.pageErrors = errors;
+  return page;
+}
+
+/** Runs axe-core (WCAG 2.0/2.1 A and AA) on the widget; returns the violations. */
+export async function axe(page) {
+  if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
+    await page.addScriptTag({ content: AXE_SOURCE });
+  }
+  return page.evaluate(async () => {
+    const result = await window.axe.run(document.querySelector('.cofund'), {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
+    });
+    return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
+  });
+}
+
+export async function screenshot(page, name) {
+  await page.locator('.cofund').screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Formats cents as the page's Intl does, for expected values. */
+export function money(page, cents, locale = 'nl-NL') {
+  return page.evaluate(([c, l]) => new Intl.NumberFormat(l, { style: 'currency', currency: 'EUR', trailingZeroDisplay: 'stripIfInteger' })
+    .format(`${Math.trunc(c / 100)}.${String(c % 100).padStart(2, '0')}`), [cents, locale]);
+}
+
+export const text = (s) => s.replace(/[\u00a0\u202f]/g, ' ');
