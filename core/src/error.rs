@@ -5,8 +5,10 @@ use std::fmt;
 
 /// What is wrong with one field. The widget and the server turn it into words in the
 /// visitor's language; `code()` is the stable machine-readable name.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "code", rename_all = "snake_case")]
+///
+/// On the wire a [`FieldError`] is flat: `{"field": "...", "code": "out_of_range",
+/// "min": 500, "max": 500000}` (see [`FieldErrorWire`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Problem {
     /// The field is absent or empty but must be given.
     Required,
@@ -59,10 +61,60 @@ impl fmt::Display for Problem {
 
 /// A problem with the field at `field`, a path such as `stakeholders[2].amount_cents`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(into = "FieldErrorWire", try_from = "FieldErrorWire")]
 pub struct FieldError {
     pub field: String,
-    #[serde(flatten)]
     pub problem: Problem,
+}
+
+/// The flat wire shape of a [`FieldError`]. Written out by hand rather than with
+/// `#[serde(flatten)]` and a tagged enum, whose generic buffering costs the widget
+/// tens of kilobytes of wasm.
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+pub struct FieldErrorWire {
+    pub field: String,
+    pub code: String,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub min: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub max: Option<i64>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expected: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub with: Option<String>,
+}
+
+impl From<FieldError> for FieldErrorWire {
+    fn from(e: FieldError) -> Self {
+        let mut w = FieldErrorWire { field: e.field, code: e.problem.code().to_owned(), ..Default::default() };
+        match e.problem {
+            Problem::OutOfRange { min, max } => (w.min, w.max) = (Some(min), Some(max)),
+            Problem::TooLong { max } => w.max = Some(i64::from(max)),
+            Problem::Format { expected } => w.expected = Some(expected),
+            Problem::Inconsistent { with } => w.with = Some(with),
+            Problem::Required | Problem::Negative | Problem::ControlCharacters | Problem::Overflow => {}
+        }
+        w
+    }
+}
+
+impl TryFrom<FieldErrorWire> for FieldError {
+    type Error = String;
+
+    fn try_from(w: FieldErrorWire) -> Result<Self, String> {
+        let problem = match (w.code.as_str(), w.min, w.max) {
+            ("required", ..) => Problem::Required,
+            ("negative", ..) => Problem::Negative,
+            ("out_of_range", Some(min), Some(max)) => Problem::OutOfRange { min, max },
+            ("too_long", _, Some(max)) => Problem::TooLong { max: u32::try_from(max).map_err(|_| "max out of range")? },
+            ("format", ..) => Problem::Format { expected: w.expected.unwrap_or_default() },
+            ("control_characters", ..) => Problem::ControlCharacters,
+            ("overflow", ..) => Problem::Overflow,
+            ("inconsistent", ..) => Problem::Inconsistent { with: w.with.unwrap_or_default() },
+            (code, ..) => return Err(format!("unknown field error code {code:?}")),
+        };
+        Ok(FieldError { field: w.field, problem })
+    }
 }
 
 impl FieldError {
@@ -113,3 +165,30 @@ impl fmt::Display for DocumentError {
 }
 
 impl std::error::Error for DocumentError {}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn field_errors_are_flat_on_the_wire_and_round_trip() {
+        let cases = [
+            (FieldError::new("amount_cents", Problem::OutOfRange { min: 500, max: 500_000 }),
+             r#"{"field":"amount_cents","code":"out_of_range","min":500,"max":500000}"#),
+            (FieldError::new("message", Problem::TooLong { max: 280 }), r#"{"field":"message","code":"too_long","max":280}"#),
+            (FieldError::new("email", Problem::Format { expected: "an e-mail address".into() }),
+             r#"{"field":"email","code":"format","expected":"an e-mail address"}"#),
+            (FieldError::new("a", Problem::Inconsistent { with: "b".into() }), r#"{"field":"a","code":"inconsistent","with":"b"}"#),
+            (FieldError::new("consent", Problem::Required), r#"{"field":"consent","code":"required"}"#),
+            (FieldError::new("x", Problem::Negative), r#"{"field":"x","code":"negative"}"#),
+            (FieldError::new("x", Problem::ControlCharacters), r#"{"field":"x","code":"control_characters"}"#),
+            (FieldError::new("x", Problem::Overflow), r#"{"field":"x","code":"overflow"}"#),
+        ];
+        for (error, json) in cases {
+            assert_eq!(serde_json::to_string(&error).unwrap(), json);
+            assert_eq!(serde_json::from_str::<FieldError>(json).unwrap(), error);
+        }
+        assert!(serde_json::from_str::<FieldError>(r#"{"field":"x","code":"nonsense"}"#).is_err());
+        assert!(serde_json::from_str::<FieldError>(r#"{"field":"x","code":"out_of_range"}"#).is_err());
+    }
+}

@@ -232,7 +232,10 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
     let heading_id = fid("pledge");
     let labelled_by = heading_id.clone();
     let section_labelled_by = heading_id.clone();
-    let suggested_buttons = suggested
+    let suggested = StoredValue::new(suggested);
+    let suggested_buttons = move || {
+        suggested
+        .get_value()
         .into_iter()
         .map(|cents| {
             view! {
@@ -250,6 +253,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
             }
         })
         .collect_view();
+    };
 
     let form = move || {
         view! {
@@ -264,7 +268,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
             >
                 <fieldset class="cofund-field">
                     <legend>{t.choose_amount}</legend>
-                    <div class="cofund-amounts">{suggested_buttons.clone()}</div>
+                    <div class="cofund-amounts">{suggested_buttons()}</div>
                     <div class="cofund-field">
                         <label for=fid("amount")>{t.other_amount}</label>
                         <input
