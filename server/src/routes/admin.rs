@@ -336,7 +336,7 @@ pub async fn hide_message(
     headers: HeaderMap,
     body: Body,
 ) -> ApiResult<Json<AdminPledge>> {
-    let hidden = json_body::<HideBody>(&headers, body, true).await?.map_or(true, |b| b.hidden);
+    let hidden = json_body::<HideBody>(&headers, body, true).await?.is_none_or(|b| b.hidden);
     change(&state, &admin, &id, PledgeChange::HideMessage(hidden)).await
 }
 

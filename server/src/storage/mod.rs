@@ -199,7 +199,7 @@ impl Cursor {
     }
 
     pub fn decode(s: &str) -> Option<Cursor> {
-        if s.len() % 2 != 0 || s.len() > 80 {
+        if s.len() > 80 || s.len() & 1 == 1 {
             return None;
         }
         let bytes: Option<Vec<u8>> =

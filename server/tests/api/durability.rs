@@ -9,7 +9,7 @@ fn free_port() -> u16 {
 }
 
 async fn start(db: &std::path::Path, port: u16) -> Child {
-    let child = Command::new(env!("CARGO_BIN_EXE_cofund"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_cofund"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database"])
         .arg(db)
         .env("COFUND_LOG", "warn")
@@ -26,6 +26,8 @@ async fn start(db: &std::path::Path, port: u16) -> Child {
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
+    let _ = child.kill();
+    let _ = child.wait();
     panic!("the server did not become healthy");
 }
 
