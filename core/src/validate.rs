@@ -129,11 +129,16 @@ impl Validator {
     }
 
     fn text(&mut self, field: &str, value: &str, required: bool, max: u32) {
+        self.text_lines(field, value, required, max, false);
+    }
+
+    /// `multiline`: line feeds are allowed (pledge messages), other control characters not.
+    fn text_lines(&mut self, field: &str, value: &str, required: bool, max: u32, multiline: bool) {
         if required && value.trim().is_empty() {
             self.err(field, Problem::Required);
         } else if value.chars().count() > max as usize {
             self.err(field, Problem::TooLong { max });
-        } else if value.chars().any(char::is_control) {
+        } else if value.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
             self.err(field, Problem::ControlCharacters);
         }
     }
@@ -269,7 +274,10 @@ impl Validator {
         for (i, p) in d.recent_pledges.iter().enumerate() {
             let f = |name: &str| format!("recent_pledges[{i}].{name}");
             self.opt_text(&f("name"), &p.name, crate::api::NAME_MAX_CHARS as u32);
-            self.opt_text(&f("message"), &p.message, crate::api::MESSAGE_MAX_CHARS as u32);
+            if let Some(m) = &p.message {
+                // The same rule as a pledge's message: line feeds are the donor's own.
+                self.text_lines(&f("message"), m, false, crate::api::MESSAGE_MAX_CHARS as u32, true);
+            }
             if let Some(a) = p.amount_cents {
                 self.amount(&f("amount_cents"), a);
             }

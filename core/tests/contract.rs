@@ -195,6 +195,8 @@ fn format_errors_name_the_field() {
     d.name = "  ".into();
     d.recent_pledges[0].message = Some("x".repeat(281));
     d.recent_pledges[1].name = Some("bell\u{7}".into());
+    d.recent_pledges[2].message = Some("carriage\rreturn".into());
+    d.recent_pledges[3].message = Some("two\nlines are fine".into());
     let errors = field_errors(d);
     for (f, code) in [
         ("slug", "format"),
@@ -206,9 +208,11 @@ fn format_errors_name_the_field() {
         ("name", "required"),
         ("recent_pledges[0].message", "too_long"),
         ("recent_pledges[1].name", "control_characters"),
+        ("recent_pledges[2].message", "control_characters"),
     ] {
         assert!(errors.contains(&(f.into(), code)), "{f} {code} in {errors:?}");
     }
+    assert!(!errors.iter().any(|(f, _)| f == "recent_pledges[3].message"));
 }
 
 #[test]

@@ -265,11 +265,8 @@ impl Storage for SqliteStorage {
             .iter()
             .map(|r| {
                 let p = pledge_row(r)?.public();
-                // The contract refuses control characters in the document, line breaks
-                // included, while a pledge message may have them: they become spaces
-                // here (the pledges list keeps them).
-                let message = p.message.map(|m| m.replace(['\n', '\r'], " "));
-                Ok(RecentPledge { name: p.name, amount_cents: p.amount_cents, message, at: p.at })
+                // Messages keep their line feeds: the contract allows them there.
+                Ok(RecentPledge { name: p.name, amount_cents: p.amount_cents, message: p.message, at: p.at })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;
         // History rule: one point per UTC day on which non-cancelled pledges were made,
