@@ -4,6 +4,9 @@
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$COFUND_ROOT"
+# Trunk runs cargo --offline: fetch the crates (and, with build-std, the standard
+# library's own dependencies) first. A no-op when they are there.
+with_wasm_env cargo fetch --target "$WASM_TARGET" >/dev/null
 if [ "${1:-}" = "--debug" ]; then
   with_wasm_env trunk build --offline
 else
