@@ -303,3 +303,25 @@ async fn mount_all_reads_the_embed_attributes() {
     let text = host.text_content().unwrap();
     assert!(text.contains("Crowdfunding by the cohort") && text.contains("112%"), "{text}");
 }
+
+#[wasm_bindgen_test]
+async fn the_pledge_form_offers_the_suggested_amounts_and_checks_input_before_sending() {
+    let w = mount_doc(UTRECHT, None, "2027-03-20T12:00:00+01:00").await;
+    let buttons: Vec<String> =
+        w.all(".cofund-amounts button").iter().map(|b| b.text_content().unwrap().replace('\u{a0}', " ")).collect();
+    assert_eq!(buttons, ["€ 10", "€ 25", "€ 50", "€ 100"]);
+    // The second suggestion is preselected and announced as pressed.
+    assert_eq!(w.all(".cofund-amounts button")[1].get_attribute("aria-pressed").as_deref(), Some("true"));
+    assert_eq!(w.all(".cofund-amounts button")[0].get_attribute("aria-pressed").as_deref(), Some("false"));
+    // Submitting without e-mail and consent shows both errors, linked to their fields,
+    // without any request (the document is a blob: URL, a POST would fail loudly).
+    w.one("button.cofund-submit").dyn_into::<HtmlElement>().unwrap().click();
+    sleep(50).await;
+    let email = w.one("input[name=email]");
+    assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
+    let error_id = email.get_attribute("aria-describedby").unwrap();
+    assert!(error_id.split(' ').any(|id| id.ends_with("-email-error")), "{error_id}");
+    assert!(w.has("Vul je e-mailadres in."), "{}", w.text());
+    assert!(w.has("Geef toestemming om je toezegging te kunnen verwerken."));
+    assert_eq!(document().active_element().unwrap().get_attribute("name").as_deref(), Some("email"));
+}

@@ -252,7 +252,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
                 </button>
             }
         })
-        .collect_view();
+        .collect_view()
     };
 
     let form = move || {
