@@ -12,6 +12,7 @@ if [ "${1:-}" = "--debug" ]; then
 else
   # Panics abort without formatting their message: smaller, and the widget never
   # panics on input (every error is a value). Tests keep the messages.
-  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort ${COFUND_WASM_RUSTFLAGS:-}" \
+  # erase_components: Leptos type-erases component boundaries (less monomorphised code).
+  CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort --cfg erase_components ${COFUND_WASM_RUSTFLAGS:-}" \
     with_wasm_env trunk build --release --cargo-profile wasm-release --offline
 fi
