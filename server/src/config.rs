@@ -70,3 +70,33 @@ pub fn normalise_public_url(url: &str) -> anyhow::Result<String> {
     }
     Ok(u.to_owned())
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_example_config_file_is_valid_and_complete() {
+        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("cofund.example.toml");
+        let file = FileConfig::load(Some(&path)).unwrap();
+        assert_eq!(file.addr.as_deref(), Some("127.0.0.1:8080"));
+        assert!(file.database.is_some() && file.public_url.is_some() && file.widget_dir.is_some() && file.log.is_some());
+        assert!(normalise_public_url(file.public_url.as_deref().unwrap()).is_ok());
+    }
+
+    #[test]
+    fn unknown_keys_are_refused() {
+        let dir = std::env::temp_dir().join(format!("cofund-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("bad.toml");
+        std::fs::write(&path, "adress = \"127.0.0.1:1\"\n").unwrap();
+        assert!(FileConfig::load(Some(&path)).is_err());
+    }
+
+    #[test]
+    fn flags_win_over_the_file_and_the_file_over_defaults() {
+        assert_eq!(layer(Some(1), Some(2), || 3), 1);
+        assert_eq!(layer(None, Some(2), || 3), 2);
+        assert_eq!(layer(None::<i32>, None, || 3), 3);
+    }
+}
