@@ -97,7 +97,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
     };
     let describe = move |field: &'static str, hint: Option<&'static str>| {
         move || {
-            let mut ids: Vec<String> = hint.map(|h| fid(h)).into_iter().collect();
+            let mut ids: Vec<String> = hint.map(fid).into_iter().collect();
             if errors.with(|e| e.iter().any(|(f, _)| f == field)) {
                 ids.push(fid(&format!("{field}-error")));
             }
