@@ -79,14 +79,26 @@ impl Drop for Timeout {
 
 /// Fetches and validates the cohort document at `url`.
 pub async fn load_cohort(url: &str) -> Result<Cohort, LoadError> {
+    load(url, false).await
+}
+
+/// Like [`load_cohort`], but revalidates with the server instead of trusting the HTTP
+/// cache (the document may be cached for a few seconds): after a pledge.
+pub async fn reload_cohort(url: &str) -> Result<Cohort, LoadError> {
+    load(url, true).await
+}
+
+async fn load(url: &str, revalidate: bool) -> Result<Cohort, LoadError> {
     if url.trim().is_empty() {
         return Err(LoadError::NoSource);
     }
     let timeout = Timeout::start(REQUEST_TIMEOUT_MS);
     let signal = timeout.as_ref().map(Timeout::signal);
-    let response = Request::get(url)
-        .header("Accept", "application/json")
-        .abort_signal(signal.as_ref())
+    let mut request = Request::get(url).header("Accept", "application/json").abort_signal(signal.as_ref());
+    if revalidate {
+        request = request.cache(web_sys::RequestCache::NoCache);
+    }
+    let response = request
         .send()
         .await
         .map_err(|_| LoadError::Network)?;

@@ -63,6 +63,11 @@ test('a pledge of "25,50" succeeds, shows the payment reference and moves the ba
   assert.equal(text(await page.textContent('.cofund-pledged')), expected);
   assert.match(text(await page.getAttribute('.cofund-bar-crowd', 'aria-valuetext')), new RegExp(`^${expected.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')} van`));
 
+  // The widget then refreshes the document: the new pledge heads the recent ones.
+  await page.waitForFunction(() => document.querySelector('.cofund-pledge')?.textContent.includes('Sanne'));
+  const first = text(await page.textContent('.cofund-pledge'));
+  assert.ok(first.startsWith(`Sanne${text(await money(page, 2550))}`) && first.includes('Succes met de moestuin!'), first);
+
   // And the document says the same: one more backer, the new total, the name shown.
   const after = await server.document(OPEN);
   assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + 2550);

@@ -2,7 +2,7 @@
 //! attempt, field errors beside their fields, and the thank-you state with payment
 //! instructions. Read-only documents link to the programme instead.
 
-use crate::api::{new_idempotency_key, resolve, send_pledge, PledgeOutcome};
+use crate::api::{new_idempotency_key, reload_cohort, resolve, send_pledge, PledgeOutcome};
 use crate::{format, i18n::Locale};
 use cofund_core::api::{validate_pledge, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS};
 use cofund_core::{parse_amount_input, CampaignPhase, Cohort, FieldError, Problem, Timestamp};
@@ -47,7 +47,7 @@ pub fn PledgeSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, s
         }
     }
     let url = resolve(&pledge_link, &src).unwrap_or(pledge_link);
-    view! { <PledgeForm cohort=cohort locale=locale url=url id=id/> }.into_any()
+    view! { <PledgeForm cohort=cohort locale=locale url=url src=src id=id/> }.into_any()
 }
 
 /// Focuses the element with this id, if it is there.
@@ -62,7 +62,7 @@ fn focus(id: &str) {
 }
 
 #[component]
-fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String) -> impl IntoView {
+fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String, id: String) -> impl IntoView {
     let t = locale.t();
     let (currency, suggested, min, max) = cohort.with_untracked(|c| {
         let crowd = &c.document().crowd;
@@ -89,6 +89,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
     // The current attempt: its idempotency key and the body it was sent with.
     let attempt = StoredValue::new(None::<(String, String)>);
     let url = StoredValue::new(url);
+    let src = StoredValue::new(src);
     let ids = StoredValue::new(id);
     let fid = move |field: &str| format!("{}-{field}", ids.read_value());
 
@@ -190,6 +191,14 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, id: String)
                     }
                     stage.set(Stage::Done(response));
                     announcement.set(t.pledge_recorded_announcement.into());
+                    // The totals are shown at once; the fresh document then adds the new
+                    // pledge to the recent ones and to the history. A failure here keeps
+                    // what is shown.
+                    leptos::task::spawn_local(async move {
+                        if let Ok(fresh) = reload_cohort(&src.get_value()).await {
+                            cohort.set(fresh);
+                        }
+                    });
                     // After the thank-you state has rendered.
                     request_animation_frame(move || focus(&fid("thanks")));
                 }

@@ -78,7 +78,6 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
 fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, id: String) -> impl IntoView {
     let t = locale.t();
     let doc = cohort.document().clone();
-    let updated = format::date_time_short(locale, cohort.updated_at());
     let cohort = RwSignal::new(cohort);
     let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
@@ -98,7 +97,9 @@ fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, id: S
             <OwnContributionSection cohort=cohort locale=locale id=id.clone()/>
             <InitiativeSection cohort=cohort locale=locale id=id.clone()/>
             <RecentPledgeSection cohort=cohort locale=locale id=id/>
-            <p class="cofund-muted cofund-updated">{t.updated}" "{updated}</p>
+            <p class="cofund-muted cofund-updated">
+                {t.updated}" "{move || cohort.with(|c| format::date_time_short(locale, c.updated_at()))}
+            </p>
         </section>
     }
 }
