@@ -84,17 +84,18 @@ export async function openWidget(browser, url, options = {}) {
   return page;
 }
 
-/** Runs axe-core (WCAG 2.0/2.1 A and AA) on the widget; returns the violations. */
-export async function axe(page) {
+/** Runs axe-core (WCAG 2.0/2.1 A and AA) on the widget, or on `scope` (a selector,
+ * e.g. 'html' for the whole page); returns the violations. */
+export async function axe(page, scope = '.cofund') {
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
     await page.addScriptTag({ content: AXE_SOURCE });
   }
-  return page.evaluate(async () => {
-    const result = await window.axe.run(document.querySelector('.cofund'), {
+  return page.evaluate(async (selector) => {
+    const result = await window.axe.run(document.querySelector(selector), {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     });
     return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
-  });
+  }, scope);
 }
 
 export async function screenshot(page, name) {

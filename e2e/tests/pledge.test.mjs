@@ -246,6 +246,7 @@ test('the demo page embeds every cohort, each in its own widget', async () => {
   const names = await page.$$eval('.cofund section h2', (hs) => hs.map((h) => h.textContent));
   assert.equal(new Set(names).size, names.length);
   assert.equal(await page.locator('#cofund-widget-style').count(), 1);
+  assert.deepEqual(await axe(page, 'html'), [], 'the whole demo page, host included');
   await context.close();
 });
 
