@@ -132,8 +132,10 @@ pub enum PledgeOutcome {
     OriginRefused,
     /// 400, 409 (key reuse), 413: the request itself was refused; retrying will not help.
     Rejected,
-    /// No answer, a timeout or a 5xx: the outcome is unknown, so a retry reuses the key.
+    /// No answer or a timeout: the outcome is unknown, so a retry reuses the key.
     Unreachable,
+    /// A 5xx (or 408/429): the outcome is unknown too; a retry reuses the key.
+    ServerError,
 }
 
 /// Posts a pledge with its idempotency key. Never panics; every answer is an outcome.
@@ -154,7 +156,7 @@ pub async fn send_pledge(url: &str, key: &str, body: &str) -> PledgeOutcome {
         serde_json::from_str::<cofund_core::api::ApiErrorBody>(&text).map(|b| b.error).ok()
     };
     match status {
-        201 | 200 => serde_json::from_str(&text).map(PledgeOutcome::Recorded).unwrap_or(PledgeOutcome::Unreachable),
+        201 | 200 => serde_json::from_str(&text).map(PledgeOutcome::Recorded).unwrap_or(PledgeOutcome::ServerError),
         422 => match error_code() {
             Some(e) if !e.fields.is_empty() => PledgeOutcome::Invalid(e.fields),
             _ => PledgeOutcome::Rejected,
@@ -162,7 +164,7 @@ pub async fn send_pledge(url: &str, key: &str, body: &str) -> PledgeOutcome {
         409 if error_code().is_some_and(|e| e.code == "campaign_not_open") => PledgeOutcome::CampaignClosed,
         404 => PledgeOutcome::NotFound,
         403 => PledgeOutcome::OriginRefused,
-        s if s >= 500 || s == 408 || s == 429 => PledgeOutcome::Unreachable,
+        s if s >= 500 || s == 408 || s == 429 => PledgeOutcome::ServerError,
         _ => PledgeOutcome::Rejected,
     }
 }

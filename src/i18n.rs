@@ -308,7 +308,6 @@ impl Locale {
 
 /// Fixed texts.
 pub struct Texts {
-    pub region_label: &'static str,
     pub loading: &'static str,
     pub crowd_heading: &'static str,
     pub target_met: &'static str,
@@ -322,7 +321,6 @@ pub struct Texts {
     pub initiatives_heading: &'static str,
     pub recent_heading: &'static str,
     pub anonymous: &'static str,
-    pub amount_hidden: &'static str,
     pub condition: &'static str,
     pub no_pledges_yet: &'static str,
     pub error_heading: &'static str,
@@ -335,7 +333,6 @@ pub struct Texts {
     pub updated: &'static str,
     pub read_only: &'static str,
     pub programme_page: &'static str,
-    pub opens_in_new: &'static str,
     pub fully_funded: &'static str,
     pub pledge_heading: &'static str,
     pub choose_amount: &'static str,
@@ -374,7 +371,6 @@ pub struct Texts {
 }
 
 static NL: Texts = Texts {
-    region_label: "Financiering van het cohort",
     loading: "Gegevens van het cohort worden geladen…",
     crowd_heading: "Crowdfunding door het cohort",
     target_met: "Doel bereikt",
@@ -388,7 +384,6 @@ static NL: Texts = Texts {
     initiatives_heading: "Bewonersinitiatieven die het cohort ondersteunt",
     recent_heading: "Recente steun",
     anonymous: "Anoniem",
-    amount_hidden: "bedrag niet getoond",
     condition: "Voorwaarde",
     no_pledges_yet: "Nog geen toezeggingen. Wees de eerste!",
     error_heading: "De financiering kan niet worden getoond",
@@ -401,7 +396,6 @@ static NL: Texts = Texts {
     updated: "Bijgewerkt op",
     read_only: "Steunen kan via de pagina van het programma.",
     programme_page: "Naar de pagina van het cohort",
-    opens_in_new: "(opent in een nieuw venster)",
     fully_funded: "Volledig gefinancierd",
     pledge_heading: "Steun het cohort",
     choose_amount: "Kies een bedrag",
@@ -429,7 +423,7 @@ static NL: Texts = Texts {
     campaign_closed: "De campagne is gesloten: er kunnen geen toezeggingen meer worden gedaan.",
     cohort_gone: "Dit cohort bestaat niet (meer): je toezegging is niet verwerkt.",
     origin_refused: "Deze website mag geen toezeggingen voor dit cohort doorgeven. Gebruik de pagina van het programma.",
-    server_failed: "Er ging iets mis bij de server. Je toezegging is niet verwerkt; probeer het later opnieuw.",
+    server_failed: "Er ging iets mis bij de server. Alles wat je invulde staat er nog; probeer het zo opnieuw.",
     err_email_required: "Vul je e-mailadres in.",
     err_email_format: "Vul een geldig e-mailadres in, zoals naam@voorbeeld.nl.",
     err_name_required: "Vul je naam in, of zet ‘Toon mijn naam’ uit.",
@@ -440,7 +434,6 @@ static NL: Texts = Texts {
 };
 
 static EN: Texts = Texts {
-    region_label: "Cohort funding",
     loading: "Loading the cohort's figures…",
     crowd_heading: "Crowdfunding by the cohort",
     target_met: "Target reached",
@@ -454,7 +447,6 @@ static EN: Texts = Texts {
     initiatives_heading: "Neighbourhood initiatives the cohort supports",
     recent_heading: "Recent support",
     anonymous: "Anonymous",
-    amount_hidden: "amount not shown",
     condition: "Condition",
     no_pledges_yet: "No pledges yet. Be the first!",
     error_heading: "The funding cannot be shown",
@@ -467,7 +459,6 @@ static EN: Texts = Texts {
     updated: "Updated on",
     read_only: "You can support the cohort through the programme's page.",
     programme_page: "Go to the cohort's page",
-    opens_in_new: "(opens in a new window)",
     fully_funded: "Fully funded",
     pledge_heading: "Support the cohort",
     choose_amount: "Choose an amount",
@@ -495,7 +486,7 @@ static EN: Texts = Texts {
     campaign_closed: "The campaign is closed: no more pledges can be made.",
     cohort_gone: "This cohort does not exist (any more): your pledge was not processed.",
     origin_refused: "This website may not take pledges for this cohort. Please use the programme's page.",
-    server_failed: "Something went wrong on the server. Your pledge was not processed; please try again later.",
+    server_failed: "Something went wrong on the server. Everything you entered is still here; please try again shortly.",
     err_email_required: "Enter your email address.",
     err_email_format: "Enter a valid email address, such as name@example.com.",
     err_name_required: "Enter your name, or untick ‘Show my name’.",

@@ -230,6 +230,31 @@ test('a campaign that closes while the form is open says so plainly', async () =
   await page.context().close();
 });
 
+test('a server error keeps the form and retries with the same key', async () => {
+  const before = await server.document(OPEN);
+  const page = await openWidget(browser, `${server.base}/embed/${OPEN}`);
+  const keys = [];
+  await page.route('**/pledges', (route) => {
+    keys.push(route.request().headers()['idempotency-key']);
+    if (keys.length === 1) {
+      return route.fulfill({ status: 503, contentType: 'application/json',
+        body: JSON.stringify({ error: { code: 'internal', message: 'Internal error.' } }) });
+    }
+    return route.continue();
+  });
+  await fillDonor(page, { amount: '12,50', email: 'server-error@example.nl' });
+  await page.click('button.cofund-submit');
+  await page.waitForSelector('.cofund-notice');
+  assert.match(await page.textContent('.cofund-notice'), /Er ging iets mis bij de server/);
+  assert.equal(await page.evaluate(() => document.activeElement?.classList.contains('cofund-notice')), true);
+  await page.click('button.cofund-submit');
+  await page.waitForSelector('.cofund-thanks');
+  assert.ok(keys.length === 2 && keys[0] === keys[1], `same key: ${keys}`);
+  const after = await server.document(OPEN);
+  assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + 1250);
+  await page.context().close();
+});
+
 test('a read-only cohort links to the programme page instead of a form', async () => {
   const page = await openWidget(browser, `${server.base}/embed/zwolle-voorjaar-2027`);
   assert.equal(await page.locator('form').count(), 0);

@@ -23,6 +23,7 @@ enum Stage {
 #[derive(Debug, Clone, Copy, PartialEq)]
 enum Notice {
     Unreachable,
+    ServerError,
     Closed,
     NotFound,
     OriginRefused,
@@ -181,7 +182,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
         announcement.set(t.sending.into());
         leptos::task::spawn_local(async move {
             let outcome = send_pledge(&url.get_value(), &key, &body).await;
-            if !matches!(outcome, PledgeOutcome::Unreachable) {
+            if !matches!(outcome, PledgeOutcome::Unreachable | PledgeOutcome::ServerError) {
                 attempt.set_value(None);
             }
             match outcome {
@@ -213,6 +214,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
                         PledgeOutcome::NotFound => Notice::NotFound,
                         PledgeOutcome::OriginRefused => Notice::OriginRefused,
                         PledgeOutcome::Unreachable => Notice::Unreachable,
+                        PledgeOutcome::ServerError => Notice::ServerError,
                         _ => Notice::Rejected,
                     };
                     notice.set(Some(n));
@@ -396,7 +398,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
                     <button type="submit" class="cofund-submit" disabled=sending aria-disabled=move || sending().to_string()>
                         {move || if sending() {
                             t.sending
-                        } else if notice.get() == Some(Notice::Unreachable) {
+                        } else if matches!(notice.get(), Some(Notice::Unreachable | Notice::ServerError)) {
                             t.retry_send
                         } else {
                             t.submit
@@ -455,6 +457,7 @@ fn notice_text(locale: Locale, n: Notice) -> &'static str {
     let t = locale.t();
     match n {
         Notice::Unreachable => t.network_failed,
+        Notice::ServerError => t.server_failed,
         Notice::Closed => t.campaign_closed,
         Notice::NotFound => t.cohort_gone,
         Notice::OriginRefused => t.origin_refused,
