@@ -213,3 +213,13 @@ mod tests {
         assert!(Slug::parse("Utrecht").is_none());
     }
 }
+
+/// What makes two pledges the same backer: the e-mail address, trimmed and lower-cased
+/// with Unicode case folding (SQLite's `lower()` folds only ASCII).
+///
+/// ```
+/// assert_eq!(cofund_server::domain::backer_key(" Élise@Example.NL "), "élise@example.nl");
+/// ```
+pub fn backer_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}

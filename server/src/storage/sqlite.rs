@@ -133,7 +133,7 @@ impl SqliteStorage {
         let r = sqlx::query(
             "SELECT COALESCE(SUM(amount_cents), 0) AS pledged, \
                     COALESCE(SUM(CASE WHEN status = 'received' THEN amount_cents ELSE 0 END), 0) AS received, \
-                    COUNT(DISTINCT lower(email)) AS backers \
+                    COUNT(DISTINCT backer_key) AS backers \
              FROM pledges WHERE cohort_slug = ? AND status <> 'cancelled'",
         )
         .bind(slug)
@@ -152,9 +152,9 @@ impl SqliteStorage {
         let id = domain::new_pledge_id();
         let v: &ValidPledge = &p.pledge;
         let row = sqlx::query(&format!(
-            "INSERT INTO pledges (id, cohort_slug, amount_cents, name, show_name, show_amount, email, message, \
-                                  message_hidden, status, reference, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {PLEDGE_COLUMNS}"
+            "INSERT INTO pledges (id, cohort_slug, amount_cents, name, show_name, show_amount, email, backer_key, \
+                                  message, message_hidden, status, reference, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {PLEDGE_COLUMNS}"
         ))
         .bind(&id)
         .bind(slug)
@@ -163,6 +163,7 @@ impl SqliteStorage {
         .bind(v.show_name)
         .bind(v.show_amount)
         .bind(&v.email)
+        .bind(domain::backer_key(&v.email))
         .bind(&v.message)
         .bind(p.message_hidden)
         .bind(p.status.as_str())

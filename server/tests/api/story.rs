@@ -172,3 +172,15 @@ async fn public_pledges_are_paginated_newest_first() {
     let expected: Vec<String> = (0..7).rev().map(|i| format!("nummer {i}")).collect();
     assert_eq!(seen, expected);
 }
+
+#[tokio::test]
+async fn backers_are_counted_by_address_whatever_its_case_in_any_script() {
+    let app = spawn().await;
+    app.open_cohort("c").await;
+    app.pledge_ok("c", &pledge_body(1000, "Élise@Example.nl")).await;
+    let same = app.pledge_ok("c", &pledge_body(1000, "élise@example.NL")).await;
+    assert_eq!(same["totals"]["backers"], 1, "one backer, two pledges: {same}");
+    let other = app.pledge_ok("c", &pledge_body(1000, "elise@example.nl")).await;
+    assert_eq!(other["totals"]["backers"], 2, "e and é are different addresses");
+    assert_eq!(app.document("c").await["crowd"]["backers"], 2);
+}
