@@ -257,6 +257,16 @@ pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug):
         .into_response())
 }
 
+/// `GET /api/v1/admin/cohorts/{slug}/pledges`: every pledge of the cohort, newest first,
+/// as coordinators see them (with e-mail addresses and cancelled ones), for a
+/// coordinator's own tools.
+pub async fn list_pledges(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
+    cohort_for(&state, &admin, &slug).await?;
+    let rows = state.storage().all_pledges(&slug).await?.ok_or_else(|| ApiError::not_found(format!("Cohort {slug:?}")))?;
+    let pledges: Vec<AdminPledge> = rows.into_iter().rev().map(AdminPledge::from).collect();
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(serde_json::json!({ "pledges": pledges }))).into_response())
+}
+
 /// A pledge as coordinators see it (with the e-mail address).
 #[derive(Serialize)]
 pub struct AdminPledge {

@@ -60,6 +60,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/cohorts/{slug}", put(admin::put_cohort).get(admin::get_cohort))
         .route("/api/v1/admin/cohorts/{slug}/stakeholders/{name}", put(admin::put_stakeholder))
         .route("/api/v1/admin/cohorts/{slug}/own-contributions", post(admin::own_contributions))
+        .route("/api/v1/admin/cohorts/{slug}/pledges", get(admin::list_pledges))
         .route("/api/v1/admin/cohorts/{slug}/pledges.csv", get(admin::export_csv))
         .route("/api/v1/admin/pledges/{id}", get(admin::get_pledge))
         .route("/api/v1/admin/pledges/{id}/confirm", post(admin::confirm_pledge))

@@ -37,6 +37,7 @@ async fn a_missing_wrong_or_revoked_token_is_401_and_changes_nothing() {
             with(c.post(app.url(&format!("/api/v1/admin/pledges/{id}/cancel")))),
             with(c.post(app.url(&format!("/api/v1/admin/pledges/{id}/hide-message")))),
             with(c.get(app.url("/api/v1/admin/cohorts/a/pledges.csv"))),
+            with(c.get(app.url("/api/v1/admin/cohorts/a/pledges"))),
             with(c.post(app.url("/api/v1/admin/tokens"))),
             with(c.delete(app.url("/api/v1/admin/tokens/tok_x"))),
         ];

@@ -174,6 +174,26 @@ async fn public_pledges_are_paginated_newest_first() {
 }
 
 #[tokio::test]
+async fn coordinators_list_every_pledge_newest_first_with_addresses() {
+    let app = spawn().await;
+    app.open_cohort("c").await;
+    let a = app.pledge_ok("c", &pledge_body(1000, "a@example.nl")).await;
+    let b = app.pledge_ok("c", &pledge_body(2000, "b@example.nl")).await;
+    let id_a = a["pledge"]["id"].as_str().unwrap();
+    assert_eq!(app.admin_post(&format!("/api/v1/admin/pledges/{id_a}/cancel")).await.status(), 200);
+    let r = app.client.get(app.url("/api/v1/admin/cohorts/c/pledges")).bearer_auth(&app.token).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let list: Value = r.json().await.unwrap();
+    let pledges = list["pledges"].as_array().unwrap();
+    assert_eq!(pledges.len(), 2, "cancelled pledges are listed for coordinators");
+    assert_eq!(pledges[0]["id"], b["pledge"]["id"]);
+    assert_eq!(pledges[0]["email"], "b@example.nl");
+    assert_eq!(pledges[1]["status"], "cancelled");
+    let r = app.client.get(app.url("/api/v1/admin/cohorts/nope/pledges")).bearer_auth(&app.token).send().await.unwrap();
+    assert_eq!(r.status(), 404);
+}
+
+#[tokio::test]
 async fn backers_are_counted_by_address_whatever_its_case_in_any_script() {
     let app = spawn().await;
     app.open_cohort("c").await;
