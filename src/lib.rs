@@ -43,6 +43,12 @@ pub const SRC_ATTR: &str = "data-cofund-src";
 pub const LOCALE_ATTR: &str = "data-cofund-locale";
 /// Attribute that fixes the widget's clock (RFC 3339), for previews and tests.
 pub const NOW_ATTR: &str = "data-cofund-now";
+/// Attribute that sets how often (seconds) the widget refreshes its document; `0` never.
+pub const REFRESH_ATTR: &str = "data-cofund-refresh";
+/// Refresh interval when the embed names none: progress moves on screens left open.
+pub const DEFAULT_REFRESH_SECS: u32 = 60;
+/// Shortest refresh interval honoured from an embed attribute, to spare the server.
+pub const MIN_REFRESH_SECS: u32 = 15;
 const MOUNTED_ATTR: &str = "data-cofund-mounted";
 
 /// What one widget shows and how.
@@ -53,9 +59,10 @@ const MOUNTED_ATTR: &str = "data-cofund-mounted";
 ///     src: "/api/v1/cohorts/utrecht-voorjaar-2027".into(),
 ///     locale: Some(Locale::En),
 ///     now: None,
+///     refresh_secs: 60,
 /// };
 /// ```
-#[derive(Debug, Clone, PartialEq, Default)]
+#[derive(Debug, Clone, PartialEq)]
 pub struct WidgetConfig {
     /// URL of the cohort document.
     pub src: String,
@@ -63,6 +70,15 @@ pub struct WidgetConfig {
     pub locale: Option<Locale>,
     /// A fixed clock; `None`: the browser's.
     pub now: Option<Timestamp>,
+    /// Seconds between refreshes of the document while the page is visible; 0: never.
+    /// The refresh revalidates with the server (ETag), so an unchanged document costs a 304.
+    pub refresh_secs: u32,
+}
+
+impl Default for WidgetConfig {
+    fn default() -> Self {
+        WidgetConfig { src: String::new(), locale: None, now: None, refresh_secs: DEFAULT_REFRESH_SECS }
+    }
 }
 
 impl WidgetConfig {
@@ -72,6 +88,11 @@ impl WidgetConfig {
             src: el.get_attribute(SRC_ATTR).unwrap_or_default(),
             locale: el.get_attribute(LOCALE_ATTR).and_then(|t| Locale::from_tag(&t)),
             now: el.get_attribute(NOW_ATTR).and_then(|t| Timestamp::parse_rfc3339(&t)),
+            refresh_secs: match el.get_attribute(REFRESH_ATTR).map(|v| v.trim().parse::<u32>()) {
+                None | Some(Err(_)) => DEFAULT_REFRESH_SECS,
+                Some(Ok(0)) => 0,
+                Some(Ok(secs)) => secs.max(MIN_REFRESH_SECS),
+            },
         }
     }
 }

@@ -73,9 +73,13 @@ impl Mounted {
 /// Mounts the real widget into a fresh host element and waits until it has left the
 /// loading state.
 async fn mount_widget(src: String, locale: Option<Locale>, now: Option<Timestamp>) -> Mounted {
+    mount_configured(WidgetConfig { src, locale, now, refresh_secs: 0 }).await
+}
+
+async fn mount_configured(config: WidgetConfig) -> Mounted {
     let host: HtmlElement = document().create_element("div").unwrap().dyn_into().unwrap();
     document().body().unwrap().append_child(&host).unwrap();
-    let handle = mount(host.clone(), WidgetConfig { src, locale, now });
+    let handle = mount(host.clone(), config);
     let mounted = Mounted { host, _handle: handle };
     for _ in 0..250 {
         if mounted.host.query_selector("h2").unwrap().is_some() {
@@ -324,4 +328,55 @@ async fn the_pledge_form_offers_the_suggested_amounts_and_checks_input_before_se
     assert!(w.has("Vul je e-mailadres in."), "{}", w.text());
     assert!(w.has("Geef toestemming om je toezegging te kunnen verwerken."));
     assert_eq!(document().active_element().unwrap().get_attribute("name").as_deref(), Some("email"));
+}
+
+#[wasm_bindgen_test]
+async fn an_open_widget_refreshes_its_document() {
+    // The first request gets the document as it is; later ones a newer version.
+    let newer = UTRECHT
+        .replace("\"pledged_cents\": 1745050", "\"pledged_cents\": 1800000")
+        .replace("\"backers\": 143", "\"backers\": 150");
+    js_sys::Reflect::set(&web_sys::window().unwrap(), &JsValue::from_str("__cofundNewer"), &JsValue::from_str(&newer)).unwrap();
+    js_sys::Function::new_no_args(
+        "const real = window.fetch; let calls = 0;
+         window.fetch = function (input, init) {
+           const u = typeof input === 'string' ? input : input.url;
+           if (u.endsWith('#live') && ++calls > 1) {
+             return Promise.resolve(new Response(window.__cofundNewer, { headers: { 'Content-Type': 'application/json' } }));
+           }
+           return real.call(this, input, init);
+         };",
+    )
+    .call0(&JsValue::NULL)
+    .unwrap();
+    let w = mount_configured(WidgetConfig {
+        src: format!("{}#live", blob_url(UTRECHT)),
+        locale: None,
+        now: at("2027-03-20T12:00:00+01:00"),
+        refresh_secs: 1,
+    })
+    .await;
+    assert!(w.has("€ 17.450,50") && w.has("143 donateurs"), "{}", w.text());
+    for _ in 0..150 {
+        if w.has("150 donateurs") {
+            break;
+        }
+        sleep(20).await;
+    }
+    assert_eq!(w.one(".cofund-pledged").text_content().unwrap().replace('\u{a0}', " "), "€ 18.000");
+    assert_eq!(w.attr(".cofund-bar-crowd", "aria-valuenow"), "60");
+}
+
+#[wasm_bindgen_test]
+fn refresh_attribute_is_bounded() {
+    let el = document().create_element("div").unwrap();
+    assert_eq!(WidgetConfig::from_element(&el).refresh_secs, cofund_widget::DEFAULT_REFRESH_SECS);
+    el.set_attribute("data-cofund-refresh", "0").unwrap();
+    assert_eq!(WidgetConfig::from_element(&el).refresh_secs, 0);
+    el.set_attribute("data-cofund-refresh", "1").unwrap();
+    assert_eq!(WidgetConfig::from_element(&el).refresh_secs, cofund_widget::MIN_REFRESH_SECS);
+    el.set_attribute("data-cofund-refresh", "300").unwrap();
+    assert_eq!(WidgetConfig::from_element(&el).refresh_secs, 300);
+    el.set_attribute("data-cofund-refresh", "soon").unwrap();
+    assert_eq!(WidgetConfig::from_element(&el).refresh_secs, cofund_widget::DEFAULT_REFRESH_SECS);
 }

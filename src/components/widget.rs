@@ -54,8 +54,17 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                                 .or_else(page_locale)
                                 .unwrap_or_default();
                             let now = c.now.unwrap_or_else(browser_now);
-                            view! { <CohortView cohort=cohort locale=locale now=now src=c.src id=id.get_value()/> }
-                                .into_any()
+                            view! {
+                                <CohortView
+                                    cohort=cohort
+                                    locale=locale
+                                    now=now
+                                    src=c.src
+                                    refresh_secs=c.refresh_secs
+                                    id=id.get_value()
+                                />
+                            }
+                            .into_any()
                         }
                         Err(error) => view! {
                             <ErrorPanel
@@ -73,12 +82,43 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
     }
 }
 
+/// Refreshes the document every `secs` while the page is visible, so a screen left open
+/// (a coordinator's, a kiosk at the programme) shows progress as it happens. A failed
+/// refresh keeps what is shown; the next one tries again.
+fn keep_fresh(cohort: RwSignal<Cohort>, src: String, secs: u32) {
+    let handle = set_interval_with_handle(
+        move || {
+            let visible = web_sys::window()
+                .and_then(|w| w.document())
+                .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
+            if !visible {
+                return;
+            }
+            let src = src.clone();
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = crate::api::reload_cohort(&src).await {
+                    if cohort.try_with_untracked(|c| *c != fresh) == Some(true) {
+                        cohort.set(fresh);
+                    }
+                }
+            });
+        },
+        std::time::Duration::from_secs(u64::from(secs)),
+    );
+    if let Ok(handle) = handle {
+        on_cleanup(move || handle.clear());
+    }
+}
+
 /// A loaded cohort. `cohort` becomes a signal so a pledge can update the figures.
 #[component]
-fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, id: String) -> impl IntoView {
+fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, refresh_secs: u32, id: String) -> impl IntoView {
     let t = locale.t();
     let doc = cohort.document().clone();
     let cohort = RwSignal::new(cohort);
+    if refresh_secs > 0 {
+        keep_fresh(cohort, src.clone(), refresh_secs);
+    }
     let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
     let programme = match doc.programme.url.clone() {
