@@ -17,7 +17,9 @@
 //! ```
 //!
 //! Attributes: `data-cofund-src` (required, the document URL), `data-cofund-locale`
-//! (`nl-NL` or `en-GB`; overrides the document's `locale`). Each host element gets its
+//! (`nl-NL` or `en-GB`; overrides the document's `locale`), `data-cofund-refresh`
+//! (seconds between refreshes, default 60, `0` never). Content inside the host element
+//! is a fallback for visitors without JavaScript; the widget replaces it. Each host element gets its
 //! own widget, so a page can show several cohorts. Pages that add host elements later
 //! call the exported `mount_all()` again; mounted hosts are skipped.
 //!
@@ -101,8 +103,12 @@ impl WidgetConfig {
 pub struct WidgetHandle(#[allow(dead_code)] Box<dyn Any>);
 
 /// Mounts one widget into `host`, replacing nothing the host page owns outside it.
+///
+/// Whatever the host element contains is its fallback for visitors without JavaScript
+/// (say, a link to the programme's pledge page); the widget replaces it.
 pub fn mount(host: web_sys::HtmlElement, config: WidgetConfig) -> WidgetHandle {
     style::inject_once();
+    host.set_text_content(None);
     let handle = leptos::mount::mount_to(host, move || {
         leptos::prelude::view! { <CofundWidget config=config/> }
     });

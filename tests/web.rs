@@ -295,6 +295,7 @@ async fn mount_all_reads_the_embed_attributes() {
     host.set_attribute("data-cofund-src", &blob_url(AMSTERDAM)).unwrap();
     host.set_attribute("data-cofund-locale", "en-GB").unwrap();
     host.set_attribute("data-cofund-now", "2026-11-23T12:00:00+01:00").unwrap();
+    host.set_inner_html("<a class=\"fallback\" href=\"https://example.org/steun\">Steun ons</a>");
     document().body().unwrap().append_child(&host).unwrap();
     assert_eq!(cofund_widget::mount_all(), 1);
     assert_eq!(cofund_widget::mount_all(), 0, "a mounted host is not mounted twice");
@@ -306,6 +307,7 @@ async fn mount_all_reads_the_embed_attributes() {
     }
     let text = host.text_content().unwrap();
     assert!(text.contains("Crowdfunding by the cohort") && text.contains("112%"), "{text}");
+    assert!(host.query_selector(".fallback").unwrap().is_none(), "the no-JavaScript fallback is replaced");
 }
 
 #[wasm_bindgen_test]
