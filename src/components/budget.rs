@@ -1,7 +1,7 @@
 //! The budget composition: own contributions, crowd and stakeholders, each against
 //! its share of the budget, and what is still missing.
 
-use super::css_percent;
+use super::{css_percent, money_in};
 use crate::{format, i18n::Locale};
 use cofund_core::{progress::percent_floor, Cohort};
 use leptos::prelude::*;
@@ -13,7 +13,7 @@ pub fn BudgetSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) -> im
     let labelled_by = heading_id.clone();
     let width = css_percent;
     let summary = move || cohort.with(|c| c.summary().clone());
-    let money = move |cents: i64| cohort.with(|c| format::money(locale, &c.document().currency, cents));
+    let money = money_in(cohort, locale);
     let share_text = move |share: i64| {
         let budget = summary().budget_cents;
         locale.share_of_budget(&money(share), &format::percent(locale, percent_floor(share, budget).unwrap_or(0)))

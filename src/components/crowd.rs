@@ -1,6 +1,6 @@
 //! The crowd campaign: pledged against the crowd target, percent, backers, phase.
 
-use super::css_percent;
+use super::{css_percent, money_in};
 use crate::{format, i18n::Locale};
 use cofund_core::{CampaignPhase, Cohort, Date, Timestamp};
 use leptos::prelude::*;
@@ -11,7 +11,7 @@ pub fn CrowdSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, id
     let t = locale.t();
     let heading_id = format!("{id}-crowd");
     let labelled_by = heading_id.clone();
-    let money = move |cents: i64| cohort.with(|c| format::money(locale, &c.document().currency, cents));
+    let money = money_in(cohort, locale);
     let crowd = move || cohort.with(|c| c.summary().crowd.clone());
     let percent_text = move || crowd().percent_of_target.map(|p| format::percent(locale, p)).unwrap_or_default();
     let phase = cohort.with_untracked(|c| c.phase(now));

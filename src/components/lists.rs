@@ -1,6 +1,6 @@
 //! Own contributions, the initiatives and recent pledges.
 
-use super::css_percent;
+use super::{css_percent, money_in};
 use crate::{format, i18n::Locale};
 use cofund_core::{Cohort, Timestamp};
 use leptos::prelude::*;
@@ -14,7 +14,7 @@ pub fn OwnContributionSection(cohort: RwSignal<Cohort>, locale: Locale, id: Stri
     let own = move || cohort.with(|c| c.summary().own.clone());
     let text = move || {
         let o = own();
-        let per = cohort.with(|c| format::money(locale, &c.document().currency, o.per_participant_cents));
+        let per = money_in(cohort, locale)(o.per_participant_cents);
         locale.participants_paid(o.paid_participants, o.participants, &per)
     };
     view! {

@@ -24,3 +24,10 @@ pub(crate) fn css_percent(bps: i64) -> String {
     let bps = bps.clamp(0, 10_000);
     format!("{}.{:02}%", bps / 100, bps % 100)
 }
+
+/// Formats cents in the cohort's currency, tracking the cohort (its currency could change
+/// with a refreshed document).
+pub(crate) fn money_in(cohort: leptos::prelude::RwSignal<cofund_core::Cohort>, locale: crate::i18n::Locale) -> impl Fn(i64) -> String + Copy {
+    use leptos::prelude::With;
+    move |cents| cohort.with(|c| crate::format::money(locale, &c.document().currency, cents))
+}
