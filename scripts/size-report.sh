@@ -8,13 +8,16 @@ cd "$COFUND_ROOT"
 budget_kb="${COFUND_SIZE_BUDGET_KB:-90}"
 gz() { gzip -9 -c "$1" | wc -c; }
 br() { if command -v brotli >/dev/null; then brotli -c -q 11 "$1" | wc -c; else echo "-"; fi; }
-wasm=dist/cofund-widget_bg.wasm js=dist/cofund-widget.js css=src/widget.css
+wasm=dist/cofund-widget_bg.wasm js=dist/cofund-widget.js
+# The minified stylesheet that build.rs wrote for the last wasm build.
+css=$(ls -t target/wasm32-unknown-unknown/wasm-release/build/cofund-widget-*/out/widget.min.css 2>/dev/null | head -1)
+css=${css:-src/widget.css}
 [ -f "$wasm" ] || die "no $wasm: run scripts/build-widget.sh first"
 w=$(gz "$wasm"); j=$(gz "$js"); c=$(gz "$css")
 total=$((w + j))
 printf '\nwidget size (release build, gzip -9)\n'
 printf '  %-28s %8s raw %8s gzip\n' "cofund-widget_bg.wasm" "$(wc -c <"$wasm")" "$w"
 printf '  %-28s %8s raw %8s gzip\n' "cofund-widget.js" "$(wc -c <"$js")" "$j"
-printf '  %-28s %8s raw %8s gzip  (inside the wasm)\n' "widget.css" "$(wc -c <"$css")" "$c"
+printf '  %-28s %8s raw %8s gzip  (inside the wasm)\n' "$(basename "$css")" "$(wc -c <"$css")" "$c"
 printf '  %-28s %17s %8s gzip = %s KB, budget %s KB: %s\n' "total transferred" "" "$total" "$((total / 1024))" "$budget_kb" \
   "$([ "$total" -le $((budget_kb * 1024)) ] && echo within || echo "OVER by $(( (total - budget_kb * 1024) / 1024 )) KB")"

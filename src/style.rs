@@ -1,7 +1,8 @@
 //! The widget's stylesheet: namespaced under `.cofund`, themed by custom properties,
 //! and injected into the page once however many widgets it holds.
 
-const CSS: &str = include_str!("widget.css");
+/// `src/widget.css`, minified by `build.rs`.
+const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
 const STYLE_ID: &str = "cofund-widget-style";
 
 /// Adds the stylesheet to `<head>` unless an earlier widget did.
