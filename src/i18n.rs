@@ -298,6 +298,36 @@ impl Locale {
         }
     }
 
+    /// The summary of the collapsed stakeholder list.
+    pub fn show_stakeholders(self, n: usize, total: &str) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => format!("Toon de belanghebbende ({total})"),
+            (Locale::Nl, n) => format!("Toon de {n} belanghebbenden (samen {total})"),
+            (Locale::En, 1) => format!("Show the stakeholder ({total})"),
+            (Locale::En, n) => format!("Show the {n} stakeholders ({total} in total)"),
+        }
+    }
+
+    /// The summary of the collapsed list of initiatives.
+    pub fn show_initiatives(self, n: usize) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "Toon het initiatief".into(),
+            (Locale::Nl, n) => format!("Toon de {n} initiatieven"),
+            (Locale::En, 1) => "Show the initiative".into(),
+            (Locale::En, n) => format!("Show the {n} initiatives"),
+        }
+    }
+
+    /// The summary of the collapsed list of recent pledges.
+    pub fn show_recent(self, n: usize) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "Toon de laatste toezegging".into(),
+            (Locale::Nl, n) => format!("Toon de laatste {n} toezeggingen"),
+            (Locale::En, 1) => "Show the latest pledge".into(),
+            (Locale::En, n) => format!("Show the latest {n} pledges"),
+        }
+    }
+
     pub fn thanks_named(self, name: &str) -> String {
         match self {
             Locale::Nl => format!("Dank je wel, {name}!"),

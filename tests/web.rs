@@ -313,6 +313,12 @@ async fn mount_all_reads_the_embed_attributes() {
 #[wasm_bindgen_test]
 async fn the_pledge_form_offers_the_suggested_amounts_and_checks_input_before_sending() {
     let w = mount_doc(UTRECHT, None, "2027-03-20T12:00:00+01:00").await;
+    // The form opens on the donor's request.
+    let details = w.one(".cofund-pledge-details");
+    assert!(!details.has_attribute("open"));
+    w.one("summary.cofund-pledge-toggle").dyn_into::<HtmlElement>().unwrap().click();
+    sleep(20).await;
+    assert!(details.has_attribute("open"));
     let buttons: Vec<String> =
         w.all(".cofund-amounts button").iter().map(|b| b.text_content().unwrap().replace('\u{a0}', " ")).collect();
     assert_eq!(buttons, ["€ 10", "€ 25", "€ 50", "€ 100"]);
@@ -359,6 +365,8 @@ async fn an_open_widget_refreshes_its_document() {
     })
     .await;
     assert!(w.has("€ 17.450,50") && w.has("143 donateurs"), "{}", w.text());
+    // A list the visitor opened stays open through a refresh.
+    w.one(".cofund-stakeholders summary").dyn_into::<HtmlElement>().unwrap().click();
     for _ in 0..150 {
         if w.has("150 donateurs") {
             break;
@@ -367,6 +375,7 @@ async fn an_open_widget_refreshes_its_document() {
     }
     assert_eq!(w.one(".cofund-pledged").text_content().unwrap().replace('\u{a0}', " "), "€ 18.000");
     assert_eq!(w.attr(".cofund-bar-crowd", "aria-valuenow"), "60");
+    assert!(w.one(".cofund-stakeholders details").has_attribute("open"));
 }
 
 #[wasm_bindgen_test]

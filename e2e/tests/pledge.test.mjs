@@ -18,7 +18,13 @@ after(async () => {
   await server?.stop();
 });
 
+/** The pledge form opens on the donor's request. */
+async function openForm(page) {
+  if (!(await page.isVisible('form.cofund-form'))) await page.click('summary.cofund-pledge-toggle');
+}
+
 async function fillDonor(page, { amount, email = 'donor@example.nl', consent = true }) {
+  await openForm(page);
   if (amount !== undefined) await page.fill('input[name="amount"]', amount);
   await page.fill('input[name="email"]', email);
   if (consent) await page.check('input[type="checkbox"][id$="-consent"]');
@@ -36,6 +42,10 @@ test('the cohort renders with the figures of its document, without accessibility
   assert.deepEqual(await axe(page), []);
   assert.deepEqual(page.pageErrors, []);
   await screenshot(page, '01-loaded-nl');
+  // Opened, every list and the form are accessible too.
+  await page.evaluate(() => document.querySelectorAll('.cofund details').forEach((d) => { d.open = true; }));
+  assert.deepEqual(await axe(page), []);
+  await screenshot(page, '01-loaded-nl-opened');
   await page.context().close();
 });
 
@@ -54,8 +64,8 @@ test('a pledge of "25,50" succeeds, shows the payment reference and moves the ba
   assert.match(reference, /^S4C-UTR-[A-Z0-9]+/);
   assert.equal(text(await page.textContent('.cofund-pay-amount')), text(await money(page, 2550)));
   assert.match(await page.textContent('.cofund-pay-iban'), /^NL\d{2}[A-Z]{4}\d{10}$/);
-  assert.equal(await page.textContent('.cofund-thanks h4'), 'Dank je wel, Sanne!');
-  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H4', 'focus moves to the thank-you');
+  assert.equal(await page.textContent('.cofund-thanks h3'), 'Dank je wel, Sanne!');
+  assert.equal(await page.evaluate(() => document.activeElement?.tagName), 'H3', 'focus moves to the thank-you');
   assert.match(await page.textContent('[role="status"][aria-live="polite"]'), /toezegging is ontvangen/);
 
   // The bar took the returned totals at once.
@@ -184,6 +194,9 @@ test('the whole flow works with the keyboard alone, in English', async () => {
     }
     throw new Error(`Tab never reached ${selector}`);
   };
+  await focusOn('summary.cofund-pledge-toggle');
+  assert.equal(await page.isVisible('form.cofund-form'), false);
+  await page.keyboard.press('Enter'); // opens the form
   await focusOn('.cofund-amounts button');
   await page.keyboard.press('Tab');
   await page.keyboard.press('Enter'); // the second suggested amount

@@ -49,15 +49,18 @@ pub fn InitiativeSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) -
         view! {
             <section class="cofund-initiatives-section" aria-labelledby=labelled_by>
                 <h3 id=heading_id>{locale.t().initiatives_heading}</h3>
-                <ul class="cofund-initiatives">
-                    {initiatives
-                        .into_iter()
-                        .map(|i| match i.url {
-                            Some(url) => view! { <li><a href=url>{i.name}</a></li> }.into_any(),
-                            None => view! { <li>{i.name}</li> }.into_any(),
-                        })
-                        .collect_view()}
-                </ul>
+                <details class="cofund-more">
+                    <summary>{locale.show_initiatives(initiatives.len())}</summary>
+                    <ul class="cofund-initiatives">
+                        {initiatives
+                            .into_iter()
+                            .map(|i| match i.url {
+                                Some(url) => view! { <li><a href=url>{i.name}</a></li> }.into_any(),
+                                None => view! { <li>{i.name}</li> }.into_any(),
+                            })
+                            .collect_view()}
+                    </ul>
+                </details>
             </section>
         }
     })
@@ -68,11 +71,14 @@ pub fn InitiativeSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) -
 pub fn RecentPledgeSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) -> impl IntoView {
     let t = locale.t();
     let heading_id = format!("{id}-recent");
-    move || {
+    let labelled_by = heading_id.clone();
+    let listed = Memo::new(move |_| cohort.with(|c| !c.document().recent_pledges.is_empty()));
+    // As with the stakeholders: a refresh replaces the items, not the <details>.
+    let summary = move || cohort.with(|c| locale.show_recent(c.document().recent_pledges.len()));
+    let items = move || {
         cohort.with(|c| {
             let doc = c.document();
-            let items = doc
-                .recent_pledges
+            doc.recent_pledges
                 .iter()
                 .map(|p| {
                     let at = Timestamp::parse_rfc3339(&p.at).map(|ts| format::date_time_short(locale, ts)).unwrap_or_default();
@@ -88,18 +94,25 @@ pub fn RecentPledgeSection(cohort: RwSignal<Cohort>, locale: Locale, id: String)
                         </li>
                     }
                 })
-                .collect_view();
-            let empty = doc.recent_pledges.is_empty();
-            view! {
-                <section class="cofund-recent" aria-labelledby=heading_id.clone()>
-                    <h3 id=heading_id.clone()>{t.recent_heading}</h3>
-                    {if empty {
-                        view! { <p class="cofund-muted">{t.no_pledges_yet}</p> }.into_any()
-                    } else {
-                        view! { <ul class="cofund-list">{items}</ul> }.into_any()
-                    }}
-                </section>
-            }
+                .collect_view()
         })
+    };
+    view! {
+        <section class="cofund-recent" aria-labelledby=labelled_by>
+            <h3 id=heading_id>{t.recent_heading}</h3>
+            {move || {
+                if listed.get() {
+                    view! {
+                        <details class="cofund-more">
+                            <summary>{summary}</summary>
+                            <ul class="cofund-list">{items}</ul>
+                        </details>
+                    }
+                    .into_any()
+                } else {
+                    view! { <p class="cofund-muted">{t.no_pledges_yet}</p> }.into_any()
+                }
+            }}
+        </section>
     }
 }

@@ -416,7 +416,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
         };
         view! {
             <div class="cofund-thanks">
-                <h4 id=fid("thanks") tabindex="-1">{heading}</h4>
+                <h3 id=fid("thanks") tabindex="-1">{heading}</h3>
                 <p>{t.thanks_body}</p>
                 <dl>
                     <dt>{t.amount}</dt>
@@ -438,16 +438,20 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
 
     view! {
         <section class="cofund-pledge-section" aria-labelledby=section_labelled_by>
-            <h3 id=heading_id>{t.pledge_heading}</h3>
-            <div class="cofund-sr" role="status" aria-live="polite" aria-atomic="true">{move || announcement.get()}</div>
-            {move || {
-                // Only the switch to and from the thank-you state re-renders; sending
-                // keeps the form (and the donor's focus) in place.
-                match done.get() {
-                    Some(r) => thanks(r).into_any(),
-                    None => form().into_any(),
-                }
-            }}
+            // The form opens on the donor's request: the loaded widget keeps the height
+            // its loading state reserved, and opening is the donor's own layout change.
+            <details class="cofund-pledge-details">
+                <summary class="cofund-pledge-toggle"><span id=heading_id>{t.pledge_heading}</span></summary>
+                <div class="cofund-sr" role="status" aria-live="polite" aria-atomic="true">{move || announcement.get()}</div>
+                {move || {
+                    // Only the switch to and from the thank-you state re-renders; sending
+                    // keeps the form (and the donor's focus) in place.
+                    match done.get() {
+                        Some(r) => thanks(r).into_any(),
+                        None => form().into_any(),
+                    }
+                }}
+            </details>
         </section>
     }
     .into_any()

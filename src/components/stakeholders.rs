@@ -8,15 +8,21 @@ use leptos::prelude::*;
 pub fn StakeholderSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) -> impl IntoView {
     let t = locale.t();
     let heading_id = format!("{id}-stakeholders");
-    move || {
+    let labelled_by = heading_id.clone();
+    let listed = Memo::new(move |_| cohort.with(|c| !c.document().stakeholders.is_empty()));
+    // Only the texts and items follow a refreshed document: the <details> element stays,
+    // so a list the visitor opened stays open.
+    let summary = move || {
+        cohort.with(|c| {
+            let total = format::money(locale, &c.document().currency, c.summary().stakeholder_totals.total_cents);
+            locale.show_stakeholders(c.document().stakeholders.len(), &total)
+        })
+    };
+    let items = move || {
         cohort.with(|c| {
             let doc = c.document();
-            if doc.stakeholders.is_empty() {
-                return None;
-            }
             let money = |cents: i64| format::money(locale, &doc.currency, cents);
-            let items = doc
-                .stakeholders
+            doc.stakeholders
                 .iter()
                 .zip(&c.summary().stakeholders)
                 .map(|(s, p)| {
@@ -49,13 +55,21 @@ pub fn StakeholderSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) 
                         </li>
                     }
                 })
-                .collect_view();
-            Some(view! {
-                <section class="cofund-stakeholders" aria-labelledby=heading_id.clone()>
+                .collect_view()
+        })
+    };
+    move || {
+        listed.get().then(|| {
+            view! {
+                <section class="cofund-stakeholders" aria-labelledby=labelled_by.clone()>
                     <h3 id=heading_id.clone()>{t.stakeholders_heading}</h3>
-                    <ul class="cofund-list">{items}</ul>
+                    // Collapsed, so the widget's height does not depend on the list.
+                    <details class="cofund-more">
+                        <summary>{summary}</summary>
+                        <ul class="cofund-list">{items}</ul>
+                    </details>
                 </section>
-            })
+            }
         })
     }
 }

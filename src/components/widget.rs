@@ -40,6 +40,7 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
 
     view! {
         <div class="cofund" lang=initial_locale.tag() aria-busy=move || pending.get().to_string()>
+            <div class="cofund-frame">
             <Transition
                 fallback=move || view! { <Skeleton locale=initial_locale/> }
                 set_pending=set_pending
@@ -78,6 +79,7 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                     }
                 })}
             </Transition>
+            </div>
         </div>
     }
 }

@@ -1,0 +1,113 @@
+// The loading state reserves the loaded widget's space: when the document arrives,
+// nothing on the host page moves. Checked with the browser's own Layout Instability API
+// and with the position of the host content below the widget, for every example cohort
+// at phone to desktop widths, in both languages. Also: the host page's own styles do
+// not leak into the widget.
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { startServer, launchBrowser } from './harness.mjs';
+
+const SLUGS = ['utrecht-voorjaar-2027', 'rotterdam-zuid-najaar-2027', 'amsterdam-noord-2026',
+  'den-haag-najaar-2026', 'zwolle-voorjaar-2027'];
+const WIDTHS = [320, 375, 414, 600, 1024];
+
+let server;
+let browser;
+
+before(async () => {
+  server = await startServer();
+  browser = await launchBrowser();
+});
+
+after(async () => {
+  await browser?.close();
+  await server?.stop();
+});
+
+/** A host page on the server's origin: an article with the widget in the middle and
+ * hostile styles (a CMS theme that borders and pads every section). */
+function hostPage(slug, locale) {
+  return `<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Host</title>
+<style>body{margin:0;padding:1rem;font:18px/1.6 Georgia,serif}section{border-top:3px solid red;padding:2rem 0;margin:1rem 0}
+summary{padding:1rem;font-size:2rem}p{margin:1.5rem 0}</style></head><body>
+<main><h1>Doe mee</h1><p>Een alinea van de gemeente boven de widget.</p>
+<div data-cofund-src="/api/v1/cohorts/${slug}" data-cofund-locale="${locale}"></div>
+<p id="below">De tekst onder de widget mag niet verspringen.</p></main>
+<script>
+  window.__shift = 0;
+  new PerformanceObserver((list) => {
+    for (const e of list.getEntries()) if (!e.hadRecentInput) window.__shift += e.value;
+  }).observe({ type: 'layout-shift', buffered: true });
+</script>
+<script type="module">import init from '/widget/cofund-widget.js'; init();</script>
+</body></html>`;
+}
+
+/** Shows the widget's loading state with the document held back, measures, releases the
+ * document, and measures again once the cohort is on screen. */
+async function loadWithHeldDocument(width, slug, locale) {
+  const context = await browser.newContext({ viewport: { width, height: 800 }, locale });
+  const page = await context.newPage();
+  const pageErrors = [];
+  page.on('pageerror', (e) => pageErrors.push(String(e)));
+  await page.route(`${server.base}/host`, (route) =>
+    route.fulfill({ contentType: 'text/html; charset=utf-8', body: hostPage(slug, locale) }));
+  let release;
+  const held = new Promise((resolve) => { release = resolve; });
+  await page.route(`**/api/v1/cohorts/${slug}`, async (route) => { await held; await route.continue(); });
+  await page.goto(`${server.base}/host`);
+  await page.waitForSelector('.cofund-skeleton');
+  // The skeleton's own arrival is the page's first layout; count from here.
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const before = await page.evaluate(() => ({
+    below: document.querySelector('#below').getBoundingClientRect().top,
+    shift: window.__shift,
+  }));
+  release();
+  await page.waitForSelector('.cofund section h2');
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  const afterLoad = await page.evaluate(() => ({
+    below: document.querySelector('#below').getBoundingClientRect().top,
+    shift: window.__shift,
+    content: document.querySelector('.cofund-frame > section').getBoundingClientRect().height,
+    frame: document.querySelector('.cofund-frame').getBoundingClientRect().height,
+  }));
+  return { page, context, before, afterLoad, pageErrors };
+}
+
+for (const width of WIDTHS) {
+  test(`no layout shift when the document arrives, at ${width} px`, async () => {
+    for (const slug of SLUGS) {
+      for (const locale of ['nl-NL', 'en-GB']) {
+        const { context, before, afterLoad, pageErrors } = await loadWithHeldDocument(width, slug, locale);
+        const where = `${slug} ${locale} at ${width} px: content ${Math.round(afterLoad.content)} px in a frame of ${Math.round(afterLoad.frame)} px`;
+        assert.equal(afterLoad.below, before.below, `the host text below moved (${where})`);
+        assert.equal(afterLoad.shift, before.shift, `layout shift reported by the browser (${where})`);
+        assert.deepEqual(pageErrors, []);
+        await context.close();
+      }
+    }
+  });
+}
+
+test('the host page\'s styles for sections and summaries do not reach into the widget', async () => {
+  const { page, context } = await loadWithHeldDocument(1024, SLUGS[0], 'nl-NL');
+  const styles = await page.evaluate(() => {
+    const s = getComputedStyle(document.querySelector('.cofund section section'));
+    const summary = getComputedStyle(document.querySelector('.cofund .cofund-more > summary'));
+    return { border: s.borderTopWidth, padding: s.paddingTop, summaryFont: summary.fontSize, summaryPadding: summary.paddingTop };
+  });
+  assert.deepEqual(styles, { border: '0px', padding: '0px', summaryFont: '16px', summaryPadding: '0px' });
+  await context.close();
+});
+
+test('opening a disclosure is the visitor\'s own change, and the pledge form opens on request', async () => {
+  const { page, context, afterLoad } = await loadWithHeldDocument(375, SLUGS[0], 'nl-NL');
+  assert.equal(await page.isVisible('form.cofund-form'), false, 'the form waits for the donor');
+  await page.click('summary.cofund-pledge-toggle');
+  assert.equal(await page.isVisible('form.cofund-form'), true);
+  assert.equal(await page.getAttribute('.cofund-pledge-details', 'open'), '');
+  // Shifts right after input are the visitor's own (hadRecentInput) and are not counted.
+  assert.equal(await page.evaluate(() => window.__shift), afterLoad.shift);
+  await context.close();
+});
