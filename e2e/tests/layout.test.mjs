@@ -5,7 +5,7 @@
 // not leak into the widget.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser } from './harness.mjs';
+import { startServer, launchBrowser, screenshot } from './harness.mjs';
 
 const SLUGS = ['utrecht-voorjaar-2027', 'rotterdam-zuid-najaar-2027', 'amsterdam-noord-2026',
   'den-haag-najaar-2026', 'zwolle-voorjaar-2027'];
@@ -45,7 +45,7 @@ summary{padding:1rem;font-size:2rem}p{margin:1.5rem 0}</style></head><body>
 
 /** Shows the widget's loading state with the document held back, measures, releases the
  * document, and measures again once the cohort is on screen. */
-async function loadWithHeldDocument(width, slug, locale) {
+async function loadWithHeldDocument(width, slug, locale, shots) {
   const context = await browser.newContext({ viewport: { width, height: 800 }, locale });
   const page = await context.newPage();
   const pageErrors = [];
@@ -63,9 +63,11 @@ async function loadWithHeldDocument(width, slug, locale) {
     below: document.querySelector('#below').getBoundingClientRect().top,
     shift: window.__shift,
   }));
+  if (shots) await screenshot(page, `${shots}-loading`);
   release();
   await page.waitForSelector('.cofund section h2');
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+  if (shots) await screenshot(page, `${shots}-loaded`);
   const afterLoad = await page.evaluate(() => ({
     below: document.querySelector('#below').getBoundingClientRect().top,
     shift: window.__shift,
@@ -102,7 +104,7 @@ test('the host page\'s styles for sections and summaries do not reach into the w
 });
 
 test('opening a disclosure is the visitor\'s own change, and the pledge form opens on request', async () => {
-  const { page, context, afterLoad } = await loadWithHeldDocument(375, SLUGS[0], 'nl-NL');
+  const { page, context, afterLoad } = await loadWithHeldDocument(375, SLUGS[0], 'nl-NL', '08-phone');
   assert.equal(await page.isVisible('form.cofund-form'), false, 'the form waits for the donor');
   await page.click('summary.cofund-pledge-toggle');
   assert.equal(await page.isVisible('form.cofund-form'), true);

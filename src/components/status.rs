@@ -4,18 +4,33 @@ use crate::api::LoadError;
 use crate::i18n::Locale;
 use leptos::prelude::*;
 
-/// Placeholder in the shape of the loaded widget's top, inside the same reserved
-/// height, so nothing below moves when the figures arrive.
+/// The loaded widget's outline, drawn at its positions: programme, title, crowd figures
+/// and bar, the pledge button, the budget bar and its parts, the collapsed lists.
+const SKELETON: [&str; 14] = [
+    "height:1rem;width:35%",
+    "height:1.75rem;width:75%",
+    "height:1.25rem;width:45%;margin-top:1.25rem",
+    "height:2.25rem;width:60%",
+    "height:1rem;width:100%",
+    "height:2.5rem;width:100%",
+    "height:2.75rem;width:12rem;margin-top:1rem",
+    "height:1.25rem;width:50%;margin-top:1.5rem",
+    "height:0.875rem;width:100%",
+    "height:2.5rem;width:100%",
+    "height:2.5rem;width:100%",
+    "height:2.5rem;width:100%",
+    "height:1.25rem;width:55%;margin-top:1.5rem",
+    "height:1.25rem;width:40%",
+];
+
+/// Placeholder in the shape of the loaded widget, inside the frame's reserved height,
+/// so nothing moves when the figures arrive.
 #[component]
 pub fn Skeleton(locale: Locale) -> impl IntoView {
     view! {
         <div class="cofund-skeleton" role="status">
             <span class="cofund-sr">{locale.t().loading}</span>
-            <span class="cofund-skel" style="height:1rem;width:40%" aria-hidden="true"></span>
-            <span class="cofund-skel" style="height:1.75rem;width:75%" aria-hidden="true"></span>
-            <span class="cofund-skel" style="height:2.25rem;width:50%;margin-top:1rem" aria-hidden="true"></span>
-            <span class="cofund-skel" style="height:1rem;width:100%" aria-hidden="true"></span>
-            <span class="cofund-skel" style="height:1rem;width:60%" aria-hidden="true"></span>
+            {SKELETON.map(|style| view! { <span class="cofund-skel" style=style aria-hidden="true"></span> })}
         </div>
     }
 }
