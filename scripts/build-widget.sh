@@ -18,3 +18,11 @@ else
   CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUSTFLAGS="-Zunstable-options -Cpanic=immediate-abort -Zfmt-debug=none -Zlocation-detail=none --cfg erase_components ${COFUND_WASM_RUSTFLAGS:-}" \
     with_wasm_env trunk build --release --cargo-profile wasm-release --offline
 fi
+
+# Precompressed copies, served by `cofund` to browsers that accept them (ServeDir picks
+# .br, then .gz, by Accept-Encoding): visitors fetch the compressed bytes the size
+# report counts, and the server spends no CPU compressing per request.
+for f in dist/*.wasm dist/*.js; do
+  gzip -9 -k -f "$f"
+  if command -v brotli >/dev/null; then brotli -q 11 -k -f "$f"; fi
+done

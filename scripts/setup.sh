@@ -55,6 +55,9 @@ if ! chromium_bin >/dev/null || ! command -v chromedriver >/dev/null; then
   apt_install chromium chromium-driver
 fi
 
+# Brotli for the widget's precompressed files (gzip is always there).
+command -v brotli >/dev/null || apt_install brotli
+
 # 3. npm tools: wasm-opt (binaryen 132; Debian's wasm-opt 108 breaks the module),
 #    playwright-core and axe-core for the end-to-end tests.
 if [ ! -x "$COFUND_ROOT/e2e/node_modules/.bin/wasm-opt" ] ||

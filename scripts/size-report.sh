@@ -21,3 +21,7 @@ printf '  %-28s %8s raw %8s gzip\n' "cofund-widget.js" "$(wc -c <"$js")" "$j"
 printf '  %-28s %8s raw %8s gzip  (inside the wasm)\n' "$(basename "$css")" "$(wc -c <"$css")" "$c"
 printf '  %-28s %17s %8s gzip = %s KB, budget %s KB: %s\n' "total transferred" "" "$total" "$((total / 1024))" "$budget_kb" \
   "$([ "$total" -le $((budget_kb * 1024)) ] && echo within || echo "OVER by $(( (total - budget_kb * 1024) / 1024 )) KB")"
+if command -v brotli >/dev/null; then
+  bt=$(( $(br "$wasm") + $(br "$js") ))
+  printf '  %-28s %17s %8s brotli -q 11 = %s KB (served to browsers that accept br)\n' "total with brotli" "" "$bt" "$((bt / 1024))"
+fi

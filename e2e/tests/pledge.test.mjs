@@ -41,6 +41,10 @@ test('the cohort renders with the figures of its document, without accessibility
   assert.equal(await page.locator('.cofund-stakeholder').count(), doc.stakeholders.length);
   assert.deepEqual(await axe(page), []);
   assert.deepEqual(page.pageErrors, []);
+  // The browser got the wasm compressed (the precompressed copy), not its 400 KB.
+  const wasm = await page.evaluate(() => performance.getEntriesByType('resource')
+    .filter((e) => e.name.endsWith('.wasm')).map((e) => [e.encodedBodySize, e.decodedBodySize])[0]);
+  assert.ok(wasm && wasm[0] > 0 && wasm[0] * 2 < wasm[1], `wasm transfer ${wasm}`);
   await screenshot(page, '01-loaded-nl');
   // Opened, every list and the form are accessible too.
   await page.evaluate(() => document.querySelectorAll('.cofund details').forEach((d) => { d.open = true; }));

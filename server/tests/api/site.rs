@@ -7,6 +7,8 @@ async fn health_openapi_pages_and_widget_files() {
         std::fs::create_dir_all(dist.join("cohorts")).unwrap();
         std::fs::write(dist.join("cofund-widget.js"), "export default function init() {}").unwrap();
         std::fs::write(dist.join("cofund-widget_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+        std::fs::write(dist.join("cofund-widget_bg.wasm.gz"), b"gzip bytes").unwrap();
+        std::fs::write(dist.join("cofund-widget_bg.wasm.br"), b"brotli bytes").unwrap();
     })
     .await;
     app.open_cohort("s").await;
@@ -27,6 +29,17 @@ async fn health_openapi_pages_and_widget_files() {
     assert_eq!(r.status(), 200);
     assert_eq!(r.headers()["content-type"], "application/wasm");
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(r.headers()["vary"], "accept-encoding");
+    assert!(r.headers().get("content-encoding").is_none());
+    assert_eq!(r.bytes().await.unwrap().as_ref(), b"\0asm\x01\0\0\0");
+    // The precompressed copies, by what the browser accepts, with the wasm's own type.
+    for (accept, encoding, body) in [("gzip", "gzip", &b"gzip bytes"[..]), ("gzip, deflate, br", "br", b"brotli bytes")] {
+        let r = app.client.get(app.url("/widget/cofund-widget_bg.wasm")).header("accept-encoding", accept).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+        assert_eq!(r.headers()["content-encoding"], encoding);
+        assert_eq!(r.headers()["content-type"], "application/wasm");
+        assert_eq!(r.bytes().await.unwrap().as_ref(), body);
+    }
     let r = app.get("/widget/cofund-widget.js").await;
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"].to_str().unwrap().contains("javascript"));
