@@ -3,7 +3,8 @@
 
 use crate::i18n::Locale;
 use cofund_core::{format_decimal, Timestamp};
-use js_sys::{Array, Intl, Object, Reflect};
+use js_sys::{Array, Function, Intl, Object, Reflect};
+use std::cell::RefCell;
 use wasm_bindgen::JsValue;
 
 fn options(pairs: &[(&str, &str)]) -> Object {
@@ -18,8 +19,30 @@ fn locales(locale: Locale) -> Array {
     Array::of1(&JsValue::from_str(locale.tag()))
 }
 
+thread_local! {
+    /// Formatters by locale and options. Building an `Intl` formatter costs far more than
+    /// using one, and a widget formats a hundred amounts and dates per render.
+    static FORMATTERS: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The cached `format` function of the formatter for `locale` and `opts`.
+fn formatter(kind: &str, locale: Locale, opts: &[(&str, &str)], make: impl FnOnce(&Array, &Object) -> Function) -> Function {
+    let mut key = format!("{kind}|{}", locale.tag());
+    for (k, v) in opts {
+        key.push_str(&format!("|{k}={v}"));
+    }
+    FORMATTERS.with(|cache| {
+        if let Some((_, f)) = cache.borrow().iter().find(|(k, _)| *k == key) {
+            return f.clone();
+        }
+        let f = make(&locales(locale), &options(opts));
+        cache.borrow_mut().push((key, f.clone()));
+        f
+    })
+}
+
 fn number(locale: Locale, value: &str, opts: &[(&str, &str)]) -> String {
-    let f = Intl::NumberFormat::new(&locales(locale), &options(opts)).format();
+    let f = formatter("number", locale, opts, |l, o| Intl::NumberFormat::new(l, o).format());
     f.call1(&JsValue::NULL, &JsValue::from_str(value))
         .ok()
         .and_then(|v| v.as_string())
@@ -64,7 +87,7 @@ fn date_with(locale: Locale, t: Timestamp, opts: &[(&str, &str)]) -> String {
     let mut all = opts.to_vec();
     // Programmes are Dutch: show their days, wherever the visitor is.
     all.push(("timeZone", "Europe/Amsterdam"));
-    let f = Intl::DateTimeFormat::new(&locales(locale), &options(&all)).format();
+    let f = formatter("date", locale, &all, |l, o| Intl::DateTimeFormat::new(l, o).format());
     let d = js_sys::Date::new(&JsValue::from_f64(t.unix_millis() as f64));
     f.call1(&JsValue::NULL, &d).ok().and_then(|v| v.as_string()).unwrap_or_default()
 }
