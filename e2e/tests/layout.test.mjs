@@ -26,12 +26,12 @@ after(async () => {
 
 /** A host page on the server's origin: an article with the widget in the middle and
  * hostile styles (a CMS theme that borders and pads every section). */
-function hostPage(slug, locale) {
+function hostPage(slug, locale, wrap = (widget) => widget) {
   return `<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Host</title>
 <style>body{margin:0;padding:1rem;font:18px/1.6 Georgia,serif}section{border-top:3px solid red;padding:2rem 0;margin:1rem 0}
 summary{padding:1rem;font-size:2rem}p{margin:1.5rem 0}</style></head><body>
 <main><h1>Doe mee</h1><p>Een alinea van de gemeente boven de widget.</p>
-<div data-cofund-src="/api/v1/cohorts/${slug}" data-cofund-locale="${locale}"></div>
+${wrap(`<div data-cofund-src="/api/v1/cohorts/${slug}" data-cofund-locale="${locale}"></div>`)}
 <p id="below">De tekst onder de widget mag niet verspringen.</p></main>
 <script>
   window.__shift = 0;
@@ -112,4 +112,26 @@ test('opening a disclosure is the visitor\'s own change, and the pledge form ope
   // Shifts right after input are the visitor's own (hadRecentInput) and are not counted.
   assert.equal(await page.evaluate(() => window.__shift), afterLoad.shift);
   await context.close();
+});
+
+test('in a flex row or an auto-sized grid column the widget takes a usable width and never overflows', async () => {
+  const layouts = {
+    'flex row': (w) => `<div style="display:flex;gap:1rem">${w}<p>Naast de widget.</p></div>`,
+    'auto grid column': (w) => `<div style="display:grid;grid-template-columns:auto 1fr">${w}<p>Naast de widget.</p></div>`,
+    'float': (w) => `<div style="float:right">${w}</div>`,
+  };
+  for (const width of [360, 1024]) {
+    for (const [name, wrap] of Object.entries(layouts)) {
+      const context = await browser.newContext({ viewport: { width, height: 800 } });
+      const page = await context.newPage();
+      await page.route(`${server.base}/host`, (route) =>
+        route.fulfill({ contentType: 'text/html; charset=utf-8', body: hostPage(SLUGS[0], 'nl-NL', wrap) }));
+      await page.goto(`${server.base}/host`);
+      await page.waitForSelector('.cofund section h2');
+      const box = await page.evaluate(() => document.querySelector('.cofund').getBoundingClientRect().toJSON());
+      assert.ok(box.width >= Math.min(300, width - 60), `${name} at ${width} px: ${box.width} px wide`);
+      assert.ok(box.right <= width, `${name} at ${width} px overflows: right edge ${box.right}`);
+      await context.close();
+    }
+  }
 });

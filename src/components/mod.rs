@@ -31,3 +31,59 @@ pub(crate) fn money_in(cohort: leptos::prelude::RwSignal<cofund_core::Cohort>, l
     use leptos::prelude::With;
     move |cents| cohort.with(|c| crate::format::money(locale, &c.document().currency, cents))
 }
+
+/// The height (rem) the widget reserves at a content width of `width_rem_x10` tenths of
+/// a rem: the tallest example cohort at that width, in either language, plus a little.
+/// Measured with the layout-shift test (`e2e/tests/layout.test.mjs`) from 320 to 1024 px;
+/// narrower columns wrap more lines.
+pub fn reserve_rem(width_rem_x10: i64) -> u32 {
+    match width_rem_x10 {
+        w if w <= 145 => 102,
+        w if w <= 170 => 95,
+        w if w <= 200 => 90,
+        w if w <= 240 => 80,
+        w if w <= 420 => 73,
+        _ => 65,
+    }
+}
+
+/// Keeps the frame's reserved height (`--cofund-reserve`) matched to its width, from
+/// before the first paint (a ResizeObserver reports before painting) and on every
+/// resize, such as a phone turned on its side.
+pub(crate) fn reserve_by_width(frame: web_sys::HtmlElement) {
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let update = {
+        let frame = frame.clone();
+        move || {
+            let root_px = web_sys::window()
+                .and_then(|w| w.document()?.document_element().map(|root| (w, root)))
+                .and_then(|(w, root)| w.get_computed_style(&root).ok().flatten())
+                .and_then(|style| style.get_property_value("font-size").ok())
+                .and_then(|size| size.trim_end_matches("px").parse::<f64>().ok())
+                .filter(|px| *px > 0.0)
+                .unwrap_or(16.0);
+            let width_rem_x10 = (f64::from(frame.client_width()) * 10.0 / root_px) as i64;
+            let _ = frame.style().set_property("--cofund-reserve", &format!("{}rem", reserve_rem(width_rem_x10)));
+        }
+    };
+    update();
+    let callback = Closure::<dyn FnMut()>::new(update);
+    let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) else { return };
+    observer.observe(&frame);
+    // Browser objects stay on the page's one thread; the wrapper says so to Leptos.
+    let owned = send_wrapper::SendWrapper::new((observer, callback));
+    leptos::prelude::on_cleanup(move || owned.take().0.disconnect());
+}
+
+#[cfg(test)]
+mod tests {
+    use super::reserve_rem;
+
+    #[test]
+    fn narrower_columns_reserve_more() {
+        let widths = [100, 145, 146, 170, 171, 200, 201, 240, 241, 420, 421, 460];
+        let reserved: Vec<u32> = widths.iter().map(|w| reserve_rem(*w)).collect();
+        assert_eq!(reserved, [102, 102, 95, 95, 90, 90, 80, 80, 73, 73, 65, 65]);
+        assert!(reserved.windows(2).all(|p| p[0] >= p[1]));
+    }
+}

@@ -37,10 +37,12 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
     let (pending, set_pending) = signal(false);
     let config = StoredValue::new(config);
     let id = StoredValue::new(id);
+    let frame = NodeRef::<leptos::html::Div>::new();
+    frame.on_load(|el| super::reserve_by_width(el.into()));
 
     view! {
         <div class="cofund" lang=initial_locale.tag() aria-busy=move || pending.get().to_string()>
-            <div class="cofund-frame">
+            <div class="cofund-frame" node_ref=frame>
             <Transition
                 fallback=move || view! { <Skeleton locale=initial_locale/> }
                 set_pending=set_pending
