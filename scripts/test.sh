@@ -13,6 +13,9 @@ step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 step "contract crate and server (native)"
 cargo test --workspace --exclude cofund-widget
 
+step "widget logic on plain types (native unit tests)"
+cargo test -p cofund-widget --lib
+
 step "widget in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER="$(command -v chromedriver)" \
 CARGO_TARGET_WASM32_UNKNOWN_UNKNOWN_RUNNER=wasm-bindgen-test-runner \
