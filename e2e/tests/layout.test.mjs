@@ -135,3 +135,27 @@ test('in a flex row or an auto-sized grid column the widget takes a usable width
     }
   }
 });
+
+test('at every width from 280 to 820 px the reserved height covers the loaded widget', async () => {
+  const context = await browser.newContext({ viewport: { width: 820, height: 800 } });
+  const page = await context.newPage();
+  const short = [];
+  for (const slug of SLUGS) {
+    for (const locale of ['nl-NL', 'en-GB']) {
+      await page.setViewportSize({ width: 820, height: 800 });
+      await page.goto(`${server.base}/embed/${slug}?locale=${locale}`);
+      await page.waitForSelector('.cofund section h2');
+      for (let width = 280; width <= 820; width += 8) {
+        await page.setViewportSize({ width, height: 800 });
+        // A frame later: the ResizeObserver reports after the layout of the resized one.
+        const [content, reserved] = await page.evaluate(() => new Promise((resolve) => requestAnimationFrame(() => requestAnimationFrame(() => {
+          const frame = document.querySelector('.cofund-frame');
+          resolve([frame.firstElementChild.getBoundingClientRect().height, parseFloat(getComputedStyle(frame).minHeight)]);
+        }))));
+        if (content > reserved) short.push(`${slug} ${locale} at ${width} px: ${content} px in ${reserved} px`);
+      }
+    }
+  }
+  assert.deepEqual(short, []);
+  await context.close();
+});
