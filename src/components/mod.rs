@@ -36,7 +36,7 @@ pub(crate) fn money_in(cohort: leptos::prelude::RwSignal<cofund_core::Cohort>, l
 /// a rem: the tallest example cohort anywhere in that band of widths, in either
 /// language, plus 1.4rem at least (scanned every 4 px from 280 to 820 px; the e2e
 /// layout-shift test checks five widths). Narrower columns wrap more lines.
-pub fn reserve_rem(width_rem_x10: i64) -> u32 {
+pub(crate) fn reserve_rem(width_rem_x10: i64) -> u32 {
     match width_rem_x10 {
         w if w <= 145 => 105,
         w if w <= 170 => 97,

@@ -43,44 +43,44 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
     view! {
         <div class="cofund" lang=initial_locale.tag() aria-busy=move || pending.get().to_string()>
             <div class="cofund-frame" node_ref=frame>
-            <Transition
-                fallback=move || view! { <Skeleton locale=initial_locale/> }
-                set_pending=set_pending
-            >
-                {move || Suspend::new(async move {
-                    match resource.await {
-                        Ok(cohort) => {
-                            let c = config.get_value();
-                            let locale = c
-                                .locale
-                                .or_else(|| cohort.document().locale.as_deref().and_then(Locale::from_tag))
-                                .or_else(page_locale)
-                                .unwrap_or_default();
-                            let now = c.now.unwrap_or_else(browser_now);
-                            view! {
-                                <CohortView
-                                    cohort=cohort
-                                    locale=locale
-                                    now=now
-                                    src=c.src
-                                    refresh_secs=c.refresh_secs
-                                    id=id.get_value()
+                <Transition
+                    fallback=move || view! { <Skeleton locale=initial_locale/> }
+                    set_pending=set_pending
+                >
+                    {move || Suspend::new(async move {
+                        match resource.await {
+                            Ok(cohort) => {
+                                let c = config.get_value();
+                                let locale = c
+                                    .locale
+                                    .or_else(|| cohort.document().locale.as_deref().and_then(Locale::from_tag))
+                                    .or_else(page_locale)
+                                    .unwrap_or_default();
+                                let now = c.now.unwrap_or_else(browser_now);
+                                view! {
+                                    <CohortView
+                                        cohort=cohort
+                                        locale=locale
+                                        now=now
+                                        src=c.src
+                                        refresh_secs=c.refresh_secs
+                                        id=id.get_value()
+                                    />
+                                }
+                                .into_any()
+                            }
+                            Err(error) => view! {
+                                <ErrorPanel
+                                    error=error
+                                    locale=initial_locale
+                                    pending=pending
+                                    on_retry=move || resource.refetch()
                                 />
                             }
-                            .into_any()
+                            .into_any(),
                         }
-                        Err(error) => view! {
-                            <ErrorPanel
-                                error=error
-                                locale=initial_locale
-                                pending=pending
-                                on_retry=move || resource.refetch()
-                            />
-                        }
-                        .into_any(),
-                    }
-                })}
-            </Transition>
+                    })}
+                </Transition>
             </div>
         </div>
     }
