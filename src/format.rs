@@ -5,6 +5,7 @@ use crate::i18n::Locale;
 use cofund_core::{format_decimal, Timestamp};
 use js_sys::{Array, Function, Intl, Object, Reflect};
 use std::cell::RefCell;
+use std::fmt::Write;
 use wasm_bindgen::JsValue;
 
 fn options(pairs: &[(&str, &str)]) -> Object {
@@ -29,7 +30,7 @@ thread_local! {
 fn formatter(kind: &str, locale: Locale, opts: &[(&str, &str)], make: impl FnOnce(&Array, &Object) -> Function) -> Function {
     let mut key = format!("{kind}|{}", locale.tag());
     for (k, v) in opts {
-        key.push_str(&format!("|{k}={v}"));
+        let _ = write!(key, "|{k}={v}");
     }
     FORMATTERS.with(|cache| {
         if let Some((_, f)) = cache.borrow().iter().find(|(k, _)| *k == key) {

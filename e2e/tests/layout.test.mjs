@@ -3,26 +3,15 @@
 // and with the position of the host content below the widget, for every example cohort
 // at phone to desktop widths, in both languages. Also: the host page's own styles do
 // not leak into the widget.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, screenshot } from './harness.mjs';
+import { useServerAndBrowser, screenshot } from './harness.mjs';
 
 const SLUGS = ['utrecht-voorjaar-2027', 'rotterdam-zuid-najaar-2027', 'amsterdam-noord-2026',
   'den-haag-najaar-2026', 'zwolle-voorjaar-2027'];
 const WIDTHS = [320, 375, 414, 600, 1024];
 
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 /** A host page on the server's origin: an article with the widget in the middle and
  * hostile styles (a CMS theme that borders and pads every section). */
@@ -46,16 +35,16 @@ ${wrap(`<div data-cofund-src="/api/v1/cohorts/${slug}" data-cofund-locale="${loc
 /** Shows the widget's loading state with the document held back, measures, releases the
  * document, and measures again once the cohort is on screen. */
 async function loadWithHeldDocument(width, slug, locale, shots) {
-  const context = await browser.newContext({ viewport: { width, height: 800 }, locale });
+  const context = await env.browser.newContext({ viewport: { width, height: 800 }, locale });
   const page = await context.newPage();
   const pageErrors = [];
   page.on('pageerror', (e) => pageErrors.push(String(e)));
-  await page.route(`${server.base}/host`, (route) =>
+  await page.route(`${env.server.base}/host`, (route) =>
     route.fulfill({ contentType: 'text/html; charset=utf-8', body: hostPage(slug, locale) }));
   let release;
   const held = new Promise((resolve) => { release = resolve; });
   await page.route(`**/api/v1/cohorts/${slug}`, async (route) => { await held; await route.continue(); });
-  await page.goto(`${server.base}/host`);
+  await page.goto(`${env.server.base}/host`);
   await page.waitForSelector('.cofund-skeleton');
   // The skeleton's own arrival is the page's first layout; count from here.
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -122,11 +111,11 @@ test('in a flex row or an auto-sized grid column the widget takes a usable width
   };
   for (const width of [360, 1024]) {
     for (const [name, wrap] of Object.entries(layouts)) {
-      const context = await browser.newContext({ viewport: { width, height: 800 } });
+      const context = await env.browser.newContext({ viewport: { width, height: 800 } });
       const page = await context.newPage();
-      await page.route(`${server.base}/host`, (route) =>
+      await page.route(`${env.server.base}/host`, (route) =>
         route.fulfill({ contentType: 'text/html; charset=utf-8', body: hostPage(SLUGS[0], 'nl-NL', wrap) }));
-      await page.goto(`${server.base}/host`);
+      await page.goto(`${env.server.base}/host`);
       await page.waitForSelector('.cofund section h2');
       const box = await page.evaluate(() => document.querySelector('.cofund').getBoundingClientRect().toJSON());
       assert.ok(box.width >= Math.min(300, width - 60), `${name} at ${width} px: ${box.width} px wide`);
@@ -137,13 +126,13 @@ test('in a flex row or an auto-sized grid column the widget takes a usable width
 });
 
 test('at every width from 280 to 820 px the reserved height covers the loaded widget', async () => {
-  const context = await browser.newContext({ viewport: { width: 820, height: 800 } });
+  const context = await env.browser.newContext({ viewport: { width: 820, height: 800 } });
   const page = await context.newPage();
   const short = [];
   for (const slug of SLUGS) {
     for (const locale of ['nl-NL', 'en-GB']) {
       await page.setViewportSize({ width: 820, height: 800 });
-      await page.goto(`${server.base}/embed/${slug}?locale=${locale}`);
+      await page.goto(`${env.server.base}/embed/${slug}?locale=${locale}`);
       await page.waitForSelector('.cofund section h2');
       for (let width = 280; width <= 820; width += 8) {
         await page.setViewportSize({ width, height: 800 });

@@ -1,22 +1,11 @@
 // Pledging through the widget, end to end: real server, real database, the optimised
 // widget, headless Chromium, axe-core in every state.
-import { test, before, after } from 'node:test';
+import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { startServer, launchBrowser, openWidget, axe, screenshot, money, text } from './harness.mjs';
+import { useServerAndBrowser, openWidget, axe, screenshot, money, text } from './harness.mjs';
 
 const OPEN = 'utrecht-voorjaar-2027';
-let server;
-let browser;
-
-before(async () => {
-  server = await startServer();
-  browser = await launchBrowser();
-});
-
-after(async () => {
-  await browser?.close();
-  await server?.stop();
-});
+const env = useServerAndBrowser();
 
 /** The pledge form opens on the donor's request. */
 async function openForm(page) {
@@ -31,8 +20,8 @@ async function fillDonor(page, { amount, email = 'donor@example.nl', consent = t
 }
 
 test('the cohort renders with the figures of its document, without accessibility violations', async () => {
-  const doc = await server.document(OPEN);
-  const page = await openWidget(browser, `${server.base}/embed/${OPEN}`);
+  const doc = await env.server.document(OPEN);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}`);
   assert.equal(text(await page.textContent('.cofund-pledged')), text(await money(page, doc.crowd.pledged_cents)));
   const target = Math.ceil((doc.budget_cents * doc.crowd.target_share_bps) / 10000);
   const percent = Math.floor((doc.crowd.pledged_cents * 100) / target);
@@ -54,8 +43,8 @@ test('the cohort renders with the figures of its document, without accessibility
 });
 
 test('a pledge of "25,50" succeeds, shows the payment reference and moves the bar', async () => {
-  const before = await server.document(OPEN);
-  const page = await openWidget(browser, `${server.base}/embed/${OPEN}`);
+  const before = await env.server.document(OPEN);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}`);
   await fillDonor(page, { amount: '25,50', email: 'sanne.de.vries@example.nl' });
   await page.fill('input[name="name"]', 'Sanne');
   await page.check('input[id$="-show-name"]');
@@ -83,7 +72,7 @@ test('a pledge of "25,50" succeeds, shows the payment reference and moves the ba
   assert.ok(first.startsWith(`Sanne${text(await money(page, 2550))}`) && first.includes('Succes met de moestuin!'), first);
 
   // And the document says the same: one more backer, the new total, the name shown.
-  const after = await server.document(OPEN);
+  const after = await env.server.document(OPEN);
   assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + 2550);
   assert.equal(after.crowd.backers, before.crowd.backers + 1);
   assert.equal(after.recent_pledges[0].name, 'Sanne');
@@ -96,8 +85,8 @@ test('a pledge of "25,50" succeeds, shows the payment reference and moves the ba
 });
 
 test('invalid and ambiguous amounts are refused beside their field, and nothing is pledged', async () => {
-  const before = await server.document(OPEN);
-  const page = await openWidget(browser, `${server.base}/embed/${OPEN}`);
+  const before = await env.server.document(OPEN);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}`);
   const amount = page.locator('input[name="amount"]');
   const error = page.locator('p[id$="-amount_cents-error"]');
   for (const [input, message] of [
@@ -132,14 +121,14 @@ test('invalid and ambiguous amounts are refused beside their field, and nothing 
   await screenshot(page, '02-errors-nl');
   assert.deepEqual(await axe(page), []);
 
-  const after = await server.document(OPEN);
+  const after = await env.server.document(OPEN);
   assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents, 'no pledge was made');
   await page.context().close();
 });
 
 test('a retry after a dropped response makes one pledge, with the same idempotency key', async () => {
-  const before = await server.document(OPEN);
-  const page = await openWidget(browser, `${server.base}/embed/${OPEN}`);
+  const before = await env.server.document(OPEN);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}`);
   const keys = [];
   let dropped = false;
   await page.route('**/pledges', async (route) => {
@@ -160,36 +149,36 @@ test('a retry after a dropped response makes one pledge, with the same idempoten
   assert.equal(await page.textContent('button.cofund-submit'), 'Opnieuw versturen');
   assert.deepEqual(await axe(page), []);
   await screenshot(page, '04-network-error-nl');
-  const midway = await server.document(OPEN);
+  const midway = await env.server.document(OPEN);
   assert.equal(midway.crowd.pledged_cents, before.crowd.pledged_cents + 4000, 'the first request reached the server');
 
   await page.click('button.cofund-submit');
   await page.waitForSelector('.cofund-thanks');
   assert.equal(keys.length, 2);
   assert.ok(keys[0] && keys[0] === keys[1], `same key on the retry: ${keys}`);
-  const after = await server.document(OPEN);
+  const after = await env.server.document(OPEN);
   assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + 4000, 'counted once');
   assert.equal(after.crowd.backers, before.crowd.backers + 1);
   await page.context().close();
 });
 
 test('a double click makes one pledge', async () => {
-  const before = await server.document(OPEN);
-  const page = await openWidget(browser, `${server.base}/embed/${OPEN}`);
+  const before = await env.server.document(OPEN);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}`);
   let posts = 0;
   page.on('request', (r) => { if (r.method() === 'POST') posts += 1; });
   await fillDonor(page, { amount: '10', email: 'double@example.nl' });
   await page.dblclick('button.cofund-submit');
   await page.waitForSelector('.cofund-thanks');
   assert.equal(posts, 1);
-  const after = await server.document(OPEN);
+  const after = await env.server.document(OPEN);
   assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + 1000);
   await page.context().close();
 });
 
 test('the whole flow works with the keyboard alone, in English', async () => {
-  const before = await server.document(OPEN);
-  const page = await openWidget(browser, `${server.base}/embed/${OPEN}?locale=en-GB`, { locale: 'en-GB', reducedMotion: 'reduce' });
+  const before = await env.server.document(OPEN);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}?locale=en-GB`, { locale: 'en-GB', reducedMotion: 'reduce' });
   assert.equal(await page.getAttribute('.cofund section', 'lang'), 'en-GB');
   const focusOn = async (selector) => {
     for (let i = 0; i < 60; i += 1) {
@@ -212,7 +201,7 @@ test('the whole flow works with the keyboard alone, in English', async () => {
   await page.keyboard.press('Enter');
   await page.waitForSelector('.cofund-thanks');
   assert.match(await page.textContent('.cofund-thanks'), /Please transfer the amount/);
-  const after = await server.document(OPEN);
+  const after = await env.server.document(OPEN);
   assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + before.crowd.suggested_cents[1]);
   // Reduced motion: the bar does not animate.
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.cofund-bar-fill')).transitionDuration), '0s');
@@ -222,14 +211,14 @@ test('the whole flow works with the keyboard alone, in English', async () => {
 });
 
 test('a closed campaign refuses pledges, in the widget and at the endpoint', async () => {
-  const page = await openWidget(browser, `${server.base}/embed/den-haag-najaar-2026`);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/den-haag-najaar-2026`);
   assert.match(await page.textContent('.cofund-readonly'), /De campagne is gesloten/);
   assert.equal(await page.locator('form').count(), 0);
   const status = await page.evaluate(async (url) => {
     const r = await fetch(url, { method: 'POST', headers: { 'Content-Type': 'application/json', 'Idempotency-Key': 'closed-1' },
       body: JSON.stringify({ amount_cents: 2500, email: 'a@b.nl', consent: true }) });
     return [r.status, (await r.json()).error.code];
-  }, `${server.base}/api/v1/cohorts/den-haag-najaar-2026/pledges`);
+  }, `${env.server.base}/api/v1/cohorts/den-haag-najaar-2026/pledges`);
   assert.deepEqual(status, [409, 'campaign_not_open']);
   assert.deepEqual(await axe(page), []);
   await screenshot(page, '06-closed-nl');
@@ -237,7 +226,7 @@ test('a closed campaign refuses pledges, in the widget and at the endpoint', asy
 });
 
 test('a campaign that closes while the form is open says so plainly', async () => {
-  const page = await openWidget(browser, `${server.base}/embed/${OPEN}`);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}`);
   await page.route('**/pledges', (route) => route.fulfill({ status: 409, contentType: 'application/json',
     body: JSON.stringify({ error: { code: 'campaign_not_open', message: 'The campaign is not open.' } }) }));
   await fillDonor(page, { amount: '15' });
@@ -248,8 +237,8 @@ test('a campaign that closes while the form is open says so plainly', async () =
 });
 
 test('a server error keeps the form and retries with the same key', async () => {
-  const before = await server.document(OPEN);
-  const page = await openWidget(browser, `${server.base}/embed/${OPEN}`);
+  const before = await env.server.document(OPEN);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}`);
   const keys = [];
   await page.route('**/pledges', (route) => {
     keys.push(route.request().headers()['idempotency-key']);
@@ -267,13 +256,13 @@ test('a server error keeps the form and retries with the same key', async () => 
   await page.click('button.cofund-submit');
   await page.waitForSelector('.cofund-thanks');
   assert.ok(keys.length === 2 && keys[0] === keys[1], `same key: ${keys}`);
-  const after = await server.document(OPEN);
+  const after = await env.server.document(OPEN);
   assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + 1250);
   await page.context().close();
 });
 
 test('a read-only cohort links to the programme page instead of a form', async () => {
-  const page = await openWidget(browser, `${server.base}/embed/zwolle-voorjaar-2027`);
+  const page = await openWidget(env.browser, `${env.server.base}/embed/zwolle-voorjaar-2027`);
   assert.equal(await page.locator('form').count(), 0);
   assert.match(await page.getAttribute('.cofund-readonly a', 'href'), /^https:\/\/starters4communities\.nl\/zwolle/);
   assert.deepEqual(await axe(page), []);
@@ -281,9 +270,9 @@ test('a read-only cohort links to the programme page instead of a form', async (
 });
 
 test('the demo page embeds every cohort, each in its own widget', async () => {
-  const context = await browser.newContext({ locale: 'nl-NL' });
+  const context = await env.browser.newContext({ locale: 'nl-NL' });
   const page = await context.newPage();
-  await page.goto(`${server.base}/`);
+  await page.goto(`${env.server.base}/`);
   await page.waitForFunction(() => document.querySelectorAll('.cofund section h2').length >= 5, null, { timeout: 15_000 });
   const names = await page.$$eval('.cofund section h2', (hs) => hs.map((h) => h.textContent));
   assert.equal(new Set(names).size, names.length);
@@ -293,10 +282,10 @@ test('the demo page embeds every cohort, each in its own widget', async () => {
 });
 
 test('an unreachable document shows an error with a retry, without violations', async () => {
-  const context = await browser.newContext({ locale: 'nl-NL' });
+  const context = await env.browser.newContext({ locale: 'nl-NL' });
   const page = await context.newPage();
   await page.route('**/api/v1/cohorts/*', (route) => route.abort('connectionrefused'));
-  await page.goto(`${server.base}/embed/${OPEN}`);
+  await page.goto(`${env.server.base}/embed/${OPEN}`);
   await page.waitForSelector('.cofund-error');
   assert.match(await page.textContent('.cofund-error'), /Controleer je internetverbinding/);
   assert.deepEqual(await axe(page), []);

@@ -48,8 +48,8 @@ pub(crate) fn reserve_rem(width_rem_x10: i64) -> u32 {
 }
 
 /// Keeps the frame's reserved height (`--cofund-reserve`) matched to its width, from
-/// before the first paint (a ResizeObserver reports before painting) and on every
-/// resize, such as a phone turned on its side.
+/// before the first paint (a ResizeObserver reports a newly observed element before
+/// painting) and on every resize, such as a phone turned on its side.
 pub(crate) fn reserve_by_width(frame: web_sys::HtmlElement) {
     use wasm_bindgen::{closure::Closure, JsCast};
     let update = {
@@ -68,7 +68,6 @@ pub(crate) fn reserve_by_width(frame: web_sys::HtmlElement) {
             let _ = frame.style().set_property("--cofund-reserve", &format!("{}rem", reserve_rem(width_rem_x10)));
         }
     };
-    update();
     let callback = Closure::<dyn FnMut()>::new(update);
     let Ok(observer) = web_sys::ResizeObserver::new(callback.as_ref().unchecked_ref()) else { return };
     observer.observe(&frame);

@@ -1,5 +1,6 @@
 //! The stakeholders who co-fund: amount, status (with its condition) and matching.
 
+use super::money_in;
 use crate::{format, i18n::Locale};
 use cofund_core::{Cohort, StakeholderStatus};
 use leptos::prelude::*;
@@ -12,11 +13,10 @@ pub fn StakeholderSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) 
     let listed = Memo::new(move |_| cohort.with(|c| !c.document().stakeholders.is_empty()));
     // Only the texts and items follow a refreshed document: the <details> element stays,
     // so a list the visitor opened stays open.
+    let money = money_in(cohort, locale);
     let summary = move || {
-        cohort.with(|c| {
-            let total = format::money(locale, &c.document().currency, c.summary().stakeholder_totals.total_cents);
-            locale.show_stakeholders(c.document().stakeholders.len(), &total)
-        })
+        let (count, total) = cohort.with(|c| (c.document().stakeholders.len(), c.summary().stakeholder_totals.total_cents));
+        locale.show_stakeholders(count, &money(total))
     };
     let items = move || {
         cohort.with(|c| {
