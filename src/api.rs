@@ -161,7 +161,7 @@ pub async fn send_pledge(url: &str, key: &str, body: &str) -> PledgeOutcome {
             Some(e) if !e.fields.is_empty() => PledgeOutcome::Invalid(e.fields),
             _ => PledgeOutcome::Rejected,
         },
-        409 if error_code().is_some_and(|e| e.code == "campaign_not_open") => PledgeOutcome::CampaignClosed,
+        409 if error_code().is_some_and(|e| e.kind() == Some(cofund_core::api::ErrorCode::CampaignNotOpen)) => PledgeOutcome::CampaignClosed,
         404 => PledgeOutcome::NotFound,
         403 => PledgeOutcome::OriginRefused,
         s if s >= 500 || s == 408 || s == 429 => PledgeOutcome::ServerError,

@@ -145,6 +145,163 @@ pub struct ValidPledge {
     pub message: Option<String>,
 }
 
+/// The fields of a pledge request, in the order a pledge form shows them. Field errors
+/// name these, and a form sorts and places its errors by them.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PledgeField {
+    AmountCents,
+    Name,
+    ShowName,
+    ShowAmount,
+    Email,
+    Message,
+    Consent,
+    /// The honeypot.
+    Website,
+}
+
+impl PledgeField {
+    /// Every field, in form order.
+    pub const ALL: [PledgeField; 8] = [
+        PledgeField::AmountCents,
+        PledgeField::Name,
+        PledgeField::ShowName,
+        PledgeField::ShowAmount,
+        PledgeField::Email,
+        PledgeField::Message,
+        PledgeField::Consent,
+        PledgeField::Website,
+    ];
+
+    /// The JSON member name, also the `field` of a field error.
+    pub const fn as_str(self) -> &'static str {
+        match self {
+            PledgeField::AmountCents => "amount_cents",
+            PledgeField::Name => "name",
+            PledgeField::ShowName => "show_name",
+            PledgeField::ShowAmount => "show_amount",
+            PledgeField::Email => "email",
+            PledgeField::Message => "message",
+            PledgeField::Consent => "consent",
+            PledgeField::Website => "website",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<PledgeField> {
+        PledgeField::ALL.into_iter().find(|f| f.as_str() == s)
+    }
+
+    /// Sort key of a field error's `field` in form order; unknown fields last.
+    pub fn order(field: &str) -> usize {
+        PledgeField::ALL.iter().position(|f| f.as_str() == field).unwrap_or(usize::MAX)
+    }
+}
+
+/// The stable `error.code` of every API error. On the wire it stays a string, so a
+/// client reads codes it does not know yet as [`ApiError::kind`] `None`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorCode {
+    /// 422 with `fields`.
+    ValidationFailed,
+    /// 400: the body is not JSON.
+    MalformedJson,
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType,
+    /// 400: a pledge without a usable `Idempotency-Key`.
+    IdempotencyKeyRequired,
+    /// 422: the key was used with another request body.
+    IdempotencyKeyReused,
+    /// 409: the cohort does not take pledges now.
+    CampaignNotOpen,
+    /// 403: pledges are not accepted from the request's origin.
+    OriginNotAllowed,
+    /// 400: a query parameter is malformed.
+    BadRequest,
+    /// 401.
+    Unauthorized,
+    /// 403.
+    Forbidden,
+    /// 404.
+    NotFound,
+    /// 409: the change is not possible from the current state (a cancelled pledge
+    /// cannot be confirmed).
+    InvalidTransition,
+    /// 409: the edit was based on an older revision.
+    StaleRevision,
+    /// 413.
+    PayloadTooLarge,
+    /// 429, with `Retry-After`.
+    RateLimited,
+    /// 503: this instance has as many live subscribers as it allows.
+    TooManySubscribers,
+    /// 500.
+    Internal,
+}
+
+impl ErrorCode {
+    pub const ALL: [ErrorCode; 17] = [
+        ErrorCode::ValidationFailed,
+        ErrorCode::MalformedJson,
+        ErrorCode::UnsupportedMediaType,
+        ErrorCode::IdempotencyKeyRequired,
+        ErrorCode::IdempotencyKeyReused,
+        ErrorCode::CampaignNotOpen,
+        ErrorCode::OriginNotAllowed,
+        ErrorCode::BadRequest,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::InvalidTransition,
+        ErrorCode::StaleRevision,
+        ErrorCode::PayloadTooLarge,
+        ErrorCode::RateLimited,
+        ErrorCode::TooManySubscribers,
+        ErrorCode::Internal,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ErrorCode::ValidationFailed => "validation_failed",
+            ErrorCode::MalformedJson => "malformed_json",
+            ErrorCode::UnsupportedMediaType => "unsupported_media_type",
+            ErrorCode::IdempotencyKeyRequired => "idempotency_key_required",
+            ErrorCode::IdempotencyKeyReused => "idempotency_key_reused",
+            ErrorCode::CampaignNotOpen => "campaign_not_open",
+            ErrorCode::OriginNotAllowed => "origin_not_allowed",
+            ErrorCode::BadRequest => "bad_request",
+            ErrorCode::Unauthorized => "unauthorized",
+            ErrorCode::Forbidden => "forbidden",
+            ErrorCode::NotFound => "not_found",
+            ErrorCode::InvalidTransition => "invalid_transition",
+            ErrorCode::StaleRevision => "stale_revision",
+            ErrorCode::PayloadTooLarge => "payload_too_large",
+            ErrorCode::RateLimited => "rate_limited",
+            ErrorCode::TooManySubscribers => "too_many_subscribers",
+            ErrorCode::Internal => "internal",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<ErrorCode> {
+        ErrorCode::ALL.into_iter().find(|c| c.as_str() == s)
+    }
+}
+
+impl ApiError {
+    /// The code as a known [`ErrorCode`]; `None` for a code this build does not know.
+    pub fn kind(&self) -> Option<ErrorCode> {
+        ErrorCode::parse(&self.code)
+    }
+}
+
+/// Characters that change how text around them is displayed without being visible:
+/// the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069)
+/// and the direction marks. A public name containing them could disguise itself or
+/// the text beside it, so they are refused like control characters. (Zero-width
+/// joiners stay allowed: emoji sequences need them.)
+pub fn is_invisible_formatting(c: char) -> bool {
+    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
+}
+
 fn clean_text(
     errors: &mut Vec<FieldError>,
     field: &str,
@@ -158,7 +315,7 @@ fn clean_text(
     }
     if v.chars().count() > max {
         errors.push(FieldError::new(field, Problem::TooLong { max: max as u32 }));
-    } else if v.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
+    } else if v.chars().any(|c| (c.is_control() && !(multiline && c == '\n')) || is_invisible_formatting(c)) {
         errors.push(FieldError::new(field, Problem::ControlCharacters));
     }
     Some(v.to_owned())
@@ -216,6 +373,74 @@ pub fn validate_pledge(req: &PledgeRequest, min_cents: i64, max_cents: i64) -> R
     })
 }
 
+/// Reads a pledge request from a parsed JSON body. A missing or mistyped field is a
+/// field error (the donor's form can place it) rather than a parse failure, and the
+/// validation errors of the readable fields are added, so every problem is reported at
+/// once, in form order. Unknown members are ignored.
+pub fn read_pledge_request(value: &serde_json::Value, min_cents: i64, max_cents: i64) -> Result<PledgeRequest, Vec<FieldError>> {
+    use serde_json::Value;
+    let Value::Object(map) = value else {
+        return Err(vec![FieldError::new("", Problem::Format { expected: "a JSON object".into() })]);
+    };
+    let mut errors: Vec<FieldError> = Vec::new();
+    let get = |f: PledgeField| map.get(f.as_str()).filter(|v| !v.is_null());
+    let wrong = |errors: &mut Vec<FieldError>, f: PledgeField, expected: &str| {
+        errors.push(FieldError::new(f.as_str(), Problem::Format { expected: expected.into() }));
+    };
+    let amount_cents = match get(PledgeField::AmountCents) {
+        None => {
+            errors.push(FieldError::new(PledgeField::AmountCents.as_str(), Problem::Required));
+            0
+        }
+        Some(v) => v.as_i64().unwrap_or_else(|| {
+            wrong(&mut errors, PledgeField::AmountCents, "a whole number of cents");
+            0
+        }),
+    };
+    let text = |errors: &mut Vec<FieldError>, f: PledgeField| match get(f) {
+        None => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => {
+            wrong(errors, f, "a string");
+            None
+        }
+    };
+    let name = text(&mut errors, PledgeField::Name);
+    let email = text(&mut errors, PledgeField::Email);
+    let message = text(&mut errors, PledgeField::Message);
+    let website = text(&mut errors, PledgeField::Website);
+    let flag = |errors: &mut Vec<FieldError>, f: PledgeField, default: bool| match get(f) {
+        None => default,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => {
+            wrong(errors, f, "true or false");
+            default
+        }
+    };
+    let request = PledgeRequest {
+        amount_cents,
+        name,
+        show_name: flag(&mut errors, PledgeField::ShowName, false),
+        show_amount: flag(&mut errors, PledgeField::ShowAmount, true),
+        email: email.unwrap_or_default(),
+        message,
+        consent: flag(&mut errors, PledgeField::Consent, false),
+        website,
+    };
+    if errors.is_empty() {
+        return Ok(request);
+    }
+    if let Err(more) = validate_pledge(&request, min_cents, max_cents) {
+        for e in more {
+            if !errors.iter().any(|x| x.field == e.field) {
+                errors.push(e);
+            }
+        }
+    }
+    errors.sort_by_key(|e| PledgeField::order(&e.field));
+    Err(errors)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -269,6 +494,47 @@ mod tests {
         let mut r = req();
         r.message = Some("x".repeat(280));
         assert!(validate_pledge(&r, 1, 10_000).is_ok());
+    }
+
+    #[test]
+    fn invisible_formatting_is_refused_in_names_and_messages() {
+        for c in ['\u{202A}', '\u{202E}', '\u{2066}', '\u{2069}', '\u{200F}'] {
+            let mut r = req();
+            r.name = Some(format!("Fatima{c}gnp.exe"));
+            let e = validate_pledge(&r, 1, 10_000).unwrap_err();
+            assert_eq!((e[0].field.as_str(), &e[0].problem), ("name", &Problem::ControlCharacters), "{c:?}");
+            let mut r = req();
+            r.message = Some(format!("Succes{c}!"));
+            assert_eq!(validate_pledge(&r, 1, 10_000).unwrap_err()[0].field, "message");
+        }
+        // A family emoji is joined with U+200D and stays allowed.
+        let mut r = req();
+        r.name = Some("Familie \u{1F468}\u{200D}\u{1F469}\u{200D}\u{1F467}".into());
+        assert!(validate_pledge(&r, 1, 10_000).is_ok());
+    }
+
+    #[test]
+    fn a_request_is_read_with_every_problem_in_form_order() {
+        let v = serde_json::json!({"amount_cents": "25", "name": 7, "show_name": "yes", "email": "a@b.nl",
+                                   "message": "x", "consent": false, "extra": 1});
+        let fields: Vec<String> = read_pledge_request(&v, 500, 500_000).unwrap_err().into_iter().map(|e| e.field).collect();
+        assert_eq!(fields, ["amount_cents", "name", "show_name", "consent"]);
+        let v = serde_json::json!({"amount_cents": 2500, "email": "a@b.nl", "consent": true, "unknown": [1]});
+        let r = read_pledge_request(&v, 500, 500_000).unwrap();
+        assert!(r.show_amount && !r.show_name);
+        assert!(read_pledge_request(&serde_json::json!([1]), 1, 2).is_err());
+    }
+
+    #[test]
+    fn codes_and_fields_round_trip() {
+        for c in ErrorCode::ALL {
+            assert_eq!(ErrorCode::parse(c.as_str()), Some(c));
+        }
+        for f in PledgeField::ALL {
+            assert_eq!(PledgeField::parse(f.as_str()), Some(f));
+        }
+        assert_eq!(ErrorCode::parse("a_code_of_tomorrow"), None);
+        assert!(PledgeField::order("email") < PledgeField::order("consent"));
     }
 
     #[test]

@@ -20,7 +20,8 @@ pub enum Problem {
     TooLong { max: u32 },
     /// Not of the required form (slug, currency code, RFC 3339 time, …).
     Format { expected: String },
-    /// Contains control characters.
+    /// Contains control characters or invisible formatting characters (bidirectional
+    /// overrides and isolates).
     ControlCharacters,
     /// A sum or product does not fit in 64 bits.
     Overflow,
@@ -52,7 +53,7 @@ impl fmt::Display for Problem {
             Problem::OutOfRange { min, max } => write!(f, "must be between {min} and {max}"),
             Problem::TooLong { max } => write!(f, "must be at most {max} characters"),
             Problem::Format { expected } => write!(f, "must be {expected}"),
-            Problem::ControlCharacters => write!(f, "must not contain control characters"),
+            Problem::ControlCharacters => write!(f, "must not contain control or invisible formatting characters"),
             Problem::Overflow => write!(f, "is too large to add up"),
             Problem::Inconsistent { with } => write!(f, "is inconsistent with {with}"),
         }

@@ -3,9 +3,11 @@
 //! without a running server (and alongside one: SQLite serialises the writers).
 
 use crate::config::{self, layer, FileConfig, Settings};
-use crate::domain;
-use crate::routes::admin;
-use crate::storage::{self, DatabaseLocation, PledgeChange, Storage, StoreError};
+use crate::domain::cohorts::OwnContributionChange;
+use crate::domain::json::{parse_json, JsonError};
+use crate::domain::pledging::PledgeChange;
+use crate::domain::{self, Cofund, CohortDefinition, DomainError};
+use crate::storage::{self, DatabaseLocation, Storage};
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cofund_core::{MatchOffer, Stakeholder, StakeholderKind, StakeholderStatus};
@@ -212,11 +214,34 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
     })
 }
 
-fn store_err(e: StoreError) -> anyhow::Error {
-    match e {
-        StoreError::NotFound => anyhow::anyhow!("not found"),
-        other => anyhow::anyhow!("{other}"),
+fn store_err(e: DomainError) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// The domain on the configured database, for administration commands.
+async fn open_cofund(location: &DatabaseLocation) -> anyhow::Result<Cofund> {
+    let storage = storage::open(location).await?;
+    // Commands print no links; the public URL is only used by documents.
+    Ok(Cofund::new(storage, config::DEFAULT_PUBLIC_URL_FOR_CLI.to_owned()))
+}
+
+/// Reads a cohort definition file; every problem named with its field.
+fn definition_file(path: &std::path::Path) -> anyhow::Result<CohortDefinition> {
+    let bytes = std::fs::read(path).with_context(|| format!("reading {}", path.display()))?;
+    let invalid = |fields: Vec<cofund_core::FieldError>| {
+        let lines: Vec<String> = fields.iter().map(|f| format!("  {f}")).collect();
+        anyhow::anyhow!("{} is not a valid cohort definition:\n{}", path.display(), lines.join("\n"))
+    };
+    match parse_json::<CohortDefinition>(&bytes) {
+        Ok(def) => Ok(def),
+        Err(JsonError::Syntax(m)) => bail!("{} is not valid JSON: {m}", path.display()),
+        Err(JsonError::Shape(fields)) => Err(invalid(fields)),
     }
+    .and_then(|def| match domain::cohorts::accept_definition(None, def) {
+        Ok(def) => Ok(def),
+        Err(DomainError::Invalid(fields)) => Err(invalid(fields)),
+        Err(e) => Err(store_err(e)),
+    })
 }
 
 fn amount(flag: &str, s: &str) -> anyhow::Result<i64> {
@@ -258,31 +283,26 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Cohort(cmd) => {
-            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
             match cmd {
                 CohortCommand::Put { file } => {
-                    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
-                    let def = admin::definition_from_json(None, &bytes).map_err(|e| {
-                        let b = e.body();
-                        let fields: Vec<String> = b.error.fields.iter().map(|f| format!("  {f}")).collect();
-                        anyhow::anyhow!("{} is not a valid cohort definition:\n{}{}", file.display(), b.error.message, if fields.is_empty() { String::new() } else { format!("\n{}", fields.join("\n")) })
-                    })?;
-                    let outcome = storage.put_cohort(&def, domain::now()).await.map_err(store_err)?;
+                    let def = definition_file(&file)?;
+                    let (outcome, def) = cofund.put_cohort(None, def, domain::now()).await.map_err(store_err)?;
                     println!("{} cohort {}", if outcome == storage::PutOutcome::Created { "Created" } else { "Updated" }, def.slug);
                 }
                 CohortCommand::Show { slug } => {
-                    let c = storage.get_cohort(&slug).await.map_err(store_err)?.with_context(|| format!("no cohort {slug:?}"))?;
+                    let c = cofund.cohort(&slug).await.map_err(store_err)?;
                     println!("{}", serde_json::to_string_pretty(&c.definition)?);
                 }
                 CohortCommand::List => {
-                    for c in storage.list_cohorts().await.map_err(store_err)? {
+                    for c in cofund.cohorts().await.map_err(store_err)? {
                         println!("{}\t{}\t{}", c.definition.slug, c.definition.programme.name, c.definition.name);
                     }
                 }
             }
         }
         Command::Stakeholder(StakeholderCommand::Put { slug, name, kind, status, amount: amt, url, condition, match_ratio_bps, match_cap }) => {
-            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
             let s = Stakeholder {
                 name,
                 kind: match kind {
@@ -306,39 +326,27 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 },
             };
             let name = s.name.clone();
-            let def = storage
-                .edit_cohort(&slug, domain::now(), Box::new(move |def| {
-                    admin::upsert_stakeholder(def, s);
-                    Ok(())
-                }))
-                .await
-                .map_err(store_err)?;
-            println!("Stakeholder {name:?} of {slug} saved ({} stakeholders)", def.stakeholders.len());
+            cofund.put_stakeholder(&slug, s, domain::now()).await.map_err(store_err)?;
+            let count = cofund.cohort(&slug).await.map_err(store_err)?.definition.stakeholders.len();
+            println!("Stakeholder {name:?} of {slug} saved ({count} stakeholders)");
         }
         Command::Contribution(cmd) => {
-            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
             let (slug, change) = match cmd {
-                ContributionCommand::Receive { slug, count } => (slug, admin::OwnContributionChange { received: None, add: Some(count) }),
-                ContributionCommand::Set { slug, received } => (slug, admin::OwnContributionChange { received: Some(received), add: None }),
+                ContributionCommand::Receive { slug, count } => (slug, OwnContributionChange { received: None, add: Some(count) }),
+                ContributionCommand::Set { slug, received } => (slug, OwnContributionChange { received: Some(received), add: None }),
             };
-            let def = storage
-                .edit_cohort(&slug, domain::now(), Box::new(move |def| admin::apply_own_contribution(def, &change)))
-                .await
-                .map_err(store_err)?;
-            let o = def.own_contributions;
+            let o = cofund.change_own_contributions(&slug, change, domain::now()).await.map_err(store_err)?;
             println!("{slug}: {} of {} participants paid their own contribution", o.received, o.participants);
         }
         Command::Pledge(cmd) => {
-            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
             let (id, change) = match cmd {
                 PledgeCommand::Confirm { id } => (id, PledgeChange::Confirm),
                 PledgeCommand::Cancel { id } => (id, PledgeChange::Cancel),
                 PledgeCommand::HideMessage { id, show } => (id, PledgeChange::HideMessage(!show)),
             };
-            let p = storage.change_pledge(&id, change, domain::now()).await.map_err(|e| match e {
-                StoreError::NotFound => anyhow::anyhow!("no pledge {id:?}"),
-                other => store_err(other),
-            })?;
+            let p = cofund.change_pledge(&id, change, domain::now()).await.map_err(store_err)?;
             println!(
                 "Pledge {} ({} cents, reference {}): {}{}",
                 p.id,
@@ -349,8 +357,8 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             );
         }
         Command::Export { slug, output } => {
-            let storage = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
-            let rows = storage.all_pledges(&slug).await.map_err(store_err)?.with_context(|| format!("no cohort {slug:?}"))?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let rows = cofund.all_pledges(&slug).await.map_err(store_err)?;
             let csv = crate::export::pledges_csv(&rows);
             match output {
                 Some(path) => {
@@ -389,7 +397,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 }
                 TokenCommand::Revoke { id } => {
                     let t = storage.revoke_token(&id, domain::now()).await.map_err(|e| match e {
-                        StoreError::NotFound => anyhow::anyhow!("no token {id:?}"),
+                        DomainError::NotFound(_) => anyhow::anyhow!("no token {id:?}"),
                         other => store_err(other),
                     })?;
                     println!("Token {} revoked", t.id);

@@ -11,6 +11,8 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite:cofund.db";
 pub const DEFAULT_DEMO_DATABASE: &str = "sqlite:data/demo.db";
 pub const DEFAULT_WIDGET_DIR: &str = "dist";
+/// What administration commands put in links (they print none).
+pub const DEFAULT_PUBLIC_URL_FOR_CLI: &str = "http://127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info,sqlx=warn,tower_http=info";
 
 /// What the server needs to run.

@@ -4,7 +4,8 @@
 //! [`Storage`] as everything else and is idempotent: a cohort that exists is left alone
 //! (delete the demo database to seed again with fresh dates).
 
-use crate::domain::{parse_definition, CohortDefinition};
+use crate::domain::json::parse_json;
+use crate::domain::CohortDefinition;
 use crate::storage::{NewPledge, Storage};
 use anyhow::Context;
 use cofund_core::api::{PledgeStatus, ValidPledge};
@@ -78,7 +79,7 @@ const MESSAGES: &[&str] = &[
 ];
 
 fn definition(v: serde_json::Value) -> anyhow::Result<CohortDefinition> {
-    let def = parse_definition(v.to_string().as_bytes()).map_err(|e| anyhow::anyhow!("demo definition: {e:?}"))?;
+    let def: CohortDefinition = parse_json(v.to_string().as_bytes()).map_err(|e| anyhow::anyhow!("demo definition: {e:?}"))?;
     def.validate().map_err(|e| anyhow::anyhow!("demo definition {} is invalid: {e:?}", def.slug))?;
     Ok(def)
 }

@@ -1,35 +1,55 @@
 //! The one error type of the HTTP API, mapped once to the shared wire shape
-//! `{"error": {"code", "message", "fields": [...]}}` (`cofund_core::api::ApiErrorBody`).
+//! `{"error": {"code", "message", "fields": [...]}}` (`cofund_core::api::ApiErrorBody`),
+//! with the stable codes of `cofund_core::api::ErrorCode`.
 
-use crate::storage::StoreError;
+use crate::domain::DomainError;
 use axum::http::{header, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cofund_core::api::ApiErrorBody;
+use cofund_core::api::{ApiErrorBody, ErrorCode};
 use cofund_core::FieldError;
 
 #[derive(Debug)]
 pub enum ApiError {
-    /// 400 with a stable code, e.g. `malformed_json`, `idempotency_key_required`, `bad_cursor`.
-    BadRequest { code: &'static str, message: String },
+    /// A refusal with a stable code; the status follows from the code.
+    Coded { code: ErrorCode, message: String },
     /// 401: missing, unknown or revoked admin token.
     Unauthorized,
-    /// 403 with a stable code, e.g. `origin_not_allowed`, `forbidden`.
-    Forbidden { code: &'static str, message: String },
     /// 404.
     NotFound(String),
-    /// 409 with a stable code, e.g. `campaign_not_open`, `idempotency_key_reused`.
-    Conflict { code: &'static str, message: String },
     /// 413.
     PayloadTooLarge { limit: usize },
+    /// 415: the body is not `application/json`.
+    UnsupportedMediaType { found: Option<String> },
     /// 422 `validation_failed` with every field error.
     Validation(Vec<FieldError>),
-    /// 422 with another stable code, e.g. `idempotency_key_reused`.
-    Unprocessable { code: &'static str, message: String },
+    /// 429 with `Retry-After`.
+    RateLimited { retry_after_secs: u64 },
     /// 500 `internal`; the cause is logged, never sent.
     Internal(anyhow::Error),
 }
 
+/// The HTTP status of a refusal with `code`.
+pub fn status_of(code: ErrorCode) -> StatusCode {
+    match code {
+        ErrorCode::ValidationFailed | ErrorCode::IdempotencyKeyReused => StatusCode::UNPROCESSABLE_ENTITY,
+        ErrorCode::MalformedJson | ErrorCode::IdempotencyKeyRequired | ErrorCode::BadRequest => StatusCode::BAD_REQUEST,
+        ErrorCode::UnsupportedMediaType => StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        ErrorCode::CampaignNotOpen | ErrorCode::InvalidTransition | ErrorCode::StaleRevision => StatusCode::CONFLICT,
+        ErrorCode::OriginNotAllowed | ErrorCode::Forbidden => StatusCode::FORBIDDEN,
+        ErrorCode::Unauthorized => StatusCode::UNAUTHORIZED,
+        ErrorCode::NotFound => StatusCode::NOT_FOUND,
+        ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+        ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+        ErrorCode::TooManySubscribers => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+    }
+}
+
 impl ApiError {
+    pub fn coded(code: ErrorCode, message: impl Into<String>) -> Self {
+        ApiError::Coded { code, message: message.into() }
+    }
+
     pub fn not_found(what: impl Into<String>) -> Self {
         ApiError::NotFound(what.into())
     }
@@ -38,36 +58,45 @@ impl ApiError {
         ApiError::Internal(e.into())
     }
 
+    pub fn forbidden(message: impl Into<String>) -> Self {
+        ApiError::coded(ErrorCode::Forbidden, message)
+    }
+
     pub fn malformed_json(detail: impl std::fmt::Display) -> Self {
-        ApiError::BadRequest { code: "malformed_json", message: format!("The request body is not valid JSON: {detail}") }
+        ApiError::coded(ErrorCode::MalformedJson, format!("The request body is not valid JSON: {detail}"))
+    }
+
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ApiError::Coded { code, .. } => *code,
+            ApiError::Unauthorized => ErrorCode::Unauthorized,
+            ApiError::NotFound(_) => ErrorCode::NotFound,
+            ApiError::PayloadTooLarge { .. } => ErrorCode::PayloadTooLarge,
+            ApiError::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
+            ApiError::Validation(_) => ErrorCode::ValidationFailed,
+            ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::Internal(_) => ErrorCode::Internal,
+        }
     }
 
     pub fn status(&self) -> StatusCode {
-        match self {
-            ApiError::BadRequest { .. } => StatusCode::BAD_REQUEST,
-            ApiError::Unauthorized => StatusCode::UNAUTHORIZED,
-            ApiError::Forbidden { .. } => StatusCode::FORBIDDEN,
-            ApiError::NotFound(_) => StatusCode::NOT_FOUND,
-            ApiError::Conflict { .. } => StatusCode::CONFLICT,
-            ApiError::PayloadTooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            ApiError::Validation(_) | ApiError::Unprocessable { .. } => StatusCode::UNPROCESSABLE_ENTITY,
-            ApiError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
-        }
+        status_of(self.code())
     }
 
     /// The wire body.
     pub fn body(&self) -> ApiErrorBody {
-        let (code, message, fields): (&str, String, Vec<FieldError>) = match self {
-            ApiError::BadRequest { code, message } => (code, message.clone(), vec![]),
-            ApiError::Unauthorized => ("unauthorized", "A valid admin token is required: Authorization: Bearer cfd_…".into(), vec![]),
-            ApiError::Forbidden { code, message } => (code, message.clone(), vec![]),
-            ApiError::NotFound(what) => ("not_found", format!("{what} not found."), vec![]),
-            ApiError::Conflict { code, message } | ApiError::Unprocessable { code, message } => {
-                (code, message.clone(), vec![])
-            }
-            ApiError::PayloadTooLarge { limit } => {
-                ("payload_too_large", format!("The request body is larger than {limit} bytes."), vec![])
-            }
+        let (message, fields): (String, Vec<FieldError>) = match self {
+            ApiError::Coded { message, .. } => (message.clone(), vec![]),
+            ApiError::Unauthorized => ("A valid admin token is required: Authorization: Bearer cfd_…".into(), vec![]),
+            ApiError::NotFound(what) => (format!("{what} not found."), vec![]),
+            ApiError::PayloadTooLarge { limit } => (format!("The request body is larger than {limit} bytes."), vec![]),
+            ApiError::UnsupportedMediaType { found } => (
+                match found {
+                    Some(t) => format!("The request body must be application/json, not {t}."),
+                    None => "The request body must be application/json (Content-Type header missing).".into(),
+                },
+                vec![],
+            ),
             ApiError::Validation(fields) => {
                 let message = if fields.is_empty() {
                     "The request is not valid.".to_owned()
@@ -75,21 +104,24 @@ impl ApiError {
                     let parts: Vec<String> = fields.iter().map(|f| f.to_string()).collect();
                     format!("The request is not valid: {}.", parts.join("; "))
                 };
-                ("validation_failed", message, fields.clone())
+                (message, fields.clone())
             }
-            ApiError::Internal(_) => ("internal", "Something went wrong on our side. Please try again.".into(), vec![]),
+            ApiError::RateLimited { retry_after_secs } => {
+                (format!("Too many requests from this address; try again in {retry_after_secs} s."), vec![])
+            }
+            ApiError::Internal(_) => ("Something went wrong on our side. Please try again.".into(), vec![]),
         };
-        ApiErrorBody { error: cofund_core::api::ApiError { code: code.to_owned(), message, fields } }
+        ApiErrorBody { error: cofund_core::api::ApiError { code: self.code().as_str().to_owned(), message, fields } }
     }
 }
 
-impl From<StoreError> for ApiError {
-    fn from(e: StoreError) -> Self {
+impl From<DomainError> for ApiError {
+    fn from(e: DomainError) -> Self {
         match e {
-            StoreError::NotFound => ApiError::NotFound("The resource".into()),
-            StoreError::Invalid(fields) => ApiError::Validation(fields),
-            StoreError::Conflict { code, message } => ApiError::Conflict { code, message },
-            StoreError::Internal(e) => ApiError::Internal(e),
+            DomainError::NotFound(what) => ApiError::NotFound(what),
+            DomainError::Invalid(fields) => ApiError::Validation(fields),
+            DomainError::Refused { code, message } => ApiError::Coded { code, message },
+            DomainError::Internal(e) => ApiError::Internal(e),
         }
     }
 }
@@ -105,8 +137,14 @@ impl IntoResponse for ApiError {
         let h = resp.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
         h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-        if status == StatusCode::UNAUTHORIZED {
-            h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"cofund-admin\""));
+        match &self {
+            ApiError::Unauthorized => {
+                h.insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer realm=\"cofund-admin\""));
+            }
+            ApiError::RateLimited { retry_after_secs } => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
+            }
+            _ => {}
         }
         resp
     }

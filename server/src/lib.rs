@@ -60,7 +60,8 @@ impl Application {
                 "the widget directory does not exist; /widget/ will answer 404 (build the widget with Trunk, or pass --widget-dir)"
             );
         }
-        let state = routes::AppState::new(storage, public_url, settings.widget_dir.clone());
+        let cofund = Arc::new(domain::Cofund::new(storage, public_url));
+        let state = routes::AppState::new(cofund, settings.widget_dir.clone());
         Ok(Application { listener, local_addr, state })
     }
 
@@ -79,7 +80,12 @@ impl Application {
     }
 
     pub fn storage(&self) -> Arc<dyn Storage> {
-        self.state.storage().clone()
+        self.state.cofund().storage().clone()
+    }
+
+    /// The domain the server runs on.
+    pub fn cofund(&self) -> Arc<domain::Cofund> {
+        self.state.cofund().clone()
     }
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.

@@ -4,13 +4,20 @@
 
 use crate::api::{new_idempotency_key, reload_cohort, resolve, send_pledge, PledgeOutcome};
 use crate::{format, i18n::Locale};
-use cofund_core::api::{validate_pledge, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS};
+use cofund_core::api::{validate_pledge, PledgeField, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS};
 use cofund_core::{parse_amount_input, CampaignPhase, Cohort, FieldError, Problem, Timestamp};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
 
-/// Form fields in the order they appear; focus goes to the first with an error.
-const FIELDS: [&str; 5] = ["amount_cents", "name", "email", "message", "consent"];
+/// The fields this form has a place for an error beside, in the order they appear
+/// (core's form order); focus goes to the first with an error.
+const FIELDS: [&str; 5] = [
+    PledgeField::AmountCents.as_str(),
+    PledgeField::Name.as_str(),
+    PledgeField::Email.as_str(),
+    PledgeField::Message.as_str(),
+    PledgeField::Consent.as_str(),
+];
 
 #[derive(Debug, Clone, PartialEq)]
 enum Stage {

@@ -200,35 +200,3 @@ impl CohortDefinition {
         }
     }
 }
-
-/// Parses a definition from JSON. A syntax error is `Err(None)` with serde's message;
-/// a well-formed document of the wrong shape gives field errors with their paths.
-pub fn parse_definition(json: &[u8]) -> Result<CohortDefinition, DefinitionParseError> {
-    let de = &mut serde_json::Deserializer::from_slice(json);
-    match serde_path_to_error::deserialize::<_, CohortDefinition>(de) {
-        Ok(d) => Ok(d),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                return Err(DefinitionParseError::Syntax(inner.to_string()));
-            }
-            let msg = inner.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-            let field = if path == "." { String::new() } else { path };
-            let error = if let Some(name) = msg.strip_prefix("missing field `").and_then(|r| r.strip_suffix('`')) {
-                let f = if field.is_empty() { name.to_owned() } else { format!("{field}.{name}") };
-                FieldError::new(f, Problem::Required)
-            } else {
-                FieldError::new(field, Problem::Format { expected: msg })
-            };
-            Err(DefinitionParseError::Shape(vec![error]))
-        }
-    }
-}
-
-#[derive(Debug)]
-pub enum DefinitionParseError {
-    Syntax(String),
-    Shape(Vec<FieldError>),
-}

@@ -1,11 +1,18 @@
-//! Validated values of the server's domain ("parse, don't validate") and the cohort
-//! definition that coordinators store.
+//! The server's domain: validated values ("parse, don't validate"), the cohort
+//! definition that coordinators store, the rules of pledging and editing, and
+//! [`Cofund`], the use cases that routes and the CLI call. Storage only stores and
+//! loads; every decision is made here (or in `cofund-core`).
 
+pub mod cohorts;
 mod definition;
+mod error;
+pub mod json;
+pub mod pledging;
+mod service;
 
-pub use definition::{
-    parse_definition, CohortDefinition, CrowdSettings, DefinitionLinks, DefinitionParseError, PaymentSettings, PledgeFigures,
-};
+pub use definition::{CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};
+pub use error::{DomainError, DomainResult};
+pub use service::{Cofund, RenderedDocument, RECENT_PLEDGES};
 
 use cofund_core::Timestamp;
 use sha2::{Digest, Sha256};
@@ -173,6 +180,16 @@ pub fn valid_iban(iban: &str) -> bool {
     rem == 1
 }
 
+/// What makes two pledges the same backer: the e-mail address, trimmed and lower-cased
+/// with Unicode case folding (SQLite's `lower()` folds only ASCII).
+///
+/// ```
+/// assert_eq!(cofund_server::domain::backer_key(" Élise@Example.NL "), "élise@example.nl");
+/// ```
+pub fn backer_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -212,14 +229,4 @@ mod tests {
         assert!(Slug::parse("utrecht-2027").is_some());
         assert!(Slug::parse("Utrecht").is_none());
     }
-}
-
-/// What makes two pledges the same backer: the e-mail address, trimmed and lower-cased
-/// with Unicode case folding (SQLite's `lower()` folds only ASCII).
-///
-/// ```
-/// assert_eq!(cofund_server::domain::backer_key(" Élise@Example.NL "), "élise@example.nl");
-/// ```
-pub fn backer_key(email: &str) -> String {
-    email.trim().to_lowercase()
 }

@@ -2,14 +2,16 @@
 //! limited to one programme. A missing, unknown or revoked token is `401` before the
 //! handler runs, so nothing changes.
 
-use super::{read_body, AppState, ADMIN_BODY_LIMIT};
-use crate::domain::{self, parse_definition, CohortDefinition, DefinitionParseError};
+use super::extract::ApiJson;
+use super::AppState;
+use crate::domain::cohorts::OwnContributionChange;
+use crate::domain::pledging::PledgeChange;
+use crate::domain::{self, CohortDefinition};
 use crate::error::{ApiError, ApiResult};
-use crate::storage::{PledgeChange, PledgeRow, PutOutcome, StoredCohort, TokenInfo};
-use axum::body::Body;
+use crate::storage::{PledgeRow, PutOutcome, StoredCohort, TokenInfo};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
-use axum::http::{header, HeaderMap, StatusCode};
+use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
 use cofund_core::{FieldError, OwnContributions, Problem, Stakeholder};
@@ -32,7 +34,7 @@ impl FromRequestParts<AppState> for Admin {
             .map(|(_, t)| t.trim())
             .filter(|t| t.starts_with("cfd_"))
             .ok_or(ApiError::Unauthorized)?;
-        let token = state.storage().token_by_secret(secret).await?.ok_or(ApiError::Unauthorized)?;
+        let token = state.cofund().storage().token_by_secret(secret).await?.ok_or(ApiError::Unauthorized)?;
         Ok(Admin(token))
     }
 }
@@ -41,47 +43,22 @@ impl Admin {
     /// `403` unless this token may administer `programme`.
     pub fn may(&self, programme: &str) -> ApiResult<()> {
         match &self.0.programme {
-            Some(p) if p != programme => Err(ApiError::Forbidden {
-                code: "forbidden",
-                message: format!("This token is limited to the programme {p:?}."),
-            }),
+            Some(p) if p != programme => Err(ApiError::forbidden(format!("This token is limited to the programme {p:?}."))),
             _ => Ok(()),
         }
     }
 }
 
-async fn json_body<T: serde::de::DeserializeOwned>(headers: &HeaderMap, body: Body, empty_ok: bool) -> ApiResult<Option<T>> {
-    let bytes = read_body(headers, body, ADMIN_BODY_LIMIT).await?;
-    if empty_ok && bytes.iter().all(u8::is_ascii_whitespace) {
-        return Ok(None);
-    }
-    let de = &mut serde_json::Deserializer::from_slice(&bytes);
-    match serde_path_to_error::deserialize::<_, T>(de) {
-        Ok(v) => Ok(Some(v)),
-        Err(e) => {
-            let path = e.path().to_string();
-            let inner = e.into_inner();
-            if inner.is_syntax() || inner.is_eof() {
-                return Err(ApiError::malformed_json(inner));
-            }
-            let field = if path == "." { String::new() } else { path };
-            let msg = inner.to_string();
-            let msg = msg.split(" at line ").next().unwrap_or(&msg).to_owned();
-            Err(ApiError::Validation(vec![FieldError::new(field, Problem::Format { expected: msg })]))
-        }
-    }
-}
-
 async fn cohort_for(state: &AppState, admin: &Admin, slug: &str) -> ApiResult<StoredCohort> {
-    let cohort = state.storage().get_cohort(slug).await?.ok_or_else(|| ApiError::not_found(format!("Cohort {slug:?}")))?;
+    let cohort = state.cofund().cohort(slug).await?;
     admin.may(&cohort.definition.programme.name)?;
     Ok(cohort)
 }
 
 pub async fn list_cohorts(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
     let cohorts: Vec<Value> = state
-        .storage()
-        .list_cohorts()
+        .cofund()
+        .cohorts()
         .await?
         .into_iter()
         .filter(|c| admin.may(&c.definition.programme.name).is_ok())
@@ -94,37 +71,17 @@ pub async fn get_cohort(State(state): State<AppState>, admin: Admin, Path(slug):
     Ok(Json(cohort_for(&state, &admin, &slug).await?.definition))
 }
 
-/// Parses and validates a definition for `slug`; shared with the CLI.
-pub fn definition_from_json(slug: Option<&str>, bytes: &[u8]) -> ApiResult<CohortDefinition> {
-    let mut def = parse_definition(bytes).map_err(|e| match e {
-        DefinitionParseError::Syntax(m) => ApiError::malformed_json(m),
-        DefinitionParseError::Shape(fields) => ApiError::Validation(fields),
-    })?;
-    if let Some(slug) = slug {
-        if def.slug.is_empty() {
-            def.slug = slug.to_owned();
-        } else if def.slug != slug {
-            return Err(ApiError::Validation(vec![FieldError::new("slug", Problem::Inconsistent { with: "the URL".into() })]));
-        }
-    }
-    def.validate().map_err(ApiError::Validation)?;
-    Ok(def)
-}
-
 pub async fn put_cohort(
     State(state): State<AppState>,
     admin: Admin,
     Path(slug): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(def): ApiJson<CohortDefinition>,
 ) -> ApiResult<Response> {
-    let bytes = read_body(&headers, body, ADMIN_BODY_LIMIT).await?;
-    let def = definition_from_json(Some(&slug), &bytes)?;
     admin.may(&def.programme.name)?;
-    if let Some(existing) = state.storage().get_cohort(&slug).await? {
+    if let Some(existing) = state.cofund().storage().get_cohort(&slug).await? {
         admin.may(&existing.definition.programme.name)?;
     }
-    let outcome = state.storage().put_cohort(&def, domain::now()).await?;
+    let (outcome, def) = state.cofund().put_cohort(Some(&slug), def, domain::now()).await?;
     let status = if outcome == PutOutcome::Created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(def)).into_response())
 }
@@ -132,7 +89,7 @@ pub async fn put_cohort(
 /// Body of `PUT .../stakeholders/{name}`: a contract stakeholder without its name.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct StakeholderBody {
+pub struct StakeholderBody {
     kind: cofund_core::StakeholderKind,
     status: cofund_core::StakeholderStatus,
     amount_cents: i64,
@@ -144,28 +101,12 @@ struct StakeholderBody {
     match_: Option<cofund_core::MatchOffer>,
 }
 
-/// Adds the stakeholder or replaces the one with the same name. Returns whether it is new.
-pub fn upsert_stakeholder(def: &mut CohortDefinition, s: Stakeholder) -> bool {
-    match def.stakeholders.iter_mut().find(|x| x.name == s.name) {
-        Some(existing) => {
-            *existing = s;
-            false
-        }
-        None => {
-            def.stakeholders.push(s);
-            true
-        }
-    }
-}
-
 pub async fn put_stakeholder(
     State(state): State<AppState>,
     admin: Admin,
     Path((slug, name)): Path<(String, String)>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(b): ApiJson<StakeholderBody>,
 ) -> ApiResult<Response> {
-    let b: StakeholderBody = json_body(&headers, body, false).await?.expect("a body");
     cohort_for(&state, &admin, &slug).await?;
     let stakeholder = Stakeholder {
         name,
@@ -176,75 +117,24 @@ pub async fn put_stakeholder(
         condition: b.condition,
         match_: b.match_,
     };
-    let created = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
-    let flag = created.clone();
-    let s = stakeholder.clone();
-    state
-        .storage()
-        .edit_cohort(
-            &slug,
-            domain::now(),
-            Box::new(move |def| {
-                flag.store(upsert_stakeholder(def, s), std::sync::atomic::Ordering::SeqCst);
-                Ok(())
-            }),
-        )
-        .await?;
-    let status = if created.load(std::sync::atomic::Ordering::SeqCst) { StatusCode::CREATED } else { StatusCode::OK };
+    let created = state.cofund().put_stakeholder(&slug, stakeholder.clone(), domain::now()).await?;
+    let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(stakeholder)).into_response())
-}
-
-/// Body of `POST .../own-contributions`: `{"received": n}` sets the number of
-/// participants who paid; `{"add": n}` records `n` more.
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OwnContributionChange {
-    #[serde(default)]
-    pub received: Option<i64>,
-    #[serde(default)]
-    pub add: Option<i64>,
-}
-
-/// Applies an own-contribution change; shared with the CLI.
-pub fn apply_own_contribution(def: &mut CohortDefinition, change: &OwnContributionChange) -> Result<(), Vec<FieldError>> {
-    let own = &mut def.own_contributions;
-    match (change.received, change.add) {
-        (Some(n), None) => own.received = n,
-        (None, Some(n)) => {
-            own.received = own
-                .received
-                .checked_add(n)
-                .ok_or_else(|| vec![FieldError::new("add", Problem::Overflow)])?;
-        }
-        _ => {
-            return Err(vec![FieldError::new(
-                "received",
-                Problem::Inconsistent { with: "add (give exactly one of received and add)".into() },
-            )])
-        }
-    }
-    Ok(())
 }
 
 pub async fn own_contributions(
     State(state): State<AppState>,
     admin: Admin,
     Path(slug): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(change): ApiJson<OwnContributionChange>,
 ) -> ApiResult<Json<OwnContributions>> {
-    let change: OwnContributionChange = json_body(&headers, body, false).await?.expect("a body");
     cohort_for(&state, &admin, &slug).await?;
-    let def = state
-        .storage()
-        .edit_cohort(&slug, domain::now(), Box::new(move |def| apply_own_contribution(def, &change)))
-        .await?;
-    Ok(Json(def.own_contributions))
+    Ok(Json(state.cofund().change_own_contributions(&slug, change, domain::now()).await?))
 }
 
 pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
     cohort_for(&state, &admin, &slug).await?;
-    let rows = state.storage().all_pledges(&slug).await?.ok_or_else(|| ApiError::not_found(format!("Cohort {slug:?}")))?;
+    let rows = state.cofund().all_pledges(&slug).await?;
     let csv = crate::export::pledges_csv(&rows);
     Ok((
         [
@@ -262,7 +152,7 @@ pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug):
 /// coordinator's own tools.
 pub async fn list_pledges(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
     cohort_for(&state, &admin, &slug).await?;
-    let rows = state.storage().all_pledges(&slug).await?.ok_or_else(|| ApiError::not_found(format!("Cohort {slug:?}")))?;
+    let rows = state.cofund().all_pledges(&slug).await?;
     let pledges: Vec<AdminPledge> = rows.into_iter().rev().map(AdminPledge::from).collect();
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(serde_json::json!({ "pledges": pledges }))).into_response())
 }
@@ -306,14 +196,14 @@ impl From<PledgeRow> for AdminPledge {
 }
 
 async fn pledge_for(state: &AppState, admin: &Admin, id: &str) -> ApiResult<PledgeRow> {
-    let (row, programme) = state.storage().get_pledge(id).await?.ok_or_else(|| ApiError::not_found(format!("Pledge {id:?}")))?;
+    let (row, programme) = state.cofund().pledge_row(id).await?;
     admin.may(&programme)?;
     Ok(row)
 }
 
 async fn change(state: &AppState, admin: &Admin, id: &str, change: PledgeChange) -> ApiResult<Json<AdminPledge>> {
     pledge_for(state, admin, id).await?;
-    Ok(Json(state.storage().change_pledge(id, change, domain::now()).await?.into()))
+    Ok(Json(state.cofund().change_pledge(id, change, domain::now()).await?.into()))
 }
 
 pub async fn get_pledge(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<AdminPledge>> {
@@ -330,7 +220,7 @@ pub async fn cancel_pledge(State(state): State<AppState>, admin: Admin, Path(id)
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct HideBody {
+pub struct HideBody {
     #[serde(default = "yes")]
     hidden: bool,
 }
@@ -343,16 +233,15 @@ pub async fn hide_message(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<String>,
-    headers: HeaderMap,
-    body: Body,
+    ApiJson(body): ApiJson<Option<HideBody>>,
 ) -> ApiResult<Json<AdminPledge>> {
-    let hidden = json_body::<HideBody>(&headers, body, true).await?.is_none_or(|b| b.hidden);
+    let hidden = body.is_none_or(|b| b.hidden);
     change(&state, &admin, &id, PledgeChange::HideMessage(hidden)).await
 }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct NewToken {
+pub struct NewToken {
     #[serde(default)]
     programme: Option<String>,
     #[serde(default)]
@@ -367,8 +256,8 @@ pub struct CreatedToken {
     pub token: String,
 }
 
-pub async fn create_token(State(state): State<AppState>, admin: Admin, headers: HeaderMap, body: Body) -> ApiResult<Response> {
-    let req = json_body::<NewToken>(&headers, body, true).await?.unwrap_or(NewToken { programme: None, label: None });
+pub async fn create_token(State(state): State<AppState>, admin: Admin, ApiJson(req): ApiJson<Option<NewToken>>) -> ApiResult<Response> {
+    let req = req.unwrap_or(NewToken { programme: None, label: None });
     let programme = match (&admin.0.programme, req.programme) {
         // A limited token makes only tokens limited to its own programme.
         (Some(own), None) => Some(own.clone()),
@@ -388,12 +277,13 @@ pub async fn create_token(State(state): State<AppState>, admin: Admin, headers: 
     if !errors.is_empty() {
         return Err(ApiError::Validation(errors));
     }
-    let (info, token) = state.storage().create_token(programme, req.label, domain::now()).await?;
+    let (info, token) = state.cofund().create_token(programme, req.label, domain::now()).await?;
     Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(CreatedToken { info, token })).into_response())
 }
 
 pub async fn list_tokens(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
     let tokens: Vec<TokenInfo> = state
+        .cofund()
         .storage()
         .list_tokens()
         .await?
@@ -404,9 +294,10 @@ pub async fn list_tokens(State(state): State<AppState>, admin: Admin) -> ApiResu
 }
 
 pub async fn revoke_token(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<TokenInfo>> {
-    let token = state.storage().get_token(&id).await?.ok_or_else(|| ApiError::not_found(format!("Token {id:?}")))?;
+    let storage = state.cofund().storage();
+    let token = storage.get_token(&id).await?.ok_or_else(|| ApiError::not_found(format!("Token {id:?}")))?;
     if admin.0.programme.is_some() && token.programme != admin.0.programme {
-        return Err(ApiError::Forbidden { code: "forbidden", message: "This token may not revoke that token.".into() });
+        return Err(ApiError::forbidden("This token may not revoke that token."));
     }
-    Ok(Json(state.storage().revoke_token(&id, domain::now()).await?))
+    Ok(Json(storage.revoke_token(&id, domain::now()).await?))
 }

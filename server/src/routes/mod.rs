@@ -1,48 +1,41 @@
 //! HTTP routes: the public API, the admin API and the site (widget, demo pages).
 
 pub mod admin;
+mod cors;
+pub mod extract;
 mod public;
 mod site;
 
+pub use extract::{ADMIN_BODY_LIMIT, PLEDGE_BODY_LIMIT};
+
+use crate::domain::Cofund;
 use crate::error::ApiError;
-use crate::storage::Storage;
-use axum::body::{Body, Bytes};
-use axum::http::{header, HeaderMap};
 use axum::routing::{delete, get, post, put};
 use axum::Router;
-use std::collections::HashMap;
 use std::path::PathBuf;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
-/// Largest pledge request body.
-pub const PLEDGE_BODY_LIMIT: usize = 16 * 1024;
-/// Largest admin request body (a cohort definition).
-pub const ADMIN_BODY_LIMIT: usize = 1024 * 1024;
-
-/// Shared by every handler.
+/// Shared by every handler: the domain and where the built widget is.
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
-    storage: Arc<dyn Storage>,
-    public_url: String,
+    cofund: Arc<Cofund>,
     widget_dir: PathBuf,
-    /// Rendered documents by slug, valid while the cohort's revision is unchanged.
-    documents: Mutex<HashMap<String, Arc<public::Rendered>>>,
 }
 
 impl AppState {
-    pub fn new(storage: Arc<dyn Storage>, public_url: String, widget_dir: PathBuf) -> AppState {
-        AppState(Arc::new(Inner { storage, public_url, widget_dir, documents: Mutex::new(HashMap::new()) }))
+    pub fn new(cofund: Arc<Cofund>, widget_dir: PathBuf) -> AppState {
+        AppState(Arc::new(Inner { cofund, widget_dir }))
     }
 
-    pub fn storage(&self) -> &Arc<dyn Storage> {
-        &self.0.storage
+    pub fn cofund(&self) -> &Arc<Cofund> {
+        &self.0.cofund
     }
 
     pub fn public_url(&self) -> &str {
-        &self.0.public_url
+        self.0.cofund.public_url()
     }
 }
 
@@ -74,16 +67,4 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("This page") })
         .layer(TraceLayer::new_for_http())
         .with_state(state)
-}
-
-/// Reads a request body of at most `limit` bytes; larger is `413` in the shared shape.
-pub async fn read_body(headers: &HeaderMap, body: Body, limit: usize) -> Result<Bytes, ApiError> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(ApiError::PayloadTooLarge { limit });
-    }
-    axum::body::to_bytes(body, limit).await.map_err(|_| ApiError::PayloadTooLarge { limit })
 }

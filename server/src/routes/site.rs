@@ -3,7 +3,7 @@
 //! OpenAPI description.
 
 use super::AppState;
-use crate::error::{ApiError, ApiResult};
+use crate::error::ApiResult;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
@@ -90,7 +90,7 @@ fn page(title: &str, lang: &str, body: &str) -> Html<String> {
 
 /// `GET /`: the demo host page.
 pub async fn index(State(state): State<AppState>) -> ApiResult<Html<String>> {
-    let cohorts = state.storage().list_cohorts().await?;
+    let cohorts = state.cofund().cohorts().await?;
     let base = state.public_url();
     let mut nav = String::new();
     let mut sections = String::new();
@@ -138,7 +138,7 @@ pub async fn embed(
     Path(slug): Path<String>,
     Query(q): Query<HashMap<String, String>>,
 ) -> ApiResult<Html<String>> {
-    let cohort = state.storage().get_cohort(&slug).await?.ok_or_else(|| ApiError::not_found(format!("Cohort {slug:?}")))?;
+    let cohort = state.cofund().cohort(&slug).await?;
     let locale = match q.get("locale").map(String::as_str) {
         Some("en-GB") => "en-GB",
         _ => "nl-NL",

@@ -1,10 +1,13 @@
 //! Storage behind one interface. Handlers and the CLI only see [`Storage`]; the backend
 //! is chosen by the database URL's scheme (`sqlite:` now; `postgres:` later).
 
+mod records;
 mod sqlite;
 
 pub use sqlite::SqliteStorage;
 
+use crate::domain::cohorts::DefinitionEdit;
+use crate::domain::pledging::PledgeAdmission;
 use crate::domain::{CohortDefinition, IdempotencyKey, PledgeFigures};
 use async_trait::async_trait;
 use cofund_core::api::{PledgeStatus, PublicPledge, ValidPledge};
@@ -47,52 +50,11 @@ pub async fn open(location: &DatabaseLocation) -> anyhow::Result<Arc<dyn Storage
     }
 }
 
-/// Why a storage operation did not happen.
-#[derive(Debug)]
-pub enum StoreError {
-    NotFound,
-    /// The change would make the cohort invalid.
-    Invalid(Vec<FieldError>),
-    /// Refused because of the current state (stable code, English message).
-    Conflict { code: &'static str, message: String },
-    Internal(anyhow::Error),
-}
+/// Storage reports failures in the domain's terms (a cohort not found, a refusal decided
+/// by a domain rule inside the transaction, or an internal error).
+pub type StoreError = crate::domain::DomainError;
 
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> Self {
-        StoreError::Internal(e.into())
-    }
-}
-
-impl From<anyhow::Error> for StoreError {
-    fn from(e: anyhow::Error) -> Self {
-        StoreError::Internal(e)
-    }
-}
-
-impl std::fmt::Display for StoreError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            StoreError::NotFound => write!(f, "not found"),
-            StoreError::Invalid(errors) => {
-                write!(f, "invalid: ")?;
-                for (i, e) in errors.iter().enumerate() {
-                    if i > 0 {
-                        write!(f, "; ")?;
-                    }
-                    write!(f, "{e}")?;
-                }
-                Ok(())
-            }
-            StoreError::Conflict { message, .. } => write!(f, "{message}"),
-            StoreError::Internal(e) => write!(f, "{e:#}"),
-        }
-    }
-}
-
-impl std::error::Error for StoreError {}
-
-pub type StoreResult<T> = Result<T, StoreError>;
+pub type StoreResult<T> = crate::domain::DomainResult<T>;
 
 /// A stored cohort definition.
 #[derive(Debug, Clone)]
@@ -160,30 +122,15 @@ pub enum PledgeOutcome {
     Replayed(String),
 }
 
-/// A remembered idempotency key.
-#[derive(Debug, Clone)]
-pub struct IdempotentResponse {
-    pub request_hash: String,
-    pub status: u16,
-    pub body: String,
-}
-
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum PutOutcome {
     Created,
     Updated,
 }
 
-/// A coordinator's change to a pledge.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum PledgeChange {
-    /// `pledged` → `received` (a received pledge stays received).
-    Confirm,
-    /// `pledged` or `received` → `cancelled`.
-    Cancel,
-    /// Hide (`true`) or show again the pledge's message.
-    HideMessage(bool),
-}
+/// Decides a pledge's new status and message visibility from its current row (a
+/// domain rule, run inside the write transaction); `None`: nothing changes.
+pub type PledgeDecision = Box<dyn FnOnce(&PledgeRow) -> StoreResult<Option<(PledgeStatus, bool)>> + Send>;
 
 /// Where a page of public pledges starts: after this (created_at, seq).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -222,9 +169,6 @@ pub struct TokenInfo {
     pub revoked_at: Option<String>,
 }
 
-/// Changes the stored definition; returns field errors to refuse the change.
-pub type DefinitionEdit = Box<dyn FnOnce(&mut CohortDefinition) -> Result<(), Vec<FieldError>> + Send>;
-
 /// Everything the handlers and the CLI need from a database. Every write is one
 /// transaction; a method that returns `Ok` has committed durably.
 #[async_trait]
@@ -234,8 +178,8 @@ pub trait Storage: Send + Sync + 'static {
 
     /// Creates or replaces a cohort definition (validated by the caller).
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome>;
-    /// Reads, edits and writes a definition in one transaction. The edited definition
-    /// is validated before it is written.
+    /// Reads, edits and writes a definition in one transaction; the edit (which
+    /// validates) refuses with field errors.
     async fn edit_cohort(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> StoreResult<CohortDefinition>;
     async fn get_cohort(&self, slug: &str) -> StoreResult<Option<StoredCohort>>;
     async fn list_cohorts(&self) -> StoreResult<Vec<StoredCohort>>;
@@ -245,18 +189,18 @@ pub trait Storage: Send + Sync + 'static {
     /// history) read in one transaction.
     async fn snapshot(&self, slug: &str, recent: usize) -> StoreResult<Option<CohortSnapshot>>;
 
-    /// The remembered response of an idempotency key.
-    async fn idempotent_response(&self, slug: &str, key: &IdempotencyKey) -> StoreResult<Option<IdempotentResponse>>;
-    /// Records a pledge and its idempotency key in one transaction, and returns the
-    /// `201` body (pledge receipt, payment instructions, totals). If the key is known,
-    /// the original body is replayed, or `Conflict idempotency_key_reused` when the
-    /// request hash differs.
+    /// Records a pledge under its idempotency key in one write transaction, and returns
+    /// the `201` body. In that transaction, in this order: a known key replays its first
+    /// body (or is refused `idempotency_key_reused` when `request_hash` differs); an
+    /// invalid `pledge` is refused with its field errors; `admission` decides on the
+    /// cohort as stored and writes the answer, which is stored with the key.
     async fn create_pledge(
         &self,
         slug: &str,
         key: &IdempotencyKey,
         request_hash: &str,
-        pledge: NewPledge,
+        pledge: Result<NewPledge, Vec<FieldError>>,
+        admission: &PledgeAdmission,
     ) -> StoreResult<PledgeOutcome>;
     /// Inserts pledges without idempotency keys (demo seeding, imports), one transaction.
     async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize>;
@@ -266,7 +210,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn all_pledges(&self, slug: &str) -> StoreResult<Option<Vec<PledgeRow>>>;
     /// A pledge and the programme of its cohort.
     async fn get_pledge(&self, id: &str) -> StoreResult<Option<(PledgeRow, String)>>;
-    async fn change_pledge(&self, id: &str, change: PledgeChange, now: Timestamp) -> StoreResult<PledgeRow>;
+    /// Changes a pledge as `decide` says, in one transaction.
+    async fn change_pledge(&self, id: &str, now: Timestamp, decide: PledgeDecision) -> StoreResult<PledgeRow>;
 
     /// Creates a token; returns it and its secret (shown once, stored only hashed).
     async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)>;

@@ -71,8 +71,19 @@ async fn malformed_oversized_keyless_unknown_and_closed_requests_are_refused() {
     // 400 malformed JSON, in the shared shape.
     let r = app.client.post(&url).header("Idempotency-Key", key()).header("content-type", "application/json").body("{\"amount_cents\": 25").send().await.unwrap();
     assert_eq!(error_of(r).await, (400, "malformed_json".into(), vec![]));
-    let r = app.client.post(&url).header("Idempotency-Key", key()).body("[1,2]").send().await.unwrap();
+    let r = app.client.post(&url).header("Idempotency-Key", key()).header("content-type", "application/json").body("[1,2]").send().await.unwrap();
     assert_eq!(error_of(r).await.1, "malformed_json");
+
+    // 415 for a body that is not application/json, declared or not; nothing stored.
+    let json_text = serde_json::to_string(&pledge_body(2500, "a@example.nl")).unwrap();
+    for content_type in [Some("text/plain"), Some("application/x-www-form-urlencoded"), None] {
+        let mut req = app.client.post(&url).header("Idempotency-Key", key()).body(json_text.clone());
+        if let Some(t) = content_type {
+            req = req.header("content-type", t);
+        }
+        assert_eq!(error_of(req.send().await.unwrap()).await, (415, "unsupported_media_type".into(), vec![]), "{content_type:?}");
+    }
+    assert_eq!(app.document("v").await["crowd"]["backers"], 0);
 
     // 413 over 16 KiB.
     let mut big = pledge_body(2500, "a@example.nl");
@@ -166,12 +177,37 @@ async fn an_invalid_cohort_definition_is_refused_with_field_paths() {
         .client
         .put(app.url("/api/v1/admin/cohorts/bad"))
         .bearer_auth(&app.token)
+        .header("content-type", "application/json")
         .body("{nope")
         .send()
         .await
         .unwrap();
     assert_eq!(error_of(r).await.1, "malformed_json");
+    let r = app
+        .client
+        .put(app.url("/api/v1/admin/cohorts/bad"))
+        .bearer_auth(&app.token)
+        .header("content-type", "text/plain")
+        .body(definition("bad").to_string())
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(error_of(r).await.0, 415);
 
     // None of it was stored.
     assert_eq!(error_of(app.get("/api/v1/cohorts/bad").await).await.0, 404);
+}
+
+#[tokio::test]
+async fn names_and_messages_with_invisible_formatting_are_refused() {
+    let app = spawn().await;
+    app.open_cohort("bidi").await;
+    // A right-to-left override makes "Fatima\u{202E}gnp.exe" read as "Fatimaexe.png".
+    for (field, text) in [("name", "Fatima\u{202E}gnp.exe"), ("message", "Succes \u{2066}x\u{2069}"), ("name", "A\u{200F}B")] {
+        let mut body = pledge_body(2500, "bidi@example.nl");
+        body[field] = json!(text);
+        let (status, code, fields) = error_of(app.pledge("bidi", &key(), &body).await).await;
+        assert_eq!((status, code.as_str(), fields), (422, "validation_failed", vec![field.to_owned()]), "{text:?}");
+    }
+    assert_eq!(app.document("bidi").await["crowd"]["backers"], 0);
 }

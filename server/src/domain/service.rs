@@ -1,0 +1,152 @@
+//! [`Cofund`]: what routes and the CLI call. Each method is one use case; it reads and
+//! writes through [`Storage`] and applies the rules of the other domain modules.
+
+use super::cohorts::{self, DefinitionEdit, OwnContributionChange};
+use super::pledging::{PledgeAdmission, PledgeChange};
+use super::{sha256_hex, CohortDefinition, DomainError, DomainResult, IdempotencyKey};
+use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, Storage, StoredCohort, TokenInfo};
+use anyhow::Context;
+use cofund_core::api::{read_pledge_request, validate_pledge, ErrorCode, PledgeStatus};
+use cofund_core::{Cohort, OwnContributions, Stakeholder, Timestamp};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+
+/// Newest pledges in the document.
+pub const RECENT_PLEDGES: usize = 10;
+
+/// A cohort document as served: its JSON and strong ETag, for one revision.
+pub struct RenderedDocument {
+    pub revision: i64,
+    pub body: bytes::Bytes,
+    /// `"…"`, quoted.
+    pub etag: String,
+}
+
+pub struct Cofund {
+    storage: Arc<dyn Storage>,
+    public_url: String,
+    /// Rendered documents by slug, valid while the cohort's revision is unchanged.
+    documents: Mutex<HashMap<String, Arc<RenderedDocument>>>,
+}
+
+impl Cofund {
+    /// `public_url` (without a trailing slash) is where links in documents point.
+    pub fn new(storage: Arc<dyn Storage>, public_url: String) -> Cofund {
+        Cofund { storage, public_url, documents: Mutex::new(HashMap::new()) }
+    }
+
+    pub fn storage(&self) -> &Arc<dyn Storage> {
+        &self.storage
+    }
+
+    pub fn public_url(&self) -> &str {
+        &self.public_url
+    }
+
+    pub async fn cohort(&self, slug: &str) -> DomainResult<StoredCohort> {
+        self.storage.get_cohort(slug).await?.ok_or_else(|| DomainError::cohort_not_found(slug))
+    }
+
+    pub async fn cohorts(&self) -> DomainResult<Vec<StoredCohort>> {
+        self.storage.list_cohorts().await
+    }
+
+    /// The contract document of a cohort, rendered once per revision.
+    pub async fn document(&self, slug: &str) -> DomainResult<Arc<RenderedDocument>> {
+        let revision = self.storage.cohort_revision(slug).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
+        if let Some(r) = self.documents.lock().expect("document cache").get(slug) {
+            if r.revision == revision {
+                return Ok(r.clone());
+            }
+        }
+        let snapshot = self.storage.snapshot(slug, RECENT_PLEDGES).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
+        let pledge_url = format!("{}/api/v1/cohorts/{}/pledges", self.public_url, slug);
+        let doc = snapshot.cohort.definition.to_document(snapshot.figures, Some(pledge_url), snapshot.cohort.updated_at.to_rfc3339());
+        // Served only if the shared crate accepts it, exactly as the widget will.
+        let doc = Cohort::from_document(doc)
+            .map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort {slug} renders to an invalid document: {e}")))?
+            .into_document();
+        let body = bytes::Bytes::from(serde_json::to_vec(&doc).context("serialising a document")?);
+        let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
+        let rendered = Arc::new(RenderedDocument { revision: snapshot.cohort.revision, body, etag });
+        let mut cache = self.documents.lock().expect("document cache");
+        // A slower render of an older revision must not replace a newer one.
+        if cache.get(slug).is_none_or(|r| r.revision <= rendered.revision) {
+            cache.insert(slug.to_owned(), rendered.clone());
+        }
+        Ok(rendered)
+    }
+
+    /// Records a donor's pledge once per idempotency key. The body is read with
+    /// `cofund-core`'s rules; the key is looked up once, under the write, together with
+    /// the campaign check, so concurrent retries make one pledge and a retry after the
+    /// campaign closed still gets its first answer.
+    pub async fn pledge(&self, slug: &str, key: &IdempotencyKey, body: &serde_json::Value, now: Timestamp) -> DomainResult<PledgeOutcome> {
+        let cohort = self.cohort(slug).await?;
+        if !body.is_object() {
+            return Err(DomainError::refused(ErrorCode::MalformedJson, "The request body must be a JSON object."));
+        }
+        let crowd = &cohort.definition.crowd;
+        let request = read_pledge_request(body, crowd.min_cents, crowd.max_cents).map_err(DomainError::Invalid)?;
+        // The canonical body: the request as the server understood it, re-serialised.
+        let request_hash = sha256_hex(&serde_json::to_vec(&request).context("serialising a pledge request")?);
+        let valid = validate_pledge(&request, crowd.min_cents, crowd.max_cents);
+        let admission = PledgeAdmission { now };
+        let new = valid.map(|pledge| NewPledge { pledge, status: PledgeStatus::Pledged, message_hidden: false, created_at: now });
+        self.storage.create_pledge(slug, key, &request_hash, new, &admission).await
+    }
+
+    pub async fn public_pledges(&self, slug: &str, cursor: Option<Cursor>, limit: u32) -> DomainResult<Vec<PledgeRow>> {
+        self.storage.public_pledges(slug, cursor, limit).await?.ok_or_else(|| DomainError::cohort_not_found(slug))
+    }
+
+    pub async fn all_pledges(&self, slug: &str) -> DomainResult<Vec<PledgeRow>> {
+        self.storage.all_pledges(slug).await?.ok_or_else(|| DomainError::cohort_not_found(slug))
+    }
+
+    /// A pledge and the programme of its cohort.
+    pub async fn pledge_row(&self, id: &str) -> DomainResult<(PledgeRow, String)> {
+        self.storage.get_pledge(id).await?.ok_or_else(|| DomainError::not_found(format!("Pledge {id:?}")))
+    }
+
+    pub async fn change_pledge(&self, id: &str, change: PledgeChange, now: Timestamp) -> DomainResult<PledgeRow> {
+        self.storage.change_pledge(id, now, Box::new(move |current| super::pledging::apply_change(current, change))).await
+    }
+
+    /// Creates or replaces a cohort from a definition sent for `slug` (see
+    /// [`cohorts::accept_definition`]).
+    pub async fn put_cohort(&self, slug: Option<&str>, def: CohortDefinition, now: Timestamp) -> DomainResult<(PutOutcome, CohortDefinition)> {
+        let def = cohorts::accept_definition(slug, def)?;
+        let outcome = self.storage.put_cohort(&def, now).await?;
+        Ok((outcome, def))
+    }
+
+    async fn edit(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> DomainResult<CohortDefinition> {
+        self.storage.edit_cohort(slug, now, cohorts::validated(slug, edit)).await
+    }
+
+    /// Adds or replaces a stakeholder; returns whether it is new.
+    pub async fn put_stakeholder(&self, slug: &str, stakeholder: Stakeholder, now: Timestamp) -> DomainResult<bool> {
+        let created = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = created.clone();
+        self.edit(
+            slug,
+            now,
+            Box::new(move |def| {
+                flag.store(cohorts::upsert_stakeholder(def, stakeholder), std::sync::atomic::Ordering::SeqCst);
+                Ok(())
+            }),
+        )
+        .await?;
+        Ok(created.load(std::sync::atomic::Ordering::SeqCst))
+    }
+
+    pub async fn change_own_contributions(&self, slug: &str, change: OwnContributionChange, now: Timestamp) -> DomainResult<OwnContributions> {
+        let def = self.edit(slug, now, Box::new(move |def| cohorts::apply_own_contribution(def, &change))).await?;
+        Ok(def.own_contributions)
+    }
+
+    pub async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> DomainResult<(TokenInfo, String)> {
+        self.storage.create_token(programme, label, now).await
+    }
+}

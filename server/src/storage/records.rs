@@ -1,0 +1,126 @@
+//! Rows as both backends store them, mapped with `sqlx::FromRow` (the derive is generic
+//! over the database), and their conversion to the storage types.
+
+use super::{PledgeRow, StoreError, StoredCohort, TokenInfo};
+use crate::domain::CohortDefinition;
+use anyhow::Context;
+use cofund_core::api::PledgeStatus;
+use cofund_core::Timestamp;
+
+/// The columns of [`PledgeRecord`], in a `SELECT`.
+pub const PLEDGE_COLUMNS: &str = "seq, id, cohort_slug, amount_cents, name, show_name, show_amount, email, message, \
+                                  message_hidden, status, reference, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub struct PledgeRecord {
+    pub seq: i64,
+    pub id: String,
+    pub cohort_slug: String,
+    pub amount_cents: i64,
+    pub name: Option<String>,
+    pub show_name: bool,
+    pub show_amount: bool,
+    pub email: String,
+    pub message: Option<String>,
+    pub message_hidden: bool,
+    pub status: String,
+    pub reference: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+pub fn status_from_str(s: &str) -> Result<PledgeStatus, StoreError> {
+    Ok(match s {
+        "pledged" => PledgeStatus::Pledged,
+        "received" => PledgeStatus::Received,
+        "cancelled" => PledgeStatus::Cancelled,
+        other => return Err(StoreError::Internal(anyhow::anyhow!("unknown pledge status {other:?} in the database"))),
+    })
+}
+
+impl TryFrom<PledgeRecord> for PledgeRow {
+    type Error = StoreError;
+
+    fn try_from(r: PledgeRecord) -> Result<PledgeRow, StoreError> {
+        Ok(PledgeRow {
+            seq: r.seq,
+            id: r.id,
+            cohort_slug: r.cohort_slug,
+            amount_cents: r.amount_cents,
+            name: r.name,
+            show_name: r.show_name,
+            show_amount: r.show_amount,
+            email: r.email,
+            message: r.message,
+            message_hidden: r.message_hidden,
+            status: status_from_str(&r.status)?,
+            reference: r.reference,
+            created_at: Timestamp(r.created_at),
+            updated_at: Timestamp(r.updated_at),
+        })
+    }
+}
+
+/// Converts fetched records.
+pub fn pledges(records: Vec<PledgeRecord>) -> Result<Vec<PledgeRow>, StoreError> {
+    records.into_iter().map(PledgeRow::try_from).collect()
+}
+
+#[derive(sqlx::FromRow)]
+pub struct CohortRecord {
+    pub definition: String,
+    pub revision: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<CohortRecord> for StoredCohort {
+    type Error = StoreError;
+
+    fn try_from(r: CohortRecord) -> Result<StoredCohort, StoreError> {
+        let definition: CohortDefinition = serde_json::from_str(&r.definition).context("a stored cohort definition")?;
+        Ok(StoredCohort { definition, revision: r.revision, updated_at: Timestamp(r.updated_at) })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct TokenRecord {
+    pub id: String,
+    pub programme: Option<String>,
+    pub label: Option<String>,
+    pub created_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl From<TokenRecord> for TokenInfo {
+    fn from(r: TokenRecord) -> TokenInfo {
+        TokenInfo {
+            id: r.id,
+            programme: r.programme,
+            label: r.label,
+            created_at: Timestamp(r.created_at).to_rfc3339(),
+            revoked_at: r.revoked_at.map(|t| Timestamp(t).to_rfc3339()),
+        }
+    }
+}
+
+/// The columns of [`TokenRecord`].
+pub const TOKEN_COLUMNS: &str = "id, programme, label, created_at, revoked_at";
+
+#[derive(sqlx::FromRow)]
+pub struct TotalsRecord {
+    pub pledged: i64,
+    pub received: i64,
+    pub backers: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct DayRecord {
+    pub day: i64,
+    pub cents: i64,
+}
+
+#[derive(sqlx::FromRow)]
+pub struct KeyRecord {
+    pub request_hash: String,
+    pub response_body: String,
+}
