@@ -55,6 +55,11 @@ if ! chromium_bin >/dev/null || ! command -v chromedriver >/dev/null; then
   apt_install chromium chromium-driver
 fi
 
+# PostgreSQL for the second storage backend's tests (a throw-away cluster per run,
+# scripts/lib/postgres.sh) and nginx as the benchmark's reference (scripts/bench.sh).
+ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
+command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
+
 # Brotli for the widget's precompressed files (gzip is always there).
 command -v brotli >/dev/null || apt_install brotli
 

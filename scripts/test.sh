@@ -10,8 +10,16 @@ bash scripts/setup.sh
 
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
-step "contract crate and server (native)"
+source scripts/lib/postgres.sh
+pg_start
+trap pg_stop EXIT
+export COFUND_TEST_POSTGRES="$PG_URL"
+
+step "contract crate and server (native; server on SQLite, several instances on PostgreSQL)"
 cargo test --workspace --exclude cofund-widget
+
+step "the server's black-box API suite again, on PostgreSQL"
+COFUND_TEST_BACKEND=postgres cargo test -p cofund-server --test api
 
 step "widget logic on plain types (native unit tests)"
 cargo test -p cofund-widget --lib

@@ -1,9 +1,11 @@
 //! Storage behind one interface. Handlers and the CLI only see [`Storage`]; the backend
 //! is chosen by the database URL's scheme (`sqlite:` now; `postgres:` later).
 
+mod postgres;
 mod records;
 mod sqlite;
 
+pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
 use crate::domain::cohorts::DefinitionEdit;
@@ -11,23 +13,38 @@ use crate::domain::pledging::PledgeAdmission;
 use crate::domain::{CohortDefinition, IdempotencyKey, PledgeFigures};
 use async_trait::async_trait;
 use cofund_core::api::{PledgeStatus, PublicPledge, ValidPledge};
+use cofund_core::api::ErrorCode;
 use cofund_core::{FieldError, Timestamp};
 use std::path::PathBuf;
 use std::sync::Arc;
 
 /// Where the data lives, parsed from `--database`.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Clone, PartialEq, Eq)]
 pub enum DatabaseLocation {
     Sqlite(PathBuf),
+    /// A `postgres://` URL (may hold a password: never printed whole).
+    Postgres(String),
+}
+
+impl std::fmt::Debug for DatabaseLocation {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            DatabaseLocation::Sqlite(p) => write!(f, "Sqlite({p:?})"),
+            DatabaseLocation::Postgres(_) => write!(f, "Postgres(…)"),
+        }
+    }
 }
 
 impl DatabaseLocation {
-    /// `sqlite:PATH`, `sqlite://PATH` or a plain file path. `postgres:` is recognised
-    /// and refused with a clear message.
+    /// `sqlite:PATH`, `sqlite://PATH` or a plain file path; `postgres://…` or
+    /// `postgresql://…`.
     pub fn parse(s: &str) -> anyhow::Result<DatabaseLocation> {
         let s = s.trim();
+        if s.starts_with("postgres://") || s.starts_with("postgresql://") {
+            return Ok(DatabaseLocation::Postgres(s.to_owned()));
+        }
         if s.starts_with("postgres:") || s.starts_with("postgresql:") {
-            anyhow::bail!("PostgreSQL is not built in yet; use a sqlite: database (for example sqlite:cofund.db)");
+            anyhow::bail!("a PostgreSQL database is a URL: postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE");
         }
         let path = s.strip_prefix("sqlite://").or_else(|| s.strip_prefix("sqlite:")).unwrap_or(s);
         let path = path.split('?').next().unwrap_or(path);
@@ -36,7 +53,7 @@ impl DatabaseLocation {
         }
         if let Some((scheme, _)) = s.split_once("://") {
             if scheme != "sqlite" {
-                anyhow::bail!("unsupported database scheme {scheme:?}; use sqlite:PATH");
+                anyhow::bail!("unsupported database scheme {scheme:?}; use sqlite:PATH or postgres://…");
             }
         }
         Ok(DatabaseLocation::Sqlite(PathBuf::from(path)))
@@ -47,8 +64,25 @@ impl DatabaseLocation {
 pub async fn open(location: &DatabaseLocation) -> anyhow::Result<Arc<dyn Storage>> {
     match location {
         DatabaseLocation::Sqlite(path) => Ok(Arc::new(SqliteStorage::open(path).await?)),
+        DatabaseLocation::Postgres(url) => Ok(Arc::new(PostgresStorage::open(url, 16).await?)),
     }
 }
+
+/// The first answer to a known idempotency key, or the refusal of a reused one.
+fn replay(known: records::KeyRecord, request_hash: &str) -> StoreResult<PledgeOutcome> {
+    if known.request_hash != request_hash {
+        return Err(StoreError::refused(
+            ErrorCode::IdempotencyKeyReused,
+            "This Idempotency-Key was already used with a different request body.",
+        ));
+    }
+    Ok(PledgeOutcome::Replayed(known.response_body))
+}
+
+fn reference_prefix(def: &CohortDefinition) -> String {
+    def.payment.as_ref().map(|p| p.reference_prefix.clone()).unwrap_or_else(|| "CFD".to_owned())
+}
+
 
 /// Storage reports failures in the domain's terms (a cohort not found, a refusal decided
 /// by a domain rule inside the transaction, or an internal error).

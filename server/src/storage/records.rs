@@ -124,3 +124,35 @@ pub struct KeyRecord {
     pub request_hash: String,
     pub response_body: String,
 }
+
+/// Longest history served (the contract allows 2000 points).
+pub const MAX_HISTORY: usize = 2000;
+
+/// The newest pledges as the document shows them: only what each donor chose to show.
+pub fn recent(records: Vec<PledgeRecord>) -> Result<Vec<cofund_core::RecentPledge>, StoreError> {
+    Ok(pledges(records)?
+        .iter()
+        .map(|r| {
+            let p = r.public();
+            // Messages keep their line feeds: the contract allows them there.
+            cofund_core::RecentPledge { name: p.name, amount_cents: p.amount_cents, message: p.message, at: p.at }
+        })
+        .collect())
+}
+
+/// History rule: one point per UTC day on which non-cancelled pledges were made, with
+/// the cumulative amount of all non-cancelled pledges made up to the end of that day
+/// (`days` are the per-day sums, oldest first). A cancelled pledge disappears from the
+/// history retroactively. Only the newest [`MAX_HISTORY`] points are kept.
+pub fn history(days: &[DayRecord]) -> Result<Vec<cofund_core::HistoryPoint>, StoreError> {
+    let mut history = Vec::with_capacity(days.len());
+    let mut cumulative: i64 = 0;
+    for d in days {
+        cumulative = cumulative.checked_add(d.cents).context("history total overflows")?;
+        history.push(cofund_core::HistoryPoint { date: cofund_core::Date(d.day).to_string(), pledged_cents: cumulative });
+    }
+    if history.len() > MAX_HISTORY {
+        history.drain(..history.len() - MAX_HISTORY);
+    }
+    Ok(history)
+}

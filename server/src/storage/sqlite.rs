@@ -12,15 +12,13 @@ use super::records::{self, CohortRecord, DayRecord, KeyRecord, PledgeRecord, Tok
 use super::*;
 use crate::domain::{self, CohortDefinition, PledgeFigures};
 use anyhow::Context;
-use cofund_core::api::{CrowdTotals, ErrorCode, ValidPledge};
-use cofund_core::{HistoryPoint, RecentPledge, Timestamp};
+use cofund_core::api::{CrowdTotals, ValidPledge};
+use cofund_core::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use std::path::Path;
 use std::time::Duration;
 
-/// Longest history served (the contract allows 2000 points).
-const MAX_HISTORY: usize = 2000;
 
 pub struct SqliteStorage {
     write: SqlitePool,
@@ -126,21 +124,6 @@ impl SqliteStorage {
     }
 }
 
-/// The first answer to a known idempotency key, or the refusal of a reused one.
-pub(super) fn replay(known: KeyRecord, request_hash: &str) -> StoreResult<PledgeOutcome> {
-    if known.request_hash != request_hash {
-        return Err(StoreError::refused(
-            ErrorCode::IdempotencyKeyReused,
-            "This Idempotency-Key was already used with a different request body.",
-        ));
-    }
-    Ok(PledgeOutcome::Replayed(known.response_body))
-}
-
-fn reference_prefix(def: &CohortDefinition) -> String {
-    def.payment.as_ref().map(|p| p.reference_prefix.clone()).unwrap_or_else(|| "CFD".to_owned())
-}
-
 #[async_trait]
 impl Storage for SqliteStorage {
     async fn health(&self) -> StoreResult<()> {
@@ -221,17 +204,7 @@ impl Storage for SqliteStorage {
         .bind(recent as i64)
         .fetch_all(&mut *tx)
         .await?;
-        let recent_pledges = records::pledges(rows)?
-            .iter()
-            .map(|r| {
-                let p = r.public();
-                // Messages keep their line feeds: the contract allows them there.
-                RecentPledge { name: p.name, amount_cents: p.amount_cents, message: p.message, at: p.at }
-            })
-            .collect();
-        // History rule: one point per UTC day on which non-cancelled pledges were made,
-        // with the cumulative amount of all non-cancelled pledges made up to the end of
-        // that day. A cancelled pledge disappears from the history retroactively.
+        let recent_pledges = records::recent(rows)?;
         let days: Vec<DayRecord> = sqlx::query_as(
             "SELECT created_at / 86400 AS day, SUM(amount_cents) AS cents FROM pledges \
              WHERE cohort_slug = ? AND status <> 'cancelled' GROUP BY day ORDER BY day",
@@ -240,15 +213,7 @@ impl Storage for SqliteStorage {
         .fetch_all(&mut *tx)
         .await?;
         tx.commit().await?;
-        let mut history = Vec::with_capacity(days.len());
-        let mut cumulative: i64 = 0;
-        for d in &days {
-            cumulative = cumulative.checked_add(d.cents).context("history total overflows")?;
-            history.push(HistoryPoint { date: cofund_core::Date(d.day).to_string(), pledged_cents: cumulative });
-        }
-        if history.len() > MAX_HISTORY {
-            history.drain(..history.len() - MAX_HISTORY);
-        }
+        let history = records::history(&days)?;
         Ok(Some(CohortSnapshot { cohort, figures: PledgeFigures { totals, recent_pledges, history } }))
     }
 

@@ -4,14 +4,14 @@ use crate::helpers::*;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
-fn free_port() -> u16 {
+pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-async fn start(db: &std::path::Path, port: u16) -> Child {
+pub async fn start(db: &cofund_server::storage::DatabaseLocation, port: u16) -> Child {
     let mut child = Command::new(env!("CARGO_BIN_EXE_cofund"))
         .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database"])
-        .arg(db)
+        .arg(database_arg(db))
         .env("COFUND_LOG", "warn")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
@@ -34,11 +34,11 @@ async fn start(db: &std::path::Path, port: u16) -> Child {
 #[tokio::test]
 async fn acknowledged_pledges_survive_kill_9() {
     let dir = tempfile::tempdir().unwrap();
-    let db = dir.path().join("durable.db");
+    let db = test_database(dir.path(), "durable").await;
     // Set up the cohort and a token with the CLI, straight on the database.
     let def_path = dir.path().join("cohort.json");
     std::fs::write(&def_path, definition("durable").to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(["cohort", "put"]).arg(&def_path).arg("--database").arg(&db).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(["cohort", "put"]).arg(&def_path).arg("--database").arg(database_arg(&db)).output().unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let port = free_port();
@@ -75,7 +75,7 @@ async fn acknowledged_pledges_survive_kill_9() {
 
     let mut child = start(&db, port).await;
     let doc: serde_json::Value = client.get(format!("http://127.0.0.1:{port}/api/v1/cohorts/durable")).send().await.unwrap().json().await.unwrap();
-    let storage = cofund_server::storage::open(&cofund_server::storage::DatabaseLocation::Sqlite(db.clone())).await.unwrap();
+    let storage = cofund_server::storage::open(&db).await.unwrap();
     let rows = storage.all_pledges("durable").await.unwrap().unwrap();
     let ids: std::collections::HashSet<_> = rows.iter().map(|r| r.id.clone()).collect();
     for id in &acknowledged {

@@ -1,6 +1,6 @@
 use cofund_core::Timestamp;
 use cofund_server::config::Settings;
-use cofund_server::storage::Storage;
+use cofund_server::storage::{DatabaseLocation, Storage};
 use cofund_server::Application;
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
@@ -39,9 +39,43 @@ pub async fn spawn() -> TestApp {
     spawn_with(|_| {}).await
 }
 
+/// The backend the suite runs on: `COFUND_TEST_BACKEND=postgres` with
+/// `COFUND_TEST_POSTGRES` (a URL of a throw-away cluster, see scripts/lib/postgres.sh)
+/// runs every test on its own fresh PostgreSQL database; otherwise each test gets its
+/// own SQLite file in `dir`.
+pub async fn test_database(dir: &std::path::Path, name: &str) -> DatabaseLocation {
+    match std::env::var("COFUND_TEST_BACKEND").as_deref() {
+        Ok("postgres") => DatabaseLocation::Postgres(fresh_postgres_database().await),
+        Ok("sqlite") | Err(_) => DatabaseLocation::Sqlite(dir.join(format!("{name}.db"))),
+        Ok(other) => panic!("COFUND_TEST_BACKEND={other:?}: use sqlite or postgres"),
+    }
+}
+
+/// The database URL as the `--database` argument of the binary.
+pub fn database_arg(location: &DatabaseLocation) -> std::ffi::OsString {
+    match location {
+        DatabaseLocation::Sqlite(p) => p.clone().into_os_string(),
+        DatabaseLocation::Postgres(url) => url.into(),
+    }
+}
+
+/// Creates an empty database in the cluster of `COFUND_TEST_POSTGRES` and returns its URL.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    let base = std::env::var("COFUND_TEST_POSTGRES")
+        .expect("COFUND_TEST_POSTGRES: the URL of a PostgreSQL cluster for tests (scripts/test.sh starts one)");
+    static DATABASES: AtomicU64 = AtomicU64::new(0);
+    let name = format!("t_{}_{}", std::process::id(), DATABASES.fetch_add(1, Ordering::Relaxed));
+    let mut conn = sqlx::PgConnection::connect(&base).await.expect("connecting to the test cluster");
+    sqlx::query(&format!("CREATE DATABASE {name}")).execute(&mut conn).await.expect("creating a test database");
+    let (prefix, _) = base.rsplit_once('/').expect("a URL with a database name");
+    format!("{prefix}/{name}")
+}
+
 pub async fn spawn_with(f: impl FnOnce(&mut Settings)) -> TestApp {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let mut settings = Settings::for_tests(&dir.path().join("cofund.db"));
+    settings.database = test_database(dir.path(), "cofund").await;
     settings.widget_dir = dir.path().join("dist");
     f(&mut settings);
     let app = Application::build(settings).await.expect("the application builds");
