@@ -1,0 +1,165 @@
+//! Several `cofund serve` processes on one PostgreSQL database: no pledge is lost or
+//! made twice across instances, their documents agree, and one instance killed with
+//! SIGKILL in the middle of a load loses nothing acknowledged while the other serves on.
+//! Needs `COFUND_TEST_POSTGRES` (scripts/test.sh starts a throw-away cluster).
+
+#[path = "api/helpers.rs"]
+#[allow(dead_code)]
+mod helpers;
+
+use helpers::*;
+use serde_json::Value;
+use std::collections::{HashMap, HashSet};
+use std::process::{Child, Command, Stdio};
+use std::time::Duration;
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+struct Instance {
+    child: Child,
+    base: String,
+}
+
+impl Drop for Instance {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+async fn serve(db: &str) -> Instance {
+    let port = free_port();
+    let child = Command::new(env!("CARGO_BIN_EXE_cofund"))
+        // Instances behind one load balancer share the public URL their links use.
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database", db, "--public-url", "https://cofund.example.org"])
+        .env("COFUND_LOG", "warn")
+        .stdout(Stdio::null())
+        .stderr(Stdio::inherit())
+        .spawn()
+        .expect("cofund starts");
+    let instance = Instance { child, base: format!("http://127.0.0.1:{port}") };
+    let client = reqwest::Client::new();
+    for _ in 0..400 {
+        if let Ok(r) = client.get(format!("{}/healthz", instance.base)).send().await {
+            if r.status() == 200 {
+                return instance;
+            }
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    panic!("instance on port {port} did not become healthy");
+}
+
+/// A database with the cohort `multi`, set up with the CLI.
+async fn database() -> String {
+    let db = fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("cohort.json");
+    std::fs::write(&file, definition("multi").to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(["cohort", "put"]).arg(&file).args(["--database", &db]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    db
+}
+
+async fn post(client: &reqwest::Client, base: &str, key: &str, body: &Value) -> Option<(u16, Value)> {
+    let r = client
+        .post(format!("{base}/api/v1/cohorts/multi/pledges"))
+        .header("Idempotency-Key", key)
+        .json(body)
+        .send()
+        .await
+        .ok()?;
+    let status = r.status().as_u16();
+    Some((status, r.json().await.ok()?))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_instances_make_every_pledge_once_and_agree() {
+    let db = database().await;
+    let (a, b) = (serve(&db).await, serve(&db).await);
+    let client = reqwest::Client::new();
+
+    // 200 different pledges, alternating between the instances, all at once.
+    let mut tasks = Vec::new();
+    for i in 0..200i64 {
+        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            post(&client, &base, &format!("many-{i}"), &pledge_body(1000 + i, &format!("m{i}@example.nl"))).await
+        }));
+    }
+    // 50 retries of one pledge with one key, split over both, at the same time.
+    let retry = pledge_body(4242, "retry@example.nl");
+    for i in 0..50 {
+        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let (client, retry) = (client.clone(), retry.clone());
+        tasks.push(tokio::spawn(async move { post(&client, &base, "one-key", &retry).await }));
+    }
+    let mut ids = Vec::new();
+    let mut retry_ids = HashSet::new();
+    for (n, t) in tasks.into_iter().enumerate() {
+        let (status, body) = t.await.unwrap().expect("an answer");
+        assert_eq!(status, 201, "{body}");
+        let id = body["pledge"]["id"].as_str().unwrap().to_owned();
+        if n < 200 {
+            ids.push(id);
+        } else {
+            retry_ids.insert(id);
+        }
+    }
+    assert_eq!(retry_ids.len(), 1, "50 retries with one key made {} pledges", retry_ids.len());
+    assert_eq!(ids.iter().collect::<HashSet<_>>().len(), 200);
+
+    let expected: i64 = (0..200).map(|i| 1000 + i).sum::<i64>() + 4242;
+    let doc_a: Value = client.get(format!("{}/api/v1/cohorts/multi", a.base)).send().await.unwrap().json().await.unwrap();
+    let doc_b: Value = client.get(format!("{}/api/v1/cohorts/multi", b.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc_a["crowd"]["pledged_cents"], expected);
+    assert_eq!(doc_a["crowd"]["backers"], 201);
+    assert_eq!(doc_a, doc_b, "both instances serve the same document");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn killing_one_instance_loses_no_acknowledged_pledge() {
+    let db = database().await;
+    let mut a = serve(&db).await;
+    let b = serve(&db).await;
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(10)).build().unwrap();
+
+    let mut tasks = Vec::new();
+    for i in 0..300i64 {
+        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let key = format!("load-{i}");
+            post(&client, &base, &key, &pledge_body(500 + i, &format!("k{i}@example.nl"))).await.map(|r| (key, r))
+        }));
+        if i == 100 {
+            tokio::time::sleep(Duration::from_millis(20)).await;
+            a.child.kill().unwrap(); // SIGKILL, with pledges in flight on it
+            a.child.wait().unwrap();
+        }
+    }
+    let mut acknowledged: HashMap<String, String> = HashMap::new();
+    for t in tasks {
+        if let Some((key, (201, body))) = t.await.unwrap() {
+            acknowledged.insert(key, body["pledge"]["id"].as_str().unwrap().to_owned());
+        }
+    }
+    assert!(acknowledged.len() >= 150, "only {} acknowledged: the survivor must keep serving", acknowledged.len());
+
+    // The survivor still takes pledges and serves the document.
+    let (status, _) = post(&client, &b.base, "after-kill", &pledge_body(777, "after@example.nl")).await.unwrap();
+    assert_eq!(status, 201);
+
+    let storage = cofund_server::storage::open(&cofund_server::storage::DatabaseLocation::Postgres(db)).await.unwrap();
+    let rows = storage.all_pledges("multi").await.unwrap().unwrap();
+    let stored: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
+    assert_eq!(stored.len(), rows.len(), "no pledge stored twice");
+    for id in acknowledged.values() {
+        assert!(stored.contains(id.as_str()), "acknowledged pledge {id} lost");
+    }
+    let doc: Value = client.get(format!("{}/api/v1/cohorts/multi", b.base)).send().await.unwrap().json().await.unwrap();
+    assert_eq!(doc["crowd"]["pledged_cents"], rows.iter().map(|r| r.amount_cents).sum::<i64>());
+}
