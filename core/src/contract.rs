@@ -169,4 +169,8 @@ pub struct Links {
     pub pledge: Option<String>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub page: Option<String>,
+    /// A Server-Sent Events stream that signals every change of the document, so open
+    /// widgets update at once. Absent: clients poll.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub events: Option<String>,
 }

@@ -309,5 +309,6 @@ impl Validator {
 
         self.url("links.pledge", &d.links.pledge);
         self.url("links.page", &d.links.page);
+        self.url("links.events", &d.links.events);
     }
 }

@@ -49,6 +49,9 @@ pub struct ServeArgs {
     /// Directory of the built widget (Trunk's output), served under /widget/. [default: dist]
     #[arg(long, env = "COFUND_WIDGET_DIR", value_name = "DIR")]
     pub widget_dir: Option<PathBuf>,
+    /// Open live-event streams this instance accepts; more are refused with 503. [default: 2000]
+    #[arg(long, env = "COFUND_MAX_SUBSCRIBERS", value_name = "N")]
+    pub max_subscribers: Option<usize>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -211,6 +214,7 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         database: DatabaseLocation::parse(&db)?,
         public_url: args.public_url.or_else(|| file.public_url.clone()),
         widget_dir: layer(args.widget_dir, file.widget_dir.clone(), || config::DEFAULT_WIDGET_DIR.into()),
+        max_subscribers: layer(args.max_subscribers, file.max_subscribers, || domain::DEFAULT_MAX_SUBSCRIBERS),
     })
 }
 

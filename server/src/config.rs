@@ -26,6 +26,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The built widget (Trunk's `dist`), served under `/widget/`.
     pub widget_dir: PathBuf,
+    /// Open live-event streams this instance accepts; more get `503`.
+    pub max_subscribers: usize,
 }
 
 impl Settings {
@@ -36,6 +38,7 @@ impl Settings {
             database: DatabaseLocation::Sqlite(database.to_owned()),
             public_url: None,
             widget_dir: PathBuf::from(DEFAULT_WIDGET_DIR),
+            max_subscribers: crate::domain::DEFAULT_MAX_SUBSCRIBERS,
         }
     }
 }
@@ -49,6 +52,7 @@ pub struct FileConfig {
     pub public_url: Option<String>,
     pub widget_dir: Option<PathBuf>,
     pub log: Option<String>,
+    pub max_subscribers: Option<usize>,
 }
 
 impl FileConfig {

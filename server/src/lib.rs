@@ -60,7 +60,7 @@ impl Application {
                 "the widget directory does not exist; /widget/ will answer 404 (build the widget with Trunk, or pass --widget-dir)"
             );
         }
-        let cofund = Arc::new(domain::Cofund::new(storage, public_url));
+        let cofund = Arc::new(domain::Cofund::with_subscriber_limit(storage, public_url, settings.max_subscribers));
         let state = routes::AppState::new(cofund, settings.widget_dir.clone());
         Ok(Application { listener, local_addr, state })
     }
@@ -90,8 +90,42 @@ impl Application {
 
     /// Serves until SIGTERM or Ctrl-C, then finishes the requests in flight.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
+        let cofund = self.state.cofund().clone();
+        let live = tokio::spawn(live_progress(cofund.clone()));
         let router = routes::router(self.state);
-        axum::serve(self.listener, router).with_graceful_shutdown(shutdown_signal()).await
+        let stopping = async move {
+            shutdown_signal().await;
+            // Open event streams would hold the graceful shutdown forever.
+            cofund.stop_streams();
+        };
+        let served = axum::serve(self.listener, router).with_graceful_shutdown(stopping).await;
+        live.abort();
+        served
+    }
+}
+
+/// Brings changes announced by any instance to this instance's event streams, and every
+/// few seconds checks the watched cohorts' revisions (changes made by the CLI on the same
+/// SQLite file, or announced while the listener reconnected).
+async fn live_progress(cofund: Arc<domain::Cofund>) {
+    let mut feed = match cofund.storage().change_feed().await {
+        Ok(feed) => feed,
+        Err(e) => {
+            tracing::warn!(error = %e, "no change feed; live events rely on the periodic check");
+            None
+        }
+    };
+    let mut check = tokio::time::interval(std::time::Duration::from_secs(5));
+    loop {
+        tokio::select! {
+            slug = async { match feed.as_mut() { Some(f) => f.recv().await, None => std::future::pending().await } } => {
+                match slug {
+                    Some(slug) => cofund.publish(&slug).await,
+                    None => feed = None,
+                }
+            }
+            _ = check.tick() => cofund.republish_watched().await,
+        }
     }
 }
 

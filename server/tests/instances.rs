@@ -163,3 +163,19 @@ async fn killing_one_instance_loses_no_acknowledged_pledge() {
     let doc: Value = client.get(format!("{}/api/v1/cohorts/multi", b.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["crowd"]["pledged_cents"], rows.iter().map(|r| r.amount_cents).sum::<i64>());
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pledge_on_one_instance_reaches_streams_on_the_other_within_a_second() {
+    let db = database().await;
+    let (a, b) = (serve(&db).await, serve(&db).await);
+    let mut events = Events::of(Events::open(&format!("{}/api/v1/cohorts/multi/events", b.base), None).await);
+    let first = events.next(Duration::from_secs(5)).await.expect("the current state");
+    let client = reqwest::Client::new();
+    let started = std::time::Instant::now();
+    let (status, _) = post(&client, &a.base, "cross", &pledge_body(3100, "cross@example.nl")).await.unwrap();
+    assert_eq!(status, 201);
+    let e = events.next(Duration::from_secs(3)).await.expect("the pledge made on the other instance");
+    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    assert!(e.id.unwrap().parse::<i64>().unwrap() > first.id.unwrap().parse::<i64>().unwrap());
+    assert_eq!(serde_json::from_str::<Value>(&e.data).unwrap()["crowd"]["pledged_cents"], 3100);
+}

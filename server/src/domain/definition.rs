@@ -103,8 +103,9 @@ impl Default for PledgeFigures {
 const MAX_ORIGINS: usize = 50;
 
 impl CohortDefinition {
-    /// The contract document of this definition with the given pledge figures.
-    pub fn to_document(&self, figures: PledgeFigures, pledge_url: Option<String>, updated_at: String) -> CohortDocument {
+    /// The contract document of this definition with the given pledge figures, served
+    /// from `base` (the cohort's API URL, `…/api/v1/cohorts/{slug}`).
+    pub fn to_document(&self, figures: PledgeFigures, base: &str, updated_at: String) -> CohortDocument {
         CohortDocument {
             schema: SCHEMA_V1.to_owned(),
             slug: self.slug.clone(),
@@ -128,7 +129,11 @@ impl CohortDefinition {
             initiatives: self.initiatives.clone(),
             recent_pledges: figures.recent_pledges,
             history: figures.history,
-            links: Links { pledge: if self.pledging_enabled { pledge_url } else { None }, page: self.links.page.clone() },
+            links: Links {
+                pledge: self.pledging_enabled.then(|| format!("{base}/pledges")),
+                page: self.links.page.clone(),
+                events: Some(format!("{base}/events")),
+            },
             updated_at,
         }
     }
@@ -137,11 +142,7 @@ impl CohortDefinition {
     /// the same as in the definition) plus the server settings. Every problem at once.
     pub fn validate(&self) -> Result<Cohort, Vec<FieldError>> {
         let mut errors = Vec::new();
-        let doc = self.to_document(
-            PledgeFigures::default(),
-            Some(format!("/api/v1/cohorts/{}/pledges", self.slug)),
-            "2000-01-01T00:00:00Z".to_owned(),
-        );
+        let doc = self.to_document(PledgeFigures::default(), &format!("/api/v1/cohorts/{}", self.slug), "2000-01-01T00:00:00Z".to_owned());
         let cohort = match Cohort::from_document(doc) {
             Ok(c) => Some(c),
             Err(DocumentError::Invalid(e)) => {

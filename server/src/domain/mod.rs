@@ -7,12 +7,13 @@ pub mod cohorts;
 mod definition;
 mod error;
 pub mod json;
+pub mod live;
 pub mod pledging;
 mod service;
 
 pub use definition::{CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};
 pub use error::{DomainError, DomainResult};
-pub use service::{Cofund, RenderedDocument, RECENT_PLEDGES};
+pub use service::{Cofund, RenderedDocument, DEFAULT_MAX_SUBSCRIBERS, RECENT_PLEDGES};
 
 use cofund_core::Timestamp;
 use sha2::{Digest, Sha256};

@@ -3,6 +3,7 @@
 
 use super::cohorts::{self, DefinitionEdit, OwnContributionChange};
 use super::pledging::{PledgeAdmission, PledgeChange};
+use super::live::{LiveProgress, ProgressEvent, Subscription};
 use super::{sha256_hex, CohortDefinition, DomainError, DomainResult, IdempotencyKey};
 use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, Storage, StoredCohort, TokenInfo};
 use anyhow::Context;
@@ -27,12 +28,103 @@ pub struct Cofund {
     public_url: String,
     /// Rendered documents by slug, valid while the cohort's revision is unchanged.
     documents: Mutex<HashMap<String, Arc<RenderedDocument>>>,
+    live: LiveProgress,
+    /// The revision last sent to this instance's streams, by slug.
+    published: Mutex<HashMap<String, i64>>,
+    /// Becomes `true` when the server stops, to end open streams.
+    stopping: tokio::sync::watch::Sender<bool>,
 }
+
+/// Open event streams per instance unless configured otherwise.
+pub const DEFAULT_MAX_SUBSCRIBERS: usize = 2000;
 
 impl Cofund {
     /// `public_url` (without a trailing slash) is where links in documents point.
     pub fn new(storage: Arc<dyn Storage>, public_url: String) -> Cofund {
-        Cofund { storage, public_url, documents: Mutex::new(HashMap::new()) }
+        Cofund::with_subscriber_limit(storage, public_url, DEFAULT_MAX_SUBSCRIBERS)
+    }
+
+    pub fn with_subscriber_limit(storage: Arc<dyn Storage>, public_url: String, max_subscribers: usize) -> Cofund {
+        Cofund {
+            storage,
+            public_url,
+            documents: Mutex::new(HashMap::new()),
+            live: LiveProgress::new(max_subscribers),
+            published: Mutex::new(HashMap::new()),
+            stopping: tokio::sync::watch::channel(false).0,
+        }
+    }
+
+    pub fn live(&self) -> &LiveProgress {
+        &self.live
+    }
+
+    /// Ends every open stream (the server is stopping).
+    pub fn stop_streams(&self) {
+        let _ = self.stopping.send(true);
+    }
+
+    /// Resolves when the server stops.
+    pub fn stopped(&self) -> impl std::future::Future<Output = ()> + Send + 'static {
+        let mut rx = self.stopping.subscribe();
+        async move {
+            let _ = rx.wait_for(|s| *s).await;
+        }
+    }
+
+    /// A stream's place and, unless the client has seen the current revision
+    /// (`last_event_id`), the current state to send first.
+    pub async fn subscribe(&self, slug: &str, last_event_id: Option<i64>) -> DomainResult<(Option<ProgressEvent>, Subscription)> {
+        let doc = self.document(slug).await?;
+        let subscription = self.live.subscribe(slug)?;
+        let current = ProgressEvent::of_document(doc.revision, &doc.body)?;
+        Ok(((last_event_id != Some(doc.revision)).then_some(current), subscription))
+    }
+
+    /// Tells every instance's streams that `slug` changed: through the storage where it
+    /// is shared by several instances, directly otherwise.
+    async fn changed(&self, slug: &str) {
+        match self.storage.announce_change(slug).await {
+            Ok(true) => {}
+            Ok(false) => self.publish(slug).await,
+            Err(e) => {
+                tracing::warn!(slug, error = %e, "announcing a change failed; streams catch up within seconds");
+                self.publish(slug).await;
+            }
+        }
+    }
+
+    /// Sends the current state of `slug` to this instance's streams, if it is newer
+    /// than what they got.
+    pub async fn publish(&self, slug: &str) {
+        if !self.live.is_watched(slug) {
+            return;
+        }
+        let doc = match self.document(slug).await {
+            Ok(d) => d,
+            Err(e) => return tracing::warn!(slug, error = %e, "rendering a live event failed"),
+        };
+        {
+            let mut published = self.published.lock().expect("published revisions");
+            let last = published.entry(slug.to_owned()).or_insert(0);
+            if *last >= doc.revision {
+                return;
+            }
+            *last = doc.revision;
+        }
+        match ProgressEvent::of_document(doc.revision, &doc.body) {
+            Ok(event) => self.live.send(slug, event),
+            Err(e) => tracing::warn!(slug, error = %e, "a live event failed"),
+        }
+    }
+
+    /// Publishes every watched cohort whose revision moved: catches changes made by a
+    /// CLI on the same SQLite file, or announced while an instance's listener was
+    /// reconnecting.
+    pub async fn republish_watched(&self) {
+        for slug in self.live.watched() {
+            self.publish(&slug).await;
+        }
     }
 
     pub fn storage(&self) -> &Arc<dyn Storage> {
@@ -60,8 +152,8 @@ impl Cofund {
             }
         }
         let snapshot = self.storage.snapshot(slug, RECENT_PLEDGES).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
-        let pledge_url = format!("{}/api/v1/cohorts/{}/pledges", self.public_url, slug);
-        let doc = snapshot.cohort.definition.to_document(snapshot.figures, Some(pledge_url), snapshot.cohort.updated_at.to_rfc3339());
+        let base = format!("{}/api/v1/cohorts/{}", self.public_url, slug);
+        let doc = snapshot.cohort.definition.to_document(snapshot.figures, &base, snapshot.cohort.updated_at.to_rfc3339());
         // Served only if the shared crate accepts it, exactly as the widget will.
         let doc = Cohort::from_document(doc)
             .map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort {slug} renders to an invalid document: {e}")))?
@@ -93,7 +185,11 @@ impl Cofund {
         let valid = validate_pledge(&request, crowd.min_cents, crowd.max_cents);
         let admission = PledgeAdmission { now };
         let new = valid.map(|pledge| NewPledge { pledge, status: PledgeStatus::Pledged, message_hidden: false, created_at: now });
-        self.storage.create_pledge(slug, key, &request_hash, new, &admission).await
+        let outcome = self.storage.create_pledge(slug, key, &request_hash, new, &admission).await?;
+        if matches!(outcome, PledgeOutcome::Created(_)) {
+            self.changed(slug).await;
+        }
+        Ok(outcome)
     }
 
     pub async fn public_pledges(&self, slug: &str, cursor: Option<Cursor>, limit: u32) -> DomainResult<Vec<PledgeRow>> {
@@ -110,7 +206,9 @@ impl Cofund {
     }
 
     pub async fn change_pledge(&self, id: &str, change: PledgeChange, now: Timestamp) -> DomainResult<PledgeRow> {
-        self.storage.change_pledge(id, now, Box::new(move |current| super::pledging::apply_change(current, change))).await
+        let row = self.storage.change_pledge(id, now, Box::new(move |current| super::pledging::apply_change(current, change))).await?;
+        self.changed(&row.cohort_slug).await;
+        Ok(row)
     }
 
     /// Creates or replaces a cohort from a definition sent for `slug` (see
@@ -118,11 +216,14 @@ impl Cofund {
     pub async fn put_cohort(&self, slug: Option<&str>, def: CohortDefinition, now: Timestamp) -> DomainResult<(PutOutcome, CohortDefinition)> {
         let def = cohorts::accept_definition(slug, def)?;
         let outcome = self.storage.put_cohort(&def, now).await?;
+        self.changed(&def.slug).await;
         Ok((outcome, def))
     }
 
     async fn edit(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> DomainResult<CohortDefinition> {
-        self.storage.edit_cohort(slug, now, cohorts::validated(slug, edit)).await
+        let def = self.storage.edit_cohort(slug, now, cohorts::validated(slug, edit)).await?;
+        self.changed(slug).await;
+        Ok(def)
     }
 
     /// Adds or replaces a stakeholder; returns whether it is new.

@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod cors;
+mod events;
 pub mod extract;
 mod public;
 mod site;
@@ -45,6 +46,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(public::healthz))
         .route("/api/v1/openapi.yaml", get(site::openapi))
         .route("/api/v1/cohorts/{slug}", get(public::document).options(public::document_preflight))
+        .route("/api/v1/cohorts/{slug}/events", get(events::events).options(public::document_preflight))
         .route(
             "/api/v1/cohorts/{slug}/pledges",
             get(public::list_pledges).post(public::create_pledge).options(public::pledges_preflight),

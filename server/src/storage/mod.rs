@@ -210,6 +210,18 @@ pub trait Storage: Send + Sync + 'static {
     /// A cheap round trip to the database.
     async fn health(&self) -> StoreResult<()>;
 
+    /// Tells every instance on this database that `slug` changed; `false` where the
+    /// backend has no such channel (then only this process knows).
+    async fn announce_change(&self, _slug: &str) -> StoreResult<bool> {
+        Ok(false)
+    }
+
+    /// The slugs announced by any instance (this one included), for backends that
+    /// announce; `None` otherwise.
+    async fn change_feed(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        Ok(None)
+    }
+
     /// Creates or replaces a cohort definition (validated by the caller).
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome>;
     /// Reads, edits and writes a definition in one transaction; the edit (which

@@ -25,6 +25,10 @@ pub struct PostgresStorage {
 
 type Tx = Transaction<'static, Postgres>;
 
+/// The `LISTEN`/`NOTIFY` channel on which instances announce a changed cohort (payload:
+/// its slug).
+const CHANGES_CHANNEL: &str = "cofund_changes";
+
 impl PostgresStorage {
     /// Connects to `url` (`postgres://user@host:port/db`) and migrates the database.
     pub async fn open(url: &str, max_connections: u32) -> anyhow::Result<PostgresStorage> {
@@ -127,6 +131,35 @@ impl Storage for PostgresStorage {
     async fn health(&self) -> StoreResult<()> {
         sqlx::query("SELECT 1").execute(&self.pool).await?;
         Ok(())
+    }
+
+    async fn announce_change(&self, slug: &str) -> StoreResult<bool> {
+        sqlx::query("SELECT pg_notify($1, $2)").bind(CHANGES_CHANNEL).bind(slug).execute(&self.pool).await?;
+        Ok(true)
+    }
+
+    async fn change_feed(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        let mut listener = sqlx::postgres::PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANGES_CHANNEL).await?;
+        let (tx, rx) = tokio::sync::mpsc::channel(1024);
+        tokio::spawn(async move {
+            loop {
+                // `recv` reconnects by itself after a lost connection; what was announced
+                // meanwhile is caught by the periodic revision check.
+                match listener.recv().await {
+                    Ok(n) => {
+                        if tx.send(n.payload().to_owned()).await.is_err() {
+                            return;
+                        }
+                    }
+                    Err(e) => {
+                        tracing::warn!(error = %e, "listening for changes failed; retrying");
+                        tokio::time::sleep(Duration::from_secs(1)).await;
+                    }
+                }
+            }
+        });
+        Ok(Some(rx))
     }
 
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome> {

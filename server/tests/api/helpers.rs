@@ -6,6 +6,8 @@ use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use futures_util::StreamExt;
+use std::time::Duration;
 
 pub const PROGRAMME: &str = "Starters4Communities";
 pub const ORIGIN: &str = "https://www.starters4communities.nl";
@@ -186,4 +188,61 @@ pub async fn error_of(r: Response) -> (u16, String, Vec<String>) {
         .map(|a| a.iter().map(|f| f["field"].as_str().unwrap().to_owned()).collect())
         .unwrap_or_default();
     (status, code, fields)
+}
+
+/// An open event stream, read event by event.
+pub struct Events {
+    body: std::pin::Pin<Box<dyn futures_util::Stream<Item = reqwest::Result<bytes::Bytes>> + Send>>,
+    buffer: String,
+}
+
+/// One event: its `id`, `event` name and `data`.
+#[derive(Debug)]
+pub struct Sse {
+    pub id: Option<String>,
+    pub event: Option<String>,
+    pub data: String,
+}
+
+impl Events {
+    pub async fn open(url: &str, last_event_id: Option<&str>) -> reqwest::Response {
+        let mut req = reqwest::Client::new().get(url).header("accept", "text/event-stream");
+        if let Some(id) = last_event_id {
+            req = req.header("last-event-id", id);
+        }
+        req.send().await.unwrap()
+    }
+
+    pub fn of(resp: reqwest::Response) -> Events {
+        Events { body: Box::pin(resp.bytes_stream()), buffer: String::new() }
+    }
+
+    /// The next event (heartbeat comments skipped), or `None` after `wait`.
+    pub async fn next(&mut self, wait: Duration) -> Option<Sse> {
+        tokio::time::timeout(wait, async {
+            loop {
+                if let Some(end) = self.buffer.find("\n\n") {
+                    let block: String = self.buffer.drain(..end + 2).collect();
+                    let mut e = Sse { id: None, event: None, data: String::new() };
+                    for line in block.lines() {
+                        if let Some(v) = line.strip_prefix("id:") {
+                            e.id = Some(v.trim().to_owned());
+                        } else if let Some(v) = line.strip_prefix("event:") {
+                            e.event = Some(v.trim().to_owned());
+                        } else if let Some(v) = line.strip_prefix("data:") {
+                            e.data.push_str(v.trim_start());
+                        }
+                    }
+                    if e.event.is_some() || !e.data.is_empty() {
+                        return e;
+                    }
+                    continue;
+                }
+                let chunk = self.body.next().await.expect("the stream stays open").unwrap();
+                self.buffer.push_str(&String::from_utf8_lossy(&chunk));
+            }
+        })
+        .await
+        .ok()
+    }
 }

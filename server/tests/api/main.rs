@@ -4,6 +4,7 @@
 mod admin;
 mod cors;
 mod durability;
+mod events;
 mod helpers;
 mod idempotency;
 mod privacy;

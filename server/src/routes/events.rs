@@ -1,0 +1,59 @@
+//! `GET /api/v1/cohorts/{slug}/events`: the cohort's live progress as Server-Sent
+//! Events (see `domain::live`). Readable from any origin, like the document.
+
+use super::cors;
+use super::AppState;
+use crate::error::ApiError;
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, HeaderValue};
+use axum::response::sse::{Event, KeepAlive, Sse};
+use axum::response::{IntoResponse, Response};
+use futures_util::StreamExt;
+use std::convert::Infallible;
+use std::time::Duration;
+use tokio_stream::wrappers::BroadcastStream;
+
+/// A comment line this often keeps proxies from closing a quiet stream.
+const HEARTBEAT: Duration = Duration::from_secs(15);
+/// How long a browser waits before reconnecting a dropped stream.
+const RETRY: Duration = Duration::from_secs(3);
+
+pub async fn events(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+    let cofund = state.cofund().clone();
+    let (initial, subscription) = match cofund.subscribe(&slug, last_event_id).await {
+        Ok(s) => s,
+        Err(e) => {
+            let mut resp = ApiError::from(e).into_response();
+            if resp.status() == axum::http::StatusCode::SERVICE_UNAVAILABLE {
+                resp.headers_mut().insert(header::RETRY_AFTER, HeaderValue::from_static("60"));
+            }
+            return cors::readable_anywhere(resp);
+        }
+    };
+    let place = subscription.place;
+    let mut last_sent = last_event_id.unwrap_or(0);
+    let first = futures_util::stream::iter(initial.map(std::sync::Arc::new));
+    // A lagging stream skips events: the next one carries the whole current state.
+    let updates = BroadcastStream::new(subscription.events).filter_map(|e| std::future::ready(e.ok()));
+    let stream = first
+        .chain(updates)
+        .filter(move |e| {
+            let newer = e.revision > last_sent;
+            if newer {
+                last_sent = e.revision;
+            }
+            std::future::ready(newer)
+        })
+        .map(move |e| {
+            let _held = &place; // the subscriber's place lives as long as the stream
+            Ok::<_, Infallible>(Event::default().event("progress").id(e.revision.to_string()).retry(RETRY).data(e.data.clone()))
+        })
+        .take_until(cofund.stopped());
+    let mut resp = Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")).into_response();
+    let h = resp.headers_mut();
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    // Tells nginx not to buffer the stream.
+    h.insert("x-accel-buffering", HeaderValue::from_static("no"));
+    cors::readable_anywhere(resp)
+}
