@@ -30,6 +30,7 @@ pub fn check_open(def: &CohortDefinition, now: Timestamp) -> DomainResult<&Payme
 /// Decides a pledge inside the storage's write transaction, on the cohort as it is at
 /// that moment (so a campaign that closes or a cohort that stops taking pledges while
 /// the request waits is seen), and writes the donor's answer.
+#[derive(Debug, Clone)]
 pub struct PledgeAdmission {
     pub now: Timestamp,
 }

@@ -16,6 +16,8 @@ use cofund_core::api::{CrowdTotals, ValidPledge};
 use cofund_core::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
+use futures_util::future::{BoxFuture, FutureExt};
+use tokio::sync::{mpsc, oneshot};
 use std::path::Path;
 use std::time::Duration;
 
@@ -23,6 +25,21 @@ use std::time::Duration;
 pub struct SqliteStorage {
     write: SqlitePool,
     read: SqlitePool,
+    /// Pledges go to the group-commit writer ([`group_commit`]).
+    pledges: mpsc::Sender<PledgeJob>,
+}
+
+/// Most pledges written in one transaction.
+const MAX_GROUP: usize = 512;
+
+/// One pledge waiting for the group-commit writer.
+struct PledgeJob {
+    slug: String,
+    key: IdempotencyKey,
+    request_hash: String,
+    pledge: Result<NewPledge, Vec<FieldError>>,
+    admission: PledgeAdmission,
+    answer: oneshot::Sender<StoreResult<PledgeOutcome>>,
 }
 
 type Tx = Transaction<'static, Sqlite>;
@@ -53,7 +70,9 @@ impl SqliteStorage {
             .connect_with(options)
             .await
             .with_context(|| format!("opening the database {}", path.display()))?;
-        Ok(SqliteStorage { write, read })
+        let (pledges, jobs) = mpsc::channel(4 * MAX_GROUP);
+        tokio::spawn(group_commit(write.clone(), jobs));
+        Ok(SqliteStorage { write, read, pledges })
     }
 
     async fn begin_write(&self) -> Result<Tx, StoreError> {
@@ -90,6 +109,45 @@ impl SqliteStorage {
         Ok(CrowdTotals { pledged_cents: r.pledged, received_cents: r.received, backers: r.backers })
     }
 
+    /// One pledge inside the writer's transaction: a known key replays (or is refused
+    /// as reused), an invalid pledge is refused, the domain admits it on the cohort as
+    /// stored, and the answer is stored with the key.
+    fn pledge_in<'a>(tx: &'a mut Tx, job: &'a PledgeJob) -> BoxFuture<'a, StoreResult<PledgeOutcome>> {
+        async move {
+        let slug = job.slug.as_str();
+        let known: Option<KeyRecord> =
+            sqlx::query_as("SELECT request_hash, response_body FROM idempotency_keys WHERE cohort_slug = ? AND key = ?")
+                .bind(slug)
+                .bind(job.key.as_str())
+                .fetch_optional(&mut **tx)
+                .await?;
+        if let Some(known) = known {
+            return replay(known, &job.request_hash);
+        }
+        let pledge = job.pledge.as_ref().map_err(|e| StoreError::Invalid(e.clone()))?;
+        let Some(cohort) = Self::cohort_in(tx, slug).await? else { return Err(StoreError::cohort_not_found(slug)) };
+        let prefix = job.admission.admit(&cohort)?;
+        let row = Self::insert_pledge(tx, slug, &prefix, pledge).await?;
+        Self::touch_cohort(tx, slug, pledge.created_at).await?;
+        let totals = Self::totals_in(tx, slug).await?;
+        let body = job.admission.respond(&cohort, &row, totals)?;
+        sqlx::query(
+            "INSERT INTO idempotency_keys (cohort_slug, key, request_hash, pledge_id, response_status, response_body, created_at) \
+             VALUES (?, ?, ?, ?, 201, ?, ?)",
+        )
+        .bind(slug)
+        .bind(job.key.as_str())
+        .bind(&job.request_hash)
+        .bind(&row.id)
+        .bind(&body)
+        .bind(pledge.created_at.0)
+        .execute(&mut **tx)
+        .await?;
+        Ok(PledgeOutcome::Created(body))
+        }
+        .boxed()
+    }
+
     /// Inserts one pledge with a fresh id and a payment reference unique in the database.
     async fn insert_pledge(tx: &mut Tx, slug: &str, prefix: &str, p: &NewPledge) -> Result<PledgeRow, StoreError> {
         let mut reference = domain::new_reference(prefix);
@@ -122,6 +180,65 @@ impl SqliteStorage {
         .await?;
         row.try_into()
     }
+}
+
+/// The pledge writer: takes every pledge waiting, writes them in one `BEGIN IMMEDIATE`
+/// transaction (each inside its own savepoint, so a refused one leaves the others
+/// alone), commits once — one fsync for the group — and only then answers each. Under
+/// load the group grows by itself with the pledges that arrived during the previous
+/// commit; a lone pledge is written at once. An acknowledged pledge is durable
+/// (`synchronous=FULL`) exactly as with one transaction per pledge.
+async fn group_commit(pool: SqlitePool, mut jobs: mpsc::Receiver<PledgeJob>) {
+    let mut group = Vec::with_capacity(MAX_GROUP);
+    while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
+        let outcomes = write_group(&pool, &group).await;
+        for (job, outcome) in group.drain(..).zip(outcomes) {
+            let _ = job.answer.send(outcome);
+        }
+    }
+}
+
+/// Boxed, as the `async_trait` methods are: a spawned task must be `Send` for every
+/// lifetime of the borrowed connection, which the compiler proves only for a boxed future.
+fn write_group<'a>(pool: &'a SqlitePool, group: &'a [PledgeJob]) -> BoxFuture<'a, Vec<StoreResult<PledgeOutcome>>> {
+    async move {
+        let n = group.len();
+        let mut tx: Tx = match pool.begin_with("BEGIN IMMEDIATE").await {
+            Ok(tx) => tx,
+            Err(e) => return all_failed(n, e),
+        };
+        let mut outcomes = Vec::with_capacity(n);
+        for job in group {
+            if let Err(e) = savepoint(&mut tx, "SAVEPOINT pledge").await {
+                return all_failed(n, e);
+            }
+            let outcome = SqliteStorage::pledge_in(&mut tx, job).await;
+            if outcome.is_err() {
+                if let Err(e) = savepoint(&mut tx, "ROLLBACK TO pledge").await {
+                    return all_failed(n, e);
+                }
+            }
+            if let Err(e) = savepoint(&mut tx, "RELEASE pledge").await {
+                return all_failed(n, e);
+            }
+            outcomes.push(outcome);
+        }
+        match tx.commit().await {
+            Ok(()) => outcomes,
+            Err(e) => all_failed(n, e),
+        }
+    }
+    .boxed()
+}
+
+fn savepoint<'a>(tx: &'a mut Tx, statement: &'static str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+    async move { sqlx::query(statement).execute(&mut **tx).await.map(|_| ()) }.boxed()
+}
+
+/// The answer to every pledge of a group whose transaction failed: none was written.
+fn all_failed(n: usize, e: sqlx::Error) -> Vec<StoreResult<PledgeOutcome>> {
+    let message = format!("writing a group of pledges: {e}");
+    (0..n).map(|_| Err(StoreError::Internal(anyhow::anyhow!("{message}")))).collect()
 }
 
 #[async_trait]
@@ -225,39 +342,18 @@ impl Storage for SqliteStorage {
         pledge: Result<NewPledge, Vec<FieldError>>,
         admission: &PledgeAdmission,
     ) -> StoreResult<PledgeOutcome> {
-        let mut tx = self.begin_write().await?;
-        // Under the write lock: a concurrent request with the same key waits for this
-        // transaction and then finds the key.
-        let known: Option<KeyRecord> =
-            sqlx::query_as("SELECT request_hash, response_body FROM idempotency_keys WHERE cohort_slug = ? AND key = ?")
-                .bind(slug)
-                .bind(key.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(known) = known {
-            return replay(known, request_hash);
-        }
-        let pledge = pledge.map_err(StoreError::Invalid)?;
-        let Some(cohort) = Self::cohort_in(&mut tx, slug).await? else { return Err(StoreError::cohort_not_found(slug)) };
-        let prefix = admission.admit(&cohort)?;
-        let row = Self::insert_pledge(&mut tx, slug, &prefix, &pledge).await?;
-        Self::touch_cohort(&mut tx, slug, pledge.created_at).await?;
-        let totals = Self::totals_in(&mut tx, slug).await?;
-        let body = admission.respond(&cohort, &row, totals)?;
-        sqlx::query(
-            "INSERT INTO idempotency_keys (cohort_slug, key, request_hash, pledge_id, response_status, response_body, created_at) \
-             VALUES (?, ?, ?, ?, 201, ?, ?)",
-        )
-        .bind(slug)
-        .bind(key.as_str())
-        .bind(request_hash)
-        .bind(&row.id)
-        .bind(&body)
-        .bind(pledge.created_at.0)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(PledgeOutcome::Created(body))
+        let (answer, answered) = oneshot::channel();
+        let job = PledgeJob {
+            slug: slug.to_owned(),
+            key: key.clone(),
+            request_hash: request_hash.to_owned(),
+            pledge,
+            admission: admission.clone(),
+            answer,
+        };
+        let gone = || StoreError::Internal(anyhow::anyhow!("the pledge writer has stopped"));
+        self.pledges.send(job).await.map_err(|_| gone())?;
+        answered.await.map_err(|_| gone())?
     }
 
     async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize> {
