@@ -12,7 +12,7 @@ use super::records::{self, CohortRecord, DayRecord, KeyRecord, PledgeRecord, Tok
 use super::*;
 use crate::domain::{self, CohortDefinition, PledgeFigures};
 use anyhow::Context;
-use cofund_core::api::{CrowdTotals, ValidPledge};
+use cofund_core::api::{CrowdTotals, PledgeStatus, ValidPledge};
 use cofund_core::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
@@ -68,16 +68,69 @@ impl PostgresStorage {
         row.map(StoredCohort::try_from).transpose()
     }
 
-    async fn totals_in(tx: &mut Tx, slug: &str) -> Result<CrowdTotals, StoreError> {
-        let r: TotalsRecord = sqlx::query_as(
-            "SELECT COALESCE(SUM(amount_cents), 0)::BIGINT AS pledged, \
-                    COALESCE(SUM(CASE WHEN status = 'received' THEN amount_cents ELSE 0 END), 0)::BIGINT AS received, \
-                    COUNT(DISTINCT backer_key) AS backers \
-             FROM pledges WHERE cohort_slug = $1 AND status <> 'cancelled'",
+    /// Moves the maintained figures of `slug` by one pledge write (see
+    /// [`records::FiguresDelta`]).
+    async fn move_figures(tx: &mut Tx, slug: &str, row: &PledgeRow, before: Option<PledgeStatus>) -> Result<(), StoreError> {
+        let delta = records::FiguresDelta::of(row.amount_cents, before, row.status);
+        if delta.is_zero() {
+            return Ok(());
+        }
+        let mut backers = 0;
+        if delta.counted != 0 {
+            // The key stored with the pledge (rows from before migration 0002 were keyed
+            // with SQLite's ASCII lower()).
+            let backer: String = sqlx::query_scalar("SELECT COALESCE(backer_key, '') FROM pledges WHERE id = $1")
+                .bind(&row.id)
+                .fetch_one(&mut **tx)
+                .await?;
+            let now_pledges: i64 = sqlx::query_scalar(
+                "INSERT INTO cohort_backers (cohort_slug, backer_key, pledges) VALUES ($1, $2, $3) \
+                 ON CONFLICT (cohort_slug, backer_key) DO UPDATE SET pledges = cohort_backers.pledges + excluded.pledges \
+                 RETURNING pledges",
+            )
+            .bind(slug)
+            .bind(&backer)
+            .bind(delta.counted)
+            .fetch_one(&mut **tx)
+            .await?;
+            backers = match (delta.counted, now_pledges) {
+                (1, 1) => 1,
+                (-1, 0) => -1,
+                _ => 0,
+            };
+            sqlx::query(
+                "INSERT INTO cohort_days (cohort_slug, day, pledged_cents, pledges) VALUES ($1, $2, $3, $4) \
+                 ON CONFLICT (cohort_slug, day) DO UPDATE SET pledged_cents = cohort_days.pledged_cents + excluded.pledged_cents, \
+                 pledges = cohort_days.pledges + excluded.pledges",
+            )
+            .bind(slug)
+            .bind(row.created_at.0.div_euclid(86_400))
+            .bind(delta.pledged_cents)
+            .bind(delta.counted)
+            .execute(&mut **tx)
+            .await?;
+        }
+        sqlx::query(
+            "INSERT INTO cohort_totals (cohort_slug, pledged_cents, received_cents, backers) VALUES ($1, $2, $3, $4) \
+             ON CONFLICT (cohort_slug) DO UPDATE SET pledged_cents = cohort_totals.pledged_cents + excluded.pledged_cents, \
+             received_cents = cohort_totals.received_cents + excluded.received_cents, backers = cohort_totals.backers + excluded.backers",
         )
         .bind(slug)
-        .fetch_one(&mut **tx)
+        .bind(delta.pledged_cents)
+        .bind(delta.received_cents)
+        .bind(backers)
+        .execute(&mut **tx)
         .await?;
+        Ok(())
+    }
+
+    async fn totals_in(tx: &mut Tx, slug: &str) -> Result<CrowdTotals, StoreError> {
+        let r: Option<TotalsRecord> =
+            sqlx::query_as("SELECT pledged_cents AS pledged, received_cents AS received, backers FROM cohort_totals WHERE cohort_slug = $1")
+                .bind(slug)
+                .fetch_optional(&mut **tx)
+                .await?;
+        let r = r.unwrap_or(TotalsRecord { pledged: 0, received: 0, backers: 0 });
         Ok(CrowdTotals { pledged_cents: r.pledged, received_cents: r.received, backers: r.backers })
     }
 
@@ -108,7 +161,9 @@ impl PostgresStorage {
         .bind(p.created_at.0)
         .fetch_one(&mut **tx)
         .await?;
-        row.try_into()
+        let row = PledgeRow::try_from(row)?;
+        Self::move_figures(tx, slug, &row, None).await?;
+        Ok(row)
     }
 }
 
@@ -232,8 +287,7 @@ impl Storage for PostgresStorage {
         .await?;
         let recent_pledges = records::recent(rows)?;
         let days: Vec<DayRecord> = sqlx::query_as(
-            "SELECT created_at / 86400 AS day, SUM(amount_cents)::BIGINT AS cents FROM pledges \
-             WHERE cohort_slug = $1 AND status <> 'cancelled' GROUP BY day ORDER BY day",
+            "SELECT day, pledged_cents AS cents FROM cohort_days WHERE cohort_slug = $1 AND pledges > 0 ORDER BY day",
         )
         .bind(slug)
         .fetch_all(&mut *tx)
@@ -369,6 +423,7 @@ impl Storage for PostgresStorage {
         .fetch_one(&mut *tx)
         .await?;
         let updated = PledgeRow::try_from(row)?;
+        Self::move_figures(&mut tx, &updated.cohort_slug, &updated, Some(current.status)).await?;
         Self::touch_cohort(&mut tx, &updated.cohort_slug, now).await?;
         tx.commit().await?;
         Ok(updated)

@@ -156,3 +156,48 @@ pub fn history(days: &[DayRecord]) -> Result<Vec<cofund_core::HistoryPoint>, Sto
     }
     Ok(history)
 }
+
+/// How one pledge write moves the maintained figures (`cohort_totals`,
+/// `cohort_backers`, `cohort_days`): a new pledge (`before` `None`) or a status change.
+/// Cancelled pledges count nowhere; received ones count as pledged and received.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FiguresDelta {
+    pub pledged_cents: i64,
+    pub received_cents: i64,
+    /// +1 when the pledge starts counting, -1 when it stops, 0 otherwise.
+    pub counted: i64,
+}
+
+impl FiguresDelta {
+    pub fn of(amount_cents: i64, before: Option<PledgeStatus>, after: PledgeStatus) -> FiguresDelta {
+        let counted = |s: Option<PledgeStatus>| i64::from(s.is_some_and(|s| s != PledgeStatus::Cancelled));
+        let received = |s: Option<PledgeStatus>| i64::from(s == Some(PledgeStatus::Received));
+        let counted_delta = counted(Some(after)) - counted(before);
+        FiguresDelta {
+            pledged_cents: counted_delta * amount_cents,
+            received_cents: (received(Some(after)) - received(before)) * amount_cents,
+            counted: counted_delta,
+        }
+    }
+
+    pub fn is_zero(self) -> bool {
+        self == FiguresDelta { pledged_cents: 0, received_cents: 0, counted: 0 }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use PledgeStatus::*;
+
+    #[test]
+    fn figures_move_with_status() {
+        assert_eq!(FiguresDelta::of(500, None, Pledged), FiguresDelta { pledged_cents: 500, received_cents: 0, counted: 1 });
+        assert_eq!(FiguresDelta::of(500, None, Received), FiguresDelta { pledged_cents: 500, received_cents: 500, counted: 1 });
+        assert_eq!(FiguresDelta::of(500, Some(Pledged), Received), FiguresDelta { pledged_cents: 0, received_cents: 500, counted: 0 });
+        assert_eq!(FiguresDelta::of(500, Some(Received), Cancelled), FiguresDelta { pledged_cents: -500, received_cents: -500, counted: -1 });
+        assert_eq!(FiguresDelta::of(500, Some(Pledged), Cancelled), FiguresDelta { pledged_cents: -500, received_cents: 0, counted: -1 });
+        assert!(FiguresDelta::of(500, Some(Cancelled), Cancelled).is_zero());
+        assert!(FiguresDelta::of(500, None, Cancelled).is_zero());
+    }
+}
