@@ -92,10 +92,7 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
 fn keep_fresh(cohort: RwSignal<Cohort>, src: String, secs: u32) {
     let handle = set_interval_with_handle(
         move || {
-            let visible = web_sys::window()
-                .and_then(|w| w.document())
-                .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible);
-            if !visible {
+            if !page_visible() {
                 return;
             }
             let src = src.clone();
@@ -114,6 +111,65 @@ fn keep_fresh(cohort: RwSignal<Cohort>, src: String, secs: u32) {
     }
 }
 
+/// Whether the page is visible (a background tab is not).
+fn page_visible() -> bool {
+    web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+}
+
+/// Follows the document's live event stream (`links.events`) while the page is visible:
+/// every event revalidates the document at once, so a pledge made anywhere moves the bar
+/// here within a second. The stream closes while the page is hidden and reopens (with
+/// the current state) when it shows again. Where there is no stream, or it fails, the
+/// ETag-revalidated polling of [`keep_fresh`] goes on as before.
+fn follow_live(cohort: RwSignal<Cohort>, src: String) {
+    use std::cell::RefCell;
+    use std::rc::Rc;
+    use wasm_bindgen::{closure::Closure, JsCast};
+    let Some(url) = cohort.with_untracked(|c| c.document().links.events.clone()) else { return };
+    let Some(url) = web_sys::Url::new_with_base(&url, &src).ok().map(|u| u.href()) else { return };
+    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let on_progress = Closure::<dyn Fn()>::new(move || {
+        let src = src.clone();
+        leptos::task::spawn_local(async move {
+            if let Ok(fresh) = crate::api::reload_cohort(&src).await {
+                if cohort.try_with_untracked(|c| *c != fresh) == Some(true) {
+                    cohort.set(fresh);
+                }
+            }
+        });
+    });
+    let source: Rc<RefCell<Option<web_sys::EventSource>>> = Rc::default();
+    let follow = {
+        let source = source.clone();
+        move |on: bool| {
+            let mut current = source.borrow_mut();
+            match (on, current.is_some()) {
+                (true, false) => {
+                    if let Ok(es) = web_sys::EventSource::new(&url) {
+                        let _ = es.add_event_listener_with_callback("progress", on_progress.as_ref().unchecked_ref());
+                        *current = Some(es);
+                    }
+                }
+                (false, true) => current.take().into_iter().for_each(|es| es.close()),
+                _ => {}
+            }
+        }
+    };
+    follow(page_visible());
+    let follow = Rc::new(follow);
+    let on_visibility = {
+        let follow = follow.clone();
+        Closure::<dyn Fn()>::new(move || follow(page_visible()))
+    };
+    let _ = document.add_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref());
+    let owned = send_wrapper::SendWrapper::new((document, on_visibility, follow));
+    on_cleanup(move || {
+        let (document, on_visibility, follow) = owned.take();
+        let _ = document.remove_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref());
+        follow(false);
+    });
+}
+
 /// A loaded cohort. `cohort` becomes a signal so a pledge can update the figures.
 #[component]
 fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, refresh_secs: u32, id: String) -> impl IntoView {
@@ -122,6 +178,7 @@ fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, refre
     let cohort = RwSignal::new(cohort);
     if refresh_secs > 0 {
         keep_fresh(cohort, src.clone(), refresh_secs);
+        follow_live(cohort, src.clone());
     }
     let title_id = format!("{id}-title");
     let labelled_by = title_id.clone();
