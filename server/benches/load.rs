@@ -15,6 +15,13 @@ struct Args {
     concurrency: usize,
     requests: usize,
     pledges: usize,
+    /// `--get URL`: only GET this URL (the nginx reference, another cohort's document).
+    get: Option<String>,
+    /// `--label TEXT`: the row's name with `--get` or `--rate`.
+    label: Option<String>,
+    /// `--rate N`: only pledges, arriving at N per second (open loop), to measure the
+    /// latency at a given load rather than the most the server takes.
+    rate: Option<u32>,
 }
 
 fn args() -> Args {
@@ -24,6 +31,9 @@ fn args() -> Args {
         concurrency: 32,
         requests: 20_000,
         pledges: 3_000,
+        get: None,
+        label: None,
+        rate: None,
     };
     let mut it = std::env::args().skip(1);
     while let Some(flag) = it.next() {
@@ -34,14 +44,15 @@ fn args() -> Args {
             "--concurrency" => a.concurrency = value().parse().expect("a number"),
             "--requests" => a.requests = value().parse().expect("a number"),
             "--pledges" => a.pledges = value().parse().expect("a number"),
+            "--get" => a.get = Some(value()),
+            "--label" => a.label = Some(value()),
+            "--rate" => a.rate = Some(value().parse().expect("a number")),
             "--bench" => {} // passed by `cargo bench`
             other => panic!("unknown argument {other}"),
         }
     }
-    assert!(
-        a.url.starts_with("http://127.0.0.1:") || a.url.starts_with("http://localhost:"),
-        "only a loopback server may be loaded"
-    );
+    let loopback = |u: &str| u.starts_with("http://127.0.0.1:") || u.starts_with("http://localhost:");
+    assert!(loopback(&a.url) && a.get.as_deref().is_none_or(loopback), "only a loopback server may be loaded");
     a
 }
 
@@ -50,6 +61,8 @@ enum Scenario {
     Document,
     DocumentNotModified,
     Pledge,
+    /// GET of `Args::get`.
+    Url,
 }
 
 struct Outcome {
@@ -62,6 +75,10 @@ async fn run(client: &reqwest::Client, a: &Args, scenario: Scenario, total: usiz
     let next = Arc::new(AtomicUsize::new(0));
     let doc_url = format!("{}/api/v1/cohorts/{}", a.url, a.slug);
     let pledge_url = format!("{doc_url}/pledges");
+    let doc_url = match scenario {
+        Scenario::Url => a.get.clone().expect("--get"),
+        _ => doc_url,
+    };
     let run_id = std::process::id();
     let start = Instant::now();
     let mut tasks = Vec::new();
@@ -78,7 +95,7 @@ async fn run(client: &reqwest::Client, a: &Args, scenario: Scenario, total: usiz
                 }
                 let t = Instant::now();
                 let (result, expected) = match scenario {
-                    Scenario::Document => (client.get(&doc_url).send().await, 200),
+                    Scenario::Document | Scenario::Url => (client.get(&doc_url).send().await, 200),
                     Scenario::DocumentNotModified => {
                         (client.get(&doc_url).header("If-None-Match", &etag).send().await, 304)
                     }
@@ -141,10 +158,57 @@ fn report(name: &str, a: &Args, total: usize, o: &Outcome) {
     );
 }
 
+/// Pledges arriving at `rate` per second, each on its own task (open loop: a slow
+/// answer does not slow the arrivals down).
+async fn paced_pledges(client: &reqwest::Client, a: &Args, rate: u32, total: usize) -> Outcome {
+    let pledge_url = format!("{}/api/v1/cohorts/{}/pledges", a.url, a.slug);
+    let run_id = std::process::id();
+    let start = Instant::now();
+    let mut tick = tokio::time::interval(Duration::from_secs_f64(1.0 / f64::from(rate)));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Burst);
+    let mut tasks = Vec::with_capacity(total);
+    for i in 0..total {
+        tick.tick().await;
+        let (client, url) = (client.clone(), pledge_url.clone());
+        tasks.push(tokio::spawn(async move {
+            let body = serde_json::json!({"amount_cents": 500 + (i % 5000) as i64, "email": format!("paced{}@example.nl", i % 997), "consent": true});
+            let t = Instant::now();
+            let r = client.post(&url).header("Idempotency-Key", format!("paced-{run_id}-{i}")).json(&body).send().await;
+            let ok = match r {
+                Ok(r) => r.status().as_u16() == 201 && r.bytes().await.is_ok(),
+                Err(_) => false,
+            };
+            ok.then(|| t.elapsed())
+        }));
+    }
+    let mut latencies = Vec::with_capacity(total);
+    let mut errors = 0;
+    for t in tasks {
+        match t.await.expect("a pledge task") {
+            Some(l) => latencies.push(l),
+            None => errors += 1,
+        }
+    }
+    let elapsed = start.elapsed();
+    latencies.sort();
+    Outcome { latencies, errors, elapsed }
+}
+
 #[tokio::main]
 async fn main() {
     let a = args();
     let client = reqwest::Client::builder().pool_max_idle_per_host(a.concurrency).build().expect("a client");
+    if a.get.is_some() {
+        run(&client, &a, Scenario::Url, a.concurrency * 20, "").await;
+        let o = run(&client, &a, Scenario::Url, a.requests, "").await;
+        report(a.label.as_deref().unwrap_or("GET"), &a, a.requests, &o);
+        return;
+    }
+    if let Some(rate) = a.rate {
+        let o = paced_pledges(&client, &a, rate, a.pledges).await;
+        report(a.label.as_deref().unwrap_or("POST pledge, paced"), &a, a.pledges, &o);
+        return;
+    }
     let first = client.get(format!("{}/api/v1/cohorts/{}", a.url, a.slug)).send().await.expect("the server answers");
     assert_eq!(first.status(), 200, "the cohort exists");
     let etag = first.headers()["etag"].to_str().unwrap().to_owned();
@@ -157,5 +221,5 @@ async fn main() {
     let o = run(&client, &a, Scenario::DocumentNotModified, a.requests, &etag).await;
     report("GET document, If-None-Match", &a, a.requests, &o);
     let o = run(&client, &a, Scenario::Pledge, a.pledges, &etag).await;
-    report("POST pledge (fsync per commit)", &a, a.pledges, &o);
+    report(a.label.as_deref().unwrap_or("POST pledge (durable commit)"), &a, a.pledges, &o);
 }
