@@ -72,6 +72,8 @@ echo
 
 # 2. nginx serving the same document bytes.
 mkdir -p "$TMP/www" "$TMP/nginx"
+# nginx workers run as an unprivileged user: they must be able to read the file.
+chmod a+rx "$TMP" "$TMP/www"
 curl -fsS "$SQLITE_URL/api/v1/cohorts/$SLUG" -o "$TMP/www/document.json"
 NGINX_PORT="$(free_port)"
 cat >"$TMP/nginx/nginx.conf" <<CONF
@@ -117,7 +119,7 @@ for slug in bench-100 bench-1m; do
     --data-binary "@$TMP/$slug.json" "$SQLITE_URL/api/v1/admin/cohorts/$slug" >/dev/null
 done
 seed() { # seed SLUG N: N pledges over the last 30 days, straight into the database
-  sqlite3 "$TMP/bench.db" <<SQL
+  sqlite3 "$TMP/bench.db" >/dev/null <<SQL
 PRAGMA busy_timeout = 60000;
 BEGIN IMMEDIATE;
 WITH RECURSIVE n(i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $2)

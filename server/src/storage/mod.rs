@@ -267,3 +267,67 @@ pub trait Storage: Send + Sync + 'static {
     async fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenInfo>;
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
 }
+
+/// Most pledges written in one transaction.
+const MAX_GROUP: usize = 512;
+
+/// One pledge waiting for its backend's group-commit writer.
+pub(crate) struct PledgeJob {
+    pub slug: String,
+    pub key: IdempotencyKey,
+    pub request_hash: String,
+    pub pledge: Result<NewPledge, Vec<FieldError>>,
+    pub admission: PledgeAdmission,
+    answer: tokio::sync::oneshot::Sender<StoreResult<PledgeOutcome>>,
+}
+
+/// Starts a backend's pledge writer: it takes every pledge waiting (up to
+/// [`MAX_GROUP`]), has `write_group` write them in one transaction and commit once, and
+/// only then answers each. Under load a group grows by itself with the pledges that
+/// arrived during the previous commit; a lone pledge is written at once. An acknowledged
+/// pledge is as durable as with one transaction per pledge, for one commit per group.
+pub(crate) fn spawn_pledge_writer<F>(write_group: F) -> tokio::sync::mpsc::Sender<PledgeJob>
+where
+    F: for<'a> Fn(&'a [PledgeJob]) -> futures_util::future::BoxFuture<'a, Vec<StoreResult<PledgeOutcome>>> + Send + 'static,
+{
+    let (sender, mut jobs) = tokio::sync::mpsc::channel::<PledgeJob>(4 * MAX_GROUP);
+    tokio::spawn(async move {
+        let mut group = Vec::with_capacity(MAX_GROUP);
+        while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
+            let outcomes = write_group(&group).await;
+            for (job, outcome) in group.drain(..).zip(outcomes) {
+                let _ = job.answer.send(outcome);
+            }
+        }
+    });
+    sender
+}
+
+/// Hands a pledge to a writer started by [`spawn_pledge_writer`] and waits for its answer.
+pub(crate) async fn submit_pledge(
+    writer: &tokio::sync::mpsc::Sender<PledgeJob>,
+    slug: &str,
+    key: &IdempotencyKey,
+    request_hash: &str,
+    pledge: Result<NewPledge, Vec<FieldError>>,
+    admission: &PledgeAdmission,
+) -> StoreResult<PledgeOutcome> {
+    let (answer, answered) = tokio::sync::oneshot::channel();
+    let job = PledgeJob {
+        slug: slug.to_owned(),
+        key: key.clone(),
+        request_hash: request_hash.to_owned(),
+        pledge,
+        admission: admission.clone(),
+        answer,
+    };
+    let gone = || StoreError::Internal(anyhow::anyhow!("the pledge writer has stopped"));
+    writer.send(job).await.map_err(|_| gone())?;
+    answered.await.map_err(|_| gone())?
+}
+
+/// The answer to every pledge of a group whose transaction failed: none was written.
+fn all_failed(n: usize, e: sqlx::Error) -> Vec<StoreResult<PledgeOutcome>> {
+    let message = format!("writing a group of pledges: {e}");
+    (0..n).map(|_| Err(StoreError::Internal(anyhow::anyhow!("{message}")))).collect()
+}

@@ -1,12 +1,12 @@
 //! [`Storage`] on PostgreSQL, for running several stateless instances.
 //!
-//! Concurrency: every write is one transaction at READ COMMITTED. A pledge first locks
-//! its cohort's row (`SELECT … FOR UPDATE`), so the pledges of one cohort are written
-//! one after another whichever instance receives them: the idempotency-key lookup that
+//! Concurrency: every write is one transaction at READ COMMITTED. Pledges are written by
+//! each instance's group-commit writer, several in one transaction; each first locks its
+//! cohort's row (`SELECT … FOR UPDATE`), so the pledges of one cohort are written one
+//! after another whichever instance receives them: the idempotency-key lookup that
 //! follows sees every key committed before, and the primary key of `idempotency_keys`
-//! makes a second pledge under the same key impossible even so. Pledges of different
-//! cohorts do not wait for each other. `synchronous_commit` is the server's (on by
-//! default): a commit is durable before it is acknowledged.
+//! makes a second pledge under the same key impossible even so. `synchronous_commit` is
+//! the server's (on by default): a commit is durable before it is acknowledged.
 
 use super::records::{self, CohortRecord, DayRecord, KeyRecord, PledgeRecord, TokenRecord, TotalsRecord, PLEDGE_COLUMNS, TOKEN_COLUMNS};
 use super::*;
@@ -16,11 +16,14 @@ use cofund_core::api::{CrowdTotals, PledgeStatus, ValidPledge};
 use cofund_core::Timestamp;
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
+use futures_util::future::{BoxFuture, FutureExt};
 use std::str::FromStr;
 use std::time::Duration;
 
 pub struct PostgresStorage {
     pool: PgPool,
+    /// Pledges go to this instance's group-commit writer ([`write_group`]).
+    pledges: tokio::sync::mpsc::Sender<PledgeJob>,
 }
 
 type Tx = Transaction<'static, Postgres>;
@@ -40,7 +43,9 @@ impl PostgresStorage {
             .await
             .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
         sqlx::migrate!("./migrations-postgres").run(&pool).await.context("migrating the PostgreSQL database")?;
-        Ok(PostgresStorage { pool })
+        let writer_pool = pool.clone();
+        let pledges = spawn_pledge_writer(move |group| write_group(writer_pool.clone(), group));
+        Ok(PostgresStorage { pool, pledges })
     }
 
     /// The pool, for LISTEN connections and tools.
@@ -134,6 +139,46 @@ impl PostgresStorage {
         Ok(CrowdTotals { pledged_cents: r.pledged, received_cents: r.received, backers: r.backers })
     }
 
+    /// One pledge inside the writer's transaction: its cohort locked (ordering the
+    /// cohort's pledges across instances), a known key replays (or is refused as reused),
+    /// an invalid pledge is refused, the domain admits it on the cohort as stored, and
+    /// the answer is stored with the key.
+    fn pledge_in<'a>(tx: &'a mut Tx, job: &'a PledgeJob) -> BoxFuture<'a, StoreResult<PledgeOutcome>> {
+        async move {
+            let slug = job.slug.as_str();
+            let Some(cohort) = Self::cohort_in(tx, slug, true).await? else { return Err(StoreError::cohort_not_found(slug)) };
+            let known: Option<KeyRecord> =
+                sqlx::query_as("SELECT request_hash, response_body FROM idempotency_keys WHERE cohort_slug = $1 AND key = $2")
+                    .bind(slug)
+                    .bind(job.key.as_str())
+                    .fetch_optional(&mut **tx)
+                    .await?;
+            if let Some(known) = known {
+                return replay(known, &job.request_hash);
+            }
+            let pledge = job.pledge.as_ref().map_err(|e| StoreError::Invalid(e.clone()))?;
+            let prefix = job.admission.admit(&cohort)?;
+            let row = Self::insert_pledge(tx, slug, &prefix, pledge).await?;
+            Self::touch_cohort(tx, slug, pledge.created_at).await?;
+            let totals = Self::totals_in(tx, slug).await?;
+            let body = job.admission.respond(&cohort, &row, totals)?;
+            sqlx::query(
+                "INSERT INTO idempotency_keys (cohort_slug, key, request_hash, pledge_id, response_status, response_body, created_at) \
+                 VALUES ($1, $2, $3, $4, 201, $5, $6)",
+            )
+            .bind(slug)
+            .bind(job.key.as_str())
+            .bind(&job.request_hash)
+            .bind(&row.id)
+            .bind(&body)
+            .bind(pledge.created_at.0)
+            .execute(&mut **tx)
+            .await?;
+            Ok(PledgeOutcome::Created(body))
+        }
+        .boxed()
+    }
+
     async fn insert_pledge(tx: &mut Tx, slug: &str, prefix: &str, p: &NewPledge) -> Result<PledgeRow, StoreError> {
         let mut reference = domain::new_reference(prefix);
         // 40 random bits: a collision is rare, but checked rather than hoped away.
@@ -165,6 +210,44 @@ impl PostgresStorage {
         Self::move_figures(tx, slug, &row, None).await?;
         Ok(row)
     }
+}
+
+/// One group of pledges (see [`spawn_pledge_writer`]) in one transaction, each inside
+/// its own savepoint so a refused one leaves the others alone, committed once. The
+/// cohorts are locked in the order of their slugs, whichever order the pledges came
+/// in, so two instances' groups never wait for each other in a cycle; the answers go
+/// back in arrival order.
+fn write_group(pool: PgPool, group: &[PledgeJob]) -> BoxFuture<'_, Vec<StoreResult<PledgeOutcome>>> {
+    async move {
+        let n = group.len();
+        let mut order: Vec<usize> = (0..n).collect();
+        order.sort_by(|a, b| group[*a].slug.cmp(&group[*b].slug)); // stable: a cohort's pledges keep their order
+        let mut tx: Tx = match pool.begin().await {
+            Ok(tx) => tx,
+            Err(e) => return all_failed(n, e),
+        };
+        let mut outcomes: Vec<Option<StoreResult<PledgeOutcome>>> = (0..n).map(|_| None).collect();
+        for i in order {
+            if let Err(e) = statement(&mut tx, "SAVEPOINT pledge").await {
+                return all_failed(n, e);
+            }
+            let outcome = PostgresStorage::pledge_in(&mut tx, &group[i]).await;
+            let end = if outcome.is_err() { "ROLLBACK TO SAVEPOINT pledge" } else { "RELEASE SAVEPOINT pledge" };
+            if let Err(e) = statement(&mut tx, end).await {
+                return all_failed(n, e);
+            }
+            outcomes[i] = Some(outcome);
+        }
+        match tx.commit().await {
+            Ok(()) => outcomes.into_iter().map(|o| o.expect("every pledge of the group was written")).collect(),
+            Err(e) => all_failed(n, e),
+        }
+    }
+    .boxed()
+}
+
+fn statement<'a>(tx: &'a mut Tx, sql: &'static str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
+    async move { sqlx::query(sql).execute(&mut **tx).await.map(|_| ()) }.boxed()
 }
 
 /// The URL without its password, for messages.
@@ -305,39 +388,7 @@ impl Storage for PostgresStorage {
         pledge: Result<NewPledge, Vec<FieldError>>,
         admission: &PledgeAdmission,
     ) -> StoreResult<PledgeOutcome> {
-        let mut tx = self.pool.begin().await?;
-        // The cohort's row lock orders this cohort's pledges across instances; the key
-        // lookup after it sees every key committed before.
-        let Some(cohort) = Self::cohort_in(&mut tx, slug, true).await? else { return Err(StoreError::cohort_not_found(slug)) };
-        let known: Option<KeyRecord> =
-            sqlx::query_as("SELECT request_hash, response_body FROM idempotency_keys WHERE cohort_slug = $1 AND key = $2")
-                .bind(slug)
-                .bind(key.as_str())
-                .fetch_optional(&mut *tx)
-                .await?;
-        if let Some(known) = known {
-            return replay(known, request_hash);
-        }
-        let pledge = pledge.map_err(StoreError::Invalid)?;
-        let prefix = admission.admit(&cohort)?;
-        let row = Self::insert_pledge(&mut tx, slug, &prefix, &pledge).await?;
-        Self::touch_cohort(&mut tx, slug, pledge.created_at).await?;
-        let totals = Self::totals_in(&mut tx, slug).await?;
-        let body = admission.respond(&cohort, &row, totals)?;
-        sqlx::query(
-            "INSERT INTO idempotency_keys (cohort_slug, key, request_hash, pledge_id, response_status, response_body, created_at) \
-             VALUES ($1, $2, $3, $4, 201, $5, $6)",
-        )
-        .bind(slug)
-        .bind(key.as_str())
-        .bind(request_hash)
-        .bind(&row.id)
-        .bind(&body)
-        .bind(pledge.created_at.0)
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
-        Ok(PledgeOutcome::Created(body))
+        submit_pledge(&self.pledges, slug, key, request_hash, pledge, admission).await
     }
 
     async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize> {

@@ -17,7 +17,7 @@ use cofund_core::Timestamp;
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
 use futures_util::future::{BoxFuture, FutureExt};
-use tokio::sync::{mpsc, oneshot};
+use tokio::sync::mpsc;
 use std::path::Path;
 use std::time::Duration;
 
@@ -25,21 +25,8 @@ use std::time::Duration;
 pub struct SqliteStorage {
     write: SqlitePool,
     read: SqlitePool,
-    /// Pledges go to the group-commit writer ([`group_commit`]).
+    /// Pledges go to the group-commit writer ([`write_group`]).
     pledges: mpsc::Sender<PledgeJob>,
-}
-
-/// Most pledges written in one transaction.
-const MAX_GROUP: usize = 512;
-
-/// One pledge waiting for the group-commit writer.
-struct PledgeJob {
-    slug: String,
-    key: IdempotencyKey,
-    request_hash: String,
-    pledge: Result<NewPledge, Vec<FieldError>>,
-    admission: PledgeAdmission,
-    answer: oneshot::Sender<StoreResult<PledgeOutcome>>,
 }
 
 type Tx = Transaction<'static, Sqlite>;
@@ -70,8 +57,8 @@ impl SqliteStorage {
             .connect_with(options)
             .await
             .with_context(|| format!("opening the database {}", path.display()))?;
-        let (pledges, jobs) = mpsc::channel(4 * MAX_GROUP);
-        tokio::spawn(group_commit(write.clone(), jobs));
+        let pool = write.clone();
+        let pledges = spawn_pledge_writer(move |group| write_group(pool.clone(), group));
         Ok(SqliteStorage { write, read, pledges })
     }
 
@@ -237,25 +224,12 @@ impl SqliteStorage {
     }
 }
 
-/// The pledge writer: takes every pledge waiting, writes them in one `BEGIN IMMEDIATE`
-/// transaction (each inside its own savepoint, so a refused one leaves the others
-/// alone), commits once — one fsync for the group — and only then answers each. Under
-/// load the group grows by itself with the pledges that arrived during the previous
-/// commit; a lone pledge is written at once. An acknowledged pledge is durable
-/// (`synchronous=FULL`) exactly as with one transaction per pledge.
-async fn group_commit(pool: SqlitePool, mut jobs: mpsc::Receiver<PledgeJob>) {
-    let mut group = Vec::with_capacity(MAX_GROUP);
-    while jobs.recv_many(&mut group, MAX_GROUP).await > 0 {
-        let outcomes = write_group(&pool, &group).await;
-        for (job, outcome) in group.drain(..).zip(outcomes) {
-            let _ = job.answer.send(outcome);
-        }
-    }
-}
-
+/// One group of pledges (see [`spawn_pledge_writer`]) in one `BEGIN IMMEDIATE`
+/// transaction, each inside its own savepoint so a refused one leaves the others alone,
+/// committed once: one fsync for the group.
 /// Boxed, as the `async_trait` methods are: a spawned task must be `Send` for every
 /// lifetime of the borrowed connection, which the compiler proves only for a boxed future.
-fn write_group<'a>(pool: &'a SqlitePool, group: &'a [PledgeJob]) -> BoxFuture<'a, Vec<StoreResult<PledgeOutcome>>> {
+fn write_group(pool: SqlitePool, group: &[PledgeJob]) -> BoxFuture<'_, Vec<StoreResult<PledgeOutcome>>> {
     async move {
         let n = group.len();
         let mut tx: Tx = match pool.begin_with("BEGIN IMMEDIATE").await {
@@ -288,12 +262,6 @@ fn write_group<'a>(pool: &'a SqlitePool, group: &'a [PledgeJob]) -> BoxFuture<'a
 
 fn savepoint<'a>(tx: &'a mut Tx, statement: &'static str) -> BoxFuture<'a, Result<(), sqlx::Error>> {
     async move { sqlx::query(statement).execute(&mut **tx).await.map(|_| ()) }.boxed()
-}
-
-/// The answer to every pledge of a group whose transaction failed: none was written.
-fn all_failed(n: usize, e: sqlx::Error) -> Vec<StoreResult<PledgeOutcome>> {
-    let message = format!("writing a group of pledges: {e}");
-    (0..n).map(|_| Err(StoreError::Internal(anyhow::anyhow!("{message}")))).collect()
 }
 
 #[async_trait]
@@ -396,18 +364,7 @@ impl Storage for SqliteStorage {
         pledge: Result<NewPledge, Vec<FieldError>>,
         admission: &PledgeAdmission,
     ) -> StoreResult<PledgeOutcome> {
-        let (answer, answered) = oneshot::channel();
-        let job = PledgeJob {
-            slug: slug.to_owned(),
-            key: key.clone(),
-            request_hash: request_hash.to_owned(),
-            pledge,
-            admission: admission.clone(),
-            answer,
-        };
-        let gone = || StoreError::Internal(anyhow::anyhow!("the pledge writer has stopped"));
-        self.pledges.send(job).await.map_err(|_| gone())?;
-        answered.await.map_err(|_| gone())?
+        submit_pledge(&self.pledges, slug, key, request_hash, pledge, admission).await
     }
 
     async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize> {
