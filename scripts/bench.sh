@@ -31,7 +31,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-COFUND_LOG=warn "$TARGET/release/cofund" demo \
+COFUND_LOG=warn COFUND_PLEDGE_RATE_PER_MINUTE=0 "$TARGET/release/cofund" demo \
   --addr "127.0.0.1:$PORT" --database "sqlite:$TMP/bench.db" --widget-dir "$TMP/no-widget" \
   >"$TMP/server.out" 2>"$TMP/server.err" &
 SERVER_PID=$!

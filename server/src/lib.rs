@@ -61,7 +61,7 @@ impl Application {
             );
         }
         let cofund = Arc::new(domain::Cofund::with_subscriber_limit(storage, public_url, settings.max_subscribers));
-        let state = routes::AppState::new(cofund, settings.widget_dir.clone());
+        let state = routes::AppState::new(cofund, &settings);
         Ok(Application { listener, local_addr, state })
     }
 
@@ -92,14 +92,26 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let cofund = self.state.cofund().clone();
         let live = tokio::spawn(live_progress(cofund.clone()));
+        let state = self.state.clone();
+        let forget = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                state.pledge_limiter().forget_idle();
+            }
+        });
         let router = routes::router(self.state);
         let stopping = async move {
             shutdown_signal().await;
             // Open event streams would hold the graceful shutdown forever.
             cofund.stop_streams();
         };
-        let served = axum::serve(self.listener, router).with_graceful_shutdown(stopping).await;
+        // Connect info: the socket peer is the client address of the abuse limits.
+        let served = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stopping)
+            .await;
         live.abort();
+        forget.abort();
         served
     }
 }

@@ -4,31 +4,51 @@ pub mod admin;
 mod cors;
 mod events;
 pub mod extract;
+pub mod limits;
 mod public;
 mod site;
 
 pub use extract::{ADMIN_BODY_LIMIT, PLEDGE_BODY_LIMIT};
 
+use crate::config::Settings;
 use crate::domain::Cofund;
 use crate::error::ApiError;
+use ipnet::IpNet;
+use limits::PledgeLimiter;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower_http::trace::TraceLayer;
 
-/// Shared by every handler: the domain and where the built widget is.
+/// Shared by every handler: the domain, where the built widget is, and the settings of
+/// the HTTP side (abuse limits).
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
     cofund: Arc<Cofund>,
     widget_dir: PathBuf,
+    pledge_limiter: PledgeLimiter,
+    trusted_proxies: Vec<IpNet>,
 }
 
 impl AppState {
-    pub fn new(cofund: Arc<Cofund>, widget_dir: PathBuf) -> AppState {
-        AppState(Arc::new(Inner { cofund, widget_dir }))
+    pub fn new(cofund: Arc<Cofund>, settings: &Settings) -> AppState {
+        AppState(Arc::new(Inner {
+            cofund,
+            widget_dir: settings.widget_dir.clone(),
+            pledge_limiter: PledgeLimiter::new(settings.pledge_rate_per_minute, settings.pledge_burst),
+            trusted_proxies: settings.trusted_proxies.clone(),
+        }))
+    }
+
+    pub fn pledge_limiter(&self) -> &PledgeLimiter {
+        &self.0.pledge_limiter
+    }
+
+    pub fn trusted_proxies(&self) -> &[IpNet] {
+        &self.0.trusted_proxies
     }
 
     pub fn cofund(&self) -> &Arc<Cofund> {

@@ -2,6 +2,7 @@
 
 use super::cors;
 use super::extract::{ApiJson, PLEDGE_BODY_LIMIT};
+use super::limits::ClientAddress;
 use super::AppState;
 use crate::domain::{self, IdempotencyKey};
 use crate::error::{ApiError, ApiResult};
@@ -111,11 +112,17 @@ pub async fn pledges_preflight(State(state): State<AppState>, Path(slug): Path<S
 pub async fn create_pledge(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     body: Result<ApiJson<Value, PLEDGE_BODY_LIMIT>, ApiError>,
 ) -> Response {
     let origin = cors::origin(&headers).cloned();
-    match pledge(&state, &slug, &headers, body).await {
+    // Every attempt counts, valid or not: the limit is against floods, not mistakes.
+    let outcome = match state.pledge_limiter().check(client) {
+        Ok(()) => pledge(&state, &slug, &headers, body).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
         Ok(resp) => cors::pledge_answer(resp, origin),
         // A refused origin does not get to read the answer.
         Err(e) if e.code() == ErrorCode::OriginNotAllowed => cors::pledge_answer(e.into_response(), None),
