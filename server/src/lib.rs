@@ -27,6 +27,7 @@ pub mod telemetry;
 use config::Settings;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use storage::Storage;
 use tokio::net::TcpListener;
 
@@ -35,6 +36,8 @@ pub struct Application {
     listener: TcpListener,
     local_addr: SocketAddr,
     state: routes::AppState,
+    idempotency_ttl: Duration,
+    idempotency_sweep_interval: Duration,
 }
 
 impl Application {
@@ -62,7 +65,13 @@ impl Application {
         }
         let cofund = Arc::new(domain::Cofund::with_subscriber_limit(storage, public_url, settings.max_subscribers));
         let state = routes::AppState::new(cofund, &settings);
-        Ok(Application { listener, local_addr, state })
+        Ok(Application {
+            listener,
+            local_addr,
+            state,
+            idempotency_ttl: settings.idempotency_ttl,
+            idempotency_sweep_interval: settings.idempotency_sweep_interval,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -100,6 +109,7 @@ impl Application {
                 state.pledge_limiter().forget_idle();
             }
         });
+        let sweep = tokio::spawn(sweep_idempotency_keys(cofund.clone(), self.idempotency_ttl, self.idempotency_sweep_interval));
         let router = routes::router(self.state);
         let stopping = async move {
             shutdown_signal().await;
@@ -112,6 +122,7 @@ impl Application {
             .await;
         live.abort();
         forget.abort();
+        sweep.abort();
         served
     }
 }
@@ -137,6 +148,20 @@ async fn live_progress(cofund: Arc<domain::Cofund>) {
                 }
             }
             _ = check.tick() => cofund.republish_watched().await,
+        }
+    }
+}
+
+/// Deletes expired idempotency records every `interval` (see `domain::upkeep`).
+async fn sweep_idempotency_keys(cofund: Arc<domain::Cofund>, ttl: Duration, interval: Duration) {
+    let mut every = tokio::time::interval(interval);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match cofund.sweep_expired_idempotency_keys(ttl, domain::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired idempotency records swept"),
+            Err(e) => tracing::warn!(error = %e, "sweeping expired idempotency records failed; retrying later"),
         }
     }
 }

@@ -422,6 +422,20 @@ impl Storage for PostgresStorage {
             .await?;
         Ok(rows.into_iter().map(TokenInfo::from).collect())
     }
+
+    async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        // SKIP LOCKED: instances sweeping at the same moment take different rows.
+        let done = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE (cohort_slug, key) IN \
+             (SELECT cohort_slug, key FROM idempotency_keys WHERE created_at < $1 \
+              ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(created_before.0)
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
+    }
 }
 
 #[cfg(test)]
