@@ -6,6 +6,7 @@ mod events;
 pub mod extract;
 pub mod limits;
 mod public;
+pub mod request_id;
 mod site;
 
 pub use extract::{ADMIN_BODY_LIMIT, PLEDGE_BODY_LIMIT};
@@ -19,7 +20,9 @@ use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
 /// Shared by every handler: the domain, where the built widget is, and the settings of
 /// the HTTP side (abuse limits).
@@ -87,6 +90,18 @@ pub fn router(state: AppState) -> Router {
         .route("/embed/{slug}", get(site::embed))
         .nest_service("/widget", widget)
         .fallback(|| async { ApiError::not_found("This page") })
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // Outermost first: the request id exists before the span opens, and the
+            // response carries it whatever happened inside.
+            ServiceBuilder::new()
+                .layer(axum::middleware::map_request(request_id::drop_malformed))
+                .layer(SetRequestIdLayer::new(request_id::X_REQUEST_ID, MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &axum::extract::Request| request_id::span(req))
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                ),
+        )
         .with_state(state)
 }

@@ -10,6 +10,7 @@ mod idempotency;
 mod limits;
 mod privacy;
 mod read;
+mod request_id;
 mod site;
 mod story;
 mod validation;
