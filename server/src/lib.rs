@@ -20,6 +20,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod metrics;
 pub mod routes;
 pub mod storage;
 pub mod telemetry;
@@ -63,8 +64,13 @@ impl Application {
                 "the widget directory does not exist; /widget/ will answer 404 (build the widget with Trunk, or pass --widget-dir)"
             );
         }
+        let metrics = settings.metrics.then(metrics::Metrics::new);
+        let storage: Arc<dyn Storage> = match &metrics {
+            Some(m) => Arc::new(storage::TimedStorage::new(storage, m.storage_latency())),
+            None => storage,
+        };
         let cofund = Arc::new(domain::Cofund::with_subscriber_limit(storage, public_url, settings.max_subscribers));
-        let state = routes::AppState::new(cofund, &settings);
+        let state = routes::AppState::new(cofund, &settings, metrics);
         Ok(Application {
             listener,
             local_addr,

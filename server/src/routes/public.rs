@@ -122,6 +122,9 @@ pub async fn create_pledge(
         Ok(()) => pledge(&state, &slug, &headers, body).await,
         Err(e) => Err(e),
     };
+    if let (Some(metrics), Err(e)) = (state.metrics(), &outcome) {
+        metrics.pledge_refused(e.code().as_str());
+    }
     match outcome {
         Ok(resp) => cors::pledge_answer(resp, origin),
         // A refused origin does not get to read the answer.
@@ -139,6 +142,10 @@ async fn pledge(state: &AppState, slug: &str, headers: &HeaderMap, body: Result<
         .and_then(IdempotencyKey::parse)
         .ok_or_else(|| ApiError::coded(ErrorCode::IdempotencyKeyRequired, "An Idempotency-Key header of 1 to 128 visible ASCII characters is required."))?;
     let ApiJson(body) = body?;
-    let (PledgeOutcome::Created(body) | PledgeOutcome::Replayed(body)) = state.cofund().pledge(slug, &key, &body, domain::now()).await?;
+    let outcome = state.cofund().pledge(slug, &key, &body, domain::now()).await?;
+    if let Some(metrics) = state.metrics() {
+        metrics.pledge_accepted(matches!(outcome, PledgeOutcome::Created(_)));
+    }
+    let (PledgeOutcome::Created(body) | PledgeOutcome::Replayed(body)) = outcome;
     Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response())
 }

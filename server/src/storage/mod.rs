@@ -4,9 +4,11 @@
 mod postgres;
 mod records;
 mod sqlite;
+mod timed;
 
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
+pub use timed::TimedStorage;
 
 use crate::domain::cohorts::DefinitionEdit;
 use crate::domain::pledging::PledgeAdmission;

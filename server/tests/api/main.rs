@@ -8,6 +8,7 @@ mod events;
 mod helpers;
 mod idempotency;
 mod limits;
+mod metrics;
 mod privacy;
 mod read;
 mod request_id;
