@@ -5,6 +5,7 @@ mod postgres;
 mod records;
 mod sqlite;
 mod timed;
+pub mod transfer;
 
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;

@@ -56,6 +56,11 @@ impl SqliteStorage {
         Ok(SqliteStorage { write, read })
     }
 
+    /// The pool for reads (tools such as `storage::transfer`).
+    pub(super) fn read_pool(&self) -> &SqlitePool {
+        &self.read
+    }
+
     async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
     }
