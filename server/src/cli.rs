@@ -251,7 +251,7 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         pledge_rate_per_minute: layer(args.pledge_rate_per_minute, file.pledge_rate_per_minute, || config::DEFAULT_PLEDGE_RATE_PER_MINUTE),
         pledge_burst: layer(args.pledge_burst, file.pledge_burst, || config::DEFAULT_PLEDGE_BURST),
         trusted_proxies: config::parse_networks(
-            "trusted proxies",
+            "--trusted-proxy (trusted_proxies)",
             &layer(non_empty(args.trusted_proxies), file.trusted_proxies.clone(), Vec::new),
         )?,
         idempotency_ttl: Duration::from_secs(
@@ -259,7 +259,7 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         ),
         idempotency_sweep_interval: config::DEFAULT_IDEMPOTENCY_SWEEP_INTERVAL,
         metrics: args.metrics || file.metrics.unwrap_or(false),
-        metrics_allow: config::parse_networks("metrics allow", &layer(non_empty(args.metrics_allow), file.metrics_allow.clone(), Vec::new))?,
+        metrics_allow: config::parse_networks("--metrics-allow (metrics_allow)", &layer(non_empty(args.metrics_allow), file.metrics_allow.clone(), Vec::new))?,
     })
 }
 

@@ -8,7 +8,7 @@ use tracing_subscriber::EnvFilter;
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, serde::Deserialize, clap::ValueEnum)]
 #[serde(rename_all = "lowercase")]
 pub enum LogFormat {
-    /// Human-readable lines; the request's span (`request{id=… method=… route=…}`) prefixes them.
+    /// Human-readable lines; the request's span (`request{request_id=… method=… route=…}`) prefixes them.
     #[default]
     Text,
     /// One JSON object per line, with the request's span fields under `span` and `spans`.
