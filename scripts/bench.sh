@@ -43,7 +43,8 @@ trap cleanup EXIT
 start_cofund() {
   local name="$1" db="$2" port
   port="$(free_port)"
-  COFUND_LOG=warn "$TARGET/release/cofund" demo --addr "127.0.0.1:$port" --database "$db" \
+  # No per-address pledge limit: all the load comes from one address.
+  COFUND_LOG=warn COFUND_PLEDGE_RATE_PER_MINUTE=0 "$TARGET/release/cofund" demo --addr "127.0.0.1:$port" --database "$db" \
     --widget-dir "$TMP/no-widget" >"$TMP/$name.out" 2>"$TMP/$name.err" &
   PIDS+=($!)
   URL="http://127.0.0.1:$port"

@@ -8,12 +8,14 @@ use crate::domain::json::{parse_json, JsonError};
 use crate::domain::pledging::PledgeChange;
 use crate::domain::{self, Cofund, CohortDefinition, DomainError};
 use crate::storage::{self, DatabaseLocation, Storage};
+use crate::telemetry::LogFormat;
 use anyhow::{bail, Context};
 use clap::{Args, Parser, Subcommand, ValueEnum};
 use cofund_core::{MatchOffer, Stakeholder, StakeholderKind, StakeholderStatus};
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
+use std::time::Duration;
 
 #[derive(Debug, Parser)]
 #[command(
@@ -34,6 +36,9 @@ pub struct Cli {
     /// Log filter, e.g. info or debug,sqlx=warn (RUST_LOG wins). [default: info]
     #[arg(long, global = true, env = "COFUND_LOG", value_name = "FILTER")]
     pub log: Option<String>,
+    /// Log lines as text or as JSON objects (one per line, with the request id). [default: text]
+    #[arg(long, global = true, env = "COFUND_LOG_FORMAT", value_enum)]
+    pub log_format: Option<LogFormat>,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -52,6 +57,24 @@ pub struct ServeArgs {
     /// Open live-event streams this instance accepts; more are refused with 503. [default: 2000]
     #[arg(long, env = "COFUND_MAX_SUBSCRIBERS", value_name = "N")]
     pub max_subscribers: Option<usize>,
+    /// Pledge POSTs per client address and minute (sustained); over it 429. 0: no limit. [default: 60]
+    #[arg(long, env = "COFUND_PLEDGE_RATE_PER_MINUTE", value_name = "N")]
+    pub pledge_rate_per_minute: Option<u32>,
+    /// Pledge POSTs per client address allowed at once before the rate applies. [default: 30]
+    #[arg(long, env = "COFUND_PLEDGE_BURST", value_name = "N")]
+    pub pledge_burst: Option<u32>,
+    /// A reverse proxy (address or CIDR) whose X-Forwarded-For names the client; repeatable.
+    #[arg(long = "trusted-proxy", env = "COFUND_TRUSTED_PROXIES", value_name = "ADDR|CIDR", value_delimiter = ',')]
+    pub trusted_proxies: Vec<String>,
+    /// Hours an Idempotency-Key replays its first answer; older records are swept. [default: 24]
+    #[arg(long, env = "COFUND_IDEMPOTENCY_TTL_HOURS", value_name = "HOURS")]
+    pub idempotency_ttl_hours: Option<u64>,
+    /// Serve /metrics (Prometheus text format; an admin token or a --metrics-allow address reads it).
+    #[arg(long, env = "COFUND_METRICS")]
+    pub metrics: bool,
+    /// An address or CIDR that may read /metrics without a token; repeatable.
+    #[arg(long = "metrics-allow", env = "COFUND_METRICS_ALLOW", value_name = "ADDR|CIDR", value_delimiter = ',')]
+    pub metrics_allow: Vec<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -82,6 +105,15 @@ pub enum Command {
     /// Create, list and revoke admin tokens.
     #[command(subcommand)]
     Token(TokenCommand),
+    /// Copy a SQLite database into an empty PostgreSQL database and verify the copy.
+    Migrate {
+        /// The SQLite database: sqlite:PATH or a file path.
+        #[arg(long, value_name = "sqlite:PATH")]
+        from: String,
+        /// The PostgreSQL database (created and migrated, but holding no data).
+        #[arg(long, value_name = "postgres://…")]
+        to: String,
+    },
 }
 
 #[derive(Debug, Subcommand)]
@@ -190,7 +222,8 @@ pub fn main() -> ExitCode {
         }
     };
     let log = layer(cli.log.clone(), file.log.clone(), || config::DEFAULT_LOG.to_owned());
-    crate::telemetry::init(&log);
+    let log_format = layer(cli.log_format, file.log_format, LogFormat::default);
+    crate::telemetry::init(&log, log_format);
     let runtime = match tokio::runtime::Builder::new_multi_thread().enable_all().build() {
         Ok(r) => r,
         Err(e) => {
@@ -215,7 +248,24 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         public_url: args.public_url.or_else(|| file.public_url.clone()),
         widget_dir: layer(args.widget_dir, file.widget_dir.clone(), || config::DEFAULT_WIDGET_DIR.into()),
         max_subscribers: layer(args.max_subscribers, file.max_subscribers, || domain::DEFAULT_MAX_SUBSCRIBERS),
+        pledge_rate_per_minute: layer(args.pledge_rate_per_minute, file.pledge_rate_per_minute, || config::DEFAULT_PLEDGE_RATE_PER_MINUTE),
+        pledge_burst: layer(args.pledge_burst, file.pledge_burst, || config::DEFAULT_PLEDGE_BURST),
+        trusted_proxies: config::parse_networks(
+            "--trusted-proxy (trusted_proxies)",
+            &layer(non_empty(args.trusted_proxies), file.trusted_proxies.clone(), Vec::new),
+        )?,
+        idempotency_ttl: Duration::from_secs(
+            3600 * layer(args.idempotency_ttl_hours, file.idempotency_ttl_hours, || config::DEFAULT_IDEMPOTENCY_TTL_HOURS),
+        ),
+        idempotency_sweep_interval: config::DEFAULT_IDEMPOTENCY_SWEEP_INTERVAL,
+        metrics: args.metrics || file.metrics.unwrap_or(false),
+        metrics_allow: config::parse_networks("--metrics-allow (metrics_allow)", &layer(non_empty(args.metrics_allow), file.metrics_allow.clone(), Vec::new))?,
     })
+}
+
+/// A list flag that was not given is empty: the file's list applies then.
+fn non_empty(list: Vec<String>) -> Option<Vec<String>> {
+    (!list.is_empty()).then_some(list)
 }
 
 fn store_err(e: DomainError) -> anyhow::Error {
@@ -372,6 +422,18 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 None => print!("{csv}"),
             }
         }
+        Command::Migrate { from, to } => {
+            let from = match DatabaseLocation::parse(&from)? {
+                DatabaseLocation::Sqlite(path) => path,
+                DatabaseLocation::Postgres(_) => bail!("--from must be a SQLite database (sqlite:PATH)"),
+            };
+            let to = match DatabaseLocation::parse(&to) {
+                Ok(DatabaseLocation::Postgres(url)) => url,
+                _ => bail!("--to must be a PostgreSQL URL (postgres://USER[:PASSWORD]@HOST[:PORT]/DATABASE)"),
+            };
+            let report = storage::transfer::sqlite_to_postgres(&from, &to).await?;
+            print!("{}", migrate_summary(&from.display().to_string(), &report));
+        }
         Command::Token(cmd) => {
             let storage: Arc<dyn Storage> = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
             match cmd {
@@ -410,4 +472,19 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
         }
     }
     Ok(())
+}
+
+/// What `cofund migrate` prints: the verified counts and per-cohort totals.
+fn migrate_summary(from: &str, r: &storage::transfer::TransferReport) -> String {
+    use std::fmt::Write;
+    let c = &r.counts;
+    let mut out = format!(
+        "Copied {from} into PostgreSQL; counts and totals verified equal in both.\n         \x20 cohorts {}, pledges {}, admin tokens {}, idempotency records {}\n",
+        c.cohorts, c.pledges, c.admin_tokens, c.idempotency_keys
+    );
+    let _ = writeln!(out, "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}", "cohort", "revision", "pledges", "pledged_cents", "received_cents", "backers");
+    for f in r.cohorts.values() {
+        let _ = writeln!(out, "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}", f.slug, f.revision, f.pledges, f.pledged, f.received, f.backers);
+    }
+    out
 }

@@ -4,8 +4,11 @@
 
 use crate::storage::DatabaseLocation;
 use anyhow::Context;
+use ipnet::IpNet;
 use serde::Deserialize;
+use std::net::IpAddr;
 use std::path::{Path, PathBuf};
+use std::time::Duration;
 
 pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite:cofund.db";
@@ -14,6 +17,14 @@ pub const DEFAULT_WIDGET_DIR: &str = "dist";
 /// What administration commands put in links (they print none).
 pub const DEFAULT_PUBLIC_URL_FOR_CLI: &str = "http://127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info,sqlx=warn,tower_http=info";
+/// Pledge POSTs one client address may make per minute, sustained (0: no limit).
+pub const DEFAULT_PLEDGE_RATE_PER_MINUTE: u32 = 60;
+/// Pledge POSTs one client address may make at once before the rate applies.
+pub const DEFAULT_PLEDGE_BURST: u32 = 30;
+/// How long an idempotency key replays its first answer.
+pub const DEFAULT_IDEMPOTENCY_TTL_HOURS: u64 = 24;
+/// How often expired idempotency records are swept.
+pub const DEFAULT_IDEMPOTENCY_SWEEP_INTERVAL: Duration = Duration::from_secs(60);
 
 /// What the server needs to run.
 #[derive(Debug, Clone)]
@@ -28,6 +39,21 @@ pub struct Settings {
     pub widget_dir: PathBuf,
     /// Open live-event streams this instance accepts; more get `503`.
     pub max_subscribers: usize,
+    /// Pledge POSTs per client address and minute, sustained; `0` turns the limit off.
+    pub pledge_rate_per_minute: u32,
+    /// Pledge POSTs per client address allowed at once before the rate applies.
+    pub pledge_burst: u32,
+    /// Proxies whose `X-Forwarded-For` is believed; from any other peer the socket
+    /// address is the client's.
+    pub trusted_proxies: Vec<IpNet>,
+    /// How long an idempotency key replays its first answer; older records are swept.
+    pub idempotency_ttl: Duration,
+    /// How often the sweep of expired idempotency records runs.
+    pub idempotency_sweep_interval: Duration,
+    /// Serve `/metrics`.
+    pub metrics: bool,
+    /// Addresses that may read `/metrics` without an admin token.
+    pub metrics_allow: Vec<IpNet>,
 }
 
 impl Settings {
@@ -39,8 +65,31 @@ impl Settings {
             public_url: None,
             widget_dir: PathBuf::from(DEFAULT_WIDGET_DIR),
             max_subscribers: crate::domain::DEFAULT_MAX_SUBSCRIBERS,
+            // Tests make hundreds of pledges from one loopback address; the limit's own
+            // tests turn it on.
+            pledge_rate_per_minute: 0,
+            pledge_burst: DEFAULT_PLEDGE_BURST,
+            trusted_proxies: Vec::new(),
+            idempotency_ttl: Duration::from_secs(DEFAULT_IDEMPOTENCY_TTL_HOURS * 3600),
+            idempotency_sweep_interval: DEFAULT_IDEMPOTENCY_SWEEP_INTERVAL,
+            metrics: false,
+            metrics_allow: Vec::new(),
         }
     }
+}
+
+/// Reads addresses and networks: `10.0.0.1`, `10.0.0.0/8`, `::1`, `fd00::/8`.
+pub fn parse_networks(setting: &str, items: &[String]) -> anyhow::Result<Vec<IpNet>> {
+    items
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .map(|s| {
+            s.parse::<IpNet>()
+                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
+                .map_err(|_| anyhow::anyhow!("{setting}: {s:?} is not an IP address or network (e.g. 10.0.0.1 or 10.0.0.0/8)"))
+        })
+        .collect()
 }
 
 /// The optional config file. Every key is optional; see `server/cofund.example.toml`.
@@ -53,6 +102,13 @@ pub struct FileConfig {
     pub widget_dir: Option<PathBuf>,
     pub log: Option<String>,
     pub max_subscribers: Option<usize>,
+    pub log_format: Option<crate::telemetry::LogFormat>,
+    pub pledge_rate_per_minute: Option<u32>,
+    pub pledge_burst: Option<u32>,
+    pub trusted_proxies: Option<Vec<String>>,
+    pub idempotency_ttl_hours: Option<u64>,
+    pub metrics: Option<bool>,
+    pub metrics_allow: Option<Vec<String>>,
 }
 
 impl FileConfig {
@@ -88,6 +144,21 @@ mod tests {
         assert_eq!(file.addr.as_deref(), Some("127.0.0.1:8080"));
         assert!(file.database.is_some() && file.public_url.is_some() && file.widget_dir.is_some() && file.log.is_some());
         assert!(normalise_public_url(file.public_url.as_deref().unwrap()).is_ok());
+        assert!(file.log_format.is_some() && file.pledge_rate_per_minute.is_some() && file.pledge_burst.is_some());
+        assert!(file.idempotency_ttl_hours.is_some() && file.metrics.is_some());
+        assert!(!parse_networks("trusted_proxies", file.trusted_proxies.as_deref().unwrap()).unwrap().is_empty());
+        assert!(!parse_networks("metrics_allow", file.metrics_allow.as_deref().unwrap()).unwrap().is_empty());
+    }
+
+    #[test]
+    fn networks_are_addresses_or_cidrs_and_anything_else_is_named() {
+        let nets = parse_networks("x", &["10.0.0.1".into(), "192.168.0.0/16".into(), "::1".into(), " ".into()]).unwrap();
+        assert_eq!(nets.len(), 3);
+        assert!(nets[0].contains(&"10.0.0.1".parse::<IpAddr>().unwrap()));
+        assert!(!nets[0].contains(&"10.0.0.2".parse::<IpAddr>().unwrap()));
+        assert!(nets[1].contains(&"192.168.4.5".parse::<IpAddr>().unwrap()));
+        let e = parse_networks("--trusted-proxy", &["10.0.0.0/33".into()]).unwrap_err().to_string();
+        assert!(e.contains("--trusted-proxy") && e.contains("10.0.0.0/33"), "{e}");
     }
 
     #[test]

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod metrics;
 pub mod routes;
 pub mod storage;
 pub mod telemetry;
@@ -27,6 +28,7 @@ pub mod telemetry;
 use config::Settings;
 use std::net::SocketAddr;
 use std::sync::Arc;
+use std::time::Duration;
 use storage::Storage;
 use tokio::net::TcpListener;
 
@@ -35,6 +37,8 @@ pub struct Application {
     listener: TcpListener,
     local_addr: SocketAddr,
     state: routes::AppState,
+    idempotency_ttl: Duration,
+    idempotency_sweep_interval: Duration,
 }
 
 impl Application {
@@ -60,9 +64,20 @@ impl Application {
                 "the widget directory does not exist; /widget/ will answer 404 (build the widget with Trunk, or pass --widget-dir)"
             );
         }
+        let metrics = settings.metrics.then(metrics::Metrics::new);
+        let storage: Arc<dyn Storage> = match &metrics {
+            Some(m) => Arc::new(storage::TimedStorage::new(storage, m.storage_latency())),
+            None => storage,
+        };
         let cofund = Arc::new(domain::Cofund::with_subscriber_limit(storage, public_url, settings.max_subscribers));
-        let state = routes::AppState::new(cofund, settings.widget_dir.clone());
-        Ok(Application { listener, local_addr, state })
+        let state = routes::AppState::new(cofund, &settings, metrics);
+        Ok(Application {
+            listener,
+            local_addr,
+            state,
+            idempotency_ttl: settings.idempotency_ttl,
+            idempotency_sweep_interval: settings.idempotency_sweep_interval,
+        })
     }
 
     pub fn port(&self) -> u16 {
@@ -92,14 +107,28 @@ impl Application {
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let cofund = self.state.cofund().clone();
         let live = tokio::spawn(live_progress(cofund.clone()));
+        let state = self.state.clone();
+        let forget = tokio::spawn(async move {
+            let mut every = tokio::time::interval(std::time::Duration::from_secs(60));
+            loop {
+                every.tick().await;
+                state.pledge_limiter().forget_idle();
+            }
+        });
+        let sweep = tokio::spawn(sweep_idempotency_keys(cofund.clone(), self.idempotency_ttl, self.idempotency_sweep_interval));
         let router = routes::router(self.state);
         let stopping = async move {
             shutdown_signal().await;
             // Open event streams would hold the graceful shutdown forever.
             cofund.stop_streams();
         };
-        let served = axum::serve(self.listener, router).with_graceful_shutdown(stopping).await;
+        // Connect info: the socket peer is the client address of the abuse limits.
+        let served = axum::serve(self.listener, router.into_make_service_with_connect_info::<SocketAddr>())
+            .with_graceful_shutdown(stopping)
+            .await;
         live.abort();
+        forget.abort();
+        sweep.abort();
         served
     }
 }
@@ -125,6 +154,20 @@ async fn live_progress(cofund: Arc<domain::Cofund>) {
                 }
             }
             _ = check.tick() => cofund.republish_watched().await,
+        }
+    }
+}
+
+/// Deletes expired idempotency records every `interval` (see `domain::upkeep`).
+async fn sweep_idempotency_keys(cofund: Arc<domain::Cofund>, ttl: Duration, interval: Duration) {
+    let mut every = tokio::time::interval(interval);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        match cofund.sweep_expired_idempotency_keys(ttl, domain::now()).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(deleted = n, "expired idempotency records swept"),
+            Err(e) => tracing::warn!(error = %e, "sweeping expired idempotency records failed; retrying later"),
         }
     }
 }

@@ -10,6 +10,7 @@ pub mod json;
 pub mod live;
 pub mod pledging;
 mod service;
+mod upkeep;
 
 pub use definition::{CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};
 pub use error::{DomainError, DomainResult};

@@ -4,31 +4,69 @@ pub mod admin;
 mod cors;
 mod events;
 pub mod extract;
+pub mod limits;
+mod metrics;
 mod public;
+pub mod request_id;
 mod site;
 
 pub use extract::{ADMIN_BODY_LIMIT, PLEDGE_BODY_LIMIT};
 
+use crate::config::Settings;
 use crate::domain::Cofund;
 use crate::error::ApiError;
+use crate::metrics::Metrics;
+use ipnet::IpNet;
+use limits::PledgeLimiter;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
 use std::path::PathBuf;
 use std::sync::Arc;
-use tower_http::trace::TraceLayer;
+use tower::ServiceBuilder;
+use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
+use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-/// Shared by every handler: the domain and where the built widget is.
+/// Shared by every handler: the domain, where the built widget is, and the settings of
+/// the HTTP side (abuse limits).
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
     cofund: Arc<Cofund>,
     widget_dir: PathBuf,
+    pledge_limiter: PledgeLimiter,
+    trusted_proxies: Vec<IpNet>,
+    metrics: Option<Arc<Metrics>>,
+    metrics_allow: Vec<IpNet>,
 }
 
 impl AppState {
-    pub fn new(cofund: Arc<Cofund>, widget_dir: PathBuf) -> AppState {
-        AppState(Arc::new(Inner { cofund, widget_dir }))
+    /// `metrics`: the figures `/metrics` serves, when it is on.
+    pub fn new(cofund: Arc<Cofund>, settings: &Settings, metrics: Option<Arc<Metrics>>) -> AppState {
+        AppState(Arc::new(Inner {
+            cofund,
+            widget_dir: settings.widget_dir.clone(),
+            pledge_limiter: PledgeLimiter::new(settings.pledge_rate_per_minute, settings.pledge_burst),
+            trusted_proxies: settings.trusted_proxies.clone(),
+            metrics,
+            metrics_allow: settings.metrics_allow.clone(),
+        }))
+    }
+
+    pub fn metrics(&self) -> Option<&Arc<Metrics>> {
+        self.0.metrics.as_ref()
+    }
+
+    pub fn metrics_allow(&self) -> &[IpNet] {
+        &self.0.metrics_allow
+    }
+
+    pub fn pledge_limiter(&self) -> &PledgeLimiter {
+        &self.0.pledge_limiter
+    }
+
+    pub fn trusted_proxies(&self) -> &[IpNet] {
+        &self.0.trusted_proxies
     }
 
     pub fn cofund(&self) -> &Arc<Cofund> {
@@ -42,7 +80,11 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let widget = site::widget_service(&state.0.widget_dir);
-    Router::new()
+    let mut router = Router::new();
+    if state.metrics().is_some() {
+        router = router.route("/metrics", get(metrics::metrics));
+    }
+    router
         .route("/healthz", get(public::healthz))
         .route("/api/v1/openapi.yaml", get(site::openapi))
         .route("/api/v1/cohorts/{slug}", get(public::document).options(public::document_preflight))
@@ -67,6 +109,19 @@ pub fn router(state: AppState) -> Router {
         .route("/embed/{slug}", get(site::embed))
         .nest_service("/widget", widget)
         .fallback(|| async { ApiError::not_found("This page") })
-        .layer(TraceLayer::new_for_http())
+        .layer(
+            // Outermost first: the request id exists before the span opens, and the
+            // response carries it whatever happened inside.
+            ServiceBuilder::new()
+                .layer(axum::middleware::map_request(request_id::drop_malformed))
+                .layer(SetRequestIdLayer::new(request_id::X_REQUEST_ID, MakeRequestUuid))
+                .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
+                .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_request))
+                .layer(
+                    TraceLayer::new_for_http()
+                        .make_span_with(|req: &axum::extract::Request| request_id::span(req))
+                        .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+                ),
+        )
         .with_state(state)
 }

@@ -2,6 +2,7 @@
 
 use super::cors;
 use super::extract::{ApiJson, PLEDGE_BODY_LIMIT};
+use super::limits::ClientAddress;
 use super::AppState;
 use crate::domain::{self, IdempotencyKey};
 use crate::error::{ApiError, ApiResult};
@@ -111,11 +112,20 @@ pub async fn pledges_preflight(State(state): State<AppState>, Path(slug): Path<S
 pub async fn create_pledge(
     State(state): State<AppState>,
     Path(slug): Path<String>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     body: Result<ApiJson<Value, PLEDGE_BODY_LIMIT>, ApiError>,
 ) -> Response {
     let origin = cors::origin(&headers).cloned();
-    match pledge(&state, &slug, &headers, body).await {
+    // Every attempt counts, valid or not: the limit is against floods, not mistakes.
+    let outcome = match state.pledge_limiter().check(client) {
+        Ok(()) => pledge(&state, &slug, &headers, body).await,
+        Err(e) => Err(e),
+    };
+    if let (Some(metrics), Err(e)) = (state.metrics(), &outcome) {
+        metrics.pledge_refused(e.code().as_str());
+    }
+    match outcome {
         Ok(resp) => cors::pledge_answer(resp, origin),
         // A refused origin does not get to read the answer.
         Err(e) if e.code() == ErrorCode::OriginNotAllowed => cors::pledge_answer(e.into_response(), None),
@@ -132,6 +142,10 @@ async fn pledge(state: &AppState, slug: &str, headers: &HeaderMap, body: Result<
         .and_then(IdempotencyKey::parse)
         .ok_or_else(|| ApiError::coded(ErrorCode::IdempotencyKeyRequired, "An Idempotency-Key header of 1 to 128 visible ASCII characters is required."))?;
     let ApiJson(body) = body?;
-    let (PledgeOutcome::Created(body) | PledgeOutcome::Replayed(body)) = state.cofund().pledge(slug, &key, &body, domain::now()).await?;
+    let outcome = state.cofund().pledge(slug, &key, &body, domain::now()).await?;
+    if let Some(metrics) = state.metrics() {
+        metrics.pledge_accepted(matches!(outcome, PledgeOutcome::Created(_)));
+    }
+    let (PledgeOutcome::Created(body) | PledgeOutcome::Replayed(body)) = outcome;
     Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response())
 }

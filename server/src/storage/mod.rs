@@ -4,9 +4,12 @@
 mod postgres;
 mod records;
 mod sqlite;
+mod timed;
+pub mod transfer;
 
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
+pub use timed::TimedStorage;
 
 use crate::domain::cohorts::DefinitionEdit;
 use crate::domain::pledging::PledgeAdmission;
@@ -266,6 +269,11 @@ pub trait Storage: Send + Sync + 'static {
     async fn get_token(&self, id: &str) -> StoreResult<Option<TokenInfo>>;
     async fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenInfo>;
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
+
+    /// Deletes at most `limit` idempotency records made before `created_before`, oldest
+    /// first, in one short transaction; returns how many. Callers repeat it to sweep
+    /// more, so pledge writes never wait behind a long delete.
+    async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64>;
 }
 
 /// Most pledges written in one transaction.

@@ -251,7 +251,7 @@ fn statement<'a>(tx: &'a mut Tx, sql: &'static str) -> BoxFuture<'a, Result<(), 
 }
 
 /// The URL without its password, for messages.
-fn redact(url: &str) -> String {
+pub(super) fn redact(url: &str) -> String {
     match (url.find("://"), url.rfind('@')) {
         (Some(s), Some(at)) if at > s => {
             let creds = &url[s + 3..at];
@@ -527,6 +527,20 @@ impl Storage for PostgresStorage {
             .fetch_all(&self.pool)
             .await?;
         Ok(rows.into_iter().map(TokenInfo::from).collect())
+    }
+
+    async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        // SKIP LOCKED: instances sweeping at the same moment take different rows.
+        let done = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE (cohort_slug, key) IN \
+             (SELECT cohort_slug, key FROM idempotency_keys WHERE created_at < $1 \
+              ORDER BY created_at LIMIT $2 FOR UPDATE SKIP LOCKED)",
+        )
+        .bind(created_before.0)
+        .bind(i64::from(limit))
+        .execute(&self.pool)
+        .await?;
+        Ok(done.rows_affected())
     }
 }
 

@@ -62,6 +62,11 @@ impl SqliteStorage {
         Ok(SqliteStorage { write, read, pledges })
     }
 
+    /// The pool for reads (tools such as `storage::transfer`).
+    pub(super) fn read_pool(&self) -> &SqlitePool {
+        &self.read
+    }
+
     async fn begin_write(&self) -> Result<Tx, StoreError> {
         Ok(self.write.begin_with("BEGIN IMMEDIATE").await?)
     }
@@ -501,5 +506,19 @@ impl Storage for SqliteStorage {
             .fetch_all(&self.read)
             .await?;
         Ok(rows.into_iter().map(TokenInfo::from).collect())
+    }
+
+    async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        let mut tx = self.begin_write().await?;
+        let done = sqlx::query(
+            "DELETE FROM idempotency_keys WHERE rowid IN \
+             (SELECT rowid FROM idempotency_keys WHERE created_at < ? ORDER BY created_at LIMIT ?)",
+        )
+        .bind(created_before.0)
+        .bind(i64::from(limit))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected())
     }
 }

@@ -88,3 +88,48 @@ async fn a_hundred_concurrent_pledges_from_many_clients_are_all_counted() {
     let refs: std::collections::HashSet<_> = rows.iter().map(|r| r.reference.clone()).collect();
     assert_eq!(refs.len(), 100, "every payment reference is unique");
 }
+
+#[tokio::test]
+async fn an_expired_key_is_swept_and_then_makes_a_new_pledge_while_a_fresh_key_still_replays() {
+    let app = spawn_with(|s| {
+        s.idempotency_ttl = std::time::Duration::from_secs(2);
+        s.idempotency_sweep_interval = std::time::Duration::from_millis(200);
+    })
+    .await;
+    app.open_cohort("expiry").await;
+    let old = key();
+    let body = pledge_body(2500, "expiry@example.nl");
+    let r = app.pledge("expiry", &old, &body).await;
+    assert_eq!(r.status(), 201);
+    let first: Value = r.json().await.unwrap();
+    let made = std::time::Instant::now();
+
+    // While the record lives, the key with another body is refused (and writes nothing);
+    // once it is swept, the same request is a new pledge.
+    let other = pledge_body(4000, "expiry@example.nl");
+    let second: Value = loop {
+        let r = app.pledge("expiry", &old, &other).await;
+        if r.status() == 201 {
+            break r.json().await.unwrap();
+        }
+        assert_eq!(error_of(r).await.1, "idempotency_key_reused");
+        assert!(made.elapsed() < std::time::Duration::from_secs(10), "the expired key was never swept");
+        tokio::time::sleep(std::time::Duration::from_millis(250)).await;
+    };
+    assert!(made.elapsed() >= std::time::Duration::from_secs(2), "swept before it expired: {:?}", made.elapsed());
+    assert_ne!(second["pledge"]["id"], first["pledge"]["id"]);
+    assert_eq!(second["totals"]["pledged_cents"], 6500);
+    assert_eq!(app.storage.all_pledges("expiry").await.unwrap().unwrap().len(), 2);
+    // The new record replays like any other.
+    let again = app.pledge("expiry", &old, &other).await;
+    assert_eq!(again.status(), 201);
+    assert_eq!(again.json::<Value>().await.unwrap(), second);
+
+    // A key within its time replays its first answer.
+    let fresh = key();
+    let made = app.pledge("expiry", &fresh, &body).await.text().await.unwrap();
+    let replay = app.pledge("expiry", &fresh, &body).await;
+    assert_eq!(replay.status(), 201);
+    assert_eq!(replay.text().await.unwrap(), made);
+    assert_eq!(app.storage.all_pledges("expiry").await.unwrap().unwrap().len(), 3);
+}

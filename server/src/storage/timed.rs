@@ -1,0 +1,101 @@
+//! A [`Storage`] that times every call of another one into the storage-latency
+//! histogram of `/metrics`. Used only when metrics are on.
+
+use super::*;
+use crate::metrics::{observe, StorageLatency};
+use std::time::Instant;
+
+pub struct TimedStorage {
+    inner: Arc<dyn Storage>,
+    latency: StorageLatency,
+}
+
+impl TimedStorage {
+    pub fn new(inner: Arc<dyn Storage>, latency: StorageLatency) -> TimedStorage {
+        TimedStorage { inner, latency }
+    }
+}
+
+/// Runs `$call` and records its duration under `$op`.
+macro_rules! timed {
+    ($self:ident, $op:literal, $call:expr) => {{
+        let started = Instant::now();
+        let result = $call.await;
+        observe(&$self.latency, $op, started.elapsed());
+        result
+    }};
+}
+
+#[async_trait]
+impl Storage for TimedStorage {
+    async fn health(&self) -> StoreResult<()> {
+        timed!(self, "health", self.inner.health())
+    }
+    async fn announce_change(&self, slug: &str) -> StoreResult<bool> {
+        timed!(self, "announce_change", self.inner.announce_change(slug))
+    }
+    async fn change_feed(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
+        self.inner.change_feed().await
+    }
+    async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome> {
+        timed!(self, "put_cohort", self.inner.put_cohort(definition, now))
+    }
+    async fn edit_cohort(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> StoreResult<CohortDefinition> {
+        timed!(self, "edit_cohort", self.inner.edit_cohort(slug, now, edit))
+    }
+    async fn get_cohort(&self, slug: &str) -> StoreResult<Option<StoredCohort>> {
+        timed!(self, "get_cohort", self.inner.get_cohort(slug))
+    }
+    async fn list_cohorts(&self) -> StoreResult<Vec<StoredCohort>> {
+        timed!(self, "list_cohorts", self.inner.list_cohorts())
+    }
+    async fn cohort_revision(&self, slug: &str) -> StoreResult<Option<i64>> {
+        timed!(self, "cohort_revision", self.inner.cohort_revision(slug))
+    }
+    async fn snapshot(&self, slug: &str, recent: usize) -> StoreResult<Option<CohortSnapshot>> {
+        timed!(self, "snapshot", self.inner.snapshot(slug, recent))
+    }
+    async fn create_pledge(
+        &self,
+        slug: &str,
+        key: &IdempotencyKey,
+        request_hash: &str,
+        pledge: Result<NewPledge, Vec<FieldError>>,
+        admission: &PledgeAdmission,
+    ) -> StoreResult<PledgeOutcome> {
+        timed!(self, "create_pledge", self.inner.create_pledge(slug, key, request_hash, pledge, admission))
+    }
+    async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize> {
+        timed!(self, "import_pledges", self.inner.import_pledges(slug, pledges))
+    }
+    async fn public_pledges(&self, slug: &str, cursor: Option<Cursor>, limit: u32) -> StoreResult<Option<Vec<PledgeRow>>> {
+        timed!(self, "public_pledges", self.inner.public_pledges(slug, cursor, limit))
+    }
+    async fn all_pledges(&self, slug: &str) -> StoreResult<Option<Vec<PledgeRow>>> {
+        timed!(self, "all_pledges", self.inner.all_pledges(slug))
+    }
+    async fn get_pledge(&self, id: &str) -> StoreResult<Option<(PledgeRow, String)>> {
+        timed!(self, "get_pledge", self.inner.get_pledge(id))
+    }
+    async fn change_pledge(&self, id: &str, now: Timestamp, decide: PledgeDecision) -> StoreResult<PledgeRow> {
+        timed!(self, "change_pledge", self.inner.change_pledge(id, now, decide))
+    }
+    async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)> {
+        timed!(self, "create_token", self.inner.create_token(programme, label, now))
+    }
+    async fn token_by_secret(&self, secret: &str) -> StoreResult<Option<TokenInfo>> {
+        timed!(self, "token_by_secret", self.inner.token_by_secret(secret))
+    }
+    async fn get_token(&self, id: &str) -> StoreResult<Option<TokenInfo>> {
+        timed!(self, "get_token", self.inner.get_token(id))
+    }
+    async fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenInfo> {
+        timed!(self, "revoke_token", self.inner.revoke_token(id, now))
+    }
+    async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
+        timed!(self, "list_tokens", self.inner.list_tokens())
+    }
+    async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64> {
+        timed!(self, "delete_expired_idempotency_keys", self.inner.delete_expired_idempotency_keys(created_before, limit))
+    }
+}
