@@ -2,6 +2,7 @@
 //! attempt, field errors beside their fields, and the thank-you state with payment
 //! instructions. Read-only documents link to the programme instead.
 
+use super::payment::TransferDetails;
 use crate::api::{new_idempotency_key, reload_cohort, resolve, send_pledge, PledgeOutcome};
 use crate::{format, i18n::Locale};
 use cofund_core::api::{validate_pledge, PledgeField, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS};
@@ -425,16 +426,12 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
             <div class="cofund-thanks">
                 <h3 id=fid("thanks") tabindex="-1">{heading}</h3>
                 <p>{t.thanks_body}</p>
-                <dl>
-                    <dt>{t.amount}</dt>
-                    <dd class="cofund-pay-amount">{money(r.payment.amount_cents)}</dd>
-                    <dt>{t.iban}</dt>
-                    <dd class="cofund-pay-iban">{r.payment.iban.clone()}</dd>
-                    <dt>{t.account_holder}</dt>
-                    <dd>{r.payment.account_holder.clone()}</dd>
-                    <dt>{t.reference}</dt>
-                    <dd class="cofund-pay-reference">{r.payment.reference.clone()}</dd>
-                </dl>
+                <TransferDetails
+                    payment=r.payment.clone()
+                    amount=money(r.payment.amount_cents)
+                    locale=locale
+                    announcement=announcement
+                />
                 {r.payment.note.clone().map(|n| view! { <p class="cofund-muted">{n}</p> })}
                 <p class="cofund-field">
                     <button type="button" class="cofund-secondary" on:click=again>{t.pledge_again}</button>
