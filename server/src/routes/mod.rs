@@ -4,6 +4,7 @@ pub mod admin;
 mod cors;
 mod events;
 pub mod extract;
+mod payments;
 mod public;
 mod site;
 
@@ -24,11 +25,18 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     cofund: Arc<Cofund>,
     widget_dir: PathBuf,
+    /// The built-in test provider's own routes (`--payments demo`), if it runs here.
+    demo_provider: Option<Router>,
 }
 
 impl AppState {
     pub fn new(cofund: Arc<Cofund>, widget_dir: PathBuf) -> AppState {
-        AppState(Arc::new(Inner { cofund, widget_dir }))
+        AppState(Arc::new(Inner { cofund, widget_dir, demo_provider: None }))
+    }
+
+    /// Also serves the built-in test provider under `/demo-psp/`.
+    pub fn with_demo_provider(cofund: Arc<Cofund>, widget_dir: PathBuf, demo: Router) -> AppState {
+        AppState(Arc::new(Inner { cofund, widget_dir, demo_provider: Some(demo) }))
     }
 
     pub fn cofund(&self) -> &Arc<Cofund> {
@@ -42,7 +50,8 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let widget = site::widget_service(&state.0.widget_dir);
-    Router::new()
+    let demo_provider = state.0.demo_provider.clone();
+    let router = Router::new()
         .route("/healthz", get(public::healthz))
         .route("/api/v1/openapi.yaml", get(site::openapi))
         .route("/api/v1/cohorts/{slug}", get(public::document).options(public::document_preflight))
@@ -51,10 +60,17 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cohorts/{slug}/pledges",
             get(public::list_pledges).post(public::create_pledge).options(public::pledges_preflight),
         )
+        .route(
+            "/api/v1/cohorts/{slug}/pledges/{id}/payments",
+            post(payments::start).options(payments::start_preflight),
+        )
+        .route("/api/v1/cohorts/{slug}/pledges/{id}/payment", get(payments::state).options(public::document_preflight))
+        .route("/api/v1/payments/webhook", post(payments::webhook))
         .route("/api/v1/admin/cohorts", get(admin::list_cohorts))
         .route("/api/v1/admin/cohorts/{slug}", put(admin::put_cohort).get(admin::get_cohort))
         .route("/api/v1/admin/cohorts/{slug}/stakeholders/{name}", put(admin::put_stakeholder))
         .route("/api/v1/admin/cohorts/{slug}/own-contributions", post(admin::own_contributions))
+        .route("/api/v1/admin/cohorts/{slug}/online-payment", put(admin::online_payment))
         .route("/api/v1/admin/cohorts/{slug}/pledges", get(admin::list_pledges))
         .route("/api/v1/admin/cohorts/{slug}/pledges.csv", get(admin::export_csv))
         .route("/api/v1/admin/pledges/{id}", get(admin::get_pledge))
@@ -68,5 +84,9 @@ pub fn router(state: AppState) -> Router {
         .nest_service("/widget", widget)
         .fallback(|| async { ApiError::not_found("This page") })
         .layer(TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    match demo_provider {
+        Some(demo) => router.nest_service(crate::payments::demo::MOUNT, demo),
+        None => router,
+    }
 }

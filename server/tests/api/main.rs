@@ -7,6 +7,7 @@ mod durability;
 mod events;
 mod helpers;
 mod idempotency;
+mod payments;
 mod privacy;
 mod read;
 mod site;
