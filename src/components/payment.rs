@@ -2,8 +2,9 @@
 //! value when the widget is narrow, the IBAN in groups of four, and a copy button beside
 //! the IBAN, the amount and the reference.
 
+use crate::api::{go_to_checkout, new_idempotency_key, payment_state, return_url, start_payment, PaymentStartOutcome};
 use crate::i18n::Locale;
-use cofund_core::api::PaymentInstructions;
+use cofund_core::api::{OnlinePayment, OnlinePaymentStatus, PaymentInstructions, PaymentState};
 use cofund_core::payment::{compact_iban, group_iban, transfer_amount};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -118,5 +119,107 @@ async fn copy_text(text: &str, shown: &web_sys::HtmlSpanElement) -> CopyOutcome 
         CopyOutcome::Copied
     } else {
         CopyOutcome::Selected
+    }
+}
+
+/// "Betaal nu met iDEAL": starts the pledge's online payment and sends the donor to
+/// the provider's checkout at the top level of the window (never inside a frame). One
+/// idempotency key per attempt, kept for a retry after a failed request.
+#[component]
+pub(super) fn OnlinePay(
+    online: OnlinePayment,
+    locale: Locale,
+    announcement: RwSignal<String>,
+    #[prop(default = false)] again: bool,
+) -> impl IntoView {
+    let t = locale.t();
+    let start_url = StoredValue::new(online.start_url);
+    let busy = RwSignal::new(false);
+    let failed = RwSignal::new(false);
+    let fallback_link = RwSignal::new(None::<String>);
+    let key = StoredValue::new(None::<String>);
+    let on_click = move |_| {
+        if busy.get_untracked() {
+            return;
+        }
+        busy.set(true);
+        failed.set(false);
+        announcement.set(t.going_to_checkout.into());
+        let attempt = key.get_value().unwrap_or_else(new_idempotency_key);
+        key.set_value(Some(attempt.clone()));
+        leptos::task::spawn_local(async move {
+            match start_payment(&start_url.get_value(), &attempt, &return_url()).await {
+                PaymentStartOutcome::Checkout(url) => {
+                    key.set_value(None);
+                    if !go_to_checkout(&url) {
+                        busy.set(false);
+                        fallback_link.set(Some(url));
+                    }
+                }
+                outcome => {
+                    if outcome == PaymentStartOutcome::Unavailable {
+                        key.set_value(None);
+                    }
+                    busy.set(false);
+                    failed.set(true);
+                    announcement.set(t.payment_start_failed.into());
+                }
+            }
+        });
+    };
+    view! {
+        <p class="cofund-field cofund-pay-online">
+            <button type="button" class="cofund-ideal" disabled=move || busy.get() aria-disabled=move || busy.get().to_string() on:click=on_click>
+                {move || if busy.get() { t.going_to_checkout } else if again { t.pay_ideal_again } else { t.pay_ideal }}
+            </button>
+        </p>
+        {move || fallback_link.get().map(|url| view! { <p><a href=url target="_top">{t.open_checkout}</a></p> })}
+        {move || failed.get().then(|| view! { <p class="cofund-notice" role="alert">{t.payment_start_failed}</p> })}
+    }
+}
+
+/// The pledge's payment as the donor comes back from the provider: paid, still pending
+/// (check again), or failed (pay again or transfer).
+#[component]
+pub(super) fn ReturnedPayment(
+    state: PaymentState,
+    status_url: String,
+    amount: String,
+    locale: Locale,
+    announcement: RwSignal<String>,
+    heading_id: String,
+    on_checked: impl Fn(PaymentState) + Copy + Send + Sync + 'static,
+) -> impl IntoView {
+    let t = locale.t();
+    let (class, heading, body) = match state.online {
+        OnlinePaymentStatus::Paid => ("cofund-thanks cofund-paid", t.paid_heading, t.paid_body),
+        OnlinePaymentStatus::Pending => ("cofund-thanks cofund-pending", t.pending_heading, t.pending_body),
+        OnlinePaymentStatus::Failed => ("cofund-thanks cofund-failed", t.failed_heading, t.failed_body),
+        OnlinePaymentStatus::None => ("cofund-thanks", t.thanks_heading, t.thanks_body),
+    };
+    let status_url = StoredValue::new(status_url);
+    let check = move |_| {
+        leptos::task::spawn_local(async move {
+            if let Some(s) = payment_state(&status_url.get_value()).await {
+                on_checked(s);
+            }
+        });
+    };
+    let open = state.online != OnlinePaymentStatus::Paid;
+    view! {
+        <div class=class>
+            <h3 id=heading_id tabindex="-1">{heading}</h3>
+            <p>{body}</p>
+            {(state.online == OnlinePaymentStatus::Pending).then(|| view! {
+                <p class="cofund-field"><button type="button" class="cofund-secondary" on:click=check>{t.check_again}</button></p>
+            })}
+            {state.online_payment.clone().filter(|_| state.online == OnlinePaymentStatus::Failed).map(|online| view! {
+                <OnlinePay online=online locale=locale announcement=announcement again=true/>
+            })}
+            {open.then(|| view! {
+                <p class="cofund-transfer-intro">{t.transfer_instead}</p>
+                <TransferDetails payment=state.payment.clone() amount=amount locale=locale announcement=announcement/>
+            })}
+        </div>
     }
 }
