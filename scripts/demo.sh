@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The demo: the reference server on an embedded SQLite database (data/demo.db), seeded
 # with realistic Starters4Communities cohorts, serving the optimised widget and a demo
-# host page. Installs what is missing first. Extra arguments go to `cofund demo`
-# (e.g. --addr 127.0.0.1:9000).
+# host page, with online payment through the built-in test provider (an iDEAL checkout
+# with "paid", "failed" and "cancelled" buttons; no money moves). Installs what is
+# missing first. Extra arguments go to `cofund demo` (e.g. --addr 127.0.0.1:9000).
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$COFUND_ROOT"
@@ -11,4 +12,4 @@ log "building the widget (release, size-optimised)"
 bash scripts/build-widget.sh >/dev/null
 log "building the server"
 cargo build --release -p cofund-server
-exec target/release/cofund demo --widget-dir "$COFUND_ROOT/dist" "$@"
+exec target/release/cofund demo --widget-dir "$COFUND_ROOT/dist" --payments demo "$@"

@@ -176,3 +176,82 @@ pub fn new_idempotency_key() -> String {
         .map(|c| c.random_uuid())
         .unwrap_or_else(|| format!("k{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e12) as u64))
 }
+
+/// What came of asking the server to start an online payment.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PaymentStartOutcome {
+    /// Go to the provider's checkout.
+    Checkout(String),
+    /// No answer or a 5xx/502: a retry may work (it reuses the key).
+    Failed,
+    /// Refused: online payment is not possible for this pledge (any more).
+    Unavailable,
+}
+
+/// Asks the server to start an online payment of a pledge; the provider sends the
+/// donor back to `return_url`.
+pub async fn start_payment(start_url: &str, key: &str, return_url: &str) -> PaymentStartOutcome {
+    let timeout = Timeout::start(REQUEST_TIMEOUT_MS);
+    let signal = timeout.as_ref().map(Timeout::signal);
+    let body = serde_json::to_string(&cofund_core::api::PaymentStartRequest { return_url: return_url.to_owned() }).unwrap_or_default();
+    let Ok(request) = Request::post(start_url)
+        .header("Content-Type", "application/json")
+        .header("Accept", "application/json")
+        .header("Idempotency-Key", key)
+        .abort_signal(signal.as_ref())
+        .body(body)
+    else {
+        return PaymentStartOutcome::Failed;
+    };
+    let Ok(response) = request.send().await else { return PaymentStartOutcome::Failed };
+    let status = response.status();
+    let Ok(text) = response.text().await else { return PaymentStartOutcome::Failed };
+    match status {
+        200 | 201 => serde_json::from_str::<cofund_core::api::PaymentStart>(&text)
+            .map(|s| PaymentStartOutcome::Checkout(s.checkout_url))
+            .unwrap_or(PaymentStartOutcome::Failed),
+        409 | 404 | 403 | 422 => PaymentStartOutcome::Unavailable,
+        _ => PaymentStartOutcome::Failed,
+    }
+}
+
+/// The state of a pledge's online payment, as the donor returns from the provider.
+pub async fn payment_state(status_url: &str) -> Option<cofund_core::api::PaymentState> {
+    let timeout = Timeout::start(REQUEST_TIMEOUT_MS);
+    let signal = timeout.as_ref().map(Timeout::signal);
+    let response = Request::get(status_url)
+        .header("Accept", "application/json")
+        .cache(web_sys::RequestCache::NoStore)
+        .abort_signal(signal.as_ref())
+        .send()
+        .await
+        .ok()?;
+    if !response.ok() {
+        return None;
+    }
+    serde_json::from_str(&response.text().await.ok()?).ok()
+}
+
+/// The pledge id in this page's address that the payment provider added on the way
+/// back (`?cofund_payment=pl_…`), if any.
+pub fn returned_pledge_id() -> Option<String> {
+    let search = web_sys::window()?.location().search().ok()?;
+    let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
+    params
+        .get(cofund_core::api::PAYMENT_RETURN_MARKER)
+        .filter(|id| !id.is_empty() && id.len() <= 64 && id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_'))
+}
+
+/// The page the donor comes back to after paying: the page the widget is on. Inside a
+/// frame that is the frame's own page (`/embed/{slug}`), opened at the top level: the
+/// host page's address is not the frame's to know, and only the widget's own page can
+/// read the marker the provider brings back.
+pub fn return_url() -> String {
+    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+}
+
+/// Sends the donor to the provider's checkout at the top level, never inside a frame.
+/// `false` when the browser refused (then the widget offers a link that opens it).
+pub fn go_to_checkout(url: &str) -> bool {
+    web_sys::window().is_some_and(|w| w.open_with_url_and_target(url, "_top").ok().flatten().is_some())
+}

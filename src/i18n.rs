@@ -328,12 +328,50 @@ impl Locale {
         }
     }
 
+    /// The decimal separator a donor types in a banking app's amount field.
+    pub fn decimal_separator(self) -> char {
+        match self {
+            Locale::Nl => ',',
+            Locale::En => '.',
+        }
+    }
+
+    /// The accessible name of a copy button: "Kopieer IBAN", then "IBAN gekopieerd"
+    /// (each contains the button's visible text).
+    pub fn copy_label(self, what: &str, copied: bool) -> String {
+        match (self, copied) {
+            (Locale::Nl, false) => format!("Kopieer {what}"),
+            (Locale::Nl, true) => format!("{} gekopieerd", capitalised(what)),
+            (Locale::En, false) => format!("Copy {what}"),
+            (Locale::En, true) => format!("{} copied", capitalised(what)),
+        }
+    }
+
+    /// What the live region says after a copy button was used.
+    pub fn copy_outcome(self, what: &str, copied: bool) -> String {
+        match (self, copied) {
+            (_, true) => self.copy_label(what, true),
+            (Locale::Nl, false) => format!("Kopiëren lukte niet: {what} is geselecteerd, kopieer het zelf."),
+            (Locale::En, false) => format!("Copying did not work: the {what} is selected, please copy it yourself."),
+        }
+    }
+
     pub fn thanks_named(self, name: &str) -> String {
         match self {
             Locale::Nl => format!("Dank je wel, {name}!"),
             Locale::En => format!("Thank you, {name}!"),
         }
     }
+}
+
+/// `bedrag` → `Bedrag`, for a noun that starts a sentence. ASCII only: the nouns are,
+/// and Unicode case mapping would add its tables to the widget.
+fn capitalised(word: &str) -> String {
+    let mut s = word.to_owned();
+    if let Some(first) = s.get_mut(..1) {
+        first.make_ascii_uppercase();
+    }
+    s
 }
 
 /// Fixed texts.
@@ -385,6 +423,24 @@ pub struct Texts {
     pub amount: &'static str,
     pub reference: &'static str,
     pub pledge_again: &'static str,
+    pub copy: &'static str,
+    pub copied: &'static str,
+    pub copy_amount_noun: &'static str,
+    pub copy_reference_noun: &'static str,
+    pub pay_ideal: &'static str,
+    pub pay_ideal_again: &'static str,
+    pub going_to_checkout: &'static str,
+    pub open_checkout: &'static str,
+    pub thanks_body_online: &'static str,
+    pub transfer_instead: &'static str,
+    pub payment_start_failed: &'static str,
+    pub paid_heading: &'static str,
+    pub paid_body: &'static str,
+    pub pending_heading: &'static str,
+    pub pending_body: &'static str,
+    pub check_again: &'static str,
+    pub failed_heading: &'static str,
+    pub failed_body: &'static str,
     pub network_failed: &'static str,
     pub retry_send: &'static str,
     pub campaign_closed: &'static str,
@@ -448,6 +504,24 @@ static NL: Texts = Texts {
     amount: "Bedrag",
     reference: "Omschrijving (kenmerk)",
     pledge_again: "Nog een toezegging doen",
+    copy: "Kopieer",
+    copied: "Gekopieerd",
+    copy_amount_noun: "bedrag",
+    copy_reference_noun: "kenmerk",
+    pay_ideal: "Betaal nu met iDEAL",
+    pay_ideal_again: "Opnieuw betalen met iDEAL",
+    going_to_checkout: "Je gaat naar de betaalpagina…",
+    open_checkout: "Open de betaalpagina",
+    thanks_body_online: "Je toezegging is genoteerd. Betaal hem nu met iDEAL, of maak het bedrag zelf over.",
+    transfer_instead: "Liever zelf overmaken? Gebruik deze gegevens:",
+    payment_start_failed: "Online betalen lukt nu niet. Probeer het zo opnieuw, of maak het bedrag zelf over.",
+    paid_heading: "Betaald, dank je wel!",
+    paid_body: "Je betaling is ontvangen en telt mee in het ontvangen bedrag.",
+    pending_heading: "Je betaling wordt nog verwerkt",
+    pending_body: "Dat duurt meestal maar even. Je toezegging staat genoteerd.",
+    check_again: "Opnieuw controleren",
+    failed_heading: "De betaling is niet gelukt",
+    failed_body: "Er is niets afgeschreven en je toezegging staat nog. Probeer het opnieuw, of maak het bedrag zelf over.",
     network_failed: "Je toezegging kon niet worden verstuurd: er is geen verbinding met de server. Alles wat je invulde staat er nog. Probeer het opnieuw.",
     retry_send: "Opnieuw versturen",
     campaign_closed: "De campagne is gesloten: er kunnen geen toezeggingen meer worden gedaan.",
@@ -511,6 +585,24 @@ static EN: Texts = Texts {
     amount: "Amount",
     reference: "Reference",
     pledge_again: "Make another pledge",
+    copy: "Copy",
+    copied: "Copied",
+    copy_amount_noun: "amount",
+    copy_reference_noun: "reference",
+    pay_ideal: "Pay now with iDEAL",
+    pay_ideal_again: "Try iDEAL again",
+    going_to_checkout: "Taking you to the payment page…",
+    open_checkout: "Open the payment page",
+    thanks_body_online: "Your pledge has been recorded. Pay it now with iDEAL, or transfer the amount yourself.",
+    transfer_instead: "Rather transfer it yourself? Use these details:",
+    payment_start_failed: "Online payment is not possible right now. Try again shortly, or transfer the amount yourself.",
+    paid_heading: "Paid, thank you!",
+    paid_body: "Your payment has arrived and counts towards the amount received.",
+    pending_heading: "Your payment is still being processed",
+    pending_body: "This usually takes a moment. Your pledge is recorded.",
+    check_again: "Check again",
+    failed_heading: "The payment did not go through",
+    failed_body: "Nothing was charged and your pledge still stands. Try again, or transfer the amount yourself.",
     network_failed: "Your pledge could not be sent: there is no connection to the server. Everything you entered is still here. Please try again.",
     retry_send: "Send again",
     campaign_closed: "The campaign is closed: no more pledges can be made.",
@@ -535,5 +627,19 @@ mod tests {
         assert_eq!(Locale::from_tag("en-US"), Some(Locale::En));
         assert_eq!(Locale::from_tag("NL"), Some(Locale::Nl));
         assert_eq!(Locale::from_tag("fr-FR"), None);
+    }
+
+    #[test]
+    fn copy_button_names_contain_their_visible_text() {
+        for locale in [Locale::Nl, Locale::En] {
+            let t = locale.t();
+            for what in [t.iban, t.copy_amount_noun, t.copy_reference_noun] {
+                let idle = locale.copy_label(what, false).to_lowercase();
+                let done = locale.copy_label(what, true).to_lowercase();
+                assert!(idle.contains(&t.copy.to_lowercase()) && idle.contains(&what.to_lowercase()), "{idle}");
+                assert!(done.contains(&t.copied.to_lowercase()) && done.contains(&what.to_lowercase()), "{done}");
+            }
+        }
+        assert_eq!(Locale::Nl.copy_outcome("bedrag", true), "Bedrag gekopieerd");
     }
 }

@@ -96,6 +96,60 @@ pub struct PledgeResponse {
     pub pledge: PledgeReceipt,
     pub payment: PaymentInstructions,
     pub totals: CrowdTotals,
+    /// Present when the cohort offers online payment (iDEAL through a provider).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_payment: Option<OnlinePayment>,
+}
+
+/// Online payment of a pledge: `POST start_url` with `{"return_url"}` and an
+/// `Idempotency-Key` answers [`PaymentStart`]; `GET status_url` answers [`PaymentState`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct OnlinePayment {
+    /// `ideal`.
+    pub method: String,
+    pub start_url: String,
+    pub status_url: String,
+}
+
+/// The query parameter the server adds to the donor's return URL, naming the pledge
+/// whose payment the widget then looks up.
+pub const PAYMENT_RETURN_MARKER: &str = "cofund_payment";
+
+/// `POST start_url` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentStartRequest {
+    /// The page to come back to; only on the cohort's allowed origins.
+    pub return_url: String,
+}
+
+/// `POST start_url` answer: where to send the donor.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentStart {
+    pub checkout_url: String,
+}
+
+/// What came of a pledge's online payment, as far as the server knows.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OnlinePaymentStatus {
+    /// No online payment was started.
+    None,
+    /// Started; the donor or the bank has not finished.
+    Pending,
+    Paid,
+    /// Failed, cancelled or expired: the pledge stays pledged; pay again or transfer.
+    Failed,
+}
+
+/// `GET status_url` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct PaymentState {
+    pub pledge: PledgeReceipt,
+    pub online: OnlinePaymentStatus,
+    /// How to transfer instead (or pay again: `online_payment`).
+    pub payment: PaymentInstructions,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub online_payment: Option<OnlinePayment>,
 }
 
 /// A public pledge in `GET /api/v1/cohorts/{slug}/pledges`.
@@ -234,12 +288,18 @@ pub enum ErrorCode {
     RateLimited,
     /// 503: this instance has as many live subscribers as it allows.
     TooManySubscribers,
+    /// 409: online payment is not offered for this pledge (the cohort has it off, the
+    /// server has no payment provider, or the pledge is received or cancelled).
+    PaymentUnavailable,
+    /// 502: the payment provider refused or did not answer; the donor can retry or
+    /// transfer.
+    PaymentProviderFailed,
     /// 500.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 17] = [
+    pub const ALL: [ErrorCode; 19] = [
         ErrorCode::ValidationFailed,
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
@@ -256,6 +316,8 @@ impl ErrorCode {
         ErrorCode::PayloadTooLarge,
         ErrorCode::RateLimited,
         ErrorCode::TooManySubscribers,
+        ErrorCode::PaymentUnavailable,
+        ErrorCode::PaymentProviderFailed,
         ErrorCode::Internal,
     ];
 
@@ -277,6 +339,8 @@ impl ErrorCode {
             ErrorCode::PayloadTooLarge => "payload_too_large",
             ErrorCode::RateLimited => "rate_limited",
             ErrorCode::TooManySubscribers => "too_many_subscribers",
+            ErrorCode::PaymentUnavailable => "payment_unavailable",
+            ErrorCode::PaymentProviderFailed => "payment_provider_failed",
             ErrorCode::Internal => "internal",
         }
     }

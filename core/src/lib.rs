@@ -23,6 +23,7 @@ pub mod amount;
 pub mod api;
 pub mod contract;
 pub mod error;
+pub mod payment;
 pub mod progress;
 pub mod time;
 mod validate;

@@ -28,8 +28,9 @@ function freePort() {
   });
 }
 
-/** Starts `cofund demo` and resolves once /healthz answers. */
-export async function startServer() {
+/** Starts `cofund demo` and resolves once /healthz answers. `payments: 'demo'` runs
+ * the built-in test payment provider (online payment with its own checkout page). */
+export async function startServer({ payments = 'off' } = {}) {
   const bin = process.env.COFUND_BIN;
   const widgetDir = process.env.COFUND_WIDGET_DIR;
   if (!bin || !widgetDir) throw new Error('set COFUND_BIN and COFUND_WIDGET_DIR (scripts/test.sh does)');
@@ -37,7 +38,7 @@ export async function startServer() {
   const dir = mkdtempSync(join(tmpdir(), 'cofund-e2e-'));
   const base = `http://127.0.0.1:${port}`;
   const child = spawn(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--database', `sqlite:${join(dir, 'e2e.db')}`,
-    '--widget-dir', widgetDir, '--log', 'warn'], { stdio: ['ignore', 'pipe', 'pipe'] });
+    '--widget-dir', widgetDir, '--log', 'warn', '--payments', payments], { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
@@ -75,10 +76,10 @@ export async function launchBrowser() {
 
 /** Starts the server and the browser before a test file's tests and stops them after.
  * The returned object holds them (`env.server`, `env.browser`) once the tests run. */
-export function useServerAndBrowser() {
+export function useServerAndBrowser(serverOptions = {}) {
   const env = {};
   before(async () => {
-    env.server = await startServer();
+    env.server = await startServer(serverOptions);
     env.browser = await launchBrowser();
   });
   after(async () => {

@@ -75,6 +75,13 @@ pub struct ServeArgs {
     /// An address or CIDR that may read /metrics without a token; repeatable.
     #[arg(long = "metrics-allow", env = "COFUND_METRICS_ALLOW", value_name = "ADDR|CIDR", value_delimiter = ',')]
     pub metrics_allow: Vec<String>,
+    /// Online payment: off, demo (the built-in test provider) or mollie (needs
+    /// COFUND_MOLLIE_API_KEY or mollie_api_key in the config file). [default: off]
+    #[arg(long, env = "COFUND_PAYMENTS", value_name = "PROVIDER")]
+    pub payments: Option<String>,
+    /// Mollie's API base URL. [default: https://api.mollie.com]
+    #[arg(long, env = "COFUND_MOLLIE_API_URL", value_name = "URL")]
+    pub mollie_api_url: Option<String>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -124,6 +131,12 @@ pub enum CohortCommand {
     Show { slug: String },
     /// List the cohorts.
     List,
+    /// Turn donors' online payment (iDEAL through the server's payment provider) on or off.
+    OnlinePayment {
+        slug: String,
+        #[arg(value_parser = ["on", "off"])]
+        state: String,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -260,6 +273,11 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         idempotency_sweep_interval: config::DEFAULT_IDEMPOTENCY_SWEEP_INTERVAL,
         metrics: args.metrics || file.metrics.unwrap_or(false),
         metrics_allow: config::parse_networks("--metrics-allow (metrics_allow)", &layer(non_empty(args.metrics_allow), file.metrics_allow.clone(), Vec::new))?,
+        payments: config::PaymentsSetting::parse(
+            &layer(args.payments, file.payments.clone(), || "off".to_owned()),
+            std::env::var("COFUND_MOLLIE_API_KEY").ok().or_else(|| file.mollie_api_key.clone()),
+            args.mollie_api_url.or_else(|| file.mollie_api_url.clone()),
+        )?,
     })
 }
 
@@ -343,6 +361,11 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                     let def = definition_file(&file)?;
                     let (outcome, def) = cofund.put_cohort(None, def, domain::now()).await.map_err(store_err)?;
                     println!("{} cohort {}", if outcome == storage::PutOutcome::Created { "Created" } else { "Updated" }, def.slug);
+                }
+                CohortCommand::OnlinePayment { slug, state } => {
+                    let on = state == "on";
+                    cofund.set_online_payment(&slug, on, domain::now()).await.map_err(store_err)?;
+                    println!("Online payment for {slug}: {}", if on { "on (donors can pay with iDEAL where the server has a payment provider)" } else { "off" });
                 }
                 CohortCommand::Show { slug } => {
                     let c = cofund.cohort(&slug).await.map_err(store_err)?;

@@ -54,6 +54,54 @@ pub struct Settings {
     pub metrics: bool,
     /// Addresses that may read `/metrics` without an admin token.
     pub metrics_allow: Vec<IpNet>,
+    /// Online payment of pledges.
+    pub payments: PaymentsSetting,
+}
+
+/// Which payment provider takes online payments (`--payments`).
+#[derive(Clone, PartialEq, Eq, Default)]
+pub enum PaymentsSetting {
+    /// None: donors transfer (the default).
+    #[default]
+    Off,
+    /// The built-in test provider under `/demo-psp/`: no money moves.
+    Demo,
+    /// Mollie's API with this key, at `api_url` (default `https://api.mollie.com`).
+    Mollie { api_key: crate::payments::ApiKey, api_url: String },
+}
+
+impl std::fmt::Debug for PaymentsSetting {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PaymentsSetting::Off => write!(f, "Off"),
+            PaymentsSetting::Demo => write!(f, "Demo"),
+            PaymentsSetting::Mollie { api_url, .. } => write!(f, "Mollie {{ api_url: {api_url:?}, api_key: … }}"),
+        }
+    }
+}
+
+impl PaymentsSetting {
+    /// From `off`, `demo` or `mollie`; `mollie` needs the API key (configuration file or
+    /// `COFUND_MOLLIE_API_KEY`, never a flag, so it shows in no process list).
+    pub fn parse(kind: &str, api_key: Option<String>, api_url: Option<String>) -> anyhow::Result<PaymentsSetting> {
+        match kind.trim() {
+            "off" | "" => Ok(PaymentsSetting::Off),
+            "demo" => Ok(PaymentsSetting::Demo),
+            "mollie" => {
+                let Some(key) = api_key.filter(|k| !k.trim().is_empty()) else {
+                    anyhow::bail!("--payments mollie needs the Mollie API key: set COFUND_MOLLIE_API_KEY or mollie_api_key in the config file");
+                };
+                if !(key.starts_with("live_") || key.starts_with("test_")) {
+                    anyhow::bail!("the Mollie API key must start with live_ or test_ (it is the profile's API key, not the access token)");
+                }
+                Ok(PaymentsSetting::Mollie {
+                    api_key: crate::payments::ApiKey::new(key.trim()),
+                    api_url: api_url.unwrap_or_else(|| crate::payments::mollie::MOLLIE_API.to_owned()),
+                })
+            }
+            other => anyhow::bail!("--payments {other:?}: use off, demo or mollie"),
+        }
+    }
 }
 
 impl Settings {
@@ -63,6 +111,7 @@ impl Settings {
             addr: "127.0.0.1:0".to_owned(),
             database: DatabaseLocation::Sqlite(database.to_owned()),
             public_url: None,
+            payments: PaymentsSetting::Off,
             widget_dir: PathBuf::from(DEFAULT_WIDGET_DIR),
             max_subscribers: crate::domain::DEFAULT_MAX_SUBSCRIBERS,
             // Tests make hundreds of pledges from one loopback address; the limit's own
@@ -109,6 +158,13 @@ pub struct FileConfig {
     pub idempotency_ttl_hours: Option<u64>,
     pub metrics: Option<bool>,
     pub metrics_allow: Option<Vec<String>>,
+    /// `off`, `demo` or `mollie`.
+    pub payments: Option<String>,
+    /// The Mollie API key (or COFUND_MOLLIE_API_KEY). Keep this file readable by the
+    /// server only.
+    pub mollie_api_key: Option<String>,
+    /// Mollie's API base URL (tests point it elsewhere). Default https://api.mollie.com.
+    pub mollie_api_url: Option<String>,
 }
 
 impl FileConfig {

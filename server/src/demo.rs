@@ -119,6 +119,9 @@ fn cohort(
         },
         "allowed_origins": origins,
         "pledging_enabled": pledging,
+        // Donors may pay with iDEAL where the server has a payment provider
+        // (`scripts/demo.sh` runs the built-in test provider).
+        "online_payment": pledging,
     })
 }
 

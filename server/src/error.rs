@@ -41,6 +41,8 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
         ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
         ErrorCode::TooManySubscribers => StatusCode::SERVICE_UNAVAILABLE,
+        ErrorCode::PaymentUnavailable => StatusCode::CONFLICT,
+        ErrorCode::PaymentProviderFailed => StatusCode::BAD_GATEWAY,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }

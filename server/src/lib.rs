@@ -21,6 +21,7 @@ pub mod domain;
 pub mod error;
 pub mod export;
 pub mod metrics;
+pub mod payments;
 pub mod routes;
 pub mod storage;
 pub mod telemetry;
@@ -69,8 +70,38 @@ impl Application {
             Some(m) => Arc::new(storage::TimedStorage::new(storage, m.storage_latency())),
             None => storage,
         };
-        let cofund = Arc::new(domain::Cofund::with_subscriber_limit(storage, public_url, settings.max_subscribers));
-        let state = routes::AppState::new(cofund, &settings, metrics);
+        let mut cofund = domain::Cofund::with_subscriber_limit(storage, public_url.clone(), settings.max_subscribers);
+        let mut demo_provider = None;
+        match &settings.payments {
+            config::PaymentsSetting::Off => {}
+            config::PaymentsSetting::Demo => {
+                // The test provider runs in this server; the real Mollie client talks to
+                // it over loopback, exactly as it talks to Mollie.
+                let demo = payments::demo::DemoProvider::new(&public_url);
+                let loopback = SocketAddr::new(
+                    if local_addr.ip().is_unspecified() { std::net::Ipv4Addr::LOCALHOST.into() } else { local_addr.ip() },
+                    local_addr.port(),
+                );
+                let client = payments::mollie::MollieClient::new(
+                    &format!("http://{loopback}{}", payments::demo::MOUNT),
+                    payments::ApiKey::new(payments::demo::DEMO_API_KEY),
+                    payments::mollie::DEFAULT_TIMEOUT,
+                )?
+                .named("demo");
+                cofund = cofund.with_payment_provider(Arc::new(client));
+                demo_provider = Some(demo.router());
+                tracing::info!("online payment through the built-in test provider (no money moves)");
+            }
+            config::PaymentsSetting::Mollie { api_key, api_url } => {
+                let client = payments::mollie::MollieClient::new(api_url, api_key.clone(), payments::mollie::DEFAULT_TIMEOUT)?;
+                if !public_url.starts_with("https://") {
+                    tracing::warn!(%public_url, "Mollie must reach the webhook at the public URL; set --public-url to this server's public https address");
+                }
+                cofund = cofund.with_payment_provider(Arc::new(client));
+                tracing::info!(%api_url, "online payment through Mollie");
+            }
+        }
+        let state = routes::AppState::new(Arc::new(cofund), &settings, metrics, demo_provider);
         Ok(Application {
             listener,
             local_addr,

@@ -4,6 +4,7 @@
 mod budget;
 mod crowd;
 mod lists;
+mod payment;
 mod pledge;
 mod stakeholders;
 mod status;

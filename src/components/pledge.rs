@@ -1,10 +1,13 @@
 //! Pledging: suggested or typed amounts, the donor's choices, one idempotency key per
 //! attempt, field errors beside their fields, and the thank-you state with payment
-//! instructions. Read-only documents link to the programme instead.
+//! instructions (and online payment, where the cohort offers it), and the payment state
+//! when the donor comes back from the payment provider. Read-only documents link to the
+//! programme instead.
 
-use crate::api::{new_idempotency_key, reload_cohort, resolve, send_pledge, PledgeOutcome};
+use super::payment::{OnlinePay, ReturnedPayment, TransferDetails};
+use crate::api::{new_idempotency_key, payment_state, reload_cohort, resolve, returned_pledge_id, send_pledge, PledgeOutcome};
 use crate::{format, i18n::Locale};
-use cofund_core::api::{validate_pledge, PledgeField, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS};
+use cofund_core::api::{validate_pledge, OnlinePaymentStatus, PaymentState, PledgeField, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS};
 use cofund_core::{parse_amount_input, CampaignPhase, Cohort, FieldError, Problem, Timestamp};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -100,6 +103,44 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
     let src = StoredValue::new(src);
     let ids = StoredValue::new(id);
     let fid = move |field: &str| format!("{}-{field}", ids.read_value());
+
+    // Back from the payment provider (`?cofund_payment=pl_…`): the pledge's payment, if
+    // it is one of this cohort's.
+    let returned = RwSignal::new(None::<PaymentState>);
+    let details = NodeRef::<leptos::html::Details>::new();
+    let show_returned = move |state: PaymentState| {
+        let t = locale.t();
+        announcement.set(
+            match state.online {
+                OnlinePaymentStatus::Paid => t.paid_heading,
+                OnlinePaymentStatus::Pending => t.pending_heading,
+                OnlinePaymentStatus::Failed => t.failed_heading,
+                OnlinePaymentStatus::None => t.thanks_heading,
+            }
+            .into(),
+        );
+        if state.online == OnlinePaymentStatus::Paid {
+            // The received figure moved: show it now, not after the cache's 15 seconds.
+            leptos::task::spawn_local(async move {
+                if let Ok(fresh) = reload_cohort(&src.get_value()).await {
+                    cohort.set(fresh);
+                }
+            });
+        }
+        returned.set(Some(state));
+        if let Some(d) = details.get_untracked() {
+            let _ = d.set_attribute("open", "");
+        }
+        request_animation_frame(move || focus(&fid("thanks")));
+    };
+    if let Some(pledge_id) = returned_pledge_id() {
+        let status_url = format!("{}/{pledge_id}/payment", url.get_value());
+        leptos::task::spawn_local(async move {
+            if let Some(state) = payment_state(&status_url).await {
+                show_returned(state);
+            }
+        });
+    }
 
     let error_for = move |field: &'static str| {
         move || errors.with(|e| e.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()))
@@ -238,6 +279,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
         custom.set(String::new());
         consent.set(false);
         stage.set(Stage::Editing);
+        returned.set(None);
         announcement.set(String::new());
         request_animation_frame(move || focus(&fid("amount")));
     };
@@ -421,20 +463,21 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
             "" => t.thanks_heading.to_owned(),
             n => locale.thanks_named(n),
         };
+        let online = r.online_payment.clone();
         view! {
             <div class="cofund-thanks">
                 <h3 id=fid("thanks") tabindex="-1">{heading}</h3>
-                <p>{t.thanks_body}</p>
-                <dl>
-                    <dt>{t.amount}</dt>
-                    <dd class="cofund-pay-amount">{money(r.payment.amount_cents)}</dd>
-                    <dt>{t.iban}</dt>
-                    <dd class="cofund-pay-iban">{r.payment.iban.clone()}</dd>
-                    <dt>{t.account_holder}</dt>
-                    <dd>{r.payment.account_holder.clone()}</dd>
-                    <dt>{t.reference}</dt>
-                    <dd class="cofund-pay-reference">{r.payment.reference.clone()}</dd>
-                </dl>
+                <p>{if online.is_some() { t.thanks_body_online } else { t.thanks_body }}</p>
+                {online.map(|online| view! {
+                    <OnlinePay online=online locale=locale announcement=announcement/>
+                    <p class="cofund-transfer-intro">{t.transfer_instead}</p>
+                })}
+                <TransferDetails
+                    payment=r.payment.clone()
+                    amount=money(r.payment.amount_cents)
+                    locale=locale
+                    announcement=announcement
+                />
                 {r.payment.note.clone().map(|n| view! { <p class="cofund-muted">{n}</p> })}
                 <p class="cofund-field">
                     <button type="button" class="cofund-secondary" on:click=again>{t.pledge_again}</button>
@@ -443,19 +486,42 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
         }
     };
 
+    let returned_view = move |state: PaymentState| {
+        let status_url = state
+            .online_payment
+            .as_ref()
+            .map(|o| o.status_url.clone())
+            .unwrap_or_else(|| format!("{}/{}/payment", url.get_value(), state.pledge.id));
+        view! {
+            <ReturnedPayment
+                amount=money(state.pledge.amount_cents)
+                state=state
+                status_url=status_url
+                locale=locale
+                announcement=announcement
+                heading_id=fid("thanks")
+                on_checked=show_returned
+            />
+            <p class="cofund-field">
+                <button type="button" class="cofund-secondary" on:click=again>{t.pledge_again}</button>
+            </p>
+        }
+    };
+
     view! {
         <section class="cofund-pledge-section" aria-labelledby=section_labelled_by>
             // The form opens on the donor's request: the loaded widget keeps the height
             // its loading state reserved, and opening is the donor's own layout change.
-            <details class="cofund-pledge-details">
+            <details class="cofund-pledge-details" node_ref=details>
                 <summary class="cofund-pledge-toggle"><span id=heading_id>{t.pledge_heading}</span></summary>
                 <div class="cofund-sr" role="status" aria-live="polite" aria-atomic="true">{move || announcement.get()}</div>
                 {move || {
-                    // Only the switch to and from the thank-you state re-renders; sending
-                    // keeps the form (and the donor's focus) in place.
-                    match done.get() {
-                        Some(r) => thanks(r).into_any(),
-                        None => form().into_any(),
+                    // Only the switch to and from the thank-you or payment state
+                    // re-renders; sending keeps the form (and the donor's focus) in place.
+                    match (returned.get(), done.get()) {
+                        (Some(state), _) => returned_view(state).into_any(),
+                        (None, Some(r)) => thanks(r).into_any(),
+                        (None, None) => form().into_any(),
                     }
                 }}
             </details>

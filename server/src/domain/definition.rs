@@ -43,6 +43,11 @@ pub struct CohortDefinition {
     /// `false`: a read-only cohort; the document has no `links.pledge`, pledges are refused.
     #[serde(default = "yes")]
     pub pledging_enabled: bool,
+    /// Donors may pay their pledge online (iDEAL through the server's payment
+    /// provider). Off unless a coordinator turns it on; without a provider configured it
+    /// has no effect. The provider's API key is server configuration, never stored here.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub online_payment: bool,
 }
 
 fn eur() -> String {

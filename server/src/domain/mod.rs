@@ -8,6 +8,7 @@ mod definition;
 mod error;
 pub mod json;
 pub mod live;
+pub mod payments;
 pub mod pledging;
 mod service;
 mod upkeep;

@@ -4,7 +4,10 @@
 use super::{CohortDefinition, DomainError, DomainResult, PaymentSettings};
 use crate::storage::{PledgeRow, StoredCohort};
 use anyhow::Context;
-use cofund_core::api::{CrowdTotals, ErrorCode, PaymentInstructions, PledgeReceipt, PledgeResponse, PledgeStatus};
+use crate::payments::PaymentStatus;
+use cofund_core::api::{
+    CrowdTotals, ErrorCode, OnlinePayment, OnlinePaymentStatus, PaymentInstructions, PledgeReceipt, PledgeResponse, PledgeStatus,
+};
 use cofund_core::{CampaignPhase, Timestamp};
 
 /// The payment settings a pledge to this cohort uses, if it takes pledges at `now`;
@@ -33,6 +36,50 @@ pub fn check_open(def: &CohortDefinition, now: Timestamp) -> DomainResult<&Payme
 #[derive(Debug, Clone)]
 pub struct PledgeAdmission {
     pub now: Timestamp,
+    /// The cohort's API URL (`…/api/v1/cohorts/{slug}`), when the server has a payment
+    /// provider: then a cohort with online payment on offers it in the answer.
+    pub online_payment_base: Option<String>,
+}
+
+/// Where a pledge's online payment is started and looked up.
+pub fn online_payment(base: &str, pledge_id: &str) -> OnlinePayment {
+    OnlinePayment {
+        method: "ideal".into(),
+        start_url: format!("{base}/pledges/{pledge_id}/payments"),
+        status_url: format!("{base}/pledges/{pledge_id}/payment"),
+    }
+}
+
+/// The transfer instructions of a pledge.
+pub fn instructions(payment: &PaymentSettings, row: &PledgeRow) -> PaymentInstructions {
+    PaymentInstructions {
+        iban: payment.iban.clone(),
+        account_holder: payment.account_holder.clone(),
+        reference: row.reference.clone(),
+        amount_cents: row.amount_cents,
+        note: payment.note.clone(),
+    }
+}
+
+pub fn receipt(row: &PledgeRow) -> PledgeReceipt {
+    PledgeReceipt { id: row.id.clone(), amount_cents: row.amount_cents, status: row.status, created_at: row.created_at.to_rfc3339() }
+}
+
+/// What a provider's payment status does to its pledge: paid makes a pledged pledge
+/// received; nothing else changes it (failed, cancelled or expired leave it pledged, so
+/// the donor can pay again or transfer; a late or repeated report changes nothing).
+pub fn on_payment(current: &PledgeRow, status: PaymentStatus) -> Option<(PledgeStatus, bool)> {
+    (status == PaymentStatus::Paid && current.status == PledgeStatus::Pledged).then_some((PledgeStatus::Received, current.message_hidden))
+}
+
+/// The donor's view of a provider status.
+pub fn online_status(status: Option<PaymentStatus>) -> OnlinePaymentStatus {
+    match status {
+        None => OnlinePaymentStatus::None,
+        Some(PaymentStatus::Paid) => OnlinePaymentStatus::Paid,
+        Some(PaymentStatus::Open | PaymentStatus::Pending | PaymentStatus::Authorized) => OnlinePaymentStatus::Pending,
+        Some(PaymentStatus::Failed | PaymentStatus::Canceled | PaymentStatus::Expired) => OnlinePaymentStatus::Failed,
+    }
 }
 
 impl PledgeAdmission {
@@ -46,20 +93,14 @@ impl PledgeAdmission {
     pub fn respond(&self, cohort: &StoredCohort, row: &PledgeRow, totals: CrowdTotals) -> DomainResult<String> {
         let payment = check_open(&cohort.definition, self.now)?;
         let response = PledgeResponse {
-            pledge: PledgeReceipt {
-                id: row.id.clone(),
-                amount_cents: row.amount_cents,
-                status: row.status,
-                created_at: row.created_at.to_rfc3339(),
-            },
-            payment: PaymentInstructions {
-                iban: payment.iban.clone(),
-                account_holder: payment.account_holder.clone(),
-                reference: row.reference.clone(),
-                amount_cents: row.amount_cents,
-                note: payment.note.clone(),
-            },
+            pledge: receipt(row),
+            payment: instructions(payment, row),
             totals,
+            online_payment: self
+                .online_payment_base
+                .as_deref()
+                .filter(|_| cohort.definition.online_payment)
+                .map(|base| online_payment(base, &row.id)),
         };
         Ok(serde_json::to_string(&response).context("serialising a pledge response")?)
     }
@@ -111,6 +152,18 @@ mod tests {
             reference: "S4C-1".into(),
             created_at: Timestamp(0),
             updated_at: Timestamp(0),
+        }
+    }
+
+    #[test]
+    fn only_paid_receives_and_only_once() {
+        use PledgeStatus::*;
+        assert_eq!(on_payment(&row(Pledged), PaymentStatus::Paid), Some((Received, false)));
+        assert_eq!(on_payment(&row(Received), PaymentStatus::Paid), None, "a replayed webhook changes nothing");
+        assert_eq!(on_payment(&row(Cancelled), PaymentStatus::Paid), None, "a cancelled pledge stays cancelled");
+        for s in [PaymentStatus::Failed, PaymentStatus::Canceled, PaymentStatus::Expired, PaymentStatus::Open, PaymentStatus::Pending] {
+            assert_eq!(on_payment(&row(Pledged), s), None, "{s}");
+            assert_eq!(on_payment(&row(Received), s), None, "a late {s} never undoes a payment");
         }
     }
 

@@ -33,6 +33,8 @@ pub struct Cofund {
     published: Mutex<HashMap<String, i64>>,
     /// Becomes `true` when the server stops, to end open streams.
     stopping: tokio::sync::watch::Sender<bool>,
+    /// The payment provider for online payment, if configured (see `payments.rs`).
+    pub(super) payments: Option<Arc<dyn crate::payments::PaymentProvider>>,
 }
 
 /// Open event streams per instance unless configured otherwise.
@@ -52,7 +54,14 @@ impl Cofund {
             live: LiveProgress::new(max_subscribers),
             published: Mutex::new(HashMap::new()),
             stopping: tokio::sync::watch::channel(false).0,
+            payments: None,
         }
+    }
+
+    /// Takes online payments through `provider` (for cohorts that have them on).
+    pub fn with_payment_provider(mut self, provider: Arc<dyn crate::payments::PaymentProvider>) -> Cofund {
+        self.payments = Some(provider);
+        self
     }
 
     pub fn live(&self) -> &LiveProgress {
@@ -83,7 +92,7 @@ impl Cofund {
 
     /// Tells every instance's streams that `slug` changed: through the storage where it
     /// is shared by several instances, directly otherwise.
-    async fn changed(&self, slug: &str) {
+    pub(super) async fn changed(&self, slug: &str) {
         match self.storage.announce_change(slug).await {
             Ok(true) => {}
             Ok(false) => self.publish(slug).await,
@@ -183,7 +192,7 @@ impl Cofund {
         // The canonical body: the request as the server understood it, re-serialised.
         let request_hash = sha256_hex(&serde_json::to_vec(&request).context("serialising a pledge request")?);
         let valid = validate_pledge(&request, crowd.min_cents, crowd.max_cents);
-        let admission = PledgeAdmission { now };
+        let admission = PledgeAdmission { now, online_payment_base: self.online_payment_base(slug) };
         let new = valid.map(|pledge| NewPledge { pledge, status: PledgeStatus::Pledged, message_hidden: false, created_at: now });
         let outcome = self.storage.create_pledge(slug, key, &request_hash, new, &admission).await?;
         if matches!(outcome, PledgeOutcome::Created(_)) {
@@ -220,7 +229,7 @@ impl Cofund {
         Ok((outcome, def))
     }
 
-    async fn edit(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> DomainResult<CohortDefinition> {
+    pub(super) async fn edit(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> DomainResult<CohortDefinition> {
         let def = self.storage.edit_cohort(slug, now, cohorts::validated(slug, edit)).await?;
         self.changed(slug).await;
         Ok(def)

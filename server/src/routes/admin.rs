@@ -122,6 +122,28 @@ pub async fn put_stakeholder(
     Ok((status, Json(stakeholder)).into_response())
 }
 
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct OnlinePaymentBody {
+    enabled: bool,
+}
+
+/// `PUT /api/v1/admin/cohorts/{slug}/online-payment` with `{"enabled": true|false}`.
+pub async fn online_payment(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    ApiJson(b): ApiJson<OnlinePaymentBody>,
+) -> ApiResult<Response> {
+    cohort_for(&state, &admin, &slug).await?;
+    state.cofund().set_online_payment(&slug, b.enabled, domain::now()).await?;
+    Ok(Json(serde_json::json!({
+        "enabled": b.enabled,
+        "provider": state.cofund().payment_provider().map(|p| p.name()),
+    }))
+    .into_response())
+}
+
 pub async fn own_contributions(
     State(state): State<AppState>,
     admin: Admin,

@@ -6,6 +6,7 @@ mod events;
 pub mod extract;
 pub mod limits;
 mod metrics;
+mod payments;
 mod public;
 pub mod request_id;
 mod site;
@@ -38,11 +39,14 @@ struct Inner {
     trusted_proxies: Vec<IpNet>,
     metrics: Option<Arc<Metrics>>,
     metrics_allow: Vec<IpNet>,
+    /// The built-in test provider's own routes (`--payments demo`), if it runs here.
+    demo_provider: Option<Router>,
 }
 
 impl AppState {
-    /// `metrics`: the figures `/metrics` serves, when it is on.
-    pub fn new(cofund: Arc<Cofund>, settings: &Settings, metrics: Option<Arc<Metrics>>) -> AppState {
+    /// `metrics`: the figures `/metrics` serves, when it is on; `demo_provider`: the
+    /// built-in test provider's routes, served under `/demo-psp/`.
+    pub fn new(cofund: Arc<Cofund>, settings: &Settings, metrics: Option<Arc<Metrics>>, demo_provider: Option<Router>) -> AppState {
         AppState(Arc::new(Inner {
             cofund,
             widget_dir: settings.widget_dir.clone(),
@@ -50,6 +54,7 @@ impl AppState {
             trusted_proxies: settings.trusted_proxies.clone(),
             metrics,
             metrics_allow: settings.metrics_allow.clone(),
+            demo_provider,
         }))
     }
 
@@ -80,11 +85,12 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let widget = site::widget_service(&state.0.widget_dir);
+    let demo_provider = state.0.demo_provider.clone();
     let mut router = Router::new();
     if state.metrics().is_some() {
         router = router.route("/metrics", get(metrics::metrics));
     }
-    router
+    let router = router
         .route("/healthz", get(public::healthz))
         .route("/api/v1/openapi.yaml", get(site::openapi))
         .route("/api/v1/cohorts/{slug}", get(public::document).options(public::document_preflight))
@@ -93,10 +99,17 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cohorts/{slug}/pledges",
             get(public::list_pledges).post(public::create_pledge).options(public::pledges_preflight),
         )
+        .route(
+            "/api/v1/cohorts/{slug}/pledges/{id}/payments",
+            post(payments::start).options(payments::start_preflight),
+        )
+        .route("/api/v1/cohorts/{slug}/pledges/{id}/payment", get(payments::state).options(public::document_preflight))
+        .route("/api/v1/payments/webhook", post(payments::webhook))
         .route("/api/v1/admin/cohorts", get(admin::list_cohorts))
         .route("/api/v1/admin/cohorts/{slug}", put(admin::put_cohort).get(admin::get_cohort))
         .route("/api/v1/admin/cohorts/{slug}/stakeholders/{name}", put(admin::put_stakeholder))
         .route("/api/v1/admin/cohorts/{slug}/own-contributions", post(admin::own_contributions))
+        .route("/api/v1/admin/cohorts/{slug}/online-payment", put(admin::online_payment))
         .route("/api/v1/admin/cohorts/{slug}/pledges", get(admin::list_pledges))
         .route("/api/v1/admin/cohorts/{slug}/pledges.csv", get(admin::export_csv))
         .route("/api/v1/admin/pledges/{id}", get(admin::get_pledge))
@@ -123,5 +136,9 @@ pub fn router(state: AppState) -> Router {
                         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
                 ),
         )
-        .with_state(state)
+        .with_state(state);
+    match demo_provider {
+        Some(demo) => router.nest_service(crate::payments::demo::MOUNT, demo),
+        None => router,
+    }
 }

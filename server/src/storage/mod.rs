@@ -169,6 +169,20 @@ pub enum PutOutcome {
 /// domain rule, run inside the write transaction); `None`: nothing changes.
 pub type PledgeDecision = Box<dyn FnOnce(&PledgeRow) -> StoreResult<Option<(PledgeStatus, bool)>> + Send>;
 
+/// A payment of a pledge at the payment provider, with its status as last fetched.
+#[derive(Debug, Clone, PartialEq)]
+pub struct PaymentRow {
+    /// The provider's id.
+    pub id: String,
+    pub pledge_id: String,
+    pub cohort_slug: String,
+    pub provider: String,
+    pub status: crate::payments::PaymentStatus,
+    pub amount_cents: i64,
+    pub created_at: Timestamp,
+    pub updated_at: Timestamp,
+}
+
 /// Where a page of public pledges starts: after this (created_at, seq).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Cursor {
@@ -261,6 +275,15 @@ pub trait Storage: Send + Sync + 'static {
     async fn get_pledge(&self, id: &str) -> StoreResult<Option<(PledgeRow, String)>>;
     /// Changes a pledge as `decide` says, in one transaction.
     async fn change_pledge(&self, id: &str, now: Timestamp, decide: PledgeDecision) -> StoreResult<PledgeRow>;
+
+    /// Records a payment the provider created; a second record of the same id (a
+    /// replayed creation) changes nothing.
+    async fn insert_payment(&self, payment: &PaymentRow) -> StoreResult<()>;
+    async fn get_payment(&self, id: &str) -> StoreResult<Option<PaymentRow>>;
+    /// The newest payment of a pledge.
+    async fn latest_payment(&self, pledge_id: &str) -> StoreResult<Option<PaymentRow>>;
+    /// Stores the status the provider reported for a payment.
+    async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()>;
 
     /// Creates a token; returns it and its secret (shown once, stored only hashed).
     async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)>;

@@ -8,7 +8,7 @@
 //! makes a second pledge under the same key impossible even so. `synchronous_commit` is
 //! the server's (on by default): a commit is durable before it is acknowledged.
 
-use super::records::{self, CohortRecord, DayRecord, KeyRecord, PledgeRecord, TokenRecord, TotalsRecord, PLEDGE_COLUMNS, TOKEN_COLUMNS};
+use super::records::{self, PaymentRecord, PAYMENT_COLUMNS, CohortRecord, DayRecord, KeyRecord, PledgeRecord, TokenRecord, TotalsRecord, PLEDGE_COLUMNS, TOKEN_COLUMNS};
 use super::*;
 use crate::domain::{self, CohortDefinition, PledgeFigures};
 use anyhow::Context;
@@ -478,6 +478,52 @@ impl Storage for PostgresStorage {
         Self::touch_cohort(&mut tx, &updated.cohort_slug, now).await?;
         tx.commit().await?;
         Ok(updated)
+    }
+
+    async fn insert_payment(&self, p: &PaymentRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO payments (id, pledge_id, cohort_slug, provider, status, amount_cents, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&p.id)
+        .bind(&p.pledge_id)
+        .bind(&p.cohort_slug)
+        .bind(&p.provider)
+        .bind(p.status.as_str())
+        .bind(p.amount_cents)
+        .bind(p.created_at.0)
+        .bind(p.updated_at.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_payment(&self, id: &str) -> StoreResult<Option<PaymentRow>> {
+        let row: Option<PaymentRecord> = sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&self.pool)
+            .await?;
+        row.map(PaymentRow::try_from).transpose()
+    }
+
+    async fn latest_payment(&self, pledge_id: &str) -> StoreResult<Option<PaymentRow>> {
+        let row: Option<PaymentRecord> = sqlx::query_as(&format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE pledge_id = $1 ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(pledge_id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(PaymentRow::try_from).transpose()
+    }
+
+    async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE payments SET status = $1, updated_at = $2 WHERE id = $3")
+            .bind(status.as_str())
+            .bind(now.0)
+            .bind(id)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
     }
 
     async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)> {

@@ -157,6 +157,40 @@ pub fn history(days: &[DayRecord]) -> Result<Vec<cofund_core::HistoryPoint>, Sto
     Ok(history)
 }
 
+/// The columns of [`PaymentRecord`].
+pub const PAYMENT_COLUMNS: &str = "id, pledge_id, cohort_slug, provider, status, amount_cents, created_at, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub struct PaymentRecord {
+    pub id: String,
+    pub pledge_id: String,
+    pub cohort_slug: String,
+    pub provider: String,
+    pub status: String,
+    pub amount_cents: i64,
+    pub created_at: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<PaymentRecord> for super::PaymentRow {
+    type Error = StoreError;
+
+    fn try_from(r: PaymentRecord) -> Result<super::PaymentRow, StoreError> {
+        let status = crate::payments::PaymentStatus::parse(&r.status)
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown payment status {:?} in the database", r.status)))?;
+        Ok(super::PaymentRow {
+            id: r.id,
+            pledge_id: r.pledge_id,
+            cohort_slug: r.cohort_slug,
+            provider: r.provider,
+            status,
+            amount_cents: r.amount_cents,
+            created_at: Timestamp(r.created_at),
+            updated_at: Timestamp(r.updated_at),
+        })
+    }
+}
+
 /// How one pledge write moves the maintained figures (`cohort_totals`,
 /// `cohort_backers`, `cohort_days`): a new pledge (`before` `None`) or a status change.
 /// Cancelled pledges count nowhere; received ones count as pledged and received.

@@ -8,7 +8,7 @@
 //! statement: concurrent writers — in this process or another, such as the CLI — queue
 //! instead of failing or interleaving. Reads use a separate pool and see committed data.
 
-use super::records::{self, CohortRecord, DayRecord, KeyRecord, PledgeRecord, TokenRecord, TotalsRecord, PLEDGE_COLUMNS, TOKEN_COLUMNS};
+use super::records::{self, PaymentRecord, PAYMENT_COLUMNS, CohortRecord, DayRecord, KeyRecord, PledgeRecord, TokenRecord, TotalsRecord, PLEDGE_COLUMNS, TOKEN_COLUMNS};
 use super::*;
 use crate::domain::{self, CohortDefinition, PledgeFigures};
 use anyhow::Context;
@@ -454,6 +454,52 @@ impl Storage for SqliteStorage {
         Self::touch_cohort(&mut tx, &updated.cohort_slug, now).await?;
         tx.commit().await?;
         Ok(updated)
+    }
+
+    async fn insert_payment(&self, p: &PaymentRow) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO payments (id, pledge_id, cohort_slug, provider, status, amount_cents, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING",
+        )
+        .bind(&p.id)
+        .bind(&p.pledge_id)
+        .bind(&p.cohort_slug)
+        .bind(&p.provider)
+        .bind(p.status.as_str())
+        .bind(p.amount_cents)
+        .bind(p.created_at.0)
+        .bind(p.updated_at.0)
+        .execute(&self.write)
+        .await?;
+        Ok(())
+    }
+
+    async fn get_payment(&self, id: &str) -> StoreResult<Option<PaymentRow>> {
+        let row: Option<PaymentRecord> = sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&self.read)
+            .await?;
+        row.map(PaymentRow::try_from).transpose()
+    }
+
+    async fn latest_payment(&self, pledge_id: &str) -> StoreResult<Option<PaymentRow>> {
+        let row: Option<PaymentRecord> = sqlx::query_as(&format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE pledge_id = ? ORDER BY created_at DESC, id DESC LIMIT 1"
+        ))
+        .bind(pledge_id)
+        .fetch_optional(&self.read)
+        .await?;
+        row.map(PaymentRow::try_from).transpose()
+    }
+
+    async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("UPDATE payments SET status = ?, updated_at = ? WHERE id = ?")
+            .bind(status.as_str())
+            .bind(now.0)
+            .bind(id)
+            .execute(&self.write)
+            .await?;
+        Ok(())
     }
 
     async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)> {

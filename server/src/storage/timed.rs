@@ -37,6 +37,18 @@ impl Storage for TimedStorage {
     async fn change_feed(&self) -> StoreResult<Option<tokio::sync::mpsc::Receiver<String>>> {
         self.inner.change_feed().await
     }
+    async fn insert_payment(&self, payment: &PaymentRow) -> StoreResult<()> {
+        timed!(self, "insert_payment", self.inner.insert_payment(payment))
+    }
+    async fn get_payment(&self, id: &str) -> StoreResult<Option<PaymentRow>> {
+        timed!(self, "get_payment", self.inner.get_payment(id))
+    }
+    async fn latest_payment(&self, pledge_id: &str) -> StoreResult<Option<PaymentRow>> {
+        timed!(self, "latest_payment", self.inner.latest_payment(pledge_id))
+    }
+    async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
+        timed!(self, "set_payment_status", self.inner.set_payment_status(id, status, now))
+    }
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome> {
         timed!(self, "put_cohort", self.inner.put_cohort(definition, now))
     }

@@ -9,6 +9,7 @@ mod helpers;
 mod idempotency;
 mod limits;
 mod metrics;
+mod payments;
 mod privacy;
 mod read;
 mod request_id;

@@ -1,0 +1,215 @@
+//! Paying a pledge online: starting a payment at the provider, learning its outcome
+//! (from the webhook or when the donor returns), and what that outcome does to the
+//! pledge. The provider's word is the only source of a payment's status: a webhook names
+//! a payment and nothing more, and is answered by fetching that payment.
+
+use super::pledging::{self, on_payment, online_status};
+use super::{origin_allowed, Cofund, DomainError, DomainResult};
+use crate::payments::{NewPayment, PaymentProvider, ProviderError};
+use crate::storage::PaymentRow;
+use cofund_core::api::{ErrorCode, PaymentStart, PaymentState, PledgeStatus, PAYMENT_RETURN_MARKER};
+use cofund_core::{FieldError, Problem, Timestamp};
+use std::sync::Arc;
+
+/// Longest return URL accepted.
+const MAX_RETURN_URL: usize = 2000;
+
+/// What a webhook call came to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WebhookOutcome {
+    /// The payment is not one of ours: nothing was fetched or changed.
+    Unknown,
+    /// The provider's status was stored; `pledge_received` says whether this call made
+    /// the pledge received.
+    Applied { pledge_received: bool },
+}
+
+/// The donor's return URL with the marker the widget recognises, if the URL is on one of
+/// the cohort's allowed origins or on this server (its `/embed/` pages); otherwise a
+/// field error (no open redirect through the provider).
+pub fn return_url(allowed_origins: &[String], public_url: &str, url: &str, pledge_id: &str) -> Result<String, FieldError> {
+    let refused = || FieldError::new("return_url", Problem::Format { expected: "a page on one of the cohort's allowed origins".into() });
+    if url.len() > MAX_RETURN_URL || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
+        return Err(refused());
+    }
+    let mut parsed = reqwest::Url::parse(url).map_err(|_| refused())?;
+    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || !parsed.username().is_empty() || parsed.password().is_some() {
+        return Err(refused());
+    }
+    let origin = parsed.origin().ascii_serialization();
+    let own = reqwest::Url::parse(public_url).map(|u| u.origin().ascii_serialization()).ok();
+    // `*` lets any page pledge, but not send donors anywhere: a return URL must name an
+    // origin the cohort lists (or this server).
+    let listed: Vec<String> = allowed_origins.iter().filter(|p| p.as_str() != "*").cloned().collect();
+    if !(origin_allowed(&listed, &origin) || own.as_deref() == Some(origin.as_str())) {
+        return Err(refused());
+    }
+    parsed.set_fragment(None);
+    let kept: Vec<(String, String)> = parsed.query_pairs().filter(|(k, _)| k != PAYMENT_RETURN_MARKER).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    parsed.query_pairs_mut().clear().extend_pairs(kept).append_pair(PAYMENT_RETURN_MARKER, pledge_id);
+    Ok(parsed.to_string())
+}
+
+fn provider_failed(e: ProviderError) -> DomainError {
+    tracing::warn!(error = %e, "payment provider");
+    DomainError::refused(ErrorCode::PaymentProviderFailed, "The payment provider could not start the payment; try again, or transfer the amount.")
+}
+
+impl Cofund {
+    /// The payment provider, if the server has one.
+    pub fn payment_provider(&self) -> Option<&Arc<dyn PaymentProvider>> {
+        self.payments.as_ref()
+    }
+
+    /// Turns a cohort's online payment on or off (a coordinator's choice).
+    pub async fn set_online_payment(&self, slug: &str, enabled: bool, now: Timestamp) -> DomainResult<()> {
+        self.edit(
+            slug,
+            now,
+            Box::new(move |def| {
+                def.online_payment = enabled;
+                Ok(())
+            }),
+        )
+        .await
+        .map(|_| ())
+    }
+
+    /// Where providers report payment changes.
+    pub fn webhook_url(&self) -> String {
+        format!("{}/api/v1/payments/webhook", self.public_url())
+    }
+
+    /// The cohort's API URL, for the links in a pledge answer, when payments are possible.
+    pub(super) fn online_payment_base(&self, slug: &str) -> Option<String> {
+        self.payments.as_ref().map(|_| format!("{}/api/v1/cohorts/{slug}", self.public_url()))
+    }
+
+    /// Starts an online payment of a pledged pledge and returns the provider's checkout.
+    /// `key` (the donor's idempotency key) makes a retried request the same payment.
+    pub async fn start_payment(&self, slug: &str, pledge_id: &str, requested_return: &str, key: &str, now: Timestamp) -> DomainResult<PaymentStart> {
+        let unavailable = |m: &str| DomainError::refused(ErrorCode::PaymentUnavailable, m);
+        let Some(provider) = self.payments.clone() else { return Err(unavailable("This server takes no online payments.")) };
+        let cohort = self.cohort(slug).await?;
+        let def = &cohort.definition;
+        if !def.online_payment {
+            return Err(unavailable("This cohort takes no online payments; transfer the amount instead."));
+        }
+        let pledge = self.pledge_of(slug, pledge_id).await?;
+        match pledge.status {
+            PledgeStatus::Pledged => {}
+            PledgeStatus::Received => return Err(unavailable("This pledge is paid already.")),
+            PledgeStatus::Cancelled => return Err(unavailable("This pledge was cancelled.")),
+        }
+        let redirect_url = return_url(&def.allowed_origins, self.public_url(), requested_return, pledge_id).map_err(|e| DomainError::Invalid(vec![e]))?;
+        let request = NewPayment {
+            amount_cents: pledge.amount_cents,
+            currency: def.currency.clone(),
+            description: format!("{} {}", pledge.reference, def.name).chars().take(255).collect(),
+            redirect_url,
+            webhook_url: self.webhook_url(),
+            pledge_id: pledge.id.clone(),
+            idempotency_key: format!("{pledge_id}:{key}"),
+        };
+        let created = provider.create_payment(&request).await.map_err(provider_failed)?;
+        let Some(checkout_url) = created.checkout_url.clone() else {
+            return Err(provider_failed(ProviderError::Malformed("no checkout URL".into())));
+        };
+        self.storage()
+            .insert_payment(&PaymentRow {
+                id: created.id,
+                pledge_id: pledge.id,
+                cohort_slug: slug.to_owned(),
+                provider: provider.name().to_owned(),
+                status: created.status,
+                amount_cents: pledge.amount_cents,
+                created_at: now,
+                updated_at: now,
+            })
+            .await?;
+        Ok(PaymentStart { checkout_url })
+    }
+
+    /// A provider's webhook named payment `id`. Unknown ids change nothing and cost the
+    /// provider no request; known ones are fetched from the provider, checked against
+    /// the stored payment, and their status applied. Any number of calls, in any order,
+    /// leave the same state.
+    pub async fn payment_webhook(&self, id: &str, now: Timestamp) -> DomainResult<WebhookOutcome> {
+        let Some(provider) = self.payments.clone() else { return Ok(WebhookOutcome::Unknown) };
+        let Some(stored) = self.storage().get_payment(id).await? else {
+            tracing::info!(payment = %id.chars().take(80).collect::<String>(), "webhook for an unknown payment ignored");
+            return Ok(WebhookOutcome::Unknown);
+        };
+        let fetched = provider.get_payment(id).await.map_err(|e| DomainError::Internal(anyhow::anyhow!("fetching payment {id}: {e}")))?;
+        if fetched.pledge_id.as_deref() != Some(stored.pledge_id.as_str()) || fetched.amount_cents != stored.amount_cents {
+            return Err(DomainError::Internal(anyhow::anyhow!(
+                "payment {id} at the provider does not match the stored one (pledge or amount differ); not applied"
+            )));
+        }
+        self.apply_payment(&stored, fetched.status, now).await.map(|pledge_received| WebhookOutcome::Applied { pledge_received })
+    }
+
+    /// Stores the provider's status and applies it to the pledge (paid → received).
+    async fn apply_payment(&self, stored: &PaymentRow, status: crate::payments::PaymentStatus, now: Timestamp) -> DomainResult<bool> {
+        if stored.status != status {
+            self.storage().set_payment_status(&stored.id, status, now).await?;
+        }
+        let received = Arc::new(std::sync::atomic::AtomicBool::new(false));
+        let flag = received.clone();
+        let row = self
+            .storage()
+            .change_pledge(
+                &stored.pledge_id,
+                now,
+                Box::new(move |current| {
+                    let next = on_payment(current, status);
+                    flag.store(next.is_some(), std::sync::atomic::Ordering::SeqCst);
+                    Ok(next)
+                }),
+            )
+            .await?;
+        let changed = received.load(std::sync::atomic::Ordering::SeqCst);
+        if changed {
+            self.changed(&row.cohort_slug).await;
+        }
+        Ok(changed)
+    }
+
+    /// A pledge of this cohort, or not found.
+    async fn pledge_of(&self, slug: &str, pledge_id: &str) -> DomainResult<crate::storage::PledgeRow> {
+        match self.storage().get_pledge(pledge_id).await? {
+            Some((row, _)) if row.cohort_slug == slug => Ok(row),
+            _ => Err(DomainError::not_found(format!("Pledge {pledge_id:?}"))),
+        }
+    }
+
+    /// What the donor sees on returning from the provider. A payment not yet final is
+    /// fetched from the provider first (the donor may be back before the webhook).
+    pub async fn payment_state(&self, slug: &str, pledge_id: &str, now: Timestamp) -> DomainResult<PaymentState> {
+        let cohort = self.cohort(slug).await?;
+        let mut latest = self.storage().latest_payment(pledge_id).await?;
+        if let (Some(stored), Some(provider)) = (latest.clone(), self.payments.clone()) {
+            if stored.cohort_slug == slug && !stored.status.is_final() {
+                match provider.get_payment(&stored.id).await {
+                    Ok(p) if p.pledge_id.as_deref() == Some(stored.pledge_id.as_str()) && p.amount_cents == stored.amount_cents => {
+                        self.apply_payment(&stored, p.status, now).await?;
+                        latest = Some(PaymentRow { status: p.status, ..stored });
+                    }
+                    Ok(_) => tracing::warn!(payment = %stored.id, "payment at the provider does not match the stored one"),
+                    Err(e) => tracing::warn!(payment = %stored.id, error = %e, "payment status not refreshed"),
+                }
+            }
+        }
+        let pledge = self.pledge_of(slug, pledge_id).await?;
+        let Some(settings) = cohort.definition.payment.as_ref() else {
+            return Err(DomainError::not_found(format!("Pledge {pledge_id:?}")));
+        };
+        let payable = pledge.status == PledgeStatus::Pledged && cohort.definition.online_payment;
+        Ok(PaymentState {
+            pledge: pledging::receipt(&pledge),
+            online: online_status(latest.map(|p| p.status)),
+            payment: pledging::instructions(settings, &pledge),
+            online_payment: self.online_payment_base(slug).filter(|_| payable).map(|base| pledging::online_payment(&base, pledge_id)),
+        })
+    }
+}

@@ -1,0 +1,231 @@
+//! The built-in test provider (`--payments demo`): a stand-in for Mollie served by this
+//! server under `/demo-psp/`. It speaks the same API as Mollie's payments API v2
+//! (`POST /v2/payments`, `GET /v2/payments/{id}`, bearer key, `Idempotency-Key`, the same
+//! JSON and error shapes), so the server talks to it with the real [`MollieClient`], and
+//! it has its own small checkout page with "paid", "failed" and "cancelled" buttons that
+//! call the webhook and send the donor back, as the real checkout does. Payments live in
+//! memory: it is for demos and tests, never for money.
+//!
+//! [`MollieClient`]: super::mollie::MollieClient
+
+use super::{parse_amount_value, PaymentStatus};
+use axum::extract::{Path, State};
+use axum::http::{header, HeaderMap, StatusCode};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::routing::get;
+use axum::{Form, Json, Router};
+use serde::Deserialize;
+use serde_json::{json, Value};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Where the test provider is mounted on this server.
+pub const MOUNT: &str = "/demo-psp";
+/// The API key the test provider accepts (a test key, as Mollie's start with `test_`).
+pub const DEMO_API_KEY: &str = "test_cofund_demo_provider";
+
+#[derive(Debug, Clone)]
+struct DemoPayment {
+    id: String,
+    status: PaymentStatus,
+    currency: String,
+    value: String,
+    description: String,
+    redirect_url: String,
+    webhook_url: Option<String>,
+    metadata: Value,
+}
+
+/// The test provider's state.
+pub struct DemoProvider {
+    /// This server's public base URL, for the checkout links.
+    public_url: String,
+    payments: Mutex<HashMap<String, DemoPayment>>,
+    /// Idempotency key → payment id.
+    keys: Mutex<HashMap<String, String>>,
+    http: reqwest::Client,
+}
+
+impl DemoProvider {
+    pub fn new(public_url: &str) -> Arc<DemoProvider> {
+        Arc::new(DemoProvider {
+            public_url: public_url.trim_end_matches('/').to_owned(),
+            payments: Mutex::new(HashMap::new()),
+            keys: Mutex::new(HashMap::new()),
+            http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("an HTTP client"),
+        })
+    }
+
+    /// The provider's routes, to be nested under [`MOUNT`].
+    pub fn router(self: &Arc<DemoProvider>) -> Router {
+        Router::new()
+            .route("/v2/payments", axum::routing::post(create))
+            .route("/v2/payments/{id}", get(fetch))
+            .route("/checkout/{id}", get(checkout_page).post(checkout_choice))
+            .with_state(self.clone())
+    }
+
+    fn resource(&self, p: &DemoPayment) -> Value {
+        let mut links = json!({"self": {"href": format!("{}{MOUNT}/v2/payments/{}", self.public_url, p.id), "type": "application/hal+json"}});
+        if !p.status.is_final() {
+            links["checkout"] = json!({"href": format!("{}{MOUNT}/checkout/{}", self.public_url, p.id), "type": "text/html"});
+        }
+        json!({
+            "resource": "payment",
+            "id": p.id,
+            "mode": "test",
+            "status": p.status.as_str(),
+            "amount": {"currency": p.currency, "value": p.value},
+            "description": p.description,
+            "method": "ideal",
+            "metadata": p.metadata,
+            "redirectUrl": p.redirect_url,
+            "webhookUrl": p.webhook_url,
+            "_links": links,
+        })
+    }
+}
+
+/// Mollie's error shape.
+fn error(status: StatusCode, detail: &str, field: Option<&str>) -> Response {
+    let mut body = json!({"status": status.as_u16(), "title": status.canonical_reason().unwrap_or(""), "detail": detail});
+    if let Some(f) = field {
+        body["field"] = json!(f);
+    }
+    (status, [(header::CONTENT_TYPE, "application/hal+json")], body.to_string()).into_response()
+}
+
+fn authorised(headers: &HeaderMap) -> bool {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {DEMO_API_KEY}"))
+}
+
+fn hal(status: StatusCode, body: Value) -> Response {
+    (status, [(header::CONTENT_TYPE, "application/hal+json")], body.to_string()).into_response()
+}
+
+async fn create(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
+    if !authorised(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Missing authentication, or failed to authenticate", None);
+    }
+    let text = |path: &[&str]| path.iter().try_fold(&body, |v, k| v.get(k)).and_then(Value::as_str).map(str::to_owned);
+    let (Some(currency), Some(value)) = (text(&["amount", "currency"]), text(&["amount", "value"])) else {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "The amount is required", Some("amount"));
+    };
+    if parse_amount_value(&value).is_none_or(|c| c <= 0) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "The amount is invalid", Some("amount"));
+    }
+    let Some(description) = text(&["description"]).filter(|d| !d.trim().is_empty()) else {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "The description is required", Some("description"));
+    };
+    let Some(redirect_url) = text(&["redirectUrl"]).filter(|u| u.starts_with("http://") || u.starts_with("https://")) else {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "The redirect URL is invalid", Some("redirectUrl"));
+    };
+    let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    if let Some(k) = &key {
+        let known = demo.keys.lock().expect("keys").get(k).cloned();
+        if let Some(p) = known.and_then(|id| demo.payments.lock().expect("payments").get(&id).cloned()) {
+            return hal(StatusCode::CREATED, demo.resource(&p));
+        }
+    }
+    let id = format!("tr_{}", crate::domain::base32(&crate::domain::random_bytes::<8>()).to_ascii_lowercase());
+    let payment = DemoPayment {
+        id: id.clone(),
+        status: PaymentStatus::Open,
+        currency,
+        value,
+        description,
+        redirect_url,
+        webhook_url: text(&["webhookUrl"]),
+        metadata: body.get("metadata").cloned().unwrap_or(Value::Null),
+    };
+    let resource = demo.resource(&payment);
+    demo.payments.lock().expect("payments").insert(id.clone(), payment);
+    if let Some(k) = key {
+        demo.keys.lock().expect("keys").insert(k, id);
+    }
+    hal(StatusCode::CREATED, resource)
+}
+
+async fn fetch(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !authorised(&headers) {
+        return error(StatusCode::UNAUTHORIZED, "Missing authentication, or failed to authenticate", None);
+    }
+    match demo.payments.lock().expect("payments").get(&id) {
+        Some(p) => hal(StatusCode::OK, demo.resource(p)),
+        None => error(StatusCode::NOT_FOUND, &format!("No payment exists with token {id}."), None),
+    }
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+}
+
+async fn checkout_page(State(demo): State<Arc<DemoProvider>>, Path(id): Path<String>) -> Response {
+    let Some(p) = demo.payments.lock().expect("payments").get(&id).cloned() else {
+        return (StatusCode::NOT_FOUND, Html("<!doctype html><html lang=\"nl\"><title>Onbekende betaling</title><main><h1>Onbekende betaling</h1></main></html>")).into_response();
+    };
+    let amount = format!("{} {}", esc(&p.currency), esc(&p.value.replace('.', ",")));
+    let body = if p.status.is_final() {
+        format!(
+            "<p>Deze betaling is al afgerond: <strong>{}</strong>.</p><p><a href=\"{}\">Terug naar de website</a></p>",
+            p.status,
+            esc(&p.redirect_url)
+        )
+    } else {
+        format!(
+            "<p class=\"amount\">{amount}</p><p>{}</p>\
+             <form method=\"post\"><button name=\"outcome\" value=\"paid\">Betaald</button>\
+             <button name=\"outcome\" value=\"failed\">Mislukt</button>\
+             <button name=\"outcome\" value=\"canceled\">Geannuleerd</button></form>",
+            esc(&p.description)
+        )
+    };
+    Html(format!(
+        "<!doctype html>\n<html lang=\"nl\"><head><meta charset=\"utf-8\">\
+         <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\
+         <title>Testbetaling — iDEAL</title><style>\
+         body{{font-family:system-ui,sans-serif;margin:0;padding:1.5rem;background:#f4f4f8;color:#1b1b1b}}\
+         main{{max-width:28rem;margin:0 auto;background:#fff;padding:1.5rem;border-radius:.5rem;border:1px solid #ccc}}\
+         .amount{{font-size:2rem;font-weight:700;margin:.5rem 0}} form{{display:flex;flex-wrap:wrap;gap:.5rem;margin-top:1rem}}\
+         button{{font:inherit;font-weight:600;min-height:2.75rem;padding:.5rem 1rem;border-radius:.5rem;border:2px solid #a0005a;background:#a0005a;color:#fff;cursor:pointer}}\
+         button[value=failed],button[value=canceled]{{background:#fff;color:#a0005a}}\
+         button:focus-visible{{outline:3px solid #1a56db;outline-offset:2px}} .note{{color:#4f4f4f;font-size:.875rem}}</style></head>\
+         <body><main><h1>Testbetaling met iDEAL</h1>\
+         <p class=\"note\">Dit is de ingebouwde testaanbieder van Cofund: er wordt geen geld overgemaakt. Kies de uitkomst.</p>\
+         {body}</main></body></html>\n"
+    ))
+    .into_response()
+}
+
+#[derive(Deserialize)]
+struct Choice {
+    outcome: String,
+}
+
+async fn checkout_choice(State(demo): State<Arc<DemoProvider>>, Path(id): Path<String>, Form(choice): Form<Choice>) -> Response {
+    let status = match choice.outcome.as_str() {
+        "paid" => PaymentStatus::Paid,
+        "failed" => PaymentStatus::Failed,
+        "canceled" => PaymentStatus::Canceled,
+        "expired" => PaymentStatus::Expired,
+        _ => return (StatusCode::UNPROCESSABLE_ENTITY, "outcome must be paid, failed, canceled or expired").into_response(),
+    };
+    let payment = {
+        let mut payments = demo.payments.lock().expect("payments");
+        let Some(p) = payments.get_mut(&id) else { return StatusCode::NOT_FOUND.into_response() };
+        if !p.status.is_final() {
+            p.status = status;
+        }
+        p.clone()
+    };
+    // Like Mollie: the webhook names the payment and nothing else; the server fetches it.
+    if let Some(url) = &payment.webhook_url {
+        match demo.http.post(url).form(&[("id", payment.id.as_str())]).send().await {
+            Ok(r) if r.status().is_success() => {}
+            Ok(r) => tracing::warn!(payment = %payment.id, status = %r.status(), "demo provider: the webhook refused"),
+            Err(e) => tracing::warn!(payment = %payment.id, error = %e.without_url(), "demo provider: the webhook could not be called"),
+        }
+    }
+    Redirect::to(&payment.redirect_url).into_response()
+}
