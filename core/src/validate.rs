@@ -28,10 +28,14 @@ pub struct Cohort {
 }
 
 impl Cohort {
-    /// Parses and validates a JSON document.
+    /// Reads a JSON document as a widget should read one from any server: forgivingly
+    /// where that cannot make a figure wrong or unsafe, precisely where it refuses.
     ///
     /// The schema version is checked first so that a document of another major version
-    /// gets that message instead of a list of missing fields.
+    /// gets that message instead of a list of missing fields. A value of the wrong JSON
+    /// type is reported with its field and the type expected ([`Problem::WrongType`]),
+    /// a missing field as that field being required. Then [`read_forgivingly`] settles
+    /// what only affects display, and [`Cohort::from_document`] checks the rest strictly.
     pub fn from_json(json: &str) -> Result<Cohort, DocumentError> {
         // Only `schema` is read here; every other field is ignored.
         #[derive(Deserialize)]
@@ -45,9 +49,7 @@ impl Cohort {
             Some(s) if s == SCHEMA_V1 => {}
             found => return Err(DocumentError::UnsupportedSchema { found }),
         }
-        let doc: CohortDocument =
-            serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
-        Cohort::from_document(doc)
+        Cohort::from_document(read_forgivingly(parse_document(json)?))
     }
 
     /// Validates a document, reporting every problem found, each with its field path.
@@ -114,6 +116,153 @@ impl Cohort {
         doc.crowd.received_cents = totals.received_cents;
         doc.crowd.backers = totals.backers;
         Cohort::from_document(doc)
+    }
+}
+
+/// Deserialises the document, tracking the path of the value being read so that a
+/// value of the wrong type names its field.
+fn parse_document(json: &str) -> Result<CohortDocument, DocumentError> {
+    let mut de = serde_json::Deserializer::from_str(json);
+    let doc: CohortDocument = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+        let path = e.path().to_string();
+        let message = e.into_inner().to_string();
+        shape_error(&path, &message).unwrap_or(DocumentError::Json(message))
+    })?;
+    de.end().map_err(|e| DocumentError::Json(e.to_string()))?;
+    Ok(doc)
+}
+
+/// Turns serde's message about a well-formed document of the wrong shape into a field
+/// error; `None` for syntax errors, which stay [`DocumentError::Json`].
+fn shape_error(path: &str, message: &str) -> Option<DocumentError> {
+    let path = if path == "." { "" } else { path };
+    let join = |name: &str| if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
+    let problem = if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next()?;
+        return Some(DocumentError::Invalid(vec![FieldError::new(join(name), Problem::Required)]));
+    } else if message.starts_with("invalid value: integer") {
+        // An integer beyond 64 bits.
+        Problem::Overflow
+    } else if message.starts_with("invalid type:") || message.starts_with("invalid value:") {
+        let expected = message.split(", expected ").nth(1)?;
+        let expected = expected.split(" at line ").next().unwrap_or(expected);
+        Problem::WrongType { expected: json_type(expected).into() }
+    } else {
+        return None;
+    };
+    Some(DocumentError::Invalid(vec![FieldError::new(if path.is_empty() { "$".into() } else { path.to_owned() }, problem)]))
+}
+
+/// The JSON Schema type name for what serde expected (`i64` → `integer`).
+fn json_type(serde_expected: &str) -> &'static str {
+    let e = serde_expected;
+    if e.starts_with('i') || e.starts_with('u') || e.contains("integer") {
+        "integer"
+    } else if e.contains("string") || e.contains("char") {
+        "string"
+    } else if e.contains("sequence") || e.contains("array") {
+        "array"
+    } else if e.contains("struct") || e.contains("map") {
+        "object"
+    } else if e.contains("bool") {
+        "boolean"
+    } else {
+        "string"
+    }
+}
+
+/// Settles, for display, what a newer or sloppier server may send that cannot make a
+/// figure wrong or unsafe: open sets fall back, long texts and lists are cut, stray
+/// control characters become spaces, links that are not http(s) are dropped. What does
+/// touch the figures (amounts, shares, counts, times, stakeholders) is left for
+/// strict validation.
+///
+/// - `locale`: another region of a known language reads as that language (`en-US` →
+///   `en-GB`); an unknown language is dropped, so the page's language applies.
+/// - `currency`: trimmed and upper-cased; any three-letter code is then formatted by
+///   the browser (an unknown one shows its code).
+/// - `stakeholders[].kind` unknown → `other`; `status` unknown → `conditional`.
+/// - texts over their limit are cut to it, ending in `…`.
+/// - `initiatives`, `recent_pledges`: the first 200; `history`: the last 2000 days;
+///   `suggested_cents`: the first 12 within `min_cents..=max_cents`.
+/// - `recent_pledges[]` with an unreadable time are left out; a negative amount is
+///   hidden.
+/// - `programme.url`, `stakeholders[].url`, `initiatives[].url`, `links.page`,
+///   `links.pledge`: not http(s) (or an absolute path) → dropped; without a pledge
+///   link the widget is read-only.
+pub fn read_forgivingly(mut d: CohortDocument) -> CohortDocument {
+    d.locale = d.locale.and_then(|l| match l.split(['-', '_']).next().map(str::to_ascii_lowercase).as_deref() {
+        Some("nl") => Some("nl-NL".to_owned()),
+        Some("en") => Some("en-GB".to_owned()),
+        _ => None,
+    });
+    d.currency = d.currency.trim().to_ascii_uppercase();
+    cut(&mut d.name, MAX_TEXT_CHARS, false);
+    cut(&mut d.programme.name, MAX_TEXT_CHARS, false);
+    keep_link(&mut d.programme.url);
+    for s in &mut d.stakeholders {
+        cut(&mut s.name, MAX_TEXT_CHARS, false);
+        if let Some(c) = &mut s.condition {
+            cut(c, MAX_CONDITION_CHARS, false);
+        }
+        keep_link(&mut s.url);
+        if s.kind == StakeholderKind::Unrecognised {
+            s.kind = StakeholderKind::Other;
+        }
+        if s.status == StakeholderStatus::Unrecognised {
+            s.status = StakeholderStatus::Conditional;
+        }
+    }
+    d.initiatives.truncate(MAX_LIST);
+    for i in &mut d.initiatives {
+        cut(&mut i.name, MAX_TEXT_CHARS, false);
+        keep_link(&mut i.url);
+    }
+    d.recent_pledges.retain(|p| Timestamp::parse_rfc3339(&p.at).is_some());
+    d.recent_pledges.truncate(MAX_LIST);
+    for p in &mut d.recent_pledges {
+        if let Some(n) = &mut p.name {
+            cut(n, crate::api::NAME_MAX_CHARS as u32, false);
+        }
+        if let Some(m) = &mut p.message {
+            cut(m, crate::api::MESSAGE_MAX_CHARS as u32, true);
+        }
+        if p.amount_cents.is_some_and(|a| a < 0) {
+            p.amount_cents = None;
+        }
+    }
+    if d.history.len() > MAX_HISTORY {
+        d.history.drain(..d.history.len() - MAX_HISTORY);
+    }
+    let (min, max) = (d.crowd.min_cents, d.crowd.max_cents);
+    d.crowd.suggested_cents.retain(|s| (min..=max).contains(s));
+    d.crowd.suggested_cents.truncate(MAX_SUGGESTED);
+    keep_link(&mut d.links.page);
+    keep_link(&mut d.links.pledge);
+    d
+}
+
+/// Cuts `text` to `max` characters (the last one `…`) and turns control characters
+/// into spaces (line feeds stay where `multiline`).
+fn cut(text: &mut String, max: u32, multiline: bool) {
+    if text.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
+        *text = text.chars().map(|c| if c.is_control() && !(multiline && c == '\n') { ' ' } else { c }).collect();
+    }
+    if let Some((at, _)) = text.char_indices().nth(max as usize) {
+        let keep = text[..at].char_indices().last().map_or(0, |(i, _)| i);
+        text.truncate(keep);
+        text.push('…');
+    }
+}
+
+/// Drops a link the widget would not follow: not http(s) nor an absolute path, or too long.
+fn keep_link(link: &mut Option<String>) {
+    if link.as_deref().is_some_and(|u| {
+        u.chars().count() > MAX_URL_CHARS as usize
+            || u.chars().any(char::is_control)
+            || !(u.starts_with("https://") || u.starts_with("http://") || (u.starts_with('/') && !u.starts_with("//")))
+    }) {
+        *link = None;
     }
 }
 
@@ -255,6 +404,12 @@ impl Validator {
         for (i, s) in d.stakeholders.iter().enumerate() {
             let f = |name: &str| format!("stakeholders[{i}].{name}");
             self.text(&f("name"), &s.name, true, MAX_TEXT_CHARS);
+            if s.kind == StakeholderKind::Unrecognised {
+                self.err(f("kind"), Problem::Format { expected: "one of municipality, welfare, fund, business, other".into() });
+            }
+            if s.status == StakeholderStatus::Unrecognised {
+                self.err(f("status"), Problem::Format { expected: "one of committed, conditional, paid".into() });
+            }
             self.amount(&f("amount_cents"), s.amount_cents);
             self.url(&f("url"), &s.url);
             self.opt_text(&f("condition"), &s.condition, MAX_CONDITION_CHARS);
