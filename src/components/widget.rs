@@ -37,6 +37,7 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
     let (pending, set_pending) = signal(false);
     let config = StoredValue::new(config);
     let id = StoredValue::new(id);
+    let events = crate::events::host();
     let frame = NodeRef::<leptos::html::Div>::new();
     frame.on_load(|el| super::reserve_by_width(el.into()));
 
@@ -47,8 +48,15 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                     fallback=move || view! { <Skeleton locale=initial_locale/> }
                     set_pending=set_pending
                 >
-                    {move || Suspend::new(async move {
-                        match resource.await {
+                    {move || { let events = events.clone(); Suspend::new(async move {
+                        let loaded = resource.await;
+                        if let Some(events) = &events {
+                            match &loaded {
+                                Ok(cohort) => events.loaded(cohort),
+                                Err(error) => events.failed(error.kind(), &error.message(initial_locale)),
+                            }
+                        }
+                        match loaded {
                             Ok(cohort) => {
                                 let c = config.get_value();
                                 let locale = c
@@ -79,7 +87,7 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                             }
                             .into_any(),
                         }
-                    })}
+                    })}}
                 </Transition>
             </div>
         </div>
