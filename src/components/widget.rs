@@ -38,6 +38,9 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
     let config = StoredValue::new(config);
     let id = StoredValue::new(id);
     let events = crate::events::host();
+    // The document is requested (or already on its way): meanwhile, the formatters. In
+    // a task of its own, so the loading state paints first.
+    set_timeout(move || format::prepare(initial_locale), std::time::Duration::ZERO);
     let frame = NodeRef::<leptos::html::Div>::new();
     frame.on_load(|el| super::reserve_by_width(el.into()));
 
