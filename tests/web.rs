@@ -246,7 +246,7 @@ async fn a_wrong_type_names_the_field_and_the_type_expected() {
     let details = w.one(".cofund-error ul").text_content().unwrap();
     assert_eq!(details, "crowd.pledged_cents: heeft het verkeerde type (verwacht: een geheel getal)");
     assert!(!w.has("geen geldige JSON"));
-    let bad = UTRECHT.replace("\"stakeholders\": [", "\"stakeholders\": {\"x\": [").replace("\"initiatives\":", "}, \"initiatives\":");
+    let bad = UTRECHT.replace("\"stakeholders\": [", "\"stakeholders\": {\"x\": [").replace("  ],\n  \"initiatives\":", "  ]},\n  \"initiatives\":");
     let w = expect_error(blob_url(&bad), Some(Locale::En), "invalid data").await;
     assert_eq!(w.one(".cofund-error ul").text_content().unwrap(), "stakeholders: has the wrong type (expected: a list)");
 }
