@@ -119,28 +119,37 @@ impl Cohort {
     }
 }
 
-/// Deserialises the document, tracking the path of the value being read so that a
-/// value of the wrong type names its field.
+/// Deserialises the document. A well-formed document of the wrong shape is reported
+/// with the path of the offending field, found from serde's error position by
+/// [`path_at`] (tracking the path while deserialising, as `serde_path_to_error` does,
+/// doubled the widget's deserialisation code: +11 KB brotli).
 fn parse_document(json: &str) -> Result<CohortDocument, DocumentError> {
-    let mut de = serde_json::Deserializer::from_str(json);
-    let doc: CohortDocument = serde_path_to_error::deserialize(&mut de).map_err(|e| {
-        let path = e.path().to_string();
-        let message = e.into_inner().to_string();
-        shape_error(&path, &message).unwrap_or(DocumentError::Json(message))
-    })?;
-    de.end().map_err(|e| DocumentError::Json(e.to_string()))?;
-    Ok(doc)
+    serde_json::from_str(json).map_err(|e| {
+        let message = e.to_string();
+        let shape = (e.classify() == serde_json::error::Category::Data)
+            .then(|| shape_error(json, byte_offset(json, e.line(), e.column()), &message))
+            .flatten();
+        shape.unwrap_or(DocumentError::Json(message))
+    })
+}
+
+/// The byte offset of serde_json's 1-based `line` and `column` (the last byte it read).
+fn byte_offset(json: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = json.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (line_start + column).saturating_sub(1).min(json.len().saturating_sub(1))
 }
 
 /// Turns serde's message about a well-formed document of the wrong shape into a field
-/// error; `None` for syntax errors, which stay [`DocumentError::Json`].
-fn shape_error(path: &str, message: &str) -> Option<DocumentError> {
-    let path = if path == "." { "" } else { path };
-    let join = |name: &str| if path.is_empty() { name.to_owned() } else { format!("{path}.{name}") };
-    let problem = if let Some(rest) = message.strip_prefix("missing field `") {
+/// error; `None` when the message is not about a field's value.
+fn shape_error(json: &str, at: usize, message: &str) -> Option<DocumentError> {
+    let field = |path: String| if path.is_empty() { "$".to_owned() } else { path };
+    if let Some(rest) = message.strip_prefix("missing field `") {
         let name = rest.split('`').next()?;
-        return Some(DocumentError::Invalid(vec![FieldError::new(join(name), Problem::Required)]));
-    } else if message.starts_with("invalid value: integer") {
+        let object = path_at(json, at, true)?;
+        let path = if object.is_empty() { name.to_owned() } else { format!("{object}.{name}") };
+        return Some(DocumentError::Invalid(vec![FieldError::new(path, Problem::Required)]));
+    }
+    let problem = if message.starts_with("invalid value: integer") {
         // An integer beyond 64 bits.
         Problem::Overflow
     } else if message.starts_with("invalid type:") || message.starts_with("invalid value:") {
@@ -150,7 +159,111 @@ fn shape_error(path: &str, message: &str) -> Option<DocumentError> {
     } else {
         return None;
     };
-    Some(DocumentError::Invalid(vec![FieldError::new(if path.is_empty() { "$".into() } else { path.to_owned() }, problem)]))
+    // serde stops either on the value's last byte or just before its first one.
+    let bytes = json.as_bytes();
+    let mut at = at;
+    while at + 1 < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'\n' | b'\r' | b':' | b',') {
+        at += 1;
+    }
+    Some(DocumentError::Invalid(vec![FieldError::new(field(path_at(json, at, false)?), problem)]))
+}
+
+/// The path (`stakeholders[1].amount_cents`, `""` for the whole document) of the
+/// innermost value of well-formed `json` that spans byte `at`; with `objects_only`, of
+/// the innermost object.
+fn path_at(json: &str, at: usize, objects_only: bool) -> Option<String> {
+    enum Segment<'a> {
+        Key(&'a str),
+        Index(usize),
+    }
+    struct Scan<'a> {
+        b: &'a [u8],
+        s: &'a str,
+        i: usize,
+        path: Vec<Segment<'a>>,
+        found: Option<(usize, String)>,
+    }
+    impl<'a> Scan<'a> {
+        fn ws(&mut self) {
+            while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+        }
+        fn string(&mut self) -> &'a str {
+            let start = self.i + 1;
+            self.i += 1;
+            while self.i < self.b.len() && self.b[self.i] != b'"' {
+                self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
+            }
+            self.i += 1;
+            self.s.get(start..self.i - 1).unwrap_or("")
+        }
+        /// One value; `None` on malformed input.
+        fn value(&mut self, at: usize, objects_only: bool) -> Option<()> {
+            self.ws();
+            let start = self.i;
+            let is_object = *self.b.get(self.i)? == b'{';
+            match self.b[self.i] {
+                open @ (b'{' | b'[') => {
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    self.i += 1;
+                    let mut index = 0;
+                    loop {
+                        self.ws();
+                        if *self.b.get(self.i)? == close {
+                            break;
+                        }
+                        if open == b'{' {
+                            let key = self.string();
+                            self.ws();
+                            self.i += 1; // ':'
+                            self.path.push(Segment::Key(key));
+                        } else {
+                            self.path.push(Segment::Index(index));
+                        }
+                        self.value(at, objects_only)?;
+                        self.path.pop();
+                        index += 1;
+                        self.ws();
+                        if *self.b.get(self.i)? == b',' {
+                            self.i += 1;
+                        }
+                    }
+                    self.i += 1;
+                }
+                b'"' => {
+                    self.string();
+                }
+                _ => {
+                    while self.i < self.b.len() && !b",]} \t\n\r".contains(&self.b[self.i]) {
+                        self.i += 1;
+                    }
+                }
+            }
+            let deeper = self.found.as_ref().is_none_or(|(depth, _)| self.path.len() >= *depth);
+            if (start..self.i).contains(&at) && (is_object || !objects_only) && deeper {
+                let mut p = String::new();
+                for seg in &self.path {
+                    match seg {
+                        Segment::Key(k) if p.is_empty() => p.push_str(k),
+                        Segment::Key(k) => {
+                            p.push('.');
+                            p.push_str(k);
+                        }
+                        Segment::Index(n) => {
+                            use std::fmt::Write;
+                            let _ = write!(p, "[{n}]");
+                        }
+                    }
+                }
+                self.found = Some((self.path.len(), p));
+            }
+            Some(())
+        }
+    }
+    let mut scan = Scan { b: json.as_bytes(), s: json, i: 0, path: Vec::new(), found: None };
+    scan.value(at, objects_only)?;
+    scan.found.map(|(_, p)| p)
 }
 
 /// The JSON Schema type name for what serde expected (`i64` → `integer`).

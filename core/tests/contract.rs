@@ -276,9 +276,18 @@ fn a_value_of_the_wrong_type_names_its_field_and_the_type_expected() {
         *doc.pointer_mut(pointer).unwrap() = value;
         assert_eq!(read_error(&doc), vec![(field.to_owned(), problem)], "{pointer}");
     }
+    // Also in an indented document over many lines, as servers send them.
+    let mut doc = utrecht_value();
+    doc["stakeholders"][2]["match"]["cap_cents"] = json!([1]);
+    let pretty = serde_json::to_string_pretty(&doc).unwrap();
+    assert!(matches!(Cohort::from_json(&pretty), Err(DocumentError::Invalid(e))
+        if e == vec![FieldError::new("stakeholders[2].match.cap_cents", wrong_type("integer"))]));
     let mut doc = utrecht_value();
     doc["crowd"].as_object_mut().unwrap().remove("min_cents");
     assert_eq!(read_error(&doc), vec![("crowd.min_cents".to_owned(), Problem::Required)]);
+    let pretty = serde_json::to_string_pretty(&doc).unwrap();
+    assert!(matches!(Cohort::from_json(&pretty), Err(DocumentError::Invalid(e))
+        if e == vec![FieldError::new("crowd.min_cents", Problem::Required)]));
     let mut doc = utrecht_value();
     doc.as_object_mut().unwrap().remove("budget_cents");
     assert_eq!(read_error(&doc), vec![("budget_cents".to_owned(), Problem::Required)]);
