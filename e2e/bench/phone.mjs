@@ -5,6 +5,9 @@
 //   embed    /embed/{slug} on the cofund server (the loader, the widget in the light DOM)
 //   host     a page on another origin (another loopback port) with <cofund-widget> and
 //            the loader: the one-tag embed
+//   legacy   the same host page with the older snippet (<div data-cofund-src> and
+//            `import init from ".../cofund-widget.js"; init()`): no loader, so the document
+//            is requested only once the wasm runs (the lever the loader pulls)
 //   static   the same figures as static HTML with the widget's CSS inline, served by the
 //            host site: the floor, measured in the same run
 // For each: navigation start → the crowd percent on screen (in the DOM, then the next
@@ -61,9 +64,9 @@ async function load(url, emulate = true) {
   let bytesAtFigure = null;
   const finished = new Map();
   cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; finished.set(e.requestId, e.encodedDataLength); });
-  const figure = new Promise((resolve) => {
-    page.exposeFunction('__figureSeen', () => { bytesAtFigure = bytes; resolve(); });
-  });
+  let seen;
+  const figure = new Promise((resolve) => { seen = resolve; });
+  await page.exposeFunction('__figureSeen', () => { bytesAtFigure = bytes; seen(); });
   await page.goto(url, { waitUntil: 'commit' });
   await Promise.race([figure, new Promise((_, reject) => setTimeout(() => reject(new Error(`no figure on ${url}`)), 60_000))]);
   const r = await page.evaluate(() => ({ figure: window.__figure, longTasks: window.__longTasks.filter(([start]) => start <= window.__figure) }));
@@ -86,7 +89,10 @@ try {
   const staticHtml = `<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Gemeente</title><style>${css}</style></head><body>${markup}</body></html>`;
   const floor = site.page('/static', staticHtml);
 
-  const pages = [['embed', `${server.base}/embed/${slug}`], ['host', host], ['static', floor]];
+  const legacy = site.page('/legacy', `<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Gemeente</title></head>
+<body><div data-cofund-src="${server.base}/api/v1/cohorts/${slug}" data-cofund-locale="nl-NL"></div>
+<script type="module">import init from "${server.base}/widget/cofund-widget.js"; init();</script></body></html>`);
+  const pages = [['embed', `${server.base}/embed/${slug}`], ['host', host], ['legacy', legacy], ['static', floor]];
   const samples = Object.fromEntries(pages.map(([k]) => [k, { figure: [], bytes: [], long: [], longMax: [] }]));
   for (let i = 0; i < runs; i += 1) {
     // Interleaved, so drift on the shared machine affects all three alike.
@@ -105,7 +111,8 @@ try {
   console.log(`\nfirst figure on an emulated phone: ${runs} cold loads each, slow 4G (150 ms RTT, 1.6 Mbit/s down, 750 kbit/s up), ${CPU_SLOWDOWN}x CPU slowdown, 360 px`);
   console.log(`  static HTML page: ${staticHtml.length} bytes (widget markup and CSS inline)`);
   const floorP50 = stats(samples.static.figure).p50;
-  for (const [key, label] of [['embed', `/embed/${slug}`], ['host', 'host page, other origin'], ['static', 'static HTML (floor)']]) {
+  for (const [key, label] of [['embed', `/embed/${slug}`], ['host', '<cofund-widget>, other origin'],
+    ['legacy', 'older snippet, other origin'], ['static', 'static HTML (floor)']]) {
     const s = samples[key];
     const f = stats(s.figure);
     console.log(`  ${label.padEnd(34)} first figure p50 ${ms(f.p50)}  p95 ${ms(f.p95)}  ×floor ${(f.p50 / floorP50).toFixed(2)}` +
