@@ -90,20 +90,31 @@ impl Drop for Timeout {
     }
 }
 
-/// Fetches and validates the cohort document at `url`.
-pub async fn load_cohort(url: &str) -> Result<Cohort, LoadError> {
-    load(url, false).await
+/// Fetches and validates the cohort document at `url`. `meanwhile` runs in a task of its
+/// own while the document is still in flight (not when it has already arrived), so its
+/// work costs the visitor no time.
+pub async fn load_cohort(url: &str, meanwhile: impl FnOnce() + 'static) -> Result<Cohort, LoadError> {
+    load(url, false, Some(Box::new(meanwhile))).await
 }
 
 /// Like [`load_cohort`], but revalidates with the server instead of trusting the HTTP
 /// cache (the document may be cached for a few seconds): after a pledge.
 pub async fn reload_cohort(url: &str) -> Result<Cohort, LoadError> {
-    load(url, true).await
+    load(url, true, None).await
+}
+
+/// Runs `work` in a later task (after this one has painted).
+fn later(work: Box<dyn FnOnce()>) {
+    let callback = Closure::once_into_js(work);
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0);
+    }
 }
 
 /// The response the loader (`cofund.js`) already requested for `url`, if any: it starts
 /// each widget's document request while this module downloads and compiles, and leaves
-/// the `fetch` promise in a `Map` under `Symbol.for("cofund.documents")`. Taken once.
+/// the `fetch` promise in a `Map` under `Symbol.for("cofund.documents")`, with
+/// `settled = true` set on it once the response is in. Taken once.
 fn take_prefetched(url: &str) -> Option<js_sys::Promise> {
     let key = js_sys::Symbol::for_("cofund.documents");
     let map: js_sys::Map = js_sys::Reflect::get(&js_sys::global(), &key).ok()?.dyn_into().ok()?;
@@ -125,14 +136,22 @@ async fn read_prefetched(promise: js_sys::Promise) -> Result<Cohort, LoadError> 
     Cohort::from_json(&body).map_err(LoadError::Document)
 }
 
-async fn load(url: &str, revalidate: bool) -> Result<Cohort, LoadError> {
+async fn load(url: &str, revalidate: bool, meanwhile: Option<Box<dyn FnOnce()>>) -> Result<Cohort, LoadError> {
     if url.trim().is_empty() {
         return Err(LoadError::NoSource);
     }
     if !revalidate {
         if let Some(promise) = take_prefetched(url) {
+            let settled = js_sys::Reflect::get(&promise, &JsValue::from_str("settled")).ok().and_then(|v| v.as_bool());
+            if let (Some(work), None | Some(false)) = (meanwhile, settled) {
+                later(work);
+            }
             return read_prefetched(promise).await;
         }
+    }
+    // The request starts when `send` is first polled, below, before this runs.
+    if let Some(work) = meanwhile {
+        later(work);
     }
     let timeout = Timeout::start(REQUEST_TIMEOUT_MS);
     let signal = timeout.as_ref().map(Timeout::signal);

@@ -29,7 +29,9 @@ function loadModule() {
 function prefetch(src) {
   if (!src || !src.trim() || documents.has(src)) return;
   const response = fetch(src, { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout?.(15000) });
-  response.catch(() => {}); // the widget reports a failure; the page's console need not
+  // `settled` tells the widget whether the response is already in (then it has nothing
+  // to do while waiting). A failure is the widget's to report, not the console's.
+  response.then(() => { response.settled = true; }, () => { response.settled = true; });
   documents.set(src, response);
 }
 

@@ -60,13 +60,17 @@ async function load(url, emulate = true) {
     await cdp.send('Network.emulateNetworkConditions', SLOW_4G);
     await cdp.send('Emulation.setCPUThrottlingRate', { rate: CPU_SLOWDOWN });
   }
-  let bytes = 0;
-  let bytesAtFigure = null;
+  // Bytes on the wire per request: the total once finished, else what has arrived.
+  const received = new Map();
   const finished = new Map();
-  cdp.on('Network.loadingFinished', (e) => { bytes += e.encodedDataLength; finished.set(e.requestId, e.encodedDataLength); });
+  cdp.on('Network.dataReceived', (e) => received.set(e.requestId, (received.get(e.requestId) ?? 0) + (e.encodedDataLength || e.dataLength)));
+  cdp.on('Network.loadingFinished', (e) => finished.set(e.requestId, e.encodedDataLength));
+  const bytesNow = () => [...new Set([...received.keys(), ...finished.keys()])]
+    .reduce((sum, id) => sum + (finished.get(id) ?? received.get(id) ?? 0), 0);
+  let bytesAtFigure = null;
   let seen;
   const figure = new Promise((resolve) => { seen = resolve; });
-  await page.exposeFunction('__figureSeen', () => { bytesAtFigure = bytes; seen(); });
+  await page.exposeFunction('__figureSeen', () => { bytesAtFigure = bytesNow(); seen(); });
   await page.goto(url, { waitUntil: 'commit' });
   await Promise.race([figure, new Promise((_, reject) => setTimeout(() => reject(new Error(`no figure on ${url}`)), 60_000))]);
   const r = await page.evaluate(() => ({ figure: window.__figure, longTasks: window.__longTasks.filter(([start]) => start <= window.__figure) }));

@@ -32,15 +32,14 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
     let src = config.src.clone();
     let resource = LocalResource::new(move || {
         let src = src.clone();
-        async move { load_cohort(&src).await }
+        // While the document is in flight: the formatters (the browser loads the
+        // locale's data then, not when the figures should appear).
+        async move { load_cohort(&src, move || format::prepare(initial_locale)).await }
     });
     let (pending, set_pending) = signal(false);
     let config = StoredValue::new(config);
     let id = StoredValue::new(id);
     let events = crate::events::host();
-    // The document is requested (or already on its way): meanwhile, the formatters. In
-    // a task of its own, so the loading state paints first.
-    set_timeout(move || format::prepare(initial_locale), std::time::Duration::ZERO);
     let frame = NodeRef::<leptos::html::Div>::new();
     frame.on_load(|el| super::reserve_by_width(el.into()));
 
