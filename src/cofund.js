@@ -28,7 +28,9 @@ function loadModule() {
 
 function prefetch(src) {
   if (!src || !src.trim() || documents.has(src)) return;
-  const response = fetch(src, { headers: { Accept: 'application/json' }, signal: AbortSignal.timeout?.(15000) });
+  // No extra headers, so that a page's <link rel="preload" as="fetch" crossorigin> for
+  // the same URL serves this request.
+  const response = fetch(src, { signal: AbortSignal.timeout?.(15000) });
   // `settled` tells the widget whether the response is already in (then it has nothing
   // to do while waiting). A failure is the widget's to report, not the console's.
   response.then(() => { response.settled = true; }, () => { response.settled = true; });

@@ -82,8 +82,13 @@ if(o)for(const t of['cofund:load','cofund:pledge','cofund:error'])addEventListen
 /// starts the document request while the wasm loads), the title only when not framed.
 fn embed_body(public_url: &str, slug: &str, name: &str, locale: &str, framed: bool) -> String {
     let title = if framed { String::new() } else { format!("<h1>{}</h1>\n", esc(name)) };
+    // Preload hints: the wasm and the document start with the page, not a round trip
+    // later when the loader runs (the loader's requests then take these responses).
     format!(
-        "<main>\n{title}<div data-cofund-src=\"{public_url}/api/v1/cohorts/{slug}\" data-cofund-locale=\"{locale}\"></div>\n</main>\n\
+        "<link rel=\"preload\" href=\"{public_url}/widget/cofund-widget_bg.wasm\" as=\"fetch\" crossorigin>\n\
+         <link rel=\"preload\" href=\"{public_url}/api/v1/cohorts/{slug}\" as=\"fetch\" crossorigin>\n\
+         <link rel=\"modulepreload\" href=\"{public_url}/widget/cofund-widget.js\">\n\
+         <main>\n{title}<div data-cofund-src=\"{public_url}/api/v1/cohorts/{slug}\" data-cofund-locale=\"{locale}\"></div>\n</main>\n\
          <script type=\"module\" src=\"{public_url}/widget/cofund.js\" async></script>\n{FRAME_SCRIPT}",
         public_url = esc(public_url),
         slug = esc(slug),
