@@ -5,6 +5,8 @@
 //   embed    /embed/{slug} on the cofund server (the loader, the widget in the light DOM)
 //   host     a page on another origin (another loopback port) with <cofund-widget> and
 //            the loader: the one-tag embed
+//   hinted   the same page with the preload hints the README suggests (the wasm and the
+//            document start with the page instead of when the loader runs)
 //   legacy   the same host page with the older snippet (<div data-cofund-src> and
 //            `import init from ".../cofund-widget.js"; init()`): no loader, so the document
 //            is requested only once the wasm runs (the lever the loader pulls)
@@ -96,7 +98,12 @@ try {
   const legacy = site.page('/legacy', `<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Gemeente</title></head>
 <body><div data-cofund-src="${server.base}/api/v1/cohorts/${slug}" data-cofund-locale="nl-NL"></div>
 <script type="module">import init from "${server.base}/widget/cofund-widget.js"; init();</script></body></html>`);
-  const pages = [['embed', `${server.base}/embed/${slug}`], ['host', host], ['legacy', legacy], ['static', floor]];
+  const hinted = site.page('/hinted', `<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Gemeente</title>
+<link rel="preload" href="${server.base}/widget/cofund-widget_bg.wasm" as="fetch" crossorigin>
+<link rel="preload" href="${server.base}/api/v1/cohorts/${slug}" as="fetch" crossorigin></head>
+<body><cofund-widget src="${server.base}/api/v1/cohorts/${slug}" locale="nl-NL"></cofund-widget>
+<script type="module" src="${server.base}/widget/cofund.js" async></script></body></html>`);
+  const pages = [['embed', `${server.base}/embed/${slug}`], ['host', host], ['hinted', hinted], ['legacy', legacy], ['static', floor]];
   const samples = Object.fromEntries(pages.map(([k]) => [k, { figure: [], bytes: [], long: [], longMax: [] }]));
   for (let i = 0; i < runs; i += 1) {
     // Interleaved, so drift on the shared machine affects all three alike.
@@ -115,7 +122,7 @@ try {
   console.log(`\nfirst figure on an emulated phone: ${runs} cold loads each, slow 4G (150 ms RTT, 1.6 Mbit/s down, 750 kbit/s up), ${CPU_SLOWDOWN}x CPU slowdown, 360 px`);
   console.log(`  static HTML page: ${staticHtml.length} bytes (widget markup and CSS inline)`);
   const floorP50 = stats(samples.static.figure).p50;
-  for (const [key, label] of [['embed', `/embed/${slug}`], ['host', '<cofund-widget>, other origin'],
+  for (const [key, label] of [['embed', `/embed/${slug}`], ['host', '<cofund-widget>, other origin'], ['hinted', '… with preload hints'],
     ['legacy', 'older snippet, other origin'], ['static', 'static HTML (floor)']]) {
     const s = samples[key];
     const f = stats(s.figure);
