@@ -140,6 +140,32 @@ test('two elements show two cohorts; each fires cofund:load once with the docume
   await page.context().close();
 });
 
+test('a pledge through <cofund-widget> fires cofund:pledge once, without personal data', async () => {
+  // On the server's own origin: the demo cohorts take pledges from there.
+  const context = await env.browser.newContext({ viewport: { width: 600, height: 900 }, locale: 'nl-NL' });
+  await context.addInitScript(INSTRUMENT);
+  const page = await context.newPage();
+  await page.route(`${env.server.base}/gemeente`, (route) => route.fulfill({ contentType: 'text/html; charset=utf-8', body: hostPage(tag(UTRECHT)) }));
+  await page.goto(`${env.server.base}/gemeente`);
+  await loaded(page);
+  // Playwright's selectors reach into the open shadow root, as a visitor's clicks do.
+  await page.click('summary.cofund-pledge-toggle');
+  await page.fill('input[name="amount"]', '12,50');
+  await page.fill('input[name="name"]', 'Fatima El Amrani');
+  await page.fill('input[name="email"]', 'fatima@example.nl');
+  await page.check('input[type="checkbox"][id$="-consent"]');
+  await page.click('button.cofund-submit');
+  await page.waitForSelector('.cofund-thanks', { timeout: 10_000 });
+  const reference = (await page.textContent('.cofund-pay-reference')).trim();
+  await page.waitForTimeout(300);
+  const pledges = (await page.evaluate(() => window.__events)).filter((e) => e.type === 'cofund:pledge');
+  assert.deepEqual(pledges, [{ type: 'cofund:pledge', target: 'COFUND-WIDGET', detail: { slug: UTRECHT, amount_cents: 1250, reference } }]);
+  assert.doesNotMatch(JSON.stringify(await page.evaluate(() => window.__events)), /Fatima|fatima@/);
+  // Focus moved to the thank-you inside the shadow root.
+  assert.equal(await page.evaluate(() => document.querySelector('cofund-widget').shadowRoot.activeElement?.tagName), 'H3');
+  await context.close();
+});
+
 test('a failing document fires cofund:error once, with kind and message', async () => {
   const page = await open(site.page('/missing', hostPage(tag('no-such-cohort'))));
   await page.waitForFunction(() => window.__events.length > 0, null, { timeout: 20_000 });
