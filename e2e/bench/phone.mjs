@@ -14,7 +14,8 @@
 //            host site: the floor, measured in the same run
 // For each: navigation start → the crowd percent on screen (in the DOM, then the next
 // frame), bytes received before that (CDP's encoded lengths: wasm, JS, CSS, document,
-// HTML), and main-thread long tasks (over 50 ms) until then.
+// HTML), and main-thread long tasks (over 50 ms) until then: all of them, and those that
+// end after the wasm has arrived (compiling it, instantiating, mounting, rendering).
 // Usage: node bench/phone.mjs [runs] [slug]   (scripts/bench-widget.sh sets the env)
 import { startServer, launchBrowser } from '../tests/harness.mjs';
 import { startHostSite } from '../tests/host-site.mjs';
@@ -75,8 +76,13 @@ async function load(url, emulate = true) {
   await page.exposeFunction('__figureSeen', () => { bytesAtFigure = bytesNow(); seen(); });
   await page.goto(url, { waitUntil: 'commit' });
   await Promise.race([figure, new Promise((_, reject) => setTimeout(() => reject(new Error(`no figure on ${url}`)), 60_000))]);
-  const r = await page.evaluate(() => ({ figure: window.__figure, longTasks: window.__longTasks.filter(([start]) => start <= window.__figure) }));
-  return { context, page, figure: r.figure, bytes: bytesAtFigure, longTasks: r.longTasks };
+  const r = await page.evaluate(() => {
+    const wasm = performance.getEntriesByType('resource').find((e) => e.name.endsWith('.wasm'));
+    return { figure: window.__figure, wasmEnd: wasm ? wasm.responseEnd : Infinity,
+      longTasks: window.__longTasks.filter(([start]) => start <= window.__figure) };
+  });
+  return { context, page, figure: r.figure, bytes: bytesAtFigure, longTasks: r.longTasks,
+    afterWasm: r.longTasks.filter(([start, d]) => start + d > r.wasmEnd) };
 }
 
 try {
@@ -104,7 +110,7 @@ try {
 <body><cofund-widget src="${server.base}/api/v1/cohorts/${slug}" locale="nl-NL"></cofund-widget>
 <script type="module" src="${server.base}/widget/cofund.js" async></script></body></html>`);
   const pages = [['embed', `${server.base}/embed/${slug}`], ['host', host], ['hinted', hinted], ['legacy', legacy], ['static', floor]];
-  const samples = Object.fromEntries(pages.map(([k]) => [k, { figure: [], bytes: [], long: [], longMax: [] }]));
+  const samples = Object.fromEntries(pages.map(([k]) => [k, { figure: [], bytes: [], long: [], longMax: [], after: [], afterMax: [] }]));
   for (let i = 0; i < runs; i += 1) {
     // Interleaved, so drift on the shared machine affects all three alike.
     for (const [key, url] of pages) {
@@ -114,6 +120,8 @@ try {
       s.bytes.push(r.bytes);
       s.long.push(r.longTasks.length);
       s.longMax.push(Math.max(0, ...r.longTasks.map(([, d]) => d)));
+      s.after.push(r.afterWasm.length);
+      s.afterMax.push(Math.max(0, ...r.afterWasm.map(([, d]) => d)));
       await r.context.close();
     }
   }
@@ -128,7 +136,8 @@ try {
     const f = stats(s.figure);
     console.log(`  ${label.padEnd(34)} first figure p50 ${ms(f.p50)}  p95 ${ms(f.p95)}  ×floor ${(f.p50 / floorP50).toFixed(2)}` +
       `  bytes ${String(Math.round(stats(s.bytes).p50 / 1024)).padStart(4)} KB` +
-      `  long tasks ${stats(s.long).p50} (max ${stats(s.longMax).max.toFixed(0)} ms)`);
+      `  long tasks ${stats(s.long).p50} (max ${stats(s.longMax).max.toFixed(0)} ms)` +
+      (key === 'static' ? '' : `, after the wasm arrived ${stats(s.after).p50} (p50 of max ${stats(s.afterMax).p50.toFixed(0)} ms)`));
   }
 } finally {
   await browser.close();
