@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Builds the optimised widget into dist/ (wasm-release profile, wasm-opt -Oz).
+# Builds the optimised widget into dist/ (wasm-release profile, wasm-opt -O2: the
+# level whose output is smallest after brotli, see README "Measurements").
 # Usage: scripts/build-widget.sh [--debug]
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"

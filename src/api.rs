@@ -3,7 +3,8 @@
 use crate::i18n::Locale;
 use cofund_core::{Cohort, DocumentError};
 use gloo_net::http::Request;
-use wasm_bindgen::{closure::Closure, JsCast};
+use wasm_bindgen::{closure::Closure, JsCast, JsValue};
+use wasm_bindgen_futures::JsFuture;
 
 /// How long a request may take before the widget gives up and offers a retry.
 pub const REQUEST_TIMEOUT_MS: i32 = 15_000;
@@ -32,6 +33,18 @@ impl LoadError {
             LoadError::Document(DocumentError::Json(_)) => t.error_json.into(),
             LoadError::Document(DocumentError::UnsupportedSchema { found }) => locale.schema_error(found.as_deref()),
             LoadError::Document(DocumentError::Invalid(_)) => t.error_invalid.into(),
+        }
+    }
+
+    /// The `kind` of a `cofund:error` event.
+    pub fn kind(&self) -> &'static str {
+        match self {
+            LoadError::NoSource => "no_source",
+            LoadError::Network => "network",
+            LoadError::Http(_) => "http",
+            LoadError::Document(DocumentError::Json(_)) => "json",
+            LoadError::Document(DocumentError::UnsupportedSchema { .. }) => "schema",
+            LoadError::Document(DocumentError::Invalid(_)) => "invalid",
         }
     }
 
@@ -77,20 +90,68 @@ impl Drop for Timeout {
     }
 }
 
-/// Fetches and validates the cohort document at `url`.
-pub async fn load_cohort(url: &str) -> Result<Cohort, LoadError> {
-    load(url, false).await
+/// Fetches and validates the cohort document at `url`. `meanwhile` runs in a task of its
+/// own while the document is still in flight (not when it has already arrived), so its
+/// work costs the visitor no time.
+pub async fn load_cohort(url: &str, meanwhile: impl FnOnce() + 'static) -> Result<Cohort, LoadError> {
+    load(url, false, Some(Box::new(meanwhile))).await
 }
 
 /// Like [`load_cohort`], but revalidates with the server instead of trusting the HTTP
 /// cache (the document may be cached for a few seconds): after a pledge.
 pub async fn reload_cohort(url: &str) -> Result<Cohort, LoadError> {
-    load(url, true).await
+    load(url, true, None).await
 }
 
-async fn load(url: &str, revalidate: bool) -> Result<Cohort, LoadError> {
+/// Runs `work` in a later task (after this one has painted).
+fn later(work: Box<dyn FnOnce()>) {
+    let callback = Closure::once_into_js(work);
+    if let Some(w) = web_sys::window() {
+        let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0);
+    }
+}
+
+/// The response the loader (`cofund.js`) already requested for `url`, if any: it starts
+/// each widget's document request while this module downloads and compiles, and leaves
+/// the `fetch` promise in a `Map` under `Symbol.for("cofund.documents")`, with
+/// `settled = true` set on it once the response is in. Taken once.
+fn take_prefetched(url: &str) -> Option<js_sys::Promise> {
+    let key = js_sys::Symbol::for_("cofund.documents");
+    let map: js_sys::Map = js_sys::Reflect::get(&js_sys::global(), &key).ok()?.dyn_into().ok()?;
+    let url = JsValue::from_str(url);
+    let promise = map.get(&url).dyn_into().ok()?;
+    map.delete(&url);
+    Some(promise)
+}
+
+/// Reads a prefetched document's response.
+async fn read_prefetched(promise: js_sys::Promise) -> Result<Cohort, LoadError> {
+    let response: web_sys::Response =
+        JsFuture::from(promise).await.map_err(|_| LoadError::Network)?.dyn_into().map_err(|_| LoadError::Network)?;
+    if !response.ok() {
+        return Err(LoadError::Http(response.status()));
+    }
+    let text = response.text().map_err(|_| LoadError::Network)?;
+    let body = JsFuture::from(text).await.map_err(|_| LoadError::Network)?.as_string().ok_or(LoadError::Network)?;
+    Cohort::from_json(&body).map_err(LoadError::Document)
+}
+
+async fn load(url: &str, revalidate: bool, meanwhile: Option<Box<dyn FnOnce()>>) -> Result<Cohort, LoadError> {
     if url.trim().is_empty() {
         return Err(LoadError::NoSource);
+    }
+    if !revalidate {
+        if let Some(promise) = take_prefetched(url) {
+            let settled = js_sys::Reflect::get(&promise, &JsValue::from_str("settled")).ok().and_then(|v| v.as_bool());
+            if let (Some(work), None | Some(false)) = (meanwhile, settled) {
+                later(work);
+            }
+            return read_prefetched(promise).await;
+        }
+    }
+    // The request starts when `send` is first polled, below, before this runs.
+    if let Some(work) = meanwhile {
+        later(work);
     }
     let timeout = Timeout::start(REQUEST_TIMEOUT_MS);
     let signal = timeout.as_ref().map(Timeout::signal);

@@ -92,3 +92,16 @@ fn date_with(locale: Locale, t: Timestamp, opts: &[(&str, &str)]) -> String {
     let d = js_sys::Date::new(&JsValue::from_f64(t.unix_millis() as f64));
     f.call1(&JsValue::NULL, &d).ok().and_then(|v| v.as_string()).unwrap_or_default()
 }
+
+/// Builds the formatters a cohort needs (money in euro, whole numbers, percentages,
+/// dates) ahead of time: called while the document is in flight, so the browser loads
+/// the locale's data then and not when the figures should appear.
+pub fn prepare(locale: Locale) {
+    let now = Timestamp::from_unix_millis(js_sys::Date::now() as i64);
+    money(locale, "EUR", 0);
+    integer(locale, 0);
+    percent(locale, 0);
+    date(locale, now);
+    date_short(locale, now);
+    date_time_short(locale, now);
+}

@@ -162,10 +162,10 @@ impl Locale {
     pub fn status(self, s: StakeholderStatus) -> &'static str {
         match (self, s) {
             (Locale::Nl, StakeholderStatus::Committed) => "Toegezegd",
-            (Locale::Nl, StakeholderStatus::Conditional) => "Onder voorwaarde",
+            (Locale::Nl, StakeholderStatus::Conditional | StakeholderStatus::Unrecognised) => "Onder voorwaarde",
             (Locale::Nl, StakeholderStatus::Paid) => "Betaald",
             (Locale::En, StakeholderStatus::Committed) => "Committed",
-            (Locale::En, StakeholderStatus::Conditional) => "Conditional",
+            (Locale::En, StakeholderStatus::Conditional | StakeholderStatus::Unrecognised) => "Conditional",
             (Locale::En, StakeholderStatus::Paid) => "Paid",
         }
     }
@@ -176,12 +176,12 @@ impl Locale {
             (Locale::Nl, StakeholderKind::Welfare) => "Welzijnsorganisatie",
             (Locale::Nl, StakeholderKind::Fund) => "Fonds",
             (Locale::Nl, StakeholderKind::Business) => "Bedrijf",
-            (Locale::Nl, StakeholderKind::Other) => "Overig",
+            (Locale::Nl, StakeholderKind::Other | StakeholderKind::Unrecognised) => "Overig",
             (Locale::En, StakeholderKind::Municipality) => "Municipality",
             (Locale::En, StakeholderKind::Welfare) => "Welfare organisation",
             (Locale::En, StakeholderKind::Fund) => "Fund",
             (Locale::En, StakeholderKind::Business) => "Business",
-            (Locale::En, StakeholderKind::Other) => "Other",
+            (Locale::En, StakeholderKind::Other | StakeholderKind::Unrecognised) => "Other",
         }
     }
 
@@ -208,6 +208,19 @@ impl Locale {
                 Locale::Nl => format!("klopt niet met {with}"),
                 Locale::En => format!("is inconsistent with {with}"),
             },
+            Problem::WrongType { expected } => {
+                let (nl, en) = match expected.as_str() {
+                    "integer" => ("een geheel getal", "a whole number"),
+                    "array" => ("een lijst", "a list"),
+                    "object" => ("een object", "an object"),
+                    "boolean" => ("waar of onwaar", "true or false"),
+                    _ => ("tekst", "text"),
+                };
+                match self {
+                    Locale::Nl => format!("heeft het verkeerde type (verwacht: {nl})"),
+                    Locale::En => format!("has the wrong type (expected: {en})"),
+                }
+            }
         }
     }
 

@@ -8,25 +8,27 @@
 //! ## Embedding
 //!
 //! ```html
-//! <div data-cofund-src="https://example.org/api/v1/cohorts/utrecht-voorjaar-2027"
-//!      data-cofund-locale="nl-NL"></div>
-//! <script type="module">
-//!   import init from "https://example.org/widget/cofund-widget.js";
-//!   init(); // mounts every element with data-cofund-src
-//! </script>
+//! <cofund-widget src="https://example.org/api/v1/cohorts/utrecht-voorjaar-2027" locale="nl-NL"></cofund-widget>
+//! <script type="module" src="https://example.org/widget/cofund.js" async></script>
 //! ```
 //!
-//! Attributes: `data-cofund-src` (required, the document URL), `data-cofund-locale`
-//! (`nl-NL` or `en-GB`; overrides the document's `locale`), `data-cofund-refresh`
-//! (seconds between refreshes, default 60, `0` never). Content inside the host element
-//! is a fallback for visitors without JavaScript; the widget replaces it. Each host element gets its
-//! own widget, so a page can show several cohorts. Pages that add host elements later
-//! call the exported `mount_all()` again; mounted hosts are skipped.
+//! The loader (`cofund.js`, hand-written, next to this module) defines the custom
+//! element, starts each element's document request at once and loads this module in
+//! parallel; each element is then mounted in its own shadow root by
+//! [`mount_element`] and unmounted when the loader frees the returned
+//! [`MountedWidget`]. Attributes: `src` (required, the document URL), `locale`
+//! (`nl-NL` or `en-GB`; overrides the document's `locale`), `refresh` (seconds between
+//! refreshes, default 60, `0` never), `now` (a fixed clock).
+//!
+//! The older form, `<div data-cofund-src=… data-cofund-locale=…>` with the same
+//! attributes prefixed `data-cofund-`, still works: it renders in the light DOM and is
+//! mounted on start; pages that add such hosts later call the exported `mount_all()`.
 //!
 //! From Rust (tests, other Leptos apps): [`mount`] with a [`WidgetConfig`].
 
 pub mod api;
 mod components;
+mod events;
 pub mod format;
 pub mod i18n;
 mod style;
@@ -86,11 +88,17 @@ impl Default for WidgetConfig {
 impl WidgetConfig {
     /// Reads the `data-cofund-*` attributes of a host element.
     pub fn from_element(el: &web_sys::Element) -> WidgetConfig {
+        Self::from_attributes(el, "data-cofund-")
+    }
+
+    /// Reads `{prefix}src`, `{prefix}locale`, `{prefix}now` and `{prefix}refresh`.
+    fn from_attributes(el: &web_sys::Element, prefix: &str) -> WidgetConfig {
+        let attr = |name: &str| el.get_attribute(&format!("{prefix}{name}"));
         WidgetConfig {
-            src: el.get_attribute(SRC_ATTR).unwrap_or_default(),
-            locale: el.get_attribute(LOCALE_ATTR).and_then(|t| Locale::from_tag(&t)),
-            now: el.get_attribute(NOW_ATTR).and_then(|t| Timestamp::parse_rfc3339(&t)),
-            refresh_secs: match el.get_attribute(REFRESH_ATTR).map(|v| v.trim().parse::<u32>()) {
+            src: attr("src").unwrap_or_default(),
+            locale: attr("locale").and_then(|t| Locale::from_tag(&t)),
+            now: attr("now").and_then(|t| Timestamp::parse_rfc3339(&t)),
+            refresh_secs: match attr("refresh").map(|v| v.trim().parse::<u32>()) {
                 None | Some(Err(_)) => DEFAULT_REFRESH_SECS,
                 Some(Ok(0)) => 0,
                 Some(Ok(secs)) => secs.max(MIN_REFRESH_SECS),
@@ -109,10 +117,63 @@ pub struct WidgetHandle(#[allow(dead_code)] Box<dyn Any>);
 pub fn mount(host: web_sys::HtmlElement, config: WidgetConfig) -> WidgetHandle {
     style::inject_once();
     host.set_text_content(None);
-    let handle = leptos::mount::mount_to(host, move || {
+    mount_into(host.clone(), host.into(), config)
+}
+
+/// Mounts a widget into `container`; its events are dispatched on `events_on`.
+fn mount_into(container: web_sys::HtmlElement, events_on: web_sys::Element, config: WidgetConfig) -> WidgetHandle {
+    let handle = leptos::mount::mount_to(container, move || {
+        events::provide(events_on);
         leptos::prelude::view! { <CofundWidget config=config/> }
     });
     WidgetHandle(Box::new(handle))
+}
+
+/// A widget mounted in a `<cofund-widget>` element's shadow root; `free()` unmounts it
+/// (its reactive state, refresh timer and observers go with it) and empties the root.
+#[wasm_bindgen]
+pub struct MountedWidget {
+    handle: Option<WidgetHandle>,
+    container: web_sys::Element,
+}
+
+impl Drop for MountedWidget {
+    fn drop(&mut self) {
+        drop(self.handle.take());
+        self.container.remove();
+    }
+}
+
+/// Mounts a widget for `<cofund-widget>` element `host` in its open shadow root, with
+/// the stylesheet the page's widgets share, reading the element's `src`, `locale`,
+/// `refresh` and `now` attributes. Called by the loader, `cofund.js`.
+#[wasm_bindgen]
+pub fn mount_element(host: web_sys::HtmlElement) -> Option<MountedWidget> {
+    let root = match host.shadow_root() {
+        Some(root) => root,
+        None => host.attach_shadow(&web_sys::ShadowRootInit::new(web_sys::ShadowRootMode::Open)).ok()?,
+    };
+    style::adopt(&root);
+    let doc = host.owner_document()?;
+    let container: web_sys::HtmlElement = doc.create_element("div").ok()?.dyn_into().ok()?;
+    container.set_class_name("cofund-root");
+    root.append_child(&container).ok()?;
+    let config = WidgetConfig::from_attributes(&host, "");
+    let handle = mount_into(container.clone(), host.into(), config);
+    Some(MountedWidget { handle: Some(handle), container: container.into() })
+}
+
+/// The element with this id in the page or in any `<cofund-widget>`'s shadow root (ids
+/// are page-unique either way, see `next_id`).
+pub(crate) fn element_by_id(id: &str) -> Option<web_sys::Element> {
+    let doc = web_sys::window()?.document()?;
+    if let Some(el) = doc.get_element_by_id(id) {
+        return Some(el);
+    }
+    let hosts = doc.query_selector_all("cofund-widget").ok()?;
+    (0..hosts.length())
+        .filter_map(|i| hosts.item(i)?.dyn_into::<web_sys::Element>().ok()?.shadow_root())
+        .find_map(|root| root.get_element_by_id(id))
 }
 
 /// Mounts a widget into every element with `data-cofund-src` that has none yet.

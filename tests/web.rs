@@ -240,6 +240,34 @@ async fn invalid_values_name_their_fields() {
 }
 
 #[wasm_bindgen_test]
+async fn a_wrong_type_names_the_field_and_the_type_expected() {
+    let bad = UTRECHT.replace("\"pledged_cents\": 1745050", "\"pledged_cents\": \"17.450,50\"");
+    let w = expect_error(blob_url(&bad), None, "ongeldige gegevens").await;
+    let details = w.one(".cofund-error ul").text_content().unwrap();
+    assert_eq!(details, "crowd.pledged_cents: heeft het verkeerde type (verwacht: een geheel getal)");
+    assert!(!w.has("geen geldige JSON"));
+    let bad = UTRECHT.replace("\"stakeholders\": [", "\"stakeholders\": {\"x\": [").replace("  ],\n  \"initiatives\":", "  ]},\n  \"initiatives\":");
+    let w = expect_error(blob_url(&bad), Some(Locale::En), "invalid data").await;
+    assert_eq!(w.one(".cofund-error ul").text_content().unwrap(), "stakeholders: has the wrong type (expected: a list)");
+}
+
+#[wasm_bindgen_test]
+async fn documents_from_newer_servers_are_read_forgivingly() {
+    let newer = UTRECHT
+        .replacen("\"kind\": \"municipality\"", "\"kind\": \"cooperative\"", 1)
+        .replacen("\"locale\": \"nl-NL\"", "\"locale\": \"fr-FR\"", 1)
+        .replacen("\"name\": \"Starters4Communities Utrecht, voorjaar 2027\"", &format!("\"name\": \"{}\"", "Lang ".repeat(60)), 1);
+    assert_ne!(newer, UTRECHT);
+    let w = mount_doc(&newer, None, "2027-03-20T12:00:00+01:00").await;
+    // The page's language (the test page has none: Dutch), the kind as "other", the long
+    // name cut.
+    assert!(w.has("Overig"), "{}", w.text());
+    let title = w.one("h2").text_content().unwrap();
+    assert_eq!(title.chars().count(), 200);
+    assert!(title.ends_with('…'));
+}
+
+#[wasm_bindgen_test]
 async fn missing_source_says_what_to_do() {
     let w = expect_error(String::new(), Some(Locale::En), "data-cofund-src").await;
     assert!(w.host.query_selector("button.cofund-retry").unwrap().is_none());

@@ -115,6 +115,8 @@ pub struct MatchOffer {
     pub cap_cents: i64,
 }
 
+/// An open set: a kind this version does not know reads as [`StakeholderKind::Unrecognised`],
+/// which the widget shows as `other` and a writer (the server) refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StakeholderKind {
@@ -123,14 +125,23 @@ pub enum StakeholderKind {
     Fund,
     Business,
     Other,
+    /// A kind from a newer contract; never valid in a document written by this version.
+    #[serde(other)]
+    Unrecognised,
 }
 
+/// An open set: a status this version does not know reads as
+/// [`StakeholderStatus::Unrecognised`], which the widget counts and shows as
+/// `conditional` (promised, not certain) and a writer refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum StakeholderStatus {
     Committed,
     Conditional,
     Paid,
+    /// A status from a newer contract; never valid in a document written by this version.
+    #[serde(other)]
+    Unrecognised,
 }
 
 /// A neighbourhood initiative the cohort supports.

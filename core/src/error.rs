@@ -27,6 +27,9 @@ pub enum Problem {
     Overflow,
     /// Inconsistent with another field, e.g. `received` above `participants`.
     Inconsistent { with: String },
+    /// A JSON value of the wrong type; `expected` is a JSON Schema type name
+    /// (`integer`, `string`, `array`, `object`, `boolean`).
+    WrongType { expected: String },
 }
 
 impl Problem {
@@ -41,6 +44,7 @@ impl Problem {
             Problem::ControlCharacters => "control_characters",
             Problem::Overflow => "overflow",
             Problem::Inconsistent { .. } => "inconsistent",
+            Problem::WrongType { .. } => "wrong_type",
         }
     }
 }
@@ -56,6 +60,7 @@ impl fmt::Display for Problem {
             Problem::ControlCharacters => write!(f, "must not contain control or invisible formatting characters"),
             Problem::Overflow => write!(f, "is too large to add up"),
             Problem::Inconsistent { with } => write!(f, "is inconsistent with {with}"),
+            Problem::WrongType { expected } => write!(f, "must be of type {expected}"),
         }
     }
 }
@@ -91,7 +96,7 @@ impl From<FieldError> for FieldErrorWire {
         match e.problem {
             Problem::OutOfRange { min, max } => (w.min, w.max) = (Some(min), Some(max)),
             Problem::TooLong { max } => w.max = Some(i64::from(max)),
-            Problem::Format { expected } => w.expected = Some(expected),
+            Problem::Format { expected } | Problem::WrongType { expected } => w.expected = Some(expected),
             Problem::Inconsistent { with } => w.with = Some(with),
             Problem::Required | Problem::Negative | Problem::ControlCharacters | Problem::Overflow => {}
         }
@@ -112,6 +117,7 @@ impl TryFrom<FieldErrorWire> for FieldError {
             ("control_characters", ..) => Problem::ControlCharacters,
             ("overflow", ..) => Problem::Overflow,
             ("inconsistent", ..) => Problem::Inconsistent { with: w.with.unwrap_or_default() },
+            ("wrong_type", ..) => Problem::WrongType { expected: w.expected.unwrap_or_default() },
             (code, ..) => return Err(format!("unknown field error code {code:?}")),
         };
         Ok(FieldError { field: w.field, problem })
@@ -184,6 +190,7 @@ mod tests {
             (FieldError::new("x", Problem::Negative), r#"{"field":"x","code":"negative"}"#),
             (FieldError::new("x", Problem::ControlCharacters), r#"{"field":"x","code":"control_characters"}"#),
             (FieldError::new("x", Problem::Overflow), r#"{"field":"x","code":"overflow"}"#),
+            (FieldError::new("x", Problem::WrongType { expected: "integer".into() }), r#"{"field":"x","code":"wrong_type","expected":"integer"}"#),
         ];
         for (error, json) in cases {
             assert_eq!(serde_json::to_string(&error).unwrap(), json);

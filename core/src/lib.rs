@@ -36,4 +36,4 @@ pub use progress::{
     StakeholderProgress, StakeholderTotals, Summary,
 };
 pub use time::{Date, Timestamp};
-pub use validate::Cohort;
+pub use validate::{read_forgivingly, Cohort};

@@ -232,7 +232,8 @@ pub fn summarise(d: &CohortDocument) -> Result<Summary, FieldError> {
         let total = add(&field, s.amount_cents, matched.as_ref().map_or(0, |m| m.unlocked_cents))?;
         let bucket = match s.status {
             StakeholderStatus::Committed => &mut totals.committed_cents,
-            StakeholderStatus::Conditional => &mut totals.conditional_cents,
+            // Only a forgiving reader lets an unrecognised status through: not certain.
+            StakeholderStatus::Conditional | StakeholderStatus::Unrecognised => &mut totals.conditional_cents,
             StakeholderStatus::Paid => &mut totals.paid_cents,
         };
         *bucket = add(&field, *bucket, total)?;

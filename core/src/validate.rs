@@ -28,10 +28,14 @@ pub struct Cohort {
 }
 
 impl Cohort {
-    /// Parses and validates a JSON document.
+    /// Reads a JSON document as a widget should read one from any server: forgivingly
+    /// where that cannot make a figure wrong or unsafe, precisely where it refuses.
     ///
     /// The schema version is checked first so that a document of another major version
-    /// gets that message instead of a list of missing fields.
+    /// gets that message instead of a list of missing fields. A value of the wrong JSON
+    /// type is reported with its field and the type expected ([`Problem::WrongType`]),
+    /// a missing field as that field being required. Then [`read_forgivingly`] settles
+    /// what only affects display, and [`Cohort::from_document`] checks the rest strictly.
     pub fn from_json(json: &str) -> Result<Cohort, DocumentError> {
         // Only `schema` is read here; every other field is ignored.
         #[derive(Deserialize)]
@@ -45,9 +49,7 @@ impl Cohort {
             Some(s) if s == SCHEMA_V1 => {}
             found => return Err(DocumentError::UnsupportedSchema { found }),
         }
-        let doc: CohortDocument =
-            serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
-        Cohort::from_document(doc)
+        Cohort::from_document(read_forgivingly(parse_document(json)?))
     }
 
     /// Validates a document, reporting every problem found, each with its field path.
@@ -114,6 +116,266 @@ impl Cohort {
         doc.crowd.received_cents = totals.received_cents;
         doc.crowd.backers = totals.backers;
         Cohort::from_document(doc)
+    }
+}
+
+/// Deserialises the document. A well-formed document of the wrong shape is reported
+/// with the path of the offending field, found from serde's error position by
+/// [`path_at`] (tracking the path while deserialising, as `serde_path_to_error` does,
+/// doubled the widget's deserialisation code: +11 KB brotli).
+fn parse_document(json: &str) -> Result<CohortDocument, DocumentError> {
+    serde_json::from_str(json).map_err(|e| {
+        let message = e.to_string();
+        let shape = (e.classify() == serde_json::error::Category::Data)
+            .then(|| shape_error(json, byte_offset(json, e.line(), e.column()), &message))
+            .flatten();
+        shape.unwrap_or(DocumentError::Json(message))
+    })
+}
+
+/// The byte offset of serde_json's 1-based `line` and `column` (the last byte it read).
+fn byte_offset(json: &str, line: usize, column: usize) -> usize {
+    let line_start: usize = json.split_inclusive('\n').take(line.saturating_sub(1)).map(str::len).sum();
+    (line_start + column).saturating_sub(1).min(json.len().saturating_sub(1))
+}
+
+/// Turns serde's message about a well-formed document of the wrong shape into a field
+/// error; `None` when the message is not about a field's value.
+fn shape_error(json: &str, at: usize, message: &str) -> Option<DocumentError> {
+    let field = |path: String| if path.is_empty() { "$".to_owned() } else { path };
+    if let Some(rest) = message.strip_prefix("missing field `") {
+        let name = rest.split('`').next()?;
+        let object = path_at(json, at, true)?;
+        let path = if object.is_empty() { name.to_owned() } else { format!("{object}.{name}") };
+        return Some(DocumentError::Invalid(vec![FieldError::new(path, Problem::Required)]));
+    }
+    let problem = if message.starts_with("invalid value: integer") {
+        // An integer beyond 64 bits.
+        Problem::Overflow
+    } else if message.starts_with("invalid type:") || message.starts_with("invalid value:") {
+        let expected = message.split(", expected ").nth(1)?;
+        let expected = expected.split(" at line ").next().unwrap_or(expected);
+        Problem::WrongType { expected: json_type(expected).into() }
+    } else {
+        return None;
+    };
+    // serde stops either on the value's last byte or just before its first one.
+    let bytes = json.as_bytes();
+    let mut at = at;
+    while at + 1 < bytes.len() && matches!(bytes[at], b' ' | b'\t' | b'\n' | b'\r' | b':' | b',') {
+        at += 1;
+    }
+    Some(DocumentError::Invalid(vec![FieldError::new(field(path_at(json, at, false)?), problem)]))
+}
+
+/// The path (`stakeholders[1].amount_cents`, `""` for the whole document) of the
+/// innermost value of well-formed `json` that spans byte `at`; with `objects_only`, of
+/// the innermost object.
+fn path_at(json: &str, at: usize, objects_only: bool) -> Option<String> {
+    enum Segment<'a> {
+        Key(&'a str),
+        Index(usize),
+    }
+    struct Scan<'a> {
+        b: &'a [u8],
+        s: &'a str,
+        i: usize,
+        path: Vec<Segment<'a>>,
+        found: Option<(usize, String)>,
+    }
+    impl<'a> Scan<'a> {
+        fn ws(&mut self) {
+            while self.i < self.b.len() && self.b[self.i].is_ascii_whitespace() {
+                self.i += 1;
+            }
+        }
+        fn string(&mut self) -> &'a str {
+            let start = self.i + 1;
+            self.i += 1;
+            while self.i < self.b.len() && self.b[self.i] != b'"' {
+                self.i += if self.b[self.i] == b'\\' { 2 } else { 1 };
+            }
+            self.i += 1;
+            self.s.get(start..self.i - 1).unwrap_or("")
+        }
+        /// One value; `None` on malformed input.
+        fn value(&mut self, at: usize, objects_only: bool) -> Option<()> {
+            self.ws();
+            let start = self.i;
+            let is_object = *self.b.get(self.i)? == b'{';
+            match self.b[self.i] {
+                open @ (b'{' | b'[') => {
+                    let close = if open == b'{' { b'}' } else { b']' };
+                    self.i += 1;
+                    let mut index = 0;
+                    loop {
+                        self.ws();
+                        if *self.b.get(self.i)? == close {
+                            break;
+                        }
+                        if open == b'{' {
+                            let key = self.string();
+                            self.ws();
+                            self.i += 1; // ':'
+                            self.path.push(Segment::Key(key));
+                        } else {
+                            self.path.push(Segment::Index(index));
+                        }
+                        self.value(at, objects_only)?;
+                        self.path.pop();
+                        index += 1;
+                        self.ws();
+                        if *self.b.get(self.i)? == b',' {
+                            self.i += 1;
+                        }
+                    }
+                    self.i += 1;
+                }
+                b'"' => {
+                    self.string();
+                }
+                _ => {
+                    while self.i < self.b.len() && !b",]} \t\n\r".contains(&self.b[self.i]) {
+                        self.i += 1;
+                    }
+                }
+            }
+            let deeper = self.found.as_ref().is_none_or(|(depth, _)| self.path.len() >= *depth);
+            if (start..self.i).contains(&at) && (is_object || !objects_only) && deeper {
+                let mut p = String::new();
+                for seg in &self.path {
+                    match seg {
+                        Segment::Key(k) if p.is_empty() => p.push_str(k),
+                        Segment::Key(k) => {
+                            p.push('.');
+                            p.push_str(k);
+                        }
+                        Segment::Index(n) => {
+                            use std::fmt::Write;
+                            let _ = write!(p, "[{n}]");
+                        }
+                    }
+                }
+                self.found = Some((self.path.len(), p));
+            }
+            Some(())
+        }
+    }
+    let mut scan = Scan { b: json.as_bytes(), s: json, i: 0, path: Vec::new(), found: None };
+    scan.value(at, objects_only)?;
+    scan.found.map(|(_, p)| p)
+}
+
+/// The JSON Schema type name for what serde expected (`i64` → `integer`).
+fn json_type(serde_expected: &str) -> &'static str {
+    let e = serde_expected;
+    if e.starts_with('i') || e.starts_with('u') || e.contains("integer") {
+        "integer"
+    } else if e.contains("string") || e.contains("char") {
+        "string"
+    } else if e.contains("sequence") || e.contains("array") {
+        "array"
+    } else if e.contains("struct") || e.contains("map") {
+        "object"
+    } else if e.contains("bool") {
+        "boolean"
+    } else {
+        "string"
+    }
+}
+
+/// Settles, for display, what a newer or sloppier server may send that cannot make a
+/// figure wrong or unsafe: open sets fall back, long texts and lists are cut, stray
+/// control characters become spaces, links that are not http(s) are dropped. What does
+/// touch the figures (amounts, shares, counts, times, stakeholders) is left for
+/// strict validation.
+///
+/// - `locale`: another region of a known language reads as that language (`en-US` →
+///   `en-GB`); an unknown language is dropped, so the page's language applies.
+/// - `currency`: trimmed and upper-cased; any three-letter code is then formatted by
+///   the browser (an unknown one shows its code).
+/// - `stakeholders[].kind` unknown → `other`; `status` unknown → `conditional`.
+/// - texts over their limit are cut to it, ending in `…`.
+/// - `initiatives`, `recent_pledges`: the first 200; `history`: the last 2000 days;
+///   `suggested_cents`: the first 12 within `min_cents..=max_cents`.
+/// - `recent_pledges[]` with an unreadable time are left out; a negative amount is
+///   hidden.
+/// - `programme.url`, `stakeholders[].url`, `initiatives[].url`, `links.page`,
+///   `links.pledge`: not http(s) (or an absolute path) → dropped; without a pledge
+///   link the widget is read-only.
+pub fn read_forgivingly(mut d: CohortDocument) -> CohortDocument {
+    d.locale = d.locale.and_then(|l| match l.split(['-', '_']).next().map(str::to_ascii_lowercase).as_deref() {
+        Some("nl") => Some("nl-NL".to_owned()),
+        Some("en") => Some("en-GB".to_owned()),
+        _ => None,
+    });
+    d.currency = d.currency.trim().to_ascii_uppercase();
+    cut(&mut d.name, MAX_TEXT_CHARS, false);
+    cut(&mut d.programme.name, MAX_TEXT_CHARS, false);
+    keep_link(&mut d.programme.url);
+    for s in &mut d.stakeholders {
+        cut(&mut s.name, MAX_TEXT_CHARS, false);
+        if let Some(c) = &mut s.condition {
+            cut(c, MAX_CONDITION_CHARS, false);
+        }
+        keep_link(&mut s.url);
+        if s.kind == StakeholderKind::Unrecognised {
+            s.kind = StakeholderKind::Other;
+        }
+        if s.status == StakeholderStatus::Unrecognised {
+            s.status = StakeholderStatus::Conditional;
+        }
+    }
+    d.initiatives.truncate(MAX_LIST);
+    for i in &mut d.initiatives {
+        cut(&mut i.name, MAX_TEXT_CHARS, false);
+        keep_link(&mut i.url);
+    }
+    d.recent_pledges.retain(|p| Timestamp::parse_rfc3339(&p.at).is_some());
+    d.recent_pledges.truncate(MAX_LIST);
+    for p in &mut d.recent_pledges {
+        if let Some(n) = &mut p.name {
+            cut(n, crate::api::NAME_MAX_CHARS as u32, false);
+        }
+        if let Some(m) = &mut p.message {
+            cut(m, crate::api::MESSAGE_MAX_CHARS as u32, true);
+        }
+        if p.amount_cents.is_some_and(|a| a < 0) {
+            p.amount_cents = None;
+        }
+    }
+    if d.history.len() > MAX_HISTORY {
+        d.history.drain(..d.history.len() - MAX_HISTORY);
+    }
+    let (min, max) = (d.crowd.min_cents, d.crowd.max_cents);
+    d.crowd.suggested_cents.retain(|s| (min..=max).contains(s));
+    d.crowd.suggested_cents.truncate(MAX_SUGGESTED);
+    keep_link(&mut d.links.page);
+    keep_link(&mut d.links.pledge);
+    d
+}
+
+/// Cuts `text` to `max` characters (the last one `…`) and turns control characters
+/// into spaces (line feeds stay where `multiline`).
+fn cut(text: &mut String, max: u32, multiline: bool) {
+    if text.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
+        *text = text.chars().map(|c| if c.is_control() && !(multiline && c == '\n') { ' ' } else { c }).collect();
+    }
+    if let Some((at, _)) = text.char_indices().nth(max as usize) {
+        let keep = text[..at].char_indices().last().map_or(0, |(i, _)| i);
+        text.truncate(keep);
+        text.push('…');
+    }
+}
+
+/// Drops a link the widget would not follow: not http(s) nor an absolute path, or too long.
+fn keep_link(link: &mut Option<String>) {
+    if link.as_deref().is_some_and(|u| {
+        u.chars().count() > MAX_URL_CHARS as usize
+            || u.chars().any(char::is_control)
+            || !(u.starts_with("https://") || u.starts_with("http://") || (u.starts_with('/') && !u.starts_with("//")))
+    }) {
+        *link = None;
     }
 }
 
@@ -255,6 +517,12 @@ impl Validator {
         for (i, s) in d.stakeholders.iter().enumerate() {
             let f = |name: &str| format!("stakeholders[{i}].{name}");
             self.text(&f("name"), &s.name, true, MAX_TEXT_CHARS);
+            if s.kind == StakeholderKind::Unrecognised {
+                self.err(f("kind"), Problem::Format { expected: "one of municipality, welfare, fund, business, other".into() });
+            }
+            if s.status == StakeholderStatus::Unrecognised {
+                self.err(f("status"), Problem::Format { expected: "one of committed, conditional, paid".into() });
+            }
             self.amount(&f("amount_cents"), s.amount_cents);
             self.url(&f("url"), &s.url);
             self.opt_text(&f("condition"), &s.condition, MAX_CONDITION_CHARS);

@@ -273,10 +273,21 @@ test('the demo page embeds every cohort, each in its own widget', async () => {
   const context = await env.browser.newContext({ locale: 'nl-NL' });
   const page = await context.newPage();
   await page.goto(`${env.server.base}/`);
-  await page.waitForFunction(() => document.querySelectorAll('.cofund section h2').length >= 5, null, { timeout: 15_000 });
-  const names = await page.$$eval('.cofund section h2', (hs) => hs.map((h) => h.textContent));
+  // The demo page shows the one-tag snippet: each <cofund-widget> in its shadow root.
+  await page.addInitScript(() => {
+    window.__titles = () => [...document.querySelectorAll('cofund-widget')]
+      .map((h) => h.shadowRoot?.querySelector('.cofund section h2')?.textContent).filter(Boolean);
+  });
+  await page.reload();
+  await page.waitForFunction(() => window.__titles().length >= 5, null, { timeout: 15_000 });
+  const names = await page.evaluate(() => window.__titles());
   assert.equal(new Set(names).size, names.length);
-  assert.equal(await page.locator('#cofund-widget-style').count(), 1);
+  // One stylesheet shared by every widget's shadow root, none injected into the page.
+  assert.equal(await page.locator('#cofund-widget-style').count(), 0);
+  assert.ok(await page.evaluate(() => {
+    const sheets = [...document.querySelectorAll('cofund-widget')].map((h) => h.shadowRoot.adoptedStyleSheets);
+    return sheets.every((s) => s.length === 1 && s[0] === sheets[0][0]);
+  }), 'one shared constructable stylesheet');
   assert.deepEqual(await axe(page, 'html'), [], 'the whole demo page, host included');
   await context.close();
 });

@@ -61,11 +61,9 @@ pub fn PledgeSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, s
     view! { <PledgeForm cohort=cohort locale=locale url=url src=src id=id/> }.into_any()
 }
 
-/// Focuses the element with this id, if it is there.
+/// Focuses the element with this id, if it is there (in the page or a shadow root).
 fn focus(id: &str) {
-    if let Some(el) = web_sys::window()
-        .and_then(|w| w.document())
-        .and_then(|d| d.get_element_by_id(id))
+    if let Some(el) = crate::element_by_id(id)
         .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
     {
         let _ = el.focus();
@@ -81,6 +79,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
     });
     let currency = StoredValue::new(currency);
     let money = move |cents: i64| format::money(locale, &currency.read_value(), cents);
+    let events = StoredValue::new(crate::events::host());
 
     // What the donor enters.
     let chosen = RwSignal::new(suggested.get(1).or(suggested.first()).copied());
@@ -235,6 +234,10 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
             }
             match outcome {
                 PledgeOutcome::Recorded(response) => {
+                    if let Some(events) = events.get_value() {
+                        let slug = cohort.with_untracked(|c| c.document().slug.clone());
+                        events.pledged(&slug, response.payment.amount_cents, &response.payment.reference);
+                    }
                     if let Ok(updated) = cohort.with_untracked(|c| c.with_crowd_totals(&response.totals)) {
                         cohort.set(updated);
                     }

@@ -32,7 +32,7 @@ pub fn StakeholderSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) 
                     };
                     let status_class = match s.status {
                         StakeholderStatus::Committed => "cofund-status cofund-status-committed",
-                        StakeholderStatus::Conditional => "cofund-status cofund-status-conditional",
+                        StakeholderStatus::Conditional | StakeholderStatus::Unrecognised => "cofund-status cofund-status-conditional",
                         StakeholderStatus::Paid => "cofund-status cofund-status-paid",
                     };
                     let split = p.matched.as_ref().map(|m| locale.fixed_plus_match(&money(p.fixed_cents), &money(m.unlocked_cents)));

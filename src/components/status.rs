@@ -5,22 +5,24 @@ use crate::i18n::Locale;
 use leptos::prelude::*;
 
 /// The loaded widget's outline, drawn at its positions: programme, title, crowd figures
-/// and bar, the pledge button, the budget bar and its parts, the collapsed lists.
-const SKELETON: [&str; 14] = [
-    "height:1rem;width:35%",
-    "height:1.75rem;width:75%",
-    "height:1.25rem;width:45%;margin-top:1.25rem",
-    "height:2.25rem;width:60%",
-    "height:1rem;width:100%",
-    "height:2.5rem;width:100%",
-    "height:2.75rem;width:12rem;margin-top:1rem",
-    "height:1.25rem;width:50%;margin-top:1.5rem",
-    "height:0.875rem;width:100%",
-    "height:2.5rem;width:100%",
-    "height:2.5rem;width:100%",
-    "height:2.5rem;width:100%",
-    "height:1.25rem;width:55%;margin-top:1.5rem",
-    "height:1.25rem;width:40%",
+/// and bar, the pledge button, the budget bar and its parts, the collapsed lists:
+/// (height, width, margin-top) of each bar; set through the CSSOM, which a host page's
+/// Content-Security-Policy allows, unlike `style` attributes.
+const SKELETON: [(&str, &str, &str); 14] = [
+    ("1rem", "35%", "0"),
+    ("1.75rem", "75%", "0"),
+    ("1.25rem", "45%", "1.25rem"),
+    ("2.25rem", "60%", "0"),
+    ("1rem", "100%", "0"),
+    ("2.5rem", "100%", "0"),
+    ("2.75rem", "12rem", "1rem"),
+    ("1.25rem", "50%", "1.5rem"),
+    ("0.875rem", "100%", "0"),
+    ("2.5rem", "100%", "0"),
+    ("2.5rem", "100%", "0"),
+    ("2.5rem", "100%", "0"),
+    ("1.25rem", "55%", "1.5rem"),
+    ("1.25rem", "40%", "0"),
 ];
 
 /// Placeholder in the shape of the loaded widget, inside the frame's reserved height,
@@ -30,7 +32,9 @@ pub fn Skeleton(locale: Locale) -> impl IntoView {
     view! {
         <div class="cofund-skeleton" role="status">
             <span class="cofund-sr">{locale.t().loading}</span>
-            {SKELETON.map(|style| view! { <span class="cofund-skel" style=style aria-hidden="true"></span> })}
+            {SKELETON.map(|(height, width, margin)| view! {
+                <span class="cofund-skel" style:height=height style:width=width style:margin-top=margin aria-hidden="true"></span>
+            })}
         </div>
     }
 }
@@ -54,7 +58,7 @@ pub fn ErrorPanel(
                 .then(|| view! { <ul>{details.into_iter().map(|d| view! { <li>{d}</li> }).collect_view()}</ul> })}
         </div>
         {retryable.then(|| view! {
-            <p style="margin-top:1rem">
+            <p class="cofund-retry-row">
                 <button
                     type="button"
                     class="cofund-retry"

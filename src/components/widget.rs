@@ -32,11 +32,14 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
     let src = config.src.clone();
     let resource = LocalResource::new(move || {
         let src = src.clone();
-        async move { load_cohort(&src).await }
+        // While the document is in flight: the formatters (the browser loads the
+        // locale's data then, not when the figures should appear).
+        async move { load_cohort(&src, move || format::prepare(initial_locale)).await }
     });
     let (pending, set_pending) = signal(false);
     let config = StoredValue::new(config);
     let id = StoredValue::new(id);
+    let events = crate::events::host();
     let frame = NodeRef::<leptos::html::Div>::new();
     frame.on_load(|el| super::reserve_by_width(el.into()));
 
@@ -47,8 +50,15 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                     fallback=move || view! { <Skeleton locale=initial_locale/> }
                     set_pending=set_pending
                 >
-                    {move || Suspend::new(async move {
-                        match resource.await {
+                    {move || { let events = events.clone(); Suspend::new(async move {
+                        let loaded = resource.await;
+                        if let Some(events) = &events {
+                            match &loaded {
+                                Ok(cohort) => events.loaded(cohort),
+                                Err(error) => events.failed(error.kind(), &error.message(initial_locale)),
+                            }
+                        }
+                        match loaded {
                             Ok(cohort) => {
                                 let c = config.get_value();
                                 let locale = c
@@ -79,7 +89,7 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                             }
                             .into_any(),
                         }
-                    })}
+                    })}}
                 </Transition>
             </div>
         </div>

@@ -60,11 +60,38 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// The embed snippet for a cohort.
+/// The embed snippet for a cohort: one custom element and the loader.
 pub fn snippet(public_url: &str, slug: &str, locale: &str) -> String {
     format!(
-        "<div data-cofund-src=\"{public_url}/api/v1/cohorts/{slug}\" data-cofund-locale=\"{locale}\"></div>\n\
-         <script type=\"module\">import init from \"{public_url}/widget/cofund-widget.js\"; init();</script>"
+        "<cofund-widget src=\"{public_url}/api/v1/cohorts/{slug}\" locale=\"{locale}\"></cofund-widget>\n\
+         <script type=\"module\" src=\"{public_url}/widget/cofund.js\" async></script>"
+    )
+}
+
+/// Iframe mode of `/embed/{slug}`: when framed, the page posts its height (a number, as
+/// `{type: "cofund:height", height}`) to the parent whenever it changes, and forwards the
+/// widget's events (`{type, detail}`). The target origin is the embedding page's origin
+/// from the referrer; without a referrer only the height is posted, to any origin.
+/// `/widget/cofund-frame.js` on the host page applies both.
+const FRAME_SCRIPT: &str = "<script>if(parent!==window){\
+const o=document.referrer?new URL(document.referrer).origin:null,post=(m,t)=>parent.postMessage(m,t);\
+new ResizeObserver(()=>post({type:'cofund:height',height:Math.ceil(document.documentElement.getBoundingClientRect().height)},o||'*')).observe(document.documentElement);\
+if(o)for(const t of['cofund:load','cofund:pledge','cofund:error'])addEventListener(t,e=>post({type:t,detail:e.detail},o));}</script>";
+
+/// The body of `/embed/{slug}`: the widget in the light DOM, mounted by the loader (which
+/// starts the document request while the wasm loads), the title only when not framed.
+fn embed_body(public_url: &str, slug: &str, name: &str, locale: &str, framed: bool) -> String {
+    let title = if framed { String::new() } else { format!("<h1>{}</h1>\n", esc(name)) };
+    // Preload hints: the wasm and the document start with the page, not a round trip
+    // later when the loader runs (the loader's requests then take these responses).
+    format!(
+        "<link rel=\"preload\" href=\"{public_url}/widget/cofund-widget_bg.wasm\" as=\"fetch\" crossorigin>\n\
+         <link rel=\"preload\" href=\"{public_url}/api/v1/cohorts/{slug}\" as=\"fetch\" crossorigin>\n\
+         <link rel=\"modulepreload\" href=\"{public_url}/widget/cofund-widget.js\">\n\
+         <main>\n{title}<div data-cofund-src=\"{public_url}/api/v1/cohorts/{slug}\" data-cofund-locale=\"{locale}\"></div>\n</main>\n\
+         <script type=\"module\" src=\"{public_url}/widget/cofund.js\" async></script>\n{FRAME_SCRIPT}",
+        public_url = esc(public_url),
+        slug = esc(slug),
     )
 }
 
@@ -145,6 +172,6 @@ pub async fn embed(
     };
     let lang = &locale[..2];
     let title = format!("{} — Cofund", cohort.definition.name);
-    let body = format!("<main>\n<h1>{}</h1>\n{}\n</main>", esc(&cohort.definition.name), snippet(state.public_url(), &slug, locale));
+    let body = embed_body(state.public_url(), &slug, &cohort.definition.name, locale, q.contains_key("frame"));
     Ok(page(&title, lang, &body))
 }

@@ -49,13 +49,16 @@ async fn health_openapi_pages_and_widget_files() {
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("<html lang=\"nl\">"));
-    let snippet = format!("<div data-cofund-src=\"{0}/api/v1/cohorts/s\" data-cofund-locale=\"nl-NL\"></div>", app.address);
+    let snippet = format!("<cofund-widget src=\"{0}/api/v1/cohorts/s\" locale=\"nl-NL\"></cofund-widget>", app.address);
     assert!(html.contains(&snippet), "the live embed");
-    assert!(html.contains("<pre><code>&lt;div data-cofund-src="), "the snippet shown as code");
-    assert!(html.contains(&format!("import init from \"{}/widget/cofund-widget.js\"; init();", app.address)));
+    assert!(html.contains("<pre><code>&lt;cofund-widget src="), "the snippet shown as code");
+    assert!(html.contains(&format!("<script type=\"module\" src=\"{}/widget/cofund.js\" async></script>", app.address)));
 
     let html = app.get("/embed/s?locale=en-GB").await.text().await.unwrap();
     assert!(html.contains("<html lang=\"en\">") && html.contains("data-cofund-locale=\"en-GB\""));
+    assert!(html.contains("<h1>") && html.contains("cofund:height"));
+    let framed = app.get("/embed/s?frame=1").await.text().await.unwrap();
+    assert!(!framed.contains("<h1>"), "iframe mode shows the widget only");
     assert_eq!(error_of(app.get("/embed/nope").await).await.0, 404);
     assert_eq!(error_of(app.get("/no/such/page").await).await.0, 404);
 }
