@@ -23,7 +23,9 @@ pub mod amount;
 pub mod api;
 pub mod contract;
 pub mod error;
+pub mod pace;
 pub mod progress;
+pub mod reconcile;
 pub mod time;
 mod validate;
 
@@ -35,4 +37,4 @@ pub use progress::{
     StakeholderProgress, StakeholderTotals, Summary,
 };
 pub use time::{Date, Timestamp};
-pub use validate::Cohort;
+pub use validate::{validate_stakeholder, Cohort};
