@@ -7,46 +7,64 @@ use gloo_net::http::{Request, RequestBuilder};
 use serde::Deserialize;
 use std::cell::RefCell;
 
-/// How the dashboard proves who it is.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub enum Credentials {
-    /// An admin token typed on the sign-in page, kept for this browser tab only.
-    Bearer(String),
+/// The signed-in browser session, as `GET /api/v1/session` describes it. The session
+/// itself is an `HttpOnly` cookie the dashboard never sees; it sends the CSRF token
+/// back in `X-CSRF-Token` on every change.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct Session {
+    pub role: Role,
+    #[serde(default)]
+    pub programme: Option<String>,
+    #[serde(default)]
+    pub cohort: Option<String>,
+    pub csrf_token: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Coordinator,
+    Member,
+}
+
+impl Session {
+    /// Coordinators change things; members only look.
+    pub fn may_change(&self) -> bool {
+        self.role == Role::Coordinator
+    }
 }
 
 thread_local! {
-    static CREDENTIALS: RefCell<Option<Credentials>> = const { RefCell::new(None) };
+    static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
 }
 
-const TOKEN_KEY: &str = "cofund-dashboard-token";
-
-fn session_storage() -> Option<web_sys::Storage> {
-    web_sys::window()?.session_storage().ok().flatten()
+fn remember(s: &Session) {
+    CSRF.with(|c| *c.borrow_mut() = Some(s.csrf_token.clone()));
 }
 
-/// Remembers the credentials for this tab (sessionStorage: gone when the tab closes).
-pub fn sign_in(c: Credentials) {
-    let Credentials::Bearer(token) = &c;
-    if let Some(s) = session_storage() {
-        let _ = s.set_item(TOKEN_KEY, token);
-    }
-    CREDENTIALS.with(|cell| *cell.borrow_mut() = Some(c));
+/// The current session, if the browser has one.
+pub async fn session() -> Result<Session, Failure> {
+    let text = send(Request::get("/api/v1/session"), None).await?;
+    let s: Session = parse(&text)?;
+    remember(&s);
+    Ok(s)
 }
 
-/// Forgets the credentials.
-pub fn sign_out() {
-    if let Some(s) = session_storage() {
-        let _ = s.remove_item(TOKEN_KEY);
-    }
-    CREDENTIALS.with(|cell| *cell.borrow_mut() = None);
+/// Starts a session with an admin token, typed once on the sign-in page; the token is
+/// not kept.
+pub async fn sign_in_with_token(token: &str) -> Result<Session, Failure> {
+    let body = serde_json::json!({ "token": token }).to_string();
+    let text = send(Request::post("/api/v1/session"), Some(body)).await?;
+    let s: Session = parse(&text)?;
+    remember(&s);
+    Ok(s)
 }
 
-/// The credentials remembered for this tab, if any.
-pub fn restore() -> Option<Credentials> {
-    let token = session_storage()?.get_item(TOKEN_KEY).ok().flatten()?;
-    let c = Credentials::Bearer(token);
-    CREDENTIALS.with(|cell| *cell.borrow_mut() = Some(c.clone()));
-    Some(c)
+/// Ends the session on the server.
+pub async fn sign_out() -> Result<(), Failure> {
+    send(Request::delete("/api/v1/session"), None).await?;
+    CSRF.with(|c| *c.borrow_mut() = None);
+    Ok(())
 }
 
 /// Why a request did not give what was asked.
@@ -67,25 +85,30 @@ pub enum Failure {
     Server(u16),
 }
 
-fn with_credentials(r: RequestBuilder) -> RequestBuilder {
-    let r = r.header("Accept", "application/json");
-    match CREDENTIALS.with(|c| c.borrow().clone()) {
-        Some(Credentials::Bearer(token)) => r.header("Authorization", &format!("Bearer {token}")),
-        None => r,
-    }
+async fn send(r: RequestBuilder, body: Option<String>) -> Result<String, Failure> {
+    send_with(r, body, None).await.map(|(text, _)| text)
 }
 
-async fn send(r: RequestBuilder, body: Option<String>) -> Result<String, Failure> {
-    let r = with_credentials(r).cache(web_sys::RequestCache::NoStore);
+/// Sends a request with the session's CSRF token (and `If-Match` when given); returns
+/// the body and the `ETag`.
+async fn send_with(r: RequestBuilder, body: Option<String>, if_match: Option<&str>) -> Result<(String, Option<String>), Failure> {
+    let mut r = r.header("Accept", "application/json").cache(web_sys::RequestCache::NoStore);
+    if let Some(token) = CSRF.with(|c| c.borrow().clone()) {
+        r = r.header("X-CSRF-Token", &token);
+    }
+    if let Some(tag) = if_match {
+        r = r.header("If-Match", tag);
+    }
     let response = match body {
         Some(b) => r.header("Content-Type", "application/json").body(b).map_err(|_| Failure::Network)?.send().await,
         None => r.send().await,
     }
     .map_err(|_| Failure::Network)?;
     let status = response.status();
+    let etag = response.headers().get("etag");
     let text = response.text().await.map_err(|_| Failure::Network)?;
     match status {
-        200..=299 => Ok(text),
+        200..=299 => Ok((text, etag)),
         401 => Err(Failure::Unauthorized),
         403 => Err(Failure::Forbidden),
         404 => Err(Failure::NotFound),
@@ -131,7 +154,9 @@ pub async fn document(slug: &str) -> Result<Cohort, Failure> {
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 pub struct Pledge {
     pub id: String,
-    pub amount_cents: i64,
+    /// `None`: hidden by the donor (what a cohort member sees).
+    #[serde(default)]
+    pub amount_cents: Option<i64>,
     #[serde(default)]
     pub name: Option<String>,
     #[serde(default)]
@@ -145,6 +170,8 @@ pub struct Pledge {
     #[serde(default)]
     pub message_hidden: bool,
     pub status: PledgeStatus,
+    /// Empty for cohort members, who do not reconcile.
+    #[serde(default)]
     pub reference: String,
     pub created_at: String,
     pub updated_at: String,
@@ -195,14 +222,27 @@ pub async fn change_own_contributions(slug: &str, delta: i64) -> Result<OwnContr
     parse(&text)
 }
 
-/// Adds or replaces the stakeholder with this name.
-pub async fn put_stakeholder(slug: &str, s: &Stakeholder) -> Result<(), Failure> {
+/// The revision of a cohort's definition (its `ETag`), to send back with an edit.
+pub async fn revision(slug: &str) -> Result<Option<String>, Failure> {
+    Ok(send_with(Request::get(&format!("/api/v1/admin/cohorts/{slug}")), None, None).await?.1)
+}
+
+/// Marks the listed pledges received in one request; the server checks all first.
+pub async fn confirm_pledges(slug: &str, ids: &[String]) -> Result<usize, Failure> {
+    let body = serde_json::json!({ "pledges": ids }).to_string();
+    send(Request::post(&format!("/api/v1/admin/cohorts/{slug}/pledges/confirm")), Some(body)).await?;
+    Ok(ids.len())
+}
+
+/// Adds or replaces the stakeholder with this name; refused with `Conflict` when the
+/// cohort changed since `revision`.
+pub async fn put_stakeholder(slug: &str, s: &Stakeholder, revision: Option<&str>) -> Result<(), Failure> {
     let mut body = serde_json::to_value(s).map_err(|_| Failure::Server(0))?;
     if let Some(o) = body.as_object_mut() {
         o.remove("name");
     }
     let name = js_sys::encode_uri_component(&s.name).as_string().unwrap_or_default();
-    send(Request::put(&format!("/api/v1/admin/cohorts/{slug}/stakeholders/{name}")), Some(body.to_string())).await?;
+    send_with(Request::put(&format!("/api/v1/admin/cohorts/{slug}/stakeholders/{name}")), Some(body.to_string()), revision).await?;
     Ok(())
 }
 

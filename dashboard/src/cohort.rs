@@ -10,13 +10,23 @@ use cofund_core::api::PledgeStatus;
 use cofund_core::pace::{cumulative_by_day, Pace};
 use cofund_core::{Cohort, Timestamp};
 use leptos::prelude::*;
+use std::any::Any;
+use std::collections::HashMap;
 
 /// Shared by the sections of one cohort's page.
 #[derive(Clone, Copy)]
 pub struct CohortCtx {
     pub slug: StoredValue<String>,
+    /// The definition's revision (`ETag`) the page shows, sent back with edits.
+    pub revision: RwSignal<Option<String>>,
     /// Bumped after every change, so the document and the pledges load again.
     pub reload: RwSignal<u32>,
+    /// The page's owner: what is typed and chosen lives here, so it survives the
+    /// sections being drawn again with new figures.
+    owner: StoredValue<Option<Owner>>,
+    kept: StoredValue<HashMap<&'static str, Box<dyn Any + Send + Sync>>>,
+    /// The element to focus once the sections are drawn again after a change.
+    focus_after: StoredValue<Option<String>>,
 }
 
 pub fn cohort_ctx() -> CohortCtx {
@@ -26,6 +36,28 @@ pub fn cohort_ctx() -> CohortCtx {
 impl CohortCtx {
     pub fn changed(&self) {
         self.reload.update(|n| *n += 1);
+    }
+
+    /// Like [`CohortCtx::changed`], and focus goes to `id` once the page is drawn again.
+    pub fn changed_then_focus(&self, id: impl Into<String>) {
+        self.focus_after.set_value(Some(id.into()));
+        self.changed();
+    }
+
+    /// A signal that keeps its value while the page's sections are redrawn (form
+    /// fields, filters), created once per page under `key`.
+    pub fn kept<T: Send + Sync + 'static>(&self, key: &'static str, init: impl FnOnce() -> T) -> RwSignal<T> {
+        if let Some(s) = self.kept.with_value(|m| m.get(key).and_then(|b| b.downcast_ref::<RwSignal<T>>().copied())) {
+            return s;
+        }
+        let signal = match self.owner.get_value() {
+            Some(owner) => owner.with(|| RwSignal::new(init())),
+            None => RwSignal::new(init()),
+        };
+        self.kept.update_value(|m| {
+            m.insert(key, Box::new(signal));
+        });
+        signal
     }
 }
 
@@ -37,7 +69,7 @@ pub fn received_series(pledges: &[Pledge]) -> Vec<(cofund_core::Date, i64)> {
         pledges
             .iter()
             .filter(|p| p.status == PledgeStatus::Received)
-            .filter_map(|p| Some((Timestamp::parse_rfc3339(&p.updated_at)?.date_utc(), p.amount_cents)))
+            .filter_map(|p| Some((Timestamp::parse_rfc3339(&p.updated_at)?.date_utc(), p.amount_cents?)))
             .collect(),
     )
 }
@@ -45,13 +77,28 @@ pub fn received_series(pledges: &[Pledge]) -> Vec<(cofund_core::Date, i64)> {
 #[component]
 pub fn CohortPage(slug: String) -> impl IntoView {
     let ctx = ctx();
-    let cc = CohortCtx { slug: StoredValue::new(slug), reload: RwSignal::new(0) };
+    let cc = CohortCtx {
+        slug: StoredValue::new(slug),
+        revision: RwSignal::new(None),
+        reload: RwSignal::new(0),
+        owner: StoredValue::new(Owner::current()),
+        kept: StoredValue::new(HashMap::new()),
+        focus_after: StoredValue::new(None),
+    };
     provide_context(cc);
     let doc = LocalResource::new(move || {
         ctx.now.track();
         cc.reload.track();
         let slug = cc.slug.get_value();
-        async move { api::document(&slug).await }
+        let coordinator = ctx.may_change();
+        async move {
+            // The revision first: an edit based on it then never overwrites a change
+            // shown after it.
+            if coordinator {
+                cc.revision.set(api::revision(&slug).await.ok().flatten());
+            }
+            api::document(&slug).await
+        }
     });
     let pledges = LocalResource::new(move || {
         ctx.now.track();
@@ -65,7 +112,13 @@ pub fn CohortPage(slug: String) -> impl IntoView {
     let error = RwSignal::new(None::<String>);
     Effect::new(move || match doc.get() {
         Some(Ok(c)) => {
-            cohort.set(Some(c));
+            // Redraw only when something changed, so a refresh does not move focus.
+            if cohort.with_untracked(|old| old.as_ref() != Some(&c)) {
+                cohort.set(Some(c));
+            } else if let Some(id) = cc.focus_after.get_value() {
+                cc.focus_after.set_value(None);
+                focus_by_id(id);
+            }
             error.set(None);
         }
         Some(Err(f)) => error.set(Some(ctx.failure(&f))),
@@ -73,7 +126,9 @@ pub fn CohortPage(slug: String) -> impl IntoView {
     });
     Effect::new(move || {
         if let Some(r) = pledges.get() {
-            list.set(Some(r));
+            if list.with_untracked(|old| old.as_ref() != Some(&r)) {
+                list.set(Some(r));
+            }
         }
     });
     let first_load = StoredValue::new(true);
@@ -101,9 +156,15 @@ pub fn CohortPage(slug: String) -> impl IntoView {
 #[component]
 fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>) -> impl IntoView {
     let t = dt(locale);
+    let ctx = ctx();
     let pace = Pace::of(&cohort, now);
     let doc = cohort.document().clone();
     let stored = StoredValue::new(cohort.clone());
+    let cc = cohort_ctx();
+    if let Some(id) = cc.focus_after.get_value() {
+        cc.focus_after.set_value(None);
+        focus_by_id(id);
+    }
     view! {
         <h1 tabindex="-1">{doc.name.clone()}</h1>
         <p class="muted">{doc.programme.name.clone()}" · "{phase_text(locale, &cohort, now)}</p>
@@ -122,7 +183,9 @@ fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, pledges: RwSignal<
         <crate::pledges::PledgesSection cohort=stored pledges=pledges locale=locale/>
         <OwnContributions cohort=cohort.clone() locale=locale/>
         <crate::stakeholders::StakeholdersSection cohort=stored locale=locale/>
-        <Export locale=locale/>
+        <Show when=move || ctx.may_change()>
+            <Export locale=locale/>
+        </Show>
         <crate::embed::EmbedSection cohort=stored locale=locale/>
     }
 }
@@ -172,8 +235,8 @@ fn OwnContributions(cohort: Cohort, locale: Locale) -> impl IntoView {
     Effect::new(move || match change.value().get() {
         Some(Ok(o)) => {
             error.set(None);
-            ctx.say(locale.participants_paid(o.received, o.participants, ""));
-            cc.changed();
+            ctx.say(locale.participants_paid(o.received, o.participants, "").trim_end().to_owned());
+            cc.changed_then_focus(if change.input().get_untracked().unwrap_or(1) < 0 { "own-minus" } else { "own-plus" });
         }
         Some(Err(f)) => error.set(Some(match f {
             Failure::Invalid(_) => t.own_out_of_range.to_owned(),
@@ -186,12 +249,14 @@ fn OwnContributions(cohort: Cohort, locale: Locale) -> impl IntoView {
         <section aria-labelledby="own-title" class="panel">
             <h2 id="own-title">{t.own_contributions}</h2>
             <p id="own-line">{locale.participants_paid(own.paid_participants, own.participants, &per)}</p>
+            <Show when=move || ctx.may_change()>
             <div class="stepper" role="group" aria-labelledby="own-title">
-                <button type="button" aria-describedby="own-line" disabled=move || { change.pending().get() || own.paid_participants <= 0 }
+                <button type="button" id="own-minus" aria-describedby="own-line" disabled=move || { change.pending().get() || own.paid_participants <= 0 }
                     on:click=move |_| { change.dispatch(-1); }>{t.one_fewer_paid}</button>
-                <button type="button" aria-describedby="own-line" disabled=move || { change.pending().get() || own.paid_participants >= own.participants }
+                <button type="button" id="own-plus" aria-describedby="own-line" disabled=move || { change.pending().get() || own.paid_participants >= own.participants }
                     on:click=move |_| { change.dispatch(1); }>{t.one_more_paid}</button>
             </div>
+            </Show>
             {move || error.get().map(|e| view! { <p class="error" role="alert">{e}</p> })}
         </section>
     }
@@ -247,4 +312,18 @@ fn save_file(name: &str, content: &str, mime: &str) {
         }
     }
     let _ = web_sys::Url::revoke_object_url(&url);
+}
+
+/// Focuses the element with this id after the next paint.
+pub fn focus_by_id(id: String) {
+    use wasm_bindgen::JsCast;
+    request_animation_frame(move || {
+        if let Some(el) = web_sys::window()
+            .and_then(|w| w.document())
+            .and_then(|d| d.get_element_by_id(&id))
+            .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
+        {
+            let _ = el.focus();
+        }
+    });
 }

@@ -62,11 +62,12 @@ pub fn EmbedSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl IntoVie
     let ctx = ctx();
     let slug = cohort.with_value(|c| c.document().slug.clone());
     let name = cohort.with_value(|c| c.document().name.clone());
-    let lang = RwSignal::new(locale.tag().to_owned());
-    let refresh = RwSignal::new("60".to_owned());
-    let accent = RwSignal::new("#1d6b50".to_owned());
-    let text = RwSignal::new("#1b1b1b".to_owned());
-    let surface = RwSignal::new("#ffffff".to_owned());
+    let cc = crate::cohort::cohort_ctx();
+    let lang = cc.kept("em-lang", || locale.tag().to_owned());
+    let refresh = cc.kept("em-refresh", || "60".to_owned());
+    let accent = cc.kept("em-accent", || "#1d6b50".to_owned());
+    let text = cc.kept("em-text", || "#1b1b1b".to_owned());
+    let surface = cc.kept("em-surface", || "#ffffff".to_owned());
     let slug_for_settings = slug.clone();
     let settings = Memo::new(move |_| EmbedSettings {
         origin: origin(),
@@ -112,15 +113,15 @@ pub fn EmbedSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl IntoVie
                 <div class="field">
                     <label for="embed-lang">{t.language}</label>
                     <select id="embed-lang" prop:value=move || lang.get() on:change=move |ev| lang.set(event_target_value(&ev))>
-                        <option value="nl-NL" selected=locale == Locale::Nl>"Nederlands"</option>
-                        <option value="en-GB" selected=locale == Locale::En>"English"</option>
+                        <option value="nl-NL" lang="nl">"Nederlands"</option>
+                        <option value="en-GB" lang="en">"English"</option>
                     </select>
                 </div>
                 <div class="field">
                     <label for="embed-refresh">{t.refresh}</label>
                     <select id="embed-refresh" prop:value=move || refresh.get() on:change=move |ev| refresh.set(event_target_value(&ev))>
                         <option value="15">{t.seconds(15)}</option>
-                        <option value="60" selected=true>{t.seconds(60)}</option>
+                        <option value="60">{t.seconds(60)}</option>
                         <option value="300">{t.seconds(300)}</option>
                         <option value="0">{t.never}</option>
                     </select>

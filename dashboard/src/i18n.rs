@@ -62,6 +62,7 @@ pub struct DashTexts {
     pub anonymous: &'static str,
     pub reference: &'static str,
     pub message_hidden: &'static str,
+    pub amount_hidden: &'static str,
     pub mark_received: &'static str,
     pub cancel_pledge: &'static str,
     pub hide_message: &'static str,
@@ -123,7 +124,7 @@ static NL: DashTexts = DashTexts {
     other_language: "English",
     skip_to_content: "Naar de inhoud",
     sign_in_title: "Inloggen",
-    sign_in_intro: "Open de inloglink die je hebt gekregen, of plak hier eenmalig een beheertoken (cfd_…). Het token blijft alleen in dit tabblad bewaard.",
+    sign_in_intro: "Open de inloglink die je van je coördinator hebt gekregen. Coördinatoren kunnen ook eenmalig een beheertoken (cfd_…) invullen; het token wordt niet bewaard, alleen je sessie.",
     token_label: "Beheertoken",
     token_required: "Vul een beheertoken in.",
     token_refused: "Dit token is onbekend of ingetrokken.",
@@ -167,6 +168,7 @@ static NL: DashTexts = DashTexts {
     anonymous: "Anoniem",
     reference: "Betalingskenmerk",
     message_hidden: "verborgen",
+    amount_hidden: "Bedrag niet openbaar",
     mark_received: "Markeer als ontvangen",
     cancel_pledge: "Annuleer",
     hide_message: "Verberg bericht",
@@ -228,7 +230,7 @@ static EN: DashTexts = DashTexts {
     other_language: "Nederlands",
     skip_to_content: "Skip to content",
     sign_in_title: "Sign in",
-    sign_in_intro: "Open the sign-in link you were given, or paste an admin token (cfd_…) here once. The token is kept in this tab only.",
+    sign_in_intro: "Open the sign-in link your coordinator sent you. Coordinators may also enter an admin token (cfd_…) once; the token is not kept, only your session.",
     token_label: "Admin token",
     token_required: "Enter an admin token.",
     token_refused: "This token is unknown or revoked.",
@@ -272,6 +274,7 @@ static EN: DashTexts = DashTexts {
     anonymous: "Anonymous",
     reference: "Payment reference",
     message_hidden: "hidden",
+    amount_hidden: "Amount not public",
     mark_received: "Mark received",
     cancel_pledge: "Cancel",
     hide_message: "Hide message",
@@ -514,10 +517,10 @@ impl DashTexts {
         }
     }
 
-    pub fn reconcile_failed(&self, n: usize, why: &str) -> String {
+    pub fn reconcile_failed(&self, why: &str) -> String {
         match self.locale {
-            Locale::Nl => format!("{n} niet gemarkeerd: {why}"),
-            Locale::En => format!("{n} not marked: {why}"),
+            Locale::Nl => format!("Niets gemarkeerd: {why}"),
+            Locale::En => format!("Nothing was marked: {why}"),
         }
     }
 

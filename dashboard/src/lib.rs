@@ -55,7 +55,10 @@ impl Route {
 #[derive(Clone, Copy)]
 pub struct Ctx {
     pub locale: RwSignal<Locale>,
+    /// `None` until the server has said whether the browser has a session.
+    pub checked: RwSignal<bool>,
     pub signed_in: RwSignal<bool>,
+    pub session: RwSignal<Option<api::Session>>,
     /// Why the sign-in page is shown again, if it is.
     pub signed_out_reason: RwSignal<Option<&'static str>>,
     pub route: RwSignal<Route>,
@@ -75,8 +78,8 @@ impl Ctx {
     pub fn failure(&self, f: &Failure) -> String {
         let t = dt(self.locale.get_untracked());
         if *f == Failure::Unauthorized {
-            api::sign_out();
             self.signed_out_reason.set(Some(t.session_ended));
+            self.session.set(None);
             self.signed_in.set(false);
         }
         t.failure(f)
@@ -84,6 +87,12 @@ impl Ctx {
 
     pub fn say(&self, message: impl Into<String>) {
         self.announce.set(message.into());
+    }
+
+    /// Whether the signed-in account may change things (coordinators) or only look
+    /// (cohort members).
+    pub fn may_change(&self) -> bool {
+        self.session.with(|s| s.as_ref().is_some_and(api::Session::may_change))
     }
 }
 
@@ -120,13 +129,22 @@ pub fn focus_heading() {
 pub fn App() -> impl IntoView {
     let ctx = Ctx {
         locale: RwSignal::new(saved_locale()),
-        signed_in: RwSignal::new(api::restore().is_some()),
+        checked: RwSignal::new(false),
+        signed_in: RwSignal::new(false),
+        session: RwSignal::new(None),
         signed_out_reason: RwSignal::new(None),
         route: RwSignal::new(Route::from_hash(&hash())),
         now: RwSignal::new(browser_now()),
         announce: RwSignal::new(String::new()),
     };
     provide_context(ctx);
+    leptos::task::spawn_local(async move {
+        if let Ok(s) = api::session().await {
+            ctx.session.set(Some(s));
+            ctx.signed_in.set(true);
+        }
+        ctx.checked.set(true);
+    });
 
     let on_hash = window_event_listener(leptos::ev::hashchange, move |_| {
         ctx.route.set(Route::from_hash(&hash()));
@@ -163,7 +181,9 @@ pub fn App() -> impl IntoView {
         <Header/>
         <main id="main">
             {move || {
-                if !ctx.signed_in.get() {
+                if !ctx.checked.get() {
+                    view! { <p class="loading">{dt(ctx.locale.get()).loading}</p> }.into_any()
+                } else if !ctx.signed_in.get() {
                     view! { <SignIn/> }.into_any()
                 } else {
                     match ctx.route.get() {
@@ -195,9 +215,17 @@ fn Header() -> impl IntoView {
                 </button>
                 <Show when=move || ctx.signed_in.get()>
                     <button type="button" class="link" on:click=move |_| {
-                        api::sign_out();
-                        ctx.signed_out_reason.set(Some(dt(ctx.locale.get_untracked()).signed_out));
-                        ctx.signed_in.set(false);
+                        leptos::task::spawn_local(async move {
+                            let t = dt(ctx.locale.get_untracked());
+                            match api::sign_out().await {
+                                Ok(()) | Err(Failure::Unauthorized) => {
+                                    ctx.signed_out_reason.set(Some(t.signed_out));
+                                    ctx.session.set(None);
+                                    ctx.signed_in.set(false);
+                                }
+                                Err(f) => ctx.say(ctx.failure(&f)),
+                            }
+                        });
                     }>{move || t().sign_out}</button>
                 </Show>
             </nav>
@@ -205,7 +233,8 @@ fn Header() -> impl IntoView {
     }
 }
 
-/// Sign-in with an admin token (coordinators), kept for this tab only.
+/// Sign-in: by the link a coordinator sent (the server's /sign-in page), or once with
+/// an admin token, which starts a session and is not kept.
 #[component]
 fn SignIn() -> impl IntoView {
     let ctx = ctx();
@@ -215,16 +244,15 @@ fn SignIn() -> impl IntoView {
     let check = Action::new_local(move |secret: &String| {
         let secret = secret.clone();
         async move {
-            api::sign_in(api::Credentials::Bearer(secret));
-            match api::cohorts().await {
-                Ok(_) => {
+            match api::sign_in_with_token(&secret).await {
+                Ok(s) => {
                     ctx.signed_out_reason.set(None);
+                    ctx.session.set(Some(s));
                     ctx.signed_in.set(true);
                     request_animation_frame(focus_heading);
                     None
                 }
                 Err(f) => {
-                    api::sign_out();
                     Some(if f == Failure::Unauthorized { dt(ctx.locale.get_untracked()).token_refused.to_owned() } else { ctx.failure(&f) })
                 }
             }

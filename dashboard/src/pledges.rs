@@ -47,18 +47,23 @@ pub fn PledgesSection(
     let currency = StoredValue::new(cohort.with_value(|c| c.document().currency.clone()));
     let money = move |v: i64| format::money(locale, &currency.get_value(), v);
 
-    let status = RwSignal::new(String::new());
-    let search = RwSignal::new(String::new());
-    let page = RwSignal::new(0usize);
+    let status = cc.kept("pl-status", || String::new());
+    let search = cc.kept("pl-search", || String::new());
+    let page = cc.kept("pl-page", || 0usize);
+    // A new filter or search starts at the first page (not when the page is redrawn).
+    let first = StoredValue::new(true);
     Effect::new(move || {
         status.track();
         search.track();
-        page.set(0);
+        if !first.get_value() {
+            page.set(0);
+        }
+        first.set_value(false);
     });
     let query = move || PledgeQuery { status: status_from(&status.get()), search: search.get(), page: page.get() };
 
     let confirming = RwSignal::new(None::<(String, PledgeAction)>);
-    let error = RwSignal::new(None::<String>);
+    let error = cc.kept("pl-error", || None::<String>);
     let act = Action::new_local(move |(id, action): &(String, PledgeAction)| {
         let (id, action) = (id.clone(), *action);
         async move { (id.clone(), action, api::pledge_action(&id, action).await) }
@@ -68,8 +73,7 @@ pub fn PledgesSection(
             error.set(None);
             confirming.set(None);
             ctx.say(dt(locale).action_done(action));
-            cc.changed();
-            focus_id(&format!("pledge-{id}"));
+            cc.changed_then_focus(format!("pledge-{id}"));
         }
         Some((_, _, Err(f))) => {
             confirming.set(None);
@@ -102,19 +106,20 @@ pub fn PledgesSection(
             (None, _) => t.anonymous.to_owned(),
         };
         let (id_confirm, id_received, id_cancel, id_hide) = (id.clone(), id.clone(), id.clone(), id.clone());
-        let can_settle = p.status == PledgeStatus::Pledged;
-        let can_hide = p.message.is_some() && !p.message_hidden;
+        let may_change = ctx.may_change();
+        let can_settle = may_change && p.status == PledgeStatus::Pledged;
+        let can_hide = may_change && p.message.is_some() && !p.message_hidden;
         let is_confirming = move || confirming.with(|c| c.as_ref().is_some_and(|(i, _)| *i == id_confirm));
         view! {
             <li class="pledge" id=li_id tabindex="-1" data-reference=p.reference.clone() data-status=p.status.as_str()>
                 <p class="pledge-head">
-                    <strong>{money(p.amount_cents)}</strong>
+                    <strong>{p.amount_cents.map(money).unwrap_or_else(|| t.amount_hidden.to_owned())}</strong>
                     <span class=format!("badge status-{}", p.status.as_str())>{t.status(p.status)}</span>
                     <span class="muted">{at}</span>
                 </p>
                 <p class="pledge-name">{name}</p>
                 {p.email.clone().map(|e| view! { <p class="muted pledge-email">{e}</p> })}
-                <p class="muted">{t.reference}": "<code>{p.reference.clone()}</code></p>
+                {(!p.reference.is_empty()).then(|| view! { <p class="muted">{t.reference}": "<code>{p.reference.clone()}</code></p> })}
                 {p.message.clone().map(|m| view! {
                     <blockquote class=if p.message_hidden { "message hidden" } else { "message" }>
                         {m}{p.message_hidden.then(|| view! { <span class="muted">{format!(" ({})", t.message_hidden)}</span> })}
@@ -154,7 +159,7 @@ pub fn PledgesSection(
             <div class="filters">
                 <div class="field">
                     <label for="pledge-status">{t.filter_status}</label>
-                    <select id="pledge-status" on:change=move |ev| status.set(event_target_value(&ev))>
+                    <select id="pledge-status" prop:value=move || status.get() on:change=move |ev| status.set(event_target_value(&ev))>
                         <option value="">{t.all}</option>
                         <option value="pledged">{t.status(PledgeStatus::Pledged)}</option>
                         <option value="received">{t.status(PledgeStatus::Received)}</option>
@@ -179,33 +184,36 @@ pub fn PledgesSection(
                     </nav>
                 }.into_any(),
             }}
-            <Reconcile pledges=pledges locale=locale/>
+            <Show when=move || ctx.may_change()>
+                <Reconcile pledges=pledges locale=locale currency=currency.get_value()/>
+            </Show>
         </section>
     }
 }
 
 /// Bulk reconciliation: paste a statement, see what it matches, confirm once.
 #[component]
-fn Reconcile(pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>, locale: Locale) -> impl IntoView {
+fn Reconcile(pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>, locale: Locale, currency: String) -> impl IntoView {
     let t = dt(locale);
     let ctx = ctx();
     let cc = cohort_ctx();
-    let statement = RwSignal::new(String::new());
+    let statement = cc.kept("rc-statement", || String::new());
+    let open = cc.kept("rc-open", || false);
     // The pledges and what the statement says about them, as read when "find" was pressed.
-    let found = RwSignal::new(None::<(Vec<Pledge>, Reconciliation)>);
+    let found = cc.kept("rc-found", || None::<(Vec<Pledge>, Reconciliation)>);
     let confirming = RwSignal::new(false);
-    let outcome = RwSignal::new(None::<String>);
-    let currency = "EUR";
-    let money = move |v: i64| format::money(locale, currency, v);
+    let outcome = cc.kept("rc-outcome", || None::<String>);
+    let currency = StoredValue::new(currency);
+    let money = move |v: i64| format::money(locale, &currency.get_value(), v);
 
     let find = move || {
-        let list = pledges.with_untracked(|p| match p {
-            Some(Ok(l)) => l.clone(),
+        let list: Vec<Pledge> = pledges.with_untracked(|p| match p {
+            Some(Ok(l)) => l.iter().filter(|p| p.amount_cents.is_some()).cloned().collect(),
             _ => Vec::new(),
         });
         let refs: Vec<PledgeToReconcile> = list
             .iter()
-            .map(|p| PledgeToReconcile { reference: &p.reference, amount_cents: p.amount_cents, status: p.status })
+            .map(|p| PledgeToReconcile { reference: &p.reference, amount_cents: p.amount_cents.unwrap_or_default(), status: p.status })
             .collect();
         let r = reconcile(&statement.get_untracked(), &refs);
         drop(refs);
@@ -217,31 +225,23 @@ fn Reconcile(pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>, locale: Lo
 
     let mark = Action::new_local(move |ids: &Vec<String>| {
         let ids = ids.clone();
-        async move {
-            let mut failed = Vec::new();
-            for id in &ids {
-                if let Err(f) = api::pledge_action(id, PledgeAction::MarkReceived).await {
-                    failed.push((id.clone(), f));
-                }
-            }
-            (ids.len(), failed)
-        }
+        let slug = cc.slug.get_value();
+        async move { api::confirm_pledges(&slug, &ids).await }
     });
     Effect::new(move || {
-        if let Some((n, failed)) = mark.value().get() {
+        if let Some(result) = mark.value().get() {
             let t = dt(locale);
-            let message = if failed.is_empty() {
-                t.reconciled(n)
-            } else {
-                format!("{} {}", t.reconciled(n - failed.len()), t.reconcile_failed(failed.len(), &ctx.failure(&failed[0].1)))
+            let message = match result {
+                Ok(n) => t.reconciled(n),
+                // Nothing was marked: the server checks the whole list first.
+                Err(f) => t.reconcile_failed(&ctx.failure(&f)),
             };
             ctx.say(message.clone());
             outcome.set(Some(message));
             found.set(None);
             confirming.set(false);
             statement.set(String::new());
-            cc.changed();
-            focus_id("reconcile-outcome");
+            cc.changed_then_focus("reconcile-outcome");
         }
     });
 
@@ -259,7 +259,7 @@ fn Reconcile(pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>, locale: Lo
                     let problem = pay.problem.map(|pr| t.reconcile_problem(pr, &money)).unwrap_or_else(|| t.reconcile_ready.to_owned());
                     view! {
                         <li class=if pay.ready() { "ready" } else { "mismatch" } data-reference=pay.reference.clone()>
-                            <p><code>{pay.reference.clone()}</code>" · "{name}" · "{money(p.amount_cents)}</p>
+                            <p><code>{pay.reference.clone()}</code>" · "{name}" · "{p.amount_cents.map(money).unwrap_or_default()}</p>
                             <p class="muted">{t.line(pay.line)}" · "{t.found_amount}": "{pay.amount_cents.map(money).unwrap_or_else(|| "—".to_owned())}</p>
                             <p class=if pay.ready() { "ok" } else { "warn" }>{problem}</p>
                         </li>
@@ -292,7 +292,8 @@ fn Reconcile(pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>, locale: Lo
     };
 
     view! {
-        <details class="reconcile">
+        <details class="reconcile" prop:open=move || open.get()
+            on:toggle=move |ev| open.set(event_target::<web_sys::HtmlDetailsElement>(&ev).open())>
             <summary>{t.reconcile_title}</summary>
             <p id="statement-hint" class="hint">{t.reconcile_intro}</p>
             <div class="field">

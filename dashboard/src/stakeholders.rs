@@ -55,18 +55,18 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
     let money = move |v: i64| format::money(locale, &currency, v);
 
     // The form's fields, as typed.
-    let editing = RwSignal::new(false);
-    let name = RwSignal::new(String::new());
-    let kind = RwSignal::new(wire(StakeholderKind::Municipality));
-    let status = RwSignal::new(wire(StakeholderStatus::Committed));
-    let amount = RwSignal::new(String::new());
-    let condition = RwSignal::new(String::new());
-    let url = RwSignal::new(String::new());
-    let matching = RwSignal::new(false);
-    let per_euro = RwSignal::new(String::new());
-    let cap = RwSignal::new(String::new());
-    let errors = RwSignal::new(Vec::<FieldError>::new());
-    let notice = RwSignal::new(None::<String>);
+    let editing = cc.kept("sh-editing", || false);
+    let name = cc.kept("sh-name", || String::new());
+    let kind = cc.kept("sh-kind", || wire(StakeholderKind::Municipality));
+    let status = cc.kept("sh-status", || wire(StakeholderStatus::Committed));
+    let amount = cc.kept("sh-amount", || String::new());
+    let condition = cc.kept("sh-condition", || String::new());
+    let url = cc.kept("sh-url", || String::new());
+    let matching = cc.kept("sh-matching", || false);
+    let per_euro = cc.kept("sh-per_euro", || String::new());
+    let cap = cc.kept("sh-cap", || String::new());
+    let errors = cc.kept("sh-errors", || Vec::<FieldError>::new());
+    let notice = cc.kept("sh-notice", || None::<String>);
 
     let load = move |d: StakeholderDraft, edit: bool| {
         editing.set(edit);
@@ -105,7 +105,8 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
     let save = Action::new_local(move |s: &cofund_core::Stakeholder| {
         let s = s.clone();
         let slug = cc.slug.get_value();
-        async move { api::put_stakeholder(&slug, &s).await }
+        let revision = cc.revision.get_untracked();
+        async move { api::put_stakeholder(&slug, &s, revision.as_deref()).await }
     });
     Effect::new(move || match save.value().get() {
         Some(Ok(())) => {
@@ -113,10 +114,16 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
             load(StakeholderDraft::default(), false);
             notice.set(Some(saved.clone()));
             ctx.say(saved);
-            cc.changed();
+            cc.changed_then_focus("sh-form-title");
         }
         Some(Err(Failure::Invalid(fields))) => show_errors(fields),
-        Some(Err(Failure::Conflict)) => notice.set(Some(dt(locale).stale_edit.to_owned())),
+        Some(Err(Failure::Conflict)) => {
+            // Someone else changed the cohort: say so, keep what was typed, and load the
+            // new state (and its revision) so that saving again is based on it.
+            notice.set(Some(dt(locale).stale_edit.to_owned()));
+            ctx.say(dt(locale).stale_edit);
+            cc.changed_then_focus("sh-notice");
+        }
         Some(Err(f)) => notice.set(Some(ctx.failure(&f))),
         None => {}
     });
@@ -134,10 +141,12 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
                     <p>{money(p.total_cents)}
                         {p.matched.as_ref().map(|m| format!(" ({})", locale.fixed_plus_match(&money(p.fixed_cents), &money(m.unlocked_cents))))}</p>
                     {s.condition.clone().map(|c| view! { <p class="muted">{c}</p> })}
-                    <button type="button" aria-label=label on:click=move |_| {
+                    <Show when=move || ctx.may_change()>
+                    <button type="button" aria-label=label.clone() on:click={ let d = d.clone(); move |_| {
                         load(d.clone(), true);
                         request_animation_frame(|| focus("sh-amount"));
-                    }>{t.edit}</button>
+                    }}>{t.edit}</button>
+                    </Show>
                 </li>
             }
         })
@@ -150,6 +159,7 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
         <section aria-labelledby="stakeholders-title" class="panel">
             <h2 id="stakeholders-title">{t.stakeholders}</h2>
             <ul class="card-list">{rows}</ul>
+            <Show when=move || ctx.may_change()>
             <form class="stakeholder-form" novalidate on:submit=move |ev| {
                 ev.prevent_default();
                 notice.set(None);
@@ -161,7 +171,7 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
                     }
                 }
             }>
-                <h3 id="sh-form-title">{move || if editing.get() { dt(locale).edit_stakeholder } else { dt(locale).add_stakeholder }}</h3>
+                <h3 id="sh-form-title" tabindex="-1">{move || if editing.get() { dt(locale).edit_stakeholder } else { dt(locale).add_stakeholder }}</h3>
                 <TextField id="sh-name" field="name" label=move || t.name.to_owned() value=name errors=errors readonly=editing/>
                 <SelectField id="sh-kind" field="kind" label=move || t.kind.to_owned() value=kind errors=errors options=Signal::derive(kinds)/>
                 <SelectField id="sh-status" field="status" label=move || t.status_label.to_owned() value=status errors=errors options=Signal::derive(statuses)/>
@@ -183,8 +193,9 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
                         <button type="button" on:click=move |_| load(StakeholderDraft::default(), false)>{t.new_instead}</button>
                     </Show>
                 </div>
-                {move || notice.get().map(|n| view! { <p class="notice" role="status">{n}</p> })}
+                {move || notice.get().map(|n| view! { <p class="notice" id="sh-notice" tabindex="-1">{n}</p> })}
             </form>
+            </Show>
         </section>
     }
 }

@@ -61,7 +61,7 @@ impl Application {
             );
         }
         let cofund = Arc::new(domain::Cofund::with_subscriber_limit(storage, public_url, settings.max_subscribers));
-        let state = routes::AppState::new(cofund, settings.widget_dir.clone());
+        let state = routes::AppState::new(cofund, settings.widget_dir.clone(), settings.dashboard_dir.clone());
         Ok(Application { listener, local_addr, state })
     }
 

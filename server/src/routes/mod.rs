@@ -5,6 +5,7 @@ mod cors;
 mod events;
 pub mod extract;
 mod public;
+pub mod session;
 mod site;
 
 pub use extract::{ADMIN_BODY_LIMIT, PLEDGE_BODY_LIMIT};
@@ -24,11 +25,12 @@ pub struct AppState(Arc<Inner>);
 struct Inner {
     cofund: Arc<Cofund>,
     widget_dir: PathBuf,
+    dashboard_dir: PathBuf,
 }
 
 impl AppState {
-    pub fn new(cofund: Arc<Cofund>, widget_dir: PathBuf) -> AppState {
-        AppState(Arc::new(Inner { cofund, widget_dir }))
+    pub fn new(cofund: Arc<Cofund>, widget_dir: PathBuf, dashboard_dir: PathBuf) -> AppState {
+        AppState(Arc::new(Inner { cofund, widget_dir, dashboard_dir }))
     }
 
     pub fn cofund(&self) -> &Arc<Cofund> {
@@ -42,6 +44,7 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let widget = site::widget_service(&state.0.widget_dir);
+    let dashboard = site::dashboard_service(&state.0.dashboard_dir);
     Router::new()
         .route("/healthz", get(public::healthz))
         .route("/api/v1/openapi.yaml", get(site::openapi))
@@ -57,6 +60,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/cohorts/{slug}/own-contributions", post(admin::own_contributions))
         .route("/api/v1/admin/cohorts/{slug}/pledges", get(admin::list_pledges))
         .route("/api/v1/admin/cohorts/{slug}/pledges.csv", get(admin::export_csv))
+        .route("/api/v1/admin/cohorts/{slug}/pledges/confirm", post(admin::confirm_pledges))
+        .route("/api/v1/cohorts/{slug}/qr.svg", get(site::qr_code))
+        .route("/api/v1/session", get(session::current).post(session::sign_in_with_token).delete(session::sign_out))
+        .route("/sign-in", get(session::sign_in_page).post(session::sign_in_with_link))
         .route("/api/v1/admin/pledges/{id}", get(admin::get_pledge))
         .route("/api/v1/admin/pledges/{id}/confirm", post(admin::confirm_pledge))
         .route("/api/v1/admin/pledges/{id}/cancel", post(admin::cancel_pledge))
@@ -66,6 +73,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(site::index))
         .route("/embed/{slug}", get(site::embed))
         .nest_service("/widget", widget)
+        .route("/manage", get(|| async { axum::response::Redirect::permanent("/manage/") }))
+        .nest_service("/manage/", dashboard)
         .fallback(|| async { ApiError::not_found("This page") })
         .layer(TraceLayer::new_for_http())
         .with_state(state)

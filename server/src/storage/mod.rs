@@ -8,6 +8,7 @@ mod sqlite;
 pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 
+use crate::domain::access::{Grant, LinkProblem, SessionInfo};
 use crate::domain::cohorts::DefinitionEdit;
 use crate::domain::pledging::PledgeAdmission;
 use crate::domain::{CohortDefinition, IdempotencyKey, PledgeFigures};
@@ -225,8 +226,9 @@ pub trait Storage: Send + Sync + 'static {
     /// Creates or replaces a cohort definition (validated by the caller).
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome>;
     /// Reads, edits and writes a definition in one transaction; the edit (which
-    /// validates) refuses with field errors.
-    async fn edit_cohort(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> StoreResult<CohortDefinition>;
+    /// validates) refuses with field errors. With `expected_revision`, a cohort whose
+    /// revision has moved on is refused `stale_revision` and nothing is written.
+    async fn edit_cohort(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> StoreResult<CohortDefinition>;
     async fn get_cohort(&self, slug: &str) -> StoreResult<Option<StoredCohort>>;
     async fn list_cohorts(&self) -> StoreResult<Vec<StoredCohort>>;
     /// The revision of a cohort, for caching its document.
@@ -266,6 +268,28 @@ pub trait Storage: Send + Sync + 'static {
     async fn get_token(&self, id: &str) -> StoreResult<Option<TokenInfo>>;
     async fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenInfo>;
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
+
+    /// Stores a sign-in link by the hash of its secret.
+    async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()>;
+    /// Marks the link used, in one statement, and returns what it grants; or why not.
+    async fn redeem_login_link(&self, link_hash: &str, now: Timestamp) -> StoreResult<Result<Grant, LinkProblem>>;
+    /// Stores a session by the hash of its secret.
+    async fn create_session(&self, session: &SessionInfo, secret_hash: &str) -> StoreResult<()>;
+    /// The session with this secret, if it is neither revoked nor expired at `now`.
+    async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>>;
+    async fn revoke_session(&self, id: &str, now: Timestamp) -> StoreResult<SessionInfo>;
+    async fn list_sessions(&self) -> StoreResult<Vec<SessionInfo>>;
+}
+
+/// Checks the revision an edit was based on, inside the edit's transaction.
+fn check_revision(slug: &str, expected: Option<i64>, actual: i64) -> StoreResult<()> {
+    match expected {
+        Some(r) if r != actual => Err(StoreError::refused(
+            ErrorCode::StaleRevision,
+            format!("Cohort {slug:?} changed since revision {r} (it is at {actual}); load it again and redo the change."),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Most pledges written in one transaction.
