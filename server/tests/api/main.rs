@@ -9,6 +9,7 @@ mod helpers;
 mod idempotency;
 mod privacy;
 mod read;
+mod sessions;
 mod site;
 mod story;
 mod validation;
