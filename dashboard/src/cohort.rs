@@ -146,7 +146,10 @@ pub fn CohortPage(slug: String) -> impl IntoView {
             None => view! { <h1 tabindex="-1">{dt(ctx.locale.get()).loading}</h1> }.into_any(),
             Some(c) => {
                 let locale = ctx.locale.get();
-                let now = ctx.now.get();
+                // The clock is read, not tracked: the page is drawn again when its data
+                // changes (a tick reloads it), not on every tick, so focus and what is
+                // being typed stay.
+                let now = ctx.now.get_untracked();
                 view! { <CohortView cohort=c locale=locale now=now pledges=list/> }.into_any()
             }
         }}

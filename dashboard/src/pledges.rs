@@ -62,7 +62,7 @@ pub fn PledgesSection(
     });
     let query = move || PledgeQuery { status: status_from(&status.get()), search: search.get(), page: page.get() };
 
-    let confirming = RwSignal::new(None::<(String, PledgeAction)>);
+    let confirming = cc.kept("pl-confirming", || None::<(String, PledgeAction)>);
     let error = cc.kept("pl-error", || None::<String>);
     let act = Action::new_local(move |(id, action): &(String, PledgeAction)| {
         let (id, action) = (id.clone(), *action);
@@ -201,7 +201,7 @@ fn Reconcile(pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>, locale: Lo
     let open = cc.kept("rc-open", || false);
     // The pledges and what the statement says about them, as read when "find" was pressed.
     let found = cc.kept("rc-found", || None::<(Vec<Pledge>, Reconciliation)>);
-    let confirming = RwSignal::new(false);
+    let confirming = cc.kept("rc-confirming", || false);
     let outcome = cc.kept("rc-outcome", || None::<String>);
     let currency = StoredValue::new(currency);
     let money = move |v: i64| format::money(locale, &currency.get_value(), v);
