@@ -4,7 +4,7 @@
 use crate::api::{self, Failure};
 use crate::i18n::{dt, phase_text, Locale};
 use crate::{ctx, format, Route};
-use cofund_core::pace::{Pace, ProgrammeTotals};
+use cofund_core::pace::{Pace, PaceVerdict, ProgrammeTotals};
 use cofund_core::{Cohort, Timestamp};
 use leptos::prelude::*;
 
@@ -33,7 +33,9 @@ pub fn CrowdBar(bar_bps: i64) -> impl IntoView {
 pub fn pace_badge(locale: Locale, pace: &Pace, money: impl Fn(i64) -> String) -> impl IntoView {
     let t = dt(locale);
     let (class, label) = t.verdict(pace.verdict);
-    let detail = t.projection(&money(pace.projected_cents));
+    // A projection means something only while the campaign runs.
+    let running = matches!(pace.verdict, PaceVerdict::OnPace | PaceVerdict::Behind);
+    let detail = running.then(|| t.projection(&money(pace.projected_cents)));
     view! { <span class=format!("badge {class}")>{label}</span>" "<span class="muted">{detail}</span> }
 }
 
