@@ -216,8 +216,8 @@ test('marking a pledge received (keyboard only) shows in the public document and
     if (focused[0] === 'Markeer als ontvangen' && focused[1] === reference) break;
   }
   await page.keyboard.press('Enter');
-  await page.waitForSelector('#confirm-yes');
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'confirm-yes', 'focus moves to the confirmation');
+  // Focus moves to the confirmation (after the next paint).
+  await page.waitForFunction(() => document.activeElement?.id === 'confirm-yes', null, { timeout: 5_000 });
   assert.deepEqual(await axe(page, 'html'), []);
   await page.keyboard.press('Enter');
   await page.waitForSelector(`.pledge-list li[data-reference="${reference}"][data-status=received]`);
@@ -253,8 +253,9 @@ test('bulk reconciliation of a pasted statement marks exactly the listed pledges
   assert.equal(await page.textContent('#reconcile-results > p'), '3 betalingskenmerken gevonden, waarvan 2 kloppen.');
   assert.match(await page.textContent(`.reconcile-list li[data-reference="${c.reference}"]`), /Ander bedrag/);
   assert.deepEqual(await axe(page, 'html'), []);
-  await shot(page, 'reconcile-1280');
+  await page.locator('#reconcile-results').screenshot({ path: join(ARTIFACTS, 'dashboard-reconcile-1280.png') });
   await page.click('button:has-text("Markeer 2 als ontvangen")');
+  await page.waitForSelector('#reconcile-yes', { timeout: 5_000 });
   await page.click('#reconcile-yes');
   await page.waitForSelector('#reconcile-outcome');
   assert.equal(await page.textContent('#reconcile-outcome'), '2 toezeggingen gemarkeerd als ontvangen.');
