@@ -330,6 +330,10 @@ test('the embed snippet, pasted into a blank page on another origin, shows the w
   assert.match(snippet, /data-cofund-locale="en-GB"/);
   assert.match(snippet, /--cofund-accent: #aa3300/);
   await page.waitForFunction(() => document.querySelector('iframe.preview')?.getAttribute('srcdoc')?.includes('#aa3300'));
+  // The live preview is the real widget with those settings.
+  const preview = page.frameLocator('iframe.preview');
+  await preview.locator('.cofund section h2').first().waitFor({ timeout: 15_000 });
+  assert.match(await preview.locator('.cofund-backers').textContent(), /backers$/);
   const qr = await page.evaluate(async () => {
     const img = document.querySelector('img.qr');
     await img.decode();
