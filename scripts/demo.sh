@@ -10,6 +10,11 @@ cd "$COFUND_ROOT"
 bash scripts/setup.sh
 log "building the widget (release, size-optimised)"
 bash scripts/build-widget.sh >/dev/null
+log "building the dashboard (release)"
+bash scripts/build-dashboard.sh >/dev/null
 log "building the server"
 cargo build --release -p cofund-server
-exec target/release/cofund demo --widget-dir "$COFUND_ROOT/dist" --payments demo "$@"
+# Prints the address, a demo admin token and single-use sign-in links to the dashboard
+# for a demo coordinator and a demo cohort member; online payment runs through the
+# built-in test provider.
+exec target/release/cofund demo --widget-dir "$COFUND_ROOT/dist" --dashboard-dir "$COFUND_ROOT/dashboard/dist" --payments demo "$@"

@@ -8,6 +8,19 @@ cd "$COFUND_ROOT"
 budget_kb="${COFUND_SIZE_BUDGET_KB:-90}"
 gz() { gzip -9 -c "$1" | wc -c; }
 br() { if command -v brotli >/dev/null; then brotli -c -q 11 "$1" | wc -c; else echo 0; fi; }
+# `--dashboard`: the dashboard's files instead (dashboard/dist, scripts/build-dashboard.sh).
+# No budget: coordinators load it, donors never do.
+if [ "${1:-}" = "--dashboard" ]; then
+  printf '\ndashboard size (release build)\n'
+  total=0; totalbr=0
+  for f in dashboard/dist/*.wasm dashboard/dist/*.js dashboard/dist/*.css; do
+    [ -f "$f" ] || die "no dashboard build: run scripts/build-dashboard.sh first"
+    g=$(gz "$f"); b=$(br "$f"); total=$((total + g)); totalbr=$((totalbr + b))
+    printf '  %-44s %8s raw %8s gzip %8s brotli\n' "$(basename "$f")" "$(wc -c <"$f")" "$g" "$b"
+  done
+  printf '  %-44s %12s %8s gzip = %s KB, %s brotli = %s KB\n' "total transferred" "" "$total" "$((total / 1024))" "$totalbr" "$((totalbr / 1024))"
+  exit 0
+fi
 wasm=dist/cofund-widget_bg.wasm js=dist/cofund-widget.js loader=dist/cofund.js frame=dist/cofund-frame.js
 # The minified stylesheet that build.rs wrote for the last wasm build.
 css=$(ls -t target/wasm32-unknown-unknown/wasm-release/build/cofund-widget-*/out/widget.min.css 2>/dev/null | head -1)

@@ -33,10 +33,15 @@ step "optimised release build of the widget"
 bash scripts/build-widget.sh
 bash scripts/size-report.sh
 
+step "release build of the dashboard"
+bash scripts/build-dashboard.sh
+bash scripts/size-report.sh --dashboard
+
 if [ -d e2e/tests ]; then
   step "end to end: real server, release widget, headless Chromium"
   cargo build --release -p cofund-server
   (cd e2e && COFUND_BIN="$COFUND_ROOT/target/release/cofund" COFUND_WIDGET_DIR="$COFUND_ROOT/dist" \
+     COFUND_DASHBOARD_DIR="$COFUND_ROOT/dashboard/dist" \
      CHROME_BIN="$(chromium_bin)" node --test --test-concurrency=1 tests/)
 fi
 step "all tests passed"

@@ -24,7 +24,9 @@ pub mod api;
 pub mod contract;
 pub mod error;
 pub mod payment;
+pub mod pace;
 pub mod progress;
+pub mod reconcile;
 pub mod time;
 mod validate;
 
@@ -36,4 +38,4 @@ pub use progress::{
     StakeholderProgress, StakeholderTotals, Summary,
 };
 pub use time::{Date, Timestamp};
-pub use validate::{read_forgivingly, Cohort};
+pub use validate::{read_forgivingly, validate_stakeholder, Cohort};

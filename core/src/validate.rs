@@ -379,6 +379,19 @@ fn keep_link(link: &mut Option<String>) {
     }
 }
 
+/// Checks one stakeholder on its own, with the same rules as inside a document; the
+/// errors name the stakeholder's own fields (`amount_cents`, `match.cap_cents`), so a
+/// form can show each beside its field before anything is sent.
+pub fn validate_stakeholder(s: &Stakeholder) -> Result<(), Vec<FieldError>> {
+    let mut v = Validator::default();
+    v.check_stakeholder("", s);
+    if v.errors.is_empty() {
+        Ok(())
+    } else {
+        Err(v.errors)
+    }
+}
+
 /// Collects every problem instead of stopping at the first.
 #[derive(Default)]
 struct Validator {
@@ -452,6 +465,25 @@ impl Validator {
         }
     }
 
+    /// One stakeholder; `prefix` is `stakeholders[2].` in a document, empty on its own.
+    fn check_stakeholder(&mut self, prefix: &str, s: &Stakeholder) {
+        let f = |name: &str| format!("{prefix}{name}");
+        self.text(&f("name"), &s.name, true, MAX_TEXT_CHARS);
+        if s.kind == StakeholderKind::Unrecognised {
+            self.err(f("kind"), Problem::Format { expected: "one of municipality, welfare, fund, business, other".into() });
+        }
+        if s.status == StakeholderStatus::Unrecognised {
+            self.err(f("status"), Problem::Format { expected: "one of committed, conditional, paid".into() });
+        }
+        self.amount(&f("amount_cents"), s.amount_cents);
+        self.url(&f("url"), &s.url);
+        self.opt_text(&f("condition"), &s.condition, MAX_CONDITION_CHARS);
+        if let Some(m) = &s.match_ {
+            self.range(&f("match.ratio_bps"), m.ratio_bps, 1, MAX_MATCH_RATIO_BPS);
+            self.amount(&f("match.cap_cents"), m.cap_cents);
+        }
+    }
+
     fn check_document(&mut self, d: &CohortDocument) {
         if d.slug.is_empty()
             || d.slug.len() > 64
@@ -515,21 +547,7 @@ impl Validator {
 
         self.list_len("stakeholders", d.stakeholders.len(), MAX_LIST);
         for (i, s) in d.stakeholders.iter().enumerate() {
-            let f = |name: &str| format!("stakeholders[{i}].{name}");
-            self.text(&f("name"), &s.name, true, MAX_TEXT_CHARS);
-            if s.kind == StakeholderKind::Unrecognised {
-                self.err(f("kind"), Problem::Format { expected: "one of municipality, welfare, fund, business, other".into() });
-            }
-            if s.status == StakeholderStatus::Unrecognised {
-                self.err(f("status"), Problem::Format { expected: "one of committed, conditional, paid".into() });
-            }
-            self.amount(&f("amount_cents"), s.amount_cents);
-            self.url(&f("url"), &s.url);
-            self.opt_text(&f("condition"), &s.condition, MAX_CONDITION_CHARS);
-            if let Some(m) = &s.match_ {
-                self.range(&f("match.ratio_bps"), m.ratio_bps, 1, MAX_MATCH_RATIO_BPS);
-                self.amount(&f("match.cap_cents"), m.cap_cents);
-            }
+            self.check_stakeholder(&format!("stakeholders[{i}]."), s);
         }
 
         self.list_len("initiatives", d.initiatives.len(), MAX_LIST);
@@ -578,5 +596,41 @@ impl Validator {
         self.url("links.pledge", &d.links.pledge);
         self.url("links.page", &d.links.page);
         self.url("links.events", &d.links.events);
+    }
+}
+
+#[cfg(test)]
+mod stakeholder_tests {
+    use super::*;
+
+    #[test]
+    fn a_stakeholder_is_checked_on_its_own_with_its_own_field_names() {
+        let good = Stakeholder {
+            name: "Gemeente Utrecht".into(),
+            kind: StakeholderKind::Municipality,
+            status: StakeholderStatus::Conditional,
+            amount_cents: 1_200_000,
+            url: None,
+            condition: Some("als de crowd € 10.000 haalt".into()),
+            match_: Some(MatchOffer { ratio_bps: 5000, cap_cents: 600_000 }),
+        };
+        assert_eq!(validate_stakeholder(&good), Ok(()));
+        let bad = Stakeholder {
+            name: " ".into(),
+            amount_cents: -1,
+            url: Some("javascript:alert(1)".into()),
+            match_: Some(MatchOffer { ratio_bps: 0, cap_cents: 10 }),
+            ..good
+        };
+        let fields: Vec<_> = validate_stakeholder(&bad).unwrap_err().into_iter().map(|e| (e.field, e.problem.code())).collect();
+        assert_eq!(
+            fields,
+            [
+                ("name".to_owned(), "required"),
+                ("amount_cents".to_owned(), "negative"),
+                ("url".to_owned(), "format"),
+                ("match.ratio_bps".to_owned(), "out_of_range"),
+            ]
+        );
     }
 }

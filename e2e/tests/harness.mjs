@@ -1,7 +1,7 @@
 // Test harness: the real `cofund` server on a free loopback port with a fresh SQLite
 // database seeded by `cofund demo`, the release widget it serves, and the system
 // Chromium driven by Playwright. Nothing is stubbed.
-import { spawn } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -37,8 +37,11 @@ export async function startServer({ payments = 'off' } = {}) {
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cofund-e2e-'));
   const base = `http://127.0.0.1:${port}`;
-  const child = spawn(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--database', `sqlite:${join(dir, 'e2e.db')}`,
-    '--widget-dir', widgetDir, '--log', 'warn', '--payments', payments], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const database = `sqlite:${join(dir, 'e2e.db')}`;
+  const dashboardDir = process.env.COFUND_DASHBOARD_DIR;
+  const child = spawn(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--database', database,
+    '--widget-dir', widgetDir, ...(dashboardDir ? ['--dashboard-dir', dashboardDir] : []), '--log', 'warn', '--payments', payments],
+    { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });
   child.stderr.on('data', (d) => { output += d; });
@@ -54,6 +57,14 @@ export async function startServer({ payments = 'off' } = {}) {
   }
   return {
     base,
+    /** What `cofund demo` printed (admin token, sign-in links). */
+    get output() { return output; },
+    /** Runs the `cofund` CLI on this server's database; returns its standard output. */
+    cli(...args) {
+      const r = spawnSync(bin, [...args, '--database', database, '--log', 'warn'], { encoding: 'utf8' });
+      if (r.status !== 0) throw new Error(`cofund ${args.join(' ')} exited ${r.status}: ${r.stderr}`);
+      return r.stdout.trim();
+    },
     async document(slug) {
       const r = await fetch(`${base}/api/v1/cohorts/${slug}`);
       if (!r.ok) throw new Error(`document ${slug}: ${r.status}`);

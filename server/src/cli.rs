@@ -54,6 +54,9 @@ pub struct ServeArgs {
     /// Directory of the built widget (Trunk's output), served under /widget/. [default: dist]
     #[arg(long, env = "COFUND_WIDGET_DIR", value_name = "DIR")]
     pub widget_dir: Option<PathBuf>,
+    /// Directory of the built dashboard, served under /manage/. [default: dashboard/dist]
+    #[arg(long, env = "COFUND_DASHBOARD_DIR", value_name = "DIR")]
+    pub dashboard_dir: Option<PathBuf>,
     /// Open live-event streams this instance accepts; more are refused with 503. [default: 2000]
     #[arg(long, env = "COFUND_MAX_SUBSCRIBERS", value_name = "N")]
     pub max_subscribers: Option<usize>,
@@ -121,6 +124,44 @@ pub enum Command {
         #[arg(long, value_name = "postgres://…")]
         to: String,
     },
+    /// Print a single-use sign-in link to the dashboard (/manage/).
+    LoginLink(LoginLinkArgs),
+    /// List or end dashboard sessions.
+    #[command(subcommand)]
+    Session(SessionCommand),
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    Coordinator,
+    Member,
+}
+
+#[derive(Debug, Args)]
+pub struct LoginLinkArgs {
+    /// A coordinator of this programme's cohorts.
+    #[arg(long, conflicts_with = "cohort")]
+    pub programme: Option<String>,
+    /// Someone of this cohort (with --role; a coordinator limited to the cohort's programme).
+    #[arg(long)]
+    pub cohort: Option<String>,
+    /// coordinator (changes everything it may see) or member (one cohort, looks only).
+    #[arg(long, value_enum, default_value = "coordinator")]
+    pub role: RoleArg,
+    /// Hours until the link expires.
+    #[arg(long, default_value_t = domain::access::DEFAULT_LINK_HOURS)]
+    pub hours: i64,
+    /// Base URL of the server the link points to. [default: the configured public URL, else http://127.0.0.1:8080]
+    #[arg(long, env = "COFUND_PUBLIC_URL", value_name = "URL")]
+    pub public_url: Option<String>,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum SessionCommand {
+    /// List sessions (never their secrets).
+    List,
+    /// End a session by its id (ses_...); its cookie stops working at once.
+    Revoke { id: String },
 }
 
 #[derive(Debug, Subcommand)]
@@ -260,6 +301,7 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         database: DatabaseLocation::parse(&db)?,
         public_url: args.public_url.or_else(|| file.public_url.clone()),
         widget_dir: layer(args.widget_dir, file.widget_dir.clone(), || config::DEFAULT_WIDGET_DIR.into()),
+        dashboard_dir: layer(args.dashboard_dir, file.dashboard_dir.clone(), || config::DEFAULT_DASHBOARD_DIR.into()),
         max_subscribers: layer(args.max_subscribers, file.max_subscribers, || domain::DEFAULT_MAX_SUBSCRIBERS),
         pledge_rate_per_minute: layer(args.pledge_rate_per_minute, file.pledge_rate_per_minute, || config::DEFAULT_PLEDGE_RATE_PER_MINUTE),
         pledge_burst: layer(args.pledge_burst, file.pledge_burst, || config::DEFAULT_PLEDGE_BURST),
@@ -352,6 +394,11 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             println!("  Demo page:   {}/", app.public_url());
             println!("  Documents:   {}/api/v1/cohorts/<slug>", app.public_url());
             println!("  Admin token: {secret}   (id {}, revoke with: cofund token revoke {})", token.id, token.id);
+            println!("  Dashboard:   {}/manage/", app.public_url());
+            let coordinator = login_link(&Cofund::new(storage.clone(), app.public_url().to_owned()), app.public_url(), Some(crate::demo::PROGRAMME.to_owned()), None, RoleArg::Coordinator, 24).await?;
+            let member = login_link(&Cofund::new(storage.clone(), app.public_url().to_owned()), app.public_url(), None, Some(crate::demo::MEMBER_COHORT.to_owned()), RoleArg::Member, 24).await?;
+            println!("  Sign in as the demo coordinator (once, 24 h): {coordinator}");
+            println!("  Sign in as a member of {} (once, 24 h): {member}", crate::demo::MEMBER_COHORT);
             app.run_until_stopped().await?;
         }
         Command::Cohort(cmd) => {
@@ -403,7 +450,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 },
             };
             let name = s.name.clone();
-            cofund.put_stakeholder(&slug, s, domain::now()).await.map_err(store_err)?;
+            cofund.put_stakeholder(&slug, s, None, domain::now()).await.map_err(store_err)?;
             let count = cofund.cohort(&slug).await.map_err(store_err)?.definition.stakeholders.len();
             println!("Stakeholder {name:?} of {slug} saved ({count} stakeholders)");
         }
@@ -413,7 +460,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 ContributionCommand::Receive { slug, count } => (slug, OwnContributionChange { received: None, add: Some(count) }),
                 ContributionCommand::Set { slug, received } => (slug, OwnContributionChange { received: Some(received), add: None }),
             };
-            let o = cofund.change_own_contributions(&slug, change, domain::now()).await.map_err(store_err)?;
+            let o = cofund.change_own_contributions(&slug, change, None, domain::now()).await.map_err(store_err)?;
             println!("{slug}: {} of {} participants paid their own contribution", o.received, o.participants);
         }
         Command::Pledge(cmd) => {
@@ -493,6 +540,40 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 }
             }
         }
+        Command::LoginLink(args) => {
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let base = config::normalise_public_url(
+                &args.public_url.or_else(|| file.public_url.clone()).unwrap_or_else(|| config::DEFAULT_PUBLIC_URL_FOR_CLI.to_owned()),
+            )?;
+            let url = login_link(&cofund, &base, args.programme, args.cohort, args.role, args.hours).await?;
+            println!("{url}");
+        }
+        Command::Session(cmd) => {
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            match cmd {
+                SessionCommand::List => {
+                    for s in cofund.sessions().await.map_err(store_err)? {
+                        let scope = s.grant.cohort.clone().or_else(|| s.grant.programme.clone()).unwrap_or_else(|| "*".into());
+                        println!(
+                            "{}\t{}\t{}\tcreated {}\texpires {}{}",
+                            s.id,
+                            s.grant.role.as_str(),
+                            scope,
+                            s.created_at,
+                            s.expires_at,
+                            s.revoked_at.map(|r| format!("\trevoked {r}")).unwrap_or_default()
+                        );
+                    }
+                }
+                SessionCommand::Revoke { id } => {
+                    let s = cofund.end_session(&id, domain::now()).await.map_err(|e| match e {
+                        DomainError::NotFound(_) => anyhow::anyhow!("no session {id:?}"),
+                        other => store_err(other),
+                    })?;
+                    println!("Session {} ended", s.id);
+                }
+            }
+        }
     }
     Ok(())
 }
@@ -510,4 +591,30 @@ fn migrate_summary(from: &str, r: &storage::transfer::TransferReport) -> String 
         let _ = writeln!(out, "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}", f.slug, f.revision, f.pledges, f.pledged, f.received, f.backers);
     }
     out
+}
+
+/// Makes a sign-in link for a programme's coordinator or a cohort's member.
+pub async fn login_link(
+    cofund: &Cofund,
+    base: &str,
+    programme: Option<String>,
+    cohort: Option<String>,
+    role: RoleArg,
+    hours: i64,
+) -> anyhow::Result<String> {
+    use domain::access::Grant;
+    let grant = match (programme, cohort, role) {
+        (Some(p), None, RoleArg::Coordinator) => Grant::coordinator(Some(p)),
+        (None, Some(slug), RoleArg::Member) => Grant::member(slug),
+        (None, Some(slug), RoleArg::Coordinator) => {
+            // A coordinator named by a cohort coordinates that cohort's programme.
+            let c = cofund.cohort(&slug).await.map_err(store_err)?;
+            Grant::coordinator(Some(c.definition.programme.name))
+        }
+        (Some(_), None, RoleArg::Member) => bail!("a member belongs to one cohort: use --cohort SLUG --role member"),
+        (None, None, _) => bail!("give --programme NAME (a coordinator) or --cohort SLUG --role coordinator|member"),
+        (Some(_), Some(_), _) => bail!("give either --programme or --cohort"),
+    };
+    let secret = cofund.create_login_link(&grant, hours, domain::now()).await.map_err(store_err)?;
+    Ok(format!("{base}/sign-in?link={secret}"))
 }

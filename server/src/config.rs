@@ -14,6 +14,7 @@ pub const DEFAULT_ADDR: &str = "127.0.0.1:8080";
 pub const DEFAULT_DATABASE: &str = "sqlite:cofund.db";
 pub const DEFAULT_DEMO_DATABASE: &str = "sqlite:data/demo.db";
 pub const DEFAULT_WIDGET_DIR: &str = "dist";
+pub const DEFAULT_DASHBOARD_DIR: &str = "dashboard/dist";
 /// What administration commands put in links (they print none).
 pub const DEFAULT_PUBLIC_URL_FOR_CLI: &str = "http://127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info,sqlx=warn,tower_http=info";
@@ -37,6 +38,8 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The built widget (Trunk's `dist`), served under `/widget/`.
     pub widget_dir: PathBuf,
+    /// The built dashboard (`dashboard/dist`), served under `/manage/`.
+    pub dashboard_dir: PathBuf,
     /// Open live-event streams this instance accepts; more get `503`.
     pub max_subscribers: usize,
     /// Pledge POSTs per client address and minute, sustained; `0` turns the limit off.
@@ -113,6 +116,7 @@ impl Settings {
             public_url: None,
             payments: PaymentsSetting::Off,
             widget_dir: PathBuf::from(DEFAULT_WIDGET_DIR),
+            dashboard_dir: PathBuf::from(DEFAULT_DASHBOARD_DIR),
             max_subscribers: crate::domain::DEFAULT_MAX_SUBSCRIBERS,
             // Tests make hundreds of pledges from one loopback address; the limit's own
             // tests turn it on.
@@ -149,6 +153,7 @@ pub struct FileConfig {
     pub database: Option<String>,
     pub public_url: Option<String>,
     pub widget_dir: Option<PathBuf>,
+    pub dashboard_dir: Option<PathBuf>,
     pub log: Option<String>,
     pub max_subscribers: Option<usize>,
     pub log_format: Option<crate::telemetry::LogFormat>,

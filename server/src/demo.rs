@@ -14,6 +14,11 @@ use serde_json::json;
 
 const DAY: i64 = 86_400;
 
+/// The programme of every demo cohort (the demo coordinator's sign-in link).
+pub const PROGRAMME: &str = "Starters4Communities";
+/// The cohort of the demo member's sign-in link (mid-campaign).
+pub const MEMBER_COHORT: &str = "utrecht-voorjaar-2027";
+
 pub struct Seeded {
     pub cohorts: usize,
     pub pledges_added: usize,

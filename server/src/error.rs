@@ -89,7 +89,7 @@ impl ApiError {
     pub fn body(&self) -> ApiErrorBody {
         let (message, fields): (String, Vec<FieldError>) = match self {
             ApiError::Coded { message, .. } => (message.clone(), vec![]),
-            ApiError::Unauthorized => ("A valid admin token is required: Authorization: Bearer cfd_…".into(), vec![]),
+            ApiError::Unauthorized => ("Sign in: a valid admin token (Authorization: Bearer cfd_…) or dashboard session is required.".into(), vec![]),
             ApiError::NotFound(what) => (format!("{what} not found."), vec![]),
             ApiError::PayloadTooLarge { limit } => (format!("The request body is larger than {limit} bytes."), vec![]),
             ApiError::UnsupportedMediaType { found } => (

@@ -3,6 +3,7 @@
 //! [`Cofund`], the use cases that routes and the CLI call. Storage only stores and
 //! loads; every decision is made here (or in `cofund-core`).
 
+pub mod access;
 pub mod cohorts;
 mod definition;
 mod error;

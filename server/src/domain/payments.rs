@@ -66,6 +66,7 @@ impl Cofund {
         self.edit(
             slug,
             now,
+            None,
             Box::new(move |def| {
                 def.online_payment = enabled;
                 Ok(())

@@ -4,6 +4,7 @@
 use super::cohorts::{self, DefinitionEdit, OwnContributionChange};
 use super::pledging::{PledgeAdmission, PledgeChange};
 use super::live::{LiveProgress, ProgressEvent, Subscription};
+use super::access::{self, Grant, LinkProblem, SessionInfo};
 use super::{sha256_hex, CohortDefinition, DomainError, DomainResult, IdempotencyKey};
 use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, Storage, StoredCohort, TokenInfo};
 use anyhow::Context;
@@ -229,19 +230,22 @@ impl Cofund {
         Ok((outcome, def))
     }
 
-    pub(super) async fn edit(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> DomainResult<CohortDefinition> {
-        let def = self.storage.edit_cohort(slug, now, cohorts::validated(slug, edit)).await?;
+    /// `expected_revision`: the revision the change was based on (the dashboard sends
+    /// it); a cohort changed since is refused `stale_revision` and nothing is written.
+    pub(super) async fn edit(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> DomainResult<CohortDefinition> {
+        let def = self.storage.edit_cohort(slug, now, expected_revision, cohorts::validated(slug, edit)).await?;
         self.changed(slug).await;
         Ok(def)
     }
 
     /// Adds or replaces a stakeholder; returns whether it is new.
-    pub async fn put_stakeholder(&self, slug: &str, stakeholder: Stakeholder, now: Timestamp) -> DomainResult<bool> {
+    pub async fn put_stakeholder(&self, slug: &str, stakeholder: Stakeholder, expected_revision: Option<i64>, now: Timestamp) -> DomainResult<bool> {
         let created = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = created.clone();
         self.edit(
             slug,
             now,
+            expected_revision,
             Box::new(move |def| {
                 flag.store(cohorts::upsert_stakeholder(def, stakeholder), std::sync::atomic::Ordering::SeqCst);
                 Ok(())
@@ -251,12 +255,123 @@ impl Cofund {
         Ok(created.load(std::sync::atomic::Ordering::SeqCst))
     }
 
-    pub async fn change_own_contributions(&self, slug: &str, change: OwnContributionChange, now: Timestamp) -> DomainResult<OwnContributions> {
-        let def = self.edit(slug, now, Box::new(move |def| cohorts::apply_own_contribution(def, &change))).await?;
+    pub async fn change_own_contributions(
+        &self,
+        slug: &str,
+        change: OwnContributionChange,
+        expected_revision: Option<i64>,
+        now: Timestamp,
+    ) -> DomainResult<OwnContributions> {
+        let def = self.edit(slug, now, expected_revision, Box::new(move |def| cohorts::apply_own_contribution(def, &change))).await?;
         Ok(def.own_contributions)
     }
 
     pub async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> DomainResult<(TokenInfo, String)> {
         self.storage.create_token(programme, label, now).await
+    }
+
+    /// Marks the listed pledges of `slug` received (bank reconciliation). Every id is
+    /// checked first (it exists, belongs to this cohort, is still pledged), so a list
+    /// with a wrong entry changes nothing; then each is marked in its own transaction.
+    pub async fn confirm_pledges(&self, slug: &str, ids: &[String], now: Timestamp) -> DomainResult<Vec<PledgeRow>> {
+        let mut errors = Vec::new();
+        for (i, id) in ids.iter().enumerate() {
+            let problem = match self.storage.get_pledge(id).await? {
+                None => Some(cofund_core::Problem::Format { expected: "a pledge of this cohort".into() }),
+                Some((row, _)) if row.cohort_slug != slug => Some(cofund_core::Problem::Format { expected: "a pledge of this cohort".into() }),
+                Some((row, _)) if row.status != PledgeStatus::Pledged => {
+                    Some(cofund_core::Problem::Inconsistent { with: format!("its status {}", row.status.as_str()) })
+                }
+                Some(_) => None,
+            };
+            if let Some(p) = problem {
+                errors.push(cofund_core::FieldError::new(format!("pledges[{i}]"), p));
+            }
+        }
+        if ids.is_empty() {
+            errors.push(cofund_core::FieldError::new("pledges", cofund_core::Problem::Required));
+        }
+        if !errors.is_empty() {
+            return Err(DomainError::Invalid(errors));
+        }
+        let mut rows = Vec::with_capacity(ids.len());
+        for id in ids {
+            rows.push(
+                self.storage
+                    .change_pledge(id, now, Box::new(|current| super::pledging::apply_change(current, PledgeChange::Confirm)))
+                    .await?,
+            );
+        }
+        self.changed(slug).await;
+        Ok(rows)
+    }
+
+    /// A single-use sign-in link's secret, valid for `hours`. The programme or cohort
+    /// must exist, so a typo does not make a link to nothing.
+    pub async fn create_login_link(&self, grant: &Grant, hours: i64, now: Timestamp) -> DomainResult<String> {
+        if !(1..=24 * 30).contains(&hours) {
+            return Err(DomainError::Invalid(vec![cofund_core::FieldError::new(
+                "hours",
+                cofund_core::Problem::OutOfRange { min: 1, max: 24 * 30 },
+            )]));
+        }
+        let cohorts = self.cohorts().await?;
+        let exists = match (&grant.programme, &grant.cohort) {
+            (_, Some(slug)) => cohorts.iter().any(|c| &c.definition.slug == slug),
+            (Some(p), None) => cohorts.iter().any(|c| &c.definition.programme.name == p),
+            (None, None) => true,
+        };
+        if !exists {
+            let what = grant.cohort.as_ref().map(|s| format!("Cohort {s:?}")).or_else(|| grant.programme.as_ref().map(|p| format!("Programme {p:?}")));
+            return Err(DomainError::not_found(what.unwrap_or_default()));
+        }
+        let (secret, hash) = access::new_link_secret();
+        self.storage.create_login_link(&hash, grant, now, access::expires(now, hours)).await?;
+        Ok(secret)
+    }
+
+    async fn start_session(&self, grant: Grant, now: Timestamp) -> DomainResult<(SessionInfo, String)> {
+        let (id, secret, hash, csrf_token) = access::new_session_secret();
+        let session = SessionInfo {
+            id,
+            grant,
+            csrf_token,
+            created_at: now,
+            expires_at: access::expires(now, access::SESSION_HOURS),
+            revoked_at: None,
+        };
+        self.storage.create_session(&session, &hash).await?;
+        Ok((session, secret))
+    }
+
+    /// Redeems a sign-in link (once) and starts a session: the session and its cookie secret.
+    pub async fn sign_in_with_link(&self, link_secret: &str, now: Timestamp) -> DomainResult<Result<(SessionInfo, String), LinkProblem>> {
+        let hash = sha256_hex(link_secret.trim().as_bytes());
+        match self.storage.redeem_login_link(&hash, now).await? {
+            Ok(grant) => Ok(Ok(self.start_session(grant, now).await?)),
+            Err(p) => Ok(Err(p)),
+        }
+    }
+
+    /// Starts a coordinator session from an admin token (the dashboard's sign-in page),
+    /// limited as the token is; `None` for an unknown or revoked token.
+    pub async fn sign_in_with_token(&self, token_secret: &str, now: Timestamp) -> DomainResult<Option<(SessionInfo, String)>> {
+        match self.storage.token_by_secret(token_secret.trim()).await? {
+            Some(t) => Ok(Some(self.start_session(Grant::coordinator(t.programme), now).await?)),
+            None => Ok(None),
+        }
+    }
+
+    pub async fn session(&self, secret: &str, now: Timestamp) -> DomainResult<Option<SessionInfo>> {
+        self.storage.session_by_secret(secret, now).await
+    }
+
+    /// Ends a session on the server: its cookie no longer works.
+    pub async fn end_session(&self, id: &str, now: Timestamp) -> DomainResult<SessionInfo> {
+        self.storage.revoke_session(id, now).await
+    }
+
+    pub async fn sessions(&self) -> DomainResult<Vec<SessionInfo>> {
+        self.storage.list_sessions().await
     }
 }

@@ -14,39 +14,62 @@ use axum::http::request::Parts;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use crate::domain::access::{Access, Role};
+use axum::http::HeaderMap;
 use cofund_core::{FieldError, OwnContributions, Problem, Stakeholder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
 
-/// An authenticated admin.
-pub struct Admin(pub TokenInfo);
+/// Who is asking: an admin token (`Authorization: Bearer`) or a dashboard session
+/// (cookie, with the CSRF check on changes; see [`super::session::access_of`]).
+pub struct Admin(pub Access);
 
 impl FromRequestParts<AppState> for Admin {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let secret = parts
-            .headers
-            .get(header::AUTHORIZATION)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.split_once(' '))
-            .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
-            .map(|(_, t)| t.trim())
-            .filter(|t| t.starts_with("cfd_"))
-            .ok_or(ApiError::Unauthorized)?;
-        let token = state.cofund().storage().token_by_secret(secret).await?.ok_or(ApiError::Unauthorized)?;
-        Ok(Admin(token))
+        Ok(Admin(super::session::access_of(parts, state).await?))
     }
 }
 
 impl Admin {
-    /// `403` unless this token may administer `programme`.
+    /// `403` unless this may change cohorts of `programme` (and see e-mail addresses).
     pub fn may(&self, programme: &str) -> ApiResult<()> {
-        match &self.0.programme {
-            Some(p) if p != programme => Err(ApiError::forbidden(format!("This token is limited to the programme {p:?}."))),
-            _ => Ok(()),
+        if self.0.may_change(programme) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(self.0.refusal()))
         }
     }
+
+    /// `403` unless this may at least look at the cohort.
+    pub fn may_view(&self, cohort: &StoredCohort) -> ApiResult<()> {
+        if self.0.may_view(&cohort.definition.programme.name, &cohort.definition.slug) {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(self.0.refusal()))
+        }
+    }
+
+    /// `403` for members: tokens are a coordinator's business.
+    fn coordinator(&self) -> ApiResult<()> {
+        if self.0.role() == Role::Coordinator {
+            Ok(())
+        } else {
+            Err(ApiError::forbidden(self.0.refusal()))
+        }
+    }
+}
+
+/// The revision an edit is based on, from `If-Match: "r12"` (or `12`); none: unchecked.
+fn expected_revision(headers: &HeaderMap) -> ApiResult<Option<i64>> {
+    let Some(v) = headers.get(header::IF_MATCH) else { return Ok(None) };
+    v.to_str()
+        .ok()
+        .map(|s| s.trim().trim_start_matches("W/").trim_matches('"').trim_start_matches('r'))
+        .and_then(|s| s.parse::<i64>().ok())
+        .map(Some)
+        .ok_or_else(|| ApiError::Validation(vec![FieldError::new("If-Match", Problem::Format { expected: "a cohort revision such as \"r12\"".into() })]))
 }
 
 async fn cohort_for(state: &AppState, admin: &Admin, slug: &str) -> ApiResult<StoredCohort> {
@@ -61,14 +84,17 @@ pub async fn list_cohorts(State(state): State<AppState>, admin: Admin) -> ApiRes
         .cohorts()
         .await?
         .into_iter()
-        .filter(|c| admin.may(&c.definition.programme.name).is_ok())
-        .map(|c| json!({"slug": c.definition.slug, "name": c.definition.name, "programme": c.definition.programme.name, "updated_at": c.updated_at.to_rfc3339()}))
+        .filter(|c| admin.may_view(c).is_ok())
+        .map(|c| json!({"slug": c.definition.slug, "name": c.definition.name, "programme": c.definition.programme.name, "revision": c.revision, "updated_at": c.updated_at.to_rfc3339()}))
         .collect();
     Ok(Json(json!({ "cohorts": cohorts })))
 }
 
-pub async fn get_cohort(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Json<CohortDefinition>> {
-    Ok(Json(cohort_for(&state, &admin, &slug).await?.definition))
+/// The stored definition, with its revision as the `ETag` (`"r12"`): send it back as
+/// `If-Match` on an edit to have a stale edit refused with `409`.
+pub async fn get_cohort(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
+    let c = cohort_for(&state, &admin, &slug).await?;
+    Ok(([(header::ETAG, format!("\"r{}\"", c.revision)), (header::CACHE_CONTROL, "no-store".to_owned())], Json(c.definition)).into_response())
 }
 
 pub async fn put_cohort(
@@ -105,9 +131,11 @@ pub async fn put_stakeholder(
     State(state): State<AppState>,
     admin: Admin,
     Path((slug, name)): Path<(String, String)>,
+    headers: HeaderMap,
     ApiJson(b): ApiJson<StakeholderBody>,
 ) -> ApiResult<Response> {
     cohort_for(&state, &admin, &slug).await?;
+    let expected = expected_revision(&headers)?;
     let stakeholder = Stakeholder {
         name,
         kind: b.kind,
@@ -117,7 +145,7 @@ pub async fn put_stakeholder(
         condition: b.condition,
         match_: b.match_,
     };
-    let created = state.cofund().put_stakeholder(&slug, stakeholder.clone(), domain::now()).await?;
+    let created = state.cofund().put_stakeholder(&slug, stakeholder.clone(), expected, domain::now()).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, Json(stakeholder)).into_response())
 }
@@ -148,10 +176,12 @@ pub async fn own_contributions(
     State(state): State<AppState>,
     admin: Admin,
     Path(slug): Path<String>,
+    headers: HeaderMap,
     ApiJson(change): ApiJson<OwnContributionChange>,
 ) -> ApiResult<Json<OwnContributions>> {
     cohort_for(&state, &admin, &slug).await?;
-    Ok(Json(state.cofund().change_own_contributions(&slug, change, domain::now()).await?))
+    let expected = expected_revision(&headers)?;
+    Ok(Json(state.cofund().change_own_contributions(&slug, change, expected, domain::now()).await?))
 }
 
 pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
@@ -172,11 +202,54 @@ pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug):
 /// `GET /api/v1/admin/cohorts/{slug}/pledges`: every pledge of the cohort, newest first,
 /// as coordinators see them (with e-mail addresses and cancelled ones), for a
 /// coordinator's own tools.
+/// A cohort member gets the same list as the public sees each pledge (name and amount
+/// only where the donor chose to show them, no hidden message, never an e-mail
+/// address), with its status.
 pub async fn list_pledges(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
-    cohort_for(&state, &admin, &slug).await?;
+    let cohort = state.cofund().cohort(&slug).await?;
+    admin.may_view(&cohort)?;
     let rows = state.cofund().all_pledges(&slug).await?;
-    let pledges: Vec<AdminPledge> = rows.into_iter().rev().map(AdminPledge::from).collect();
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(serde_json::json!({ "pledges": pledges }))).into_response())
+    let body = if admin.may(&cohort.definition.programme.name).is_ok() {
+        let pledges: Vec<AdminPledge> = rows.into_iter().rev().map(AdminPledge::from).collect();
+        json!({ "pledges": pledges })
+    } else {
+        let pledges: Vec<Value> = rows
+            .into_iter()
+            .rev()
+            .filter(|r| r.status != cofund_core::api::PledgeStatus::Cancelled)
+            .map(|r| {
+                let p = r.public();
+                json!({ "id": r.id, "name": p.name, "amount_cents": p.amount_cents, "message": p.message, "status": r.status,
+                        "created_at": p.at, "updated_at": r.updated_at.to_rfc3339() })
+            })
+            .collect();
+        json!({ "pledges": pledges })
+    };
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ConfirmMany {
+    pledges: Vec<String>,
+}
+
+/// `POST /api/v1/admin/cohorts/{slug}/pledges/confirm` `{"pledges": [ids]}`: bank
+/// reconciliation. Every id is checked first; one that is not a pledged pledge of this
+/// cohort refuses the whole list (422 naming it) and changes nothing.
+pub async fn confirm_pledges(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<ConfirmMany>,
+) -> ApiResult<Json<Value>> {
+    cohort_for(&state, &admin, &slug).await?;
+    if body.pledges.len() > 1000 {
+        return Err(ApiError::Validation(vec![FieldError::new("pledges", Problem::OutOfRange { min: 1, max: 1000 })]));
+    }
+    let rows = state.cofund().confirm_pledges(&slug, &body.pledges, domain::now()).await?;
+    let pledges: Vec<AdminPledge> = rows.into_iter().map(AdminPledge::from).collect();
+    Ok(Json(json!({ "pledges": pledges })))
 }
 
 /// A pledge as coordinators see it (with the e-mail address).
@@ -279,10 +352,11 @@ pub struct CreatedToken {
 }
 
 pub async fn create_token(State(state): State<AppState>, admin: Admin, ApiJson(req): ApiJson<Option<NewToken>>) -> ApiResult<Response> {
+    admin.coordinator()?;
     let req = req.unwrap_or(NewToken { programme: None, label: None });
-    let programme = match (&admin.0.programme, req.programme) {
+    let programme = match (admin.0.programme_limit().map(str::to_owned), req.programme) {
         // A limited token makes only tokens limited to its own programme.
-        (Some(own), None) => Some(own.clone()),
+        (Some(own), None) => Some(own),
         (_, Some(p)) => {
             admin.may(&p)?;
             Some(p)
@@ -304,21 +378,25 @@ pub async fn create_token(State(state): State<AppState>, admin: Admin, ApiJson(r
 }
 
 pub async fn list_tokens(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
+    admin.coordinator()?;
+    let limit = admin.0.programme_limit().map(str::to_owned);
     let tokens: Vec<TokenInfo> = state
         .cofund()
         .storage()
         .list_tokens()
         .await?
         .into_iter()
-        .filter(|t| admin.0.programme.is_none() || t.programme == admin.0.programme)
+        .filter(|t| limit.is_none() || t.programme == limit)
         .collect();
     Ok(Json(json!({ "tokens": tokens })))
 }
 
 pub async fn revoke_token(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<TokenInfo>> {
+    admin.coordinator()?;
     let storage = state.cofund().storage();
     let token = storage.get_token(&id).await?.ok_or_else(|| ApiError::not_found(format!("Token {id:?}")))?;
-    if admin.0.programme.is_some() && token.programme != admin.0.programme {
+    let limit = admin.0.programme_limit().map(str::to_owned);
+    if limit.is_some() && token.programme != limit {
         return Err(ApiError::forbidden("This token may not revoke that token."));
     }
     Ok(Json(storage.revoke_token(&id, domain::now()).await?))

@@ -9,6 +9,7 @@ mod metrics;
 mod payments;
 mod public;
 pub mod request_id;
+pub mod session;
 mod site;
 
 pub use extract::{ADMIN_BODY_LIMIT, PLEDGE_BODY_LIMIT};
@@ -41,6 +42,7 @@ struct Inner {
     metrics_allow: Vec<IpNet>,
     /// The built-in test provider's own routes (`--payments demo`), if it runs here.
     demo_provider: Option<Router>,
+    dashboard_dir: PathBuf,
 }
 
 impl AppState {
@@ -55,6 +57,7 @@ impl AppState {
             metrics,
             metrics_allow: settings.metrics_allow.clone(),
             demo_provider,
+            dashboard_dir: settings.dashboard_dir.clone(),
         }))
     }
 
@@ -85,6 +88,7 @@ impl AppState {
 
 pub fn router(state: AppState) -> Router {
     let widget = site::widget_service(&state.0.widget_dir);
+    let dashboard = site::dashboard_service(&state.0.dashboard_dir);
     let demo_provider = state.0.demo_provider.clone();
     let mut router = Router::new();
     if state.metrics().is_some() {
@@ -112,6 +116,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/cohorts/{slug}/online-payment", put(admin::online_payment))
         .route("/api/v1/admin/cohorts/{slug}/pledges", get(admin::list_pledges))
         .route("/api/v1/admin/cohorts/{slug}/pledges.csv", get(admin::export_csv))
+        .route("/api/v1/admin/cohorts/{slug}/pledges/confirm", post(admin::confirm_pledges))
+        .route("/api/v1/cohorts/{slug}/qr.svg", get(site::qr_code))
+        .route("/api/v1/session", get(session::current).post(session::sign_in_with_token).delete(session::sign_out))
+        .route("/sign-in", get(session::sign_in_page).post(session::sign_in_with_link))
         .route("/api/v1/admin/pledges/{id}", get(admin::get_pledge))
         .route("/api/v1/admin/pledges/{id}/confirm", post(admin::confirm_pledge))
         .route("/api/v1/admin/pledges/{id}/cancel", post(admin::cancel_pledge))
@@ -121,6 +129,8 @@ pub fn router(state: AppState) -> Router {
         .route("/", get(site::index))
         .route("/embed/{slug}", get(site::embed))
         .nest_service("/widget", widget)
+        .route("/manage", get(|| async { axum::response::Redirect::permanent("/manage/") }))
+        .nest_service("/manage/", dashboard)
         .fallback(|| async { ApiError::not_found("This page") })
         .layer(
             // Outermost first: the request id exists before the span opens, and the

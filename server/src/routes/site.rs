@@ -175,3 +175,46 @@ pub async fn embed(
     let body = embed_body(state.public_url(), &slug, &cohort.definition.name, locale, q.contains_key("frame"));
     Ok(page(&title, lang, &body))
 }
+
+/// The built dashboard (Trunk's `dashboard/dist`), served at `/manage/`: its own
+/// origin's page, never framed by another site, never cached stale (file names carry a
+/// hash; `index.html` is revalidated).
+pub fn dashboard_service(dir: &FsPath) -> impl tower::Service<
+    axum::http::Request<axum::body::Body>,
+    Response = axum::http::Response<tower_http::services::fs::ServeFileSystemResponseBody>,
+    Error = std::convert::Infallible,
+    Future = impl Send,
+> + Clone
+       + Send
+       + Sync
+       + 'static {
+    ServiceBuilder::new()
+        .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
+        .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
+        .layer(SetResponseHeaderLayer::if_not_present(header::VARY, HeaderValue::from_static("accept-encoding")))
+        .service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
+}
+
+/// `GET /api/v1/cohorts/{slug}/qr.svg`: a QR code (SVG, `qrcode` crate) of the cohort's
+/// page for donors (`/embed/{slug}`), for posters and flyers.
+pub async fn qr_code(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<Response> {
+    let cohort = state.cofund().cohort(&slug).await?;
+    let url = format!("{}/embed/{}", state.public_url(), cohort.definition.slug);
+    let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| crate::error::ApiError::Internal(anyhow::anyhow!("QR code of {url}: {e}")))?;
+    let svg = code
+        .render::<qrcode::render::svg::Color>()
+        .min_dimensions(256, 256)
+        .dark_color(qrcode::render::svg::Color("#000000"))
+        .light_color(qrcode::render::svg::Color("#ffffff"))
+        .build();
+    Ok((
+        [
+            (header::CONTENT_TYPE, "image/svg+xml"),
+            (header::CACHE_CONTROL, "public, max-age=3600"),
+            (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*"),
+        ],
+        svg,
+    )
+        .into_response())
+}

@@ -11,6 +11,7 @@ pub use postgres::PostgresStorage;
 pub use sqlite::SqliteStorage;
 pub use timed::TimedStorage;
 
+use crate::domain::access::{Grant, LinkProblem, SessionInfo};
 use crate::domain::cohorts::DefinitionEdit;
 use crate::domain::pledging::PledgeAdmission;
 use crate::domain::{CohortDefinition, IdempotencyKey, PledgeFigures};
@@ -242,8 +243,9 @@ pub trait Storage: Send + Sync + 'static {
     /// Creates or replaces a cohort definition (validated by the caller).
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome>;
     /// Reads, edits and writes a definition in one transaction; the edit (which
-    /// validates) refuses with field errors.
-    async fn edit_cohort(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> StoreResult<CohortDefinition>;
+    /// validates) refuses with field errors. With `expected_revision`, a cohort whose
+    /// revision has moved on is refused `stale_revision` and nothing is written.
+    async fn edit_cohort(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> StoreResult<CohortDefinition>;
     async fn get_cohort(&self, slug: &str) -> StoreResult<Option<StoredCohort>>;
     async fn list_cohorts(&self) -> StoreResult<Vec<StoredCohort>>;
     /// The revision of a cohort, for caching its document.
@@ -297,6 +299,27 @@ pub trait Storage: Send + Sync + 'static {
     /// first, in one short transaction; returns how many. Callers repeat it to sweep
     /// more, so pledge writes never wait behind a long delete.
     async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64>;
+    /// Stores a sign-in link by the hash of its secret.
+    async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()>;
+    /// Marks the link used, in one statement, and returns what it grants; or why not.
+    async fn redeem_login_link(&self, link_hash: &str, now: Timestamp) -> StoreResult<Result<Grant, LinkProblem>>;
+    /// Stores a session by the hash of its secret.
+    async fn create_session(&self, session: &SessionInfo, secret_hash: &str) -> StoreResult<()>;
+    /// The session with this secret, if it is neither revoked nor expired at `now`.
+    async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>>;
+    async fn revoke_session(&self, id: &str, now: Timestamp) -> StoreResult<SessionInfo>;
+    async fn list_sessions(&self) -> StoreResult<Vec<SessionInfo>>;
+}
+
+/// Checks the revision an edit was based on, inside the edit's transaction.
+fn check_revision(slug: &str, expected: Option<i64>, actual: i64) -> StoreResult<()> {
+    match expected {
+        Some(r) if r != actual => Err(StoreError::refused(
+            ErrorCode::StaleRevision,
+            format!("Cohort {slug:?} changed since revision {r} (it is at {actual}); load it again and redo the change."),
+        )),
+        _ => Ok(()),
+    }
 }
 
 /// Most pledges written in one transaction.

@@ -8,7 +8,10 @@
 //! makes a second pledge under the same key impossible even so. `synchronous_commit` is
 //! the server's (on by default): a commit is durable before it is acknowledged.
 
-use super::records::{self, PaymentRecord, PAYMENT_COLUMNS, CohortRecord, DayRecord, KeyRecord, PledgeRecord, TokenRecord, TotalsRecord, PLEDGE_COLUMNS, TOKEN_COLUMNS};
+use super::records::{
+    self, CohortRecord, DayRecord, KeyRecord, LinkRecord, PaymentRecord, PledgeRecord, SessionRecord, TokenRecord, TotalsRecord, PAYMENT_COLUMNS,
+    PLEDGE_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS,
+};
 use super::*;
 use crate::domain::{self, CohortDefinition, PledgeFigures};
 use anyhow::Context;
@@ -318,9 +321,10 @@ impl Storage for PostgresStorage {
         Ok(if inserted { PutOutcome::Created } else { PutOutcome::Updated })
     }
 
-    async fn edit_cohort(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> StoreResult<CohortDefinition> {
+    async fn edit_cohort(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> StoreResult<CohortDefinition> {
         let mut tx = self.pool.begin().await?;
         let Some(stored) = Self::cohort_in(&mut tx, slug, true).await? else { return Err(StoreError::cohort_not_found(slug)) };
+        check_revision(slug, expected_revision, stored.revision)?;
         let mut def = stored.definition;
         edit(&mut def).map_err(StoreError::Invalid)?;
         let json = serde_json::to_string(&def).context("serialising a definition")?;
@@ -587,6 +591,90 @@ impl Storage for PostgresStorage {
         .execute(&self.pool)
         .await?;
         Ok(done.rows_affected())
+    }
+
+    async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+        sqlx::query("INSERT INTO login_links (link_hash, role, programme, cohort, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
+            .bind(link_hash)
+            .bind(grant.role.as_str())
+            .bind(&grant.programme)
+            .bind(&grant.cohort)
+            .bind(now.0)
+            .bind(expires_at.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn redeem_login_link(&self, link_hash: &str, now: Timestamp) -> StoreResult<Result<Grant, LinkProblem>> {
+        // One statement: of two concurrent redemptions, exactly one gets the row.
+        let used: Option<LinkRecord> = sqlx::query_as(
+            "UPDATE login_links SET used_at = $1 WHERE link_hash = $2 AND used_at IS NULL AND expires_at > $3 RETURNING role, programme, cohort, expires_at, used_at",
+        )
+        .bind(now.0)
+        .bind(link_hash)
+        .bind(now.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        if let Some(r) = used {
+            return Ok(Ok(Grant { role: crate::domain::access::Role::parse(&r.role)?, programme: r.programme, cohort: r.cohort }));
+        }
+        let known: Option<LinkRecord> =
+            sqlx::query_as("SELECT role, programme, cohort, expires_at, used_at FROM login_links WHERE link_hash = $1")
+                .bind(link_hash)
+                .fetch_optional(&self.pool)
+                .await?;
+        Ok(Err(match known {
+            None => LinkProblem::Unknown,
+            Some(r) if r.used_at.is_some() => LinkProblem::Used,
+            Some(_) => LinkProblem::Expired,
+        }))
+    }
+
+    async fn create_session(&self, s: &SessionInfo, secret_hash: &str) -> StoreResult<()> {
+        sqlx::query(
+            "INSERT INTO sessions (id, secret_hash, csrf_token, role, programme, cohort, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+        )
+        .bind(&s.id)
+        .bind(secret_hash)
+        .bind(&s.csrf_token)
+        .bind(s.grant.role.as_str())
+        .bind(&s.grant.programme)
+        .bind(&s.grant.cohort)
+        .bind(s.created_at.0)
+        .bind(s.expires_at.0)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>> {
+        let hash = domain::sha256_hex(secret.as_bytes());
+        let row: Option<SessionRecord> = sqlx::query_as(&format!(
+            "SELECT {SESSION_COLUMNS} FROM sessions WHERE secret_hash = $1 AND revoked_at IS NULL AND expires_at > $2"
+        ))
+        .bind(hash)
+        .bind(now.0)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(SessionInfo::try_from).transpose()
+    }
+
+    async fn revoke_session(&self, id: &str, now: Timestamp) -> StoreResult<SessionInfo> {
+        let row: Option<SessionRecord> = sqlx::query_as(&format!(
+            "UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING {SESSION_COLUMNS}"
+        ))
+        .bind(now.0)
+        .bind(id)
+        .fetch_optional(&self.pool)
+        .await?;
+        row.map(SessionInfo::try_from).transpose()?.ok_or_else(|| StoreError::not_found(format!("Session {id:?}")))
+    }
+
+    async fn list_sessions(&self) -> StoreResult<Vec<SessionInfo>> {
+        let rows: Vec<SessionRecord> =
+            sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at, id")).fetch_all(&self.pool).await?;
+        rows.into_iter().map(SessionInfo::try_from).collect()
     }
 }
 

@@ -219,6 +219,45 @@ impl FiguresDelta {
     }
 }
 
+/// The columns of [`SessionRecord`].
+pub const SESSION_COLUMNS: &str = "id, csrf_token, role, programme, cohort, created_at, expires_at, revoked_at";
+
+#[derive(sqlx::FromRow)]
+pub struct SessionRecord {
+    pub id: String,
+    pub csrf_token: String,
+    pub role: String,
+    pub programme: Option<String>,
+    pub cohort: Option<String>,
+    pub created_at: i64,
+    pub expires_at: i64,
+    pub revoked_at: Option<i64>,
+}
+
+impl TryFrom<SessionRecord> for crate::domain::access::SessionInfo {
+    type Error = StoreError;
+
+    fn try_from(r: SessionRecord) -> Result<Self, StoreError> {
+        use crate::domain::access::{Grant, Role};
+        Ok(crate::domain::access::SessionInfo {
+            id: r.id,
+            grant: Grant { role: Role::parse(&r.role)?, programme: r.programme, cohort: r.cohort },
+            csrf_token: r.csrf_token,
+            created_at: Timestamp(r.created_at),
+            expires_at: Timestamp(r.expires_at),
+            revoked_at: r.revoked_at.map(Timestamp),
+        })
+    }
+}
+
+#[derive(sqlx::FromRow)]
+pub struct LinkRecord {
+    pub role: String,
+    pub programme: Option<String>,
+    pub cohort: Option<String>,
+    pub used_at: Option<i64>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -52,8 +52,26 @@ impl Storage for TimedStorage {
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome> {
         timed!(self, "put_cohort", self.inner.put_cohort(definition, now))
     }
-    async fn edit_cohort(&self, slug: &str, now: Timestamp, edit: DefinitionEdit) -> StoreResult<CohortDefinition> {
-        timed!(self, "edit_cohort", self.inner.edit_cohort(slug, now, edit))
+    async fn edit_cohort(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> StoreResult<CohortDefinition> {
+        timed!(self, "edit_cohort", self.inner.edit_cohort(slug, now, expected_revision, edit))
+    }
+    async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+        timed!(self, "create_login_link", self.inner.create_login_link(link_hash, grant, now, expires_at))
+    }
+    async fn redeem_login_link(&self, link_hash: &str, now: Timestamp) -> StoreResult<Result<Grant, LinkProblem>> {
+        timed!(self, "redeem_login_link", self.inner.redeem_login_link(link_hash, now))
+    }
+    async fn create_session(&self, session: &SessionInfo, secret_hash: &str) -> StoreResult<()> {
+        timed!(self, "create_session", self.inner.create_session(session, secret_hash))
+    }
+    async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>> {
+        timed!(self, "session_by_secret", self.inner.session_by_secret(secret, now))
+    }
+    async fn revoke_session(&self, id: &str, now: Timestamp) -> StoreResult<SessionInfo> {
+        timed!(self, "revoke_session", self.inner.revoke_session(id, now))
+    }
+    async fn list_sessions(&self) -> StoreResult<Vec<SessionInfo>> {
+        timed!(self, "list_sessions", self.inner.list_sessions())
     }
     async fn get_cohort(&self, slug: &str) -> StoreResult<Option<StoredCohort>> {
         timed!(self, "get_cohort", self.inner.get_cohort(slug))

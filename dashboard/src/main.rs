@@ -1,0 +1,4 @@
+//! Entry point of the dashboard bundle.
+fn main() {
+    leptos::mount::mount_to_body(cofund_dashboard::App);
+}

@@ -1,0 +1,188 @@
+//! Who may do what: admin tokens (API and CLI) and browser sessions for the dashboard,
+//! started from single-use sign-in links. A coordinator (limited to one programme, or
+//! all) may read and change every cohort it may see; a member sees one cohort as the
+//! public sees it and changes nothing.
+
+use super::{base32, hex, random_bytes, sha256_hex, DomainError, DomainResult};
+use crate::storage::TokenInfo;
+use cofund_core::Timestamp;
+use serde::Serialize;
+
+/// How long a sign-in link stays valid unless told otherwise.
+pub const DEFAULT_LINK_HOURS: i64 = 24;
+/// How long a browser session lasts.
+pub const SESSION_HOURS: i64 = 12;
+/// The session cookie's name.
+pub const SESSION_COOKIE: &str = "cofund_session";
+/// The header that carries a session's CSRF token on changes.
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Coordinator,
+    Member,
+}
+
+impl Role {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Role::Coordinator => "coordinator",
+            Role::Member => "member",
+        }
+    }
+
+    pub fn parse(s: &str) -> DomainResult<Role> {
+        match s {
+            "coordinator" => Ok(Role::Coordinator),
+            "member" => Ok(Role::Member),
+            other => Err(DomainError::Internal(anyhow::anyhow!("unknown role {other:?} in the database"))),
+        }
+    }
+}
+
+/// What a sign-in link or a session grants.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Grant {
+    pub role: Role,
+    /// Coordinators: the one programme, or `None` for all.
+    pub programme: Option<String>,
+    /// Members: their cohort.
+    pub cohort: Option<String>,
+}
+
+impl Grant {
+    pub fn coordinator(programme: Option<String>) -> Grant {
+        Grant { role: Role::Coordinator, programme, cohort: None }
+    }
+
+    pub fn member(cohort: String) -> Grant {
+        Grant { role: Role::Member, programme: None, cohort: Some(cohort) }
+    }
+}
+
+/// A browser session (never its secret).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionInfo {
+    pub id: String,
+    pub grant: Grant,
+    /// Sent back by the dashboard in [`CSRF_HEADER`] on every change.
+    pub csrf_token: String,
+    pub created_at: Timestamp,
+    pub expires_at: Timestamp,
+    pub revoked_at: Option<Timestamp>,
+}
+
+/// Why a sign-in link did not start a session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkProblem {
+    Unknown,
+    Used,
+    Expired,
+}
+
+/// A new sign-in link's secret and the hash stored for it.
+pub fn new_link_secret() -> (String, String) {
+    let secret = format!("cfl_{}", hex(&random_bytes::<32>()));
+    let hash = sha256_hex(secret.as_bytes());
+    (secret, hash)
+}
+
+/// A new session: (public id, cookie secret, its hash, CSRF token).
+pub fn new_session_secret() -> (String, String, String, String) {
+    let id = format!("ses_{}", base32(&random_bytes::<5>()).to_ascii_lowercase());
+    let secret = format!("cfs_{}", hex(&random_bytes::<32>()));
+    let hash = sha256_hex(secret.as_bytes());
+    let csrf = hex(&random_bytes::<24>());
+    (id, secret, hash, csrf)
+}
+
+/// Who is asking: an admin token (API, CLI) or a browser session.
+#[derive(Debug, Clone)]
+pub enum Access {
+    Token(TokenInfo),
+    Session(SessionInfo),
+}
+
+impl Access {
+    pub fn role(&self) -> Role {
+        match self {
+            Access::Token(_) => Role::Coordinator,
+            Access::Session(s) => s.grant.role,
+        }
+    }
+
+    /// The programme a coordinator is limited to.
+    pub fn programme_limit(&self) -> Option<&str> {
+        match self {
+            Access::Token(t) => t.programme.as_deref(),
+            Access::Session(s) => s.grant.programme.as_deref(),
+        }
+    }
+
+    /// May read the cohort `slug` of `programme` (members: only their own, as the
+    /// public sees it).
+    pub fn may_view(&self, programme: &str, slug: &str) -> bool {
+        match self.role() {
+            Role::Coordinator => self.programme_limit().is_none_or(|p| p == programme),
+            Role::Member => matches!(self, Access::Session(s) if s.grant.cohort.as_deref() == Some(slug)),
+        }
+    }
+
+    /// May change cohorts of `programme`, see e-mail addresses and hidden names.
+    pub fn may_change(&self, programme: &str) -> bool {
+        self.role() == Role::Coordinator && self.programme_limit().is_none_or(|p| p == programme)
+    }
+
+    /// Why a change is refused, in one English sentence.
+    pub fn refusal(&self) -> String {
+        match (self.role(), self.programme_limit()) {
+            (Role::Member, _) => "A cohort member may look but not change anything.".into(),
+            (Role::Coordinator, Some(p)) => format!("This account is limited to the programme {p:?}."),
+            (Role::Coordinator, None) => "Not allowed.".into(),
+        }
+    }
+}
+
+/// The expiry of a link made at `now` valid for `hours`.
+pub fn expires(now: Timestamp, hours: i64) -> Timestamp {
+    Timestamp(now.0.saturating_add(hours.saturating_mul(3600)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn session(grant: Grant) -> Access {
+        Access::Session(SessionInfo {
+            id: "ses_x".into(),
+            grant,
+            csrf_token: "c".into(),
+            created_at: Timestamp(0),
+            expires_at: Timestamp(1),
+            revoked_at: None,
+        })
+    }
+
+    #[test]
+    fn roles_see_and_change_what_they_may() {
+        let all = session(Grant::coordinator(None));
+        assert!(all.may_view("S4C", "a") && all.may_change("S4C") && all.may_change("Other"));
+        let limited = session(Grant::coordinator(Some("S4C".into())));
+        assert!(limited.may_change("S4C") && !limited.may_change("Other") && !limited.may_view("Other", "b"));
+        let member = session(Grant::member("a".into()));
+        assert!(member.may_view("S4C", "a"));
+        assert!(!member.may_view("S4C", "b"));
+        assert!(!member.may_change("S4C"));
+    }
+
+    #[test]
+    fn secrets_are_long_and_stored_hashed() {
+        let (secret, hash) = new_link_secret();
+        assert!(secret.starts_with("cfl_") && secret.len() == 68);
+        assert_eq!(hash, sha256_hex(secret.as_bytes()));
+        let (id, secret, hash, csrf) = new_session_secret();
+        assert!(id.starts_with("ses_") && secret.starts_with("cfs_") && csrf.len() == 48);
+        assert_ne!(hash, secret);
+    }
+}
