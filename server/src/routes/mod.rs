@@ -90,6 +90,7 @@ pub fn router(state: AppState) -> Router {
     let widget = site::widget_service(&state.0.widget_dir);
     let dashboard = site::dashboard_service(&state.0.dashboard_dir);
     let demo_provider = state.0.demo_provider.clone();
+    let metrics_layer = state.metrics().is_some().then(|| axum::middleware::from_fn_with_state(state.clone(), metrics::count_request));
     let mut router = Router::new();
     if state.metrics().is_some() {
         router = router.route("/metrics", get(metrics::metrics));
@@ -134,17 +135,18 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { ApiError::not_found("This page") })
         .layer(
             // Outermost first: the request id exists before the span opens, and the
-            // response carries it whatever happened inside.
+            // response carries it whatever happened inside. The request counter is only
+            // there when metrics are on.
             ServiceBuilder::new()
-                .layer(axum::middleware::map_request(request_id::drop_malformed))
+                .map_request(request_id::drop_malformed)
                 .layer(SetRequestIdLayer::new(request_id::X_REQUEST_ID, MakeRequestUuid))
                 .layer(PropagateRequestIdLayer::new(request_id::X_REQUEST_ID))
-                .layer(axum::middleware::from_fn_with_state(state.clone(), metrics::count_request))
                 .layer(
                     TraceLayer::new_for_http()
                         .make_span_with(|req: &axum::extract::Request| request_id::span(req))
                         .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
-                ),
+                )
+                .option_layer(metrics_layer),
         )
         .with_state(state);
     match demo_provider {

@@ -16,8 +16,8 @@ pub fn well_formed(id: &[u8]) -> bool {
 }
 
 /// Removes an incoming `X-Request-Id` that is not well-formed (or is sent twice), so a
-/// new one is made for the request.
-pub async fn drop_malformed(mut req: Request) -> Request {
+/// new one is made for the request. (Synchronous: it runs on every request.)
+pub fn drop_malformed(mut req: Request) -> Request {
     let ids = req.headers().get_all(&X_REQUEST_ID);
     let mut it = ids.iter();
     let keep = matches!((it.next(), it.next()), (Some(v), None) if well_formed(v.as_bytes()));
