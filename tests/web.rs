@@ -82,7 +82,8 @@ async fn mount_configured(config: WidgetConfig) -> Mounted {
     let handle = mount(host.clone(), config);
     let mounted = Mounted { host, _handle: handle };
     for _ in 0..250 {
-        if mounted.host.query_selector("h2").unwrap().is_some() {
+        // Loaded (its last line, rendered after the crowd figures) or an error.
+        if mounted.host.query_selector(".cofund-updated, .cofund-error").unwrap().is_some() {
             return mounted;
         }
         sleep(20).await;
@@ -328,7 +329,7 @@ async fn mount_all_reads_the_embed_attributes() {
     assert_eq!(cofund_widget::mount_all(), 1);
     assert_eq!(cofund_widget::mount_all(), 0, "a mounted host is not mounted twice");
     for _ in 0..250 {
-        if host.query_selector("h2").unwrap().is_some() {
+        if host.query_selector(".cofund-updated, .cofund-error").unwrap().is_some() {
             break;
         }
         sleep(20).await;

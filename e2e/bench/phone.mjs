@@ -91,6 +91,7 @@ try {
 <body><cofund-widget src="${server.base}/api/v1/cohorts/${slug}" locale="nl-NL"></cofund-widget>
 <script type="module" src="${server.base}/widget/cofund.js" async></script></body></html>`);
   const warm = await load(host, false);
+  await warm.page.waitForFunction(() => document.querySelector('cofund-widget').shadowRoot.querySelector('.cofund-updated'));
   const { markup, css } = await warm.page.evaluate(() => {
     const root = document.querySelector('cofund-widget').shadowRoot;
     const sheets = [...root.adoptedStyleSheets, ...root.styleSheets];

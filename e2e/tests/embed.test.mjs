@@ -65,7 +65,7 @@ async function open(url, { width = 600, locale = 'nl-NL' } = {}) {
 async function loaded(page, count = 1) {
   await page.waitForFunction((n) => {
     const hosts = [...document.querySelectorAll('cofund-widget')];
-    return hosts.length === n && hosts.every((h) => h.shadowRoot?.querySelector('.cofund section h2'));
+    return hosts.length === n && hosts.every((h) => h.shadowRoot?.querySelector('.cofund .cofund-updated'));
   }, count, { timeout: 20_000 });
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
@@ -229,7 +229,7 @@ test('iframe mode: the iframe takes its content height at 320, 600 and 1024 px a
   for (const width of [320, 600, 1024]) {
     const page = await open(url, { width });
     const frame = page.frameLocator('iframe');
-    await frame.locator('.cofund section h2').waitFor({ timeout: 20_000 });
+    await frame.locator('.cofund .cofund-updated').waitFor({ timeout: 20_000 });
     // The frame is of another origin; Playwright reads its height for the check.
     const sizes = async () => {
       const content = await page.frames()[1].evaluate(() => Math.ceil(document.documentElement.getBoundingClientRect().height));

@@ -100,14 +100,15 @@ export function useServerAndBrowser(serverOptions = {}) {
   return env;
 }
 
-/** Opens a page and waits until the widget has rendered its cohort. */
+/** Opens a page and waits until the widget has rendered its cohort (down to its last
+ * line, which comes a frame after the crowd figures). */
 export async function openWidget(browser, url, options = {}) {
   const context = await browser.newContext({ locale: options.locale ?? 'nl-NL', reducedMotion: options.reducedMotion ?? 'no-preference' });
   const page = await context.newPage();
   const errors = [];
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
-  await page.waitForSelector('.cofund section h2', { timeout: 15_000 });
+  await page.waitForSelector('.cofund .cofund-updated', { timeout: 15_000 });
   page.pageErrors = errors;
   return page;
 }

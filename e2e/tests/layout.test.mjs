@@ -54,7 +54,7 @@ async function loadWithHeldDocument(width, slug, locale, shots) {
   }));
   if (shots) await screenshot(page, `${shots}-loading`);
   release();
-  await page.waitForSelector('.cofund section h2');
+  await page.waitForSelector('.cofund .cofund-updated');
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
   if (shots) await screenshot(page, `${shots}-loaded`);
   const afterLoad = await page.evaluate(() => ({
@@ -116,7 +116,7 @@ test('in a flex row or an auto-sized grid column the widget takes a usable width
       await page.route(`${env.server.base}/host`, (route) =>
         route.fulfill({ contentType: 'text/html; charset=utf-8', body: hostPage(SLUGS[0], 'nl-NL', wrap) }));
       await page.goto(`${env.server.base}/host`);
-      await page.waitForSelector('.cofund section h2');
+      await page.waitForSelector('.cofund .cofund-updated');
       const box = await page.evaluate(() => document.querySelector('.cofund').getBoundingClientRect().toJSON());
       assert.ok(box.width >= Math.min(300, width - 60), `${name} at ${width} px: ${box.width} px wide`);
       assert.ok(box.right <= width, `${name} at ${width} px overflows: right edge ${box.right}`);
@@ -133,7 +133,7 @@ test('at every width from 280 to 820 px the reserved height covers the loaded wi
     for (const locale of ['nl-NL', 'en-GB']) {
       await page.setViewportSize({ width: 820, height: 800 });
       await page.goto(`${env.server.base}/embed/${slug}?locale=${locale}`);
-      await page.waitForSelector('.cofund section h2');
+      await page.waitForSelector('.cofund .cofund-updated');
       for (let width = 280; width <= 820; width += 8) {
         await page.setViewportSize({ width, height: 800 });
         // A frame later: the ResizeObserver reports after the layout of the resized one.

@@ -276,7 +276,7 @@ test('the demo page embeds every cohort, each in its own widget', async () => {
   // The demo page shows the one-tag snippet: each <cofund-widget> in its shadow root.
   await page.addInitScript(() => {
     window.__titles = () => [...document.querySelectorAll('cofund-widget')]
-      .map((h) => h.shadowRoot?.querySelector('.cofund section h2')?.textContent).filter(Boolean);
+      .map((h) => h.shadowRoot?.querySelector('.cofund .cofund-updated') && h.shadowRoot.querySelector('.cofund section h2').textContent).filter(Boolean);
   });
   await page.reload();
   await page.waitForFunction(() => window.__titles().length >= 5, null, { timeout: 15_000 });

@@ -197,20 +197,36 @@ fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, refre
         None => view! { <span>{doc.programme.name.clone()}</span> }.into_any(),
     };
 
+    // The crowd figures first; the rest after that frame has painted, so the first
+    // figure shows after part of the work and no one task holds the main thread as long.
+    let rest = RwSignal::new(false);
+    let crowd_id = id.clone();
+    request_animation_frame(move || {
+        set_timeout(move || { rest.try_set(true); }, std::time::Duration::ZERO);
+    });
+    let below_the_figures = move || {
+        rest.get().then(|| {
+            let (src, id) = (src.clone(), id.clone());
+            view! {
+                <PledgeSection cohort=cohort locale=locale now=now src=src id=id.clone()/>
+                <BudgetSection cohort=cohort locale=locale id=id.clone()/>
+                <StakeholderSection cohort=cohort locale=locale id=id.clone()/>
+                <OwnContributionSection cohort=cohort locale=locale id=id.clone()/>
+                <InitiativeSection cohort=cohort locale=locale id=id.clone()/>
+                <RecentPledgeSection cohort=cohort locale=locale id=id/>
+                <p class="cofund-muted cofund-updated">
+                    {t.updated}" "{move || cohort.with(|c| format::date_time_short(locale, c.updated_at()))}
+                </p>
+            }
+        })
+    };
+
     view! {
         <section lang=locale.tag() aria-labelledby=labelled_by>
             <p class="cofund-programme">{programme}</p>
             <h2 id=title_id>{doc.name.clone()}</h2>
-            <CrowdSection cohort=cohort locale=locale now=now id=id.clone()/>
-            <PledgeSection cohort=cohort locale=locale now=now src=src id=id.clone()/>
-            <BudgetSection cohort=cohort locale=locale id=id.clone()/>
-            <StakeholderSection cohort=cohort locale=locale id=id.clone()/>
-            <OwnContributionSection cohort=cohort locale=locale id=id.clone()/>
-            <InitiativeSection cohort=cohort locale=locale id=id.clone()/>
-            <RecentPledgeSection cohort=cohort locale=locale id=id/>
-            <p class="cofund-muted cofund-updated">
-                {t.updated}" "{move || cohort.with(|c| format::date_time_short(locale, c.updated_at()))}
-            </p>
+            <CrowdSection cohort=cohort locale=locale now=now id=crowd_id/>
+            {below_the_figures}
         </section>
     }
 }
