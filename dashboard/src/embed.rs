@@ -25,15 +25,16 @@ fn colour(c: &str) -> Option<&str> {
 }
 
 impl EmbedSettings {
-    /// The HTML a programme pastes into its page (see the README's "Embedding").
+    /// The HTML a programme pastes into its page: the one-tag `<cofund-widget>` and its
+    /// loader (see the README's "Embedding the widget").
     pub fn snippet(&self) -> String {
         let style: Vec<String> = [("--cofund-accent", &self.accent), ("--cofund-text", &self.text), ("--cofund-surface", &self.surface)]
             .iter()
             .filter_map(|(name, value)| colour(value).map(|v| format!("{name}: {v}")))
             .collect();
-        let style = if style.is_empty() { String::new() } else { format!("\n     style=\"{}\"", style.join("; ")) };
+        let style = if style.is_empty() { String::new() } else { format!("\n               style=\"{}\"", style.join("; ")) };
         format!(
-            "<div data-cofund-src=\"{o}/api/v1/cohorts/{s}\"\n     data-cofund-locale=\"{l}\"\n     data-cofund-refresh=\"{r}\"{style}>\n  <a href=\"{o}/embed/{s}\">{fallback}</a>\n</div>\n<script type=\"module\">\n  import init from \"{o}/widget/cofund-widget.js\";\n  init();\n</script>",
+            "<cofund-widget src=\"{o}/api/v1/cohorts/{s}\"\n               locale=\"{l}\"\n               refresh=\"{r}\"{style}>\n  <a href=\"{o}/embed/{s}\">{fallback}</a>\n</cofund-widget>\n<script type=\"module\" src=\"{o}/widget/cofund.js\" async></script>",
             o = self.origin,
             s = self.slug,
             l = self.locale.tag(),
@@ -162,11 +163,11 @@ mod tests {
             surface: "#ffffff".into(),
         };
         let html = s.snippet();
-        assert!(html.contains("data-cofund-src=\"https://cofund.example.org/api/v1/cohorts/utrecht-voorjaar-2027\""));
-        assert!(html.contains("data-cofund-locale=\"en-GB\""));
-        assert!(html.contains("data-cofund-refresh=\"300\""));
+        assert!(html.starts_with("<cofund-widget src=\"https://cofund.example.org/api/v1/cohorts/utrecht-voorjaar-2027\""));
+        assert!(html.contains("locale=\"en-GB\""));
+        assert!(html.contains("refresh=\"300\""));
         assert!(html.contains("style=\"--cofund-accent: #aa0000; --cofund-surface: #ffffff\""));
         assert!(!html.contains("<script>\""), "a colour that is not #rrggbb is dropped");
-        assert!(html.contains("import init from \"https://cofund.example.org/widget/cofund-widget.js\""));
+        assert!(html.ends_with("<script type=\"module\" src=\"https://cofund.example.org/widget/cofund.js\" async></script>"));
     }
 }

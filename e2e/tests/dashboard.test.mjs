@@ -327,7 +327,8 @@ test('the embed snippet, pasted into a blank page on another origin, shows the w
   await page.selectOption('#embed-lang', 'en-GB');
   await page.fill('#embed-accent', '#aa3300');
   const snippet = await page.inputValue('#embed-snippet');
-  assert.match(snippet, /data-cofund-locale="en-GB"/);
+  assert.match(snippet, /^<cofund-widget src="[^"]+\/api\/v1\/cohorts\/[a-z0-9-]+"/);
+  assert.match(snippet, /locale="en-GB"/);
   assert.match(snippet, /--cofund-accent: #aa3300/);
   await page.waitForFunction(() => document.querySelector('iframe.preview')?.getAttribute('srcdoc')?.includes('#aa3300'));
   // The live preview is the real widget with those settings.
@@ -353,7 +354,7 @@ test('the embed snippet, pasted into a blank page on another origin, shows the w
     await other.goto(`http://localhost:${host.address().port}/`);
     await other.waitForSelector('.cofund section h2', { timeout: 15_000 });
     assert.match(await other.textContent('.cofund-backers'), /backers$/);
-    const accent = await other.evaluate(() => getComputedStyle(document.querySelector('[data-cofund-src]')).getPropertyValue('--cofund-accent').trim());
+    const accent = await other.evaluate(() => getComputedStyle(document.querySelector('cofund-widget')).getPropertyValue('--cofund-accent').trim());
     assert.equal(accent, '#aa3300');
     await other.close();
   } finally {
