@@ -183,8 +183,10 @@ impl Cofund {
     /// `cofund-core`'s rules; the key is looked up once, under the write, together with
     /// the campaign check, so concurrent retries make one pledge and a retry after the
     /// campaign closed still gets its first answer.
-    pub async fn pledge(&self, slug: &str, key: &IdempotencyKey, body: &serde_json::Value, now: Timestamp) -> DomainResult<PledgeOutcome> {
-        let cohort = self.cohort(slug).await?;
+    /// `cohort` is the cohort as the caller read it (for its limits; the write checks the
+    /// campaign again on the cohort as stored then).
+    pub async fn pledge(&self, cohort: &StoredCohort, key: &IdempotencyKey, body: &serde_json::Value, now: Timestamp) -> DomainResult<PledgeOutcome> {
+        let slug = cohort.definition.slug.as_str();
         if !body.is_object() {
             return Err(DomainError::refused(ErrorCode::MalformedJson, "The request body must be a JSON object."));
         }

@@ -142,7 +142,7 @@ async fn pledge(state: &AppState, slug: &str, headers: &HeaderMap, body: Result<
         .and_then(IdempotencyKey::parse)
         .ok_or_else(|| ApiError::coded(ErrorCode::IdempotencyKeyRequired, "An Idempotency-Key header of 1 to 128 visible ASCII characters is required."))?;
     let ApiJson(body) = body?;
-    let outcome = state.cofund().pledge(slug, &key, &body, domain::now()).await?;
+    let outcome = state.cofund().pledge(&cohort, &key, &body, domain::now()).await?;
     if let Some(metrics) = state.metrics() {
         metrics.pledge_accepted(matches!(outcome, PledgeOutcome::Created(_)));
     }
