@@ -6,7 +6,9 @@
 #  2. cold loads on an emulated phone (slow 4G, 4x CPU slowdown): navigation → the crowd
 #     percent on screen for /embed/{slug}, for <cofund-widget> on a page of another
 #     origin and for the same figures as static HTML (the floor), with bytes before the
-#     first figure and long tasks (bench/phone.mjs).
+#     first figure and long tasks (bench/phone.mjs);
+#  3. bytes of a first view and of repeat views of a host page, beside the host page's
+#     own bytes (bench/repeat.mjs).
 #
 # Usage: scripts/bench-widget.sh [runs] [slug] [phone-runs]   (defaults: 20, utrecht-voorjaar-2027, 10)
 set -euo pipefail
@@ -22,3 +24,4 @@ cd e2e
 export COFUND_BIN="$COFUND_ROOT/target/release/cofund" COFUND_WIDGET_DIR="$COFUND_ROOT/dist" CHROME_BIN="$(chromium_bin)"
 node bench/render.mjs "${1:-20}" "${2:-utrecht-voorjaar-2027}"
 node bench/phone.mjs "${3:-10}" "${2:-utrecht-voorjaar-2027}"
+node bench/repeat.mjs "${2:-utrecht-voorjaar-2027}"

@@ -11,6 +11,10 @@
 // its src, locale, refresh or now attribute mounts it afresh. The older
 // <div data-cofund-src> form is mounted by the module itself.
 const base = new URL('.', import.meta.url);
+// The module and its wasm, named by their content: scripts/hash-widget.sh writes this
+// build's names on the next line. This file, the one URL host pages use, is revalidated
+// after a few minutes; the files it names never change and are cached for a year.
+const FILES = {"glue":"cofund-widget.js","wasm":"cofund-widget_bg.wasm"};
 // Responses already requested, by document URL; the widget takes each once.
 const documents = (globalThis[Symbol.for('cofund.documents')] ??= new Map());
 let module;
@@ -18,8 +22,8 @@ let module;
 function loadModule() {
   module ??= (async () => {
     // Both requests start now; instantiateStreaming compiles the wasm while it arrives.
-    const wasm = fetch(new URL('cofund-widget_bg.wasm', base));
-    const glue = await import(new URL('cofund-widget.js', base).href);
+    const wasm = fetch(new URL(FILES.wasm, base));
+    const glue = await import(new URL(FILES.glue, base).href);
     await glue.default({ module_or_path: wasm });
     return glue;
   })();

@@ -29,10 +29,10 @@ function freePort() {
 }
 
 /** Starts `cofund demo` and resolves once /healthz answers. `payments: 'demo'` runs
- * the built-in test payment provider (online payment with its own checkout page). */
-export async function startServer({ payments = 'off' } = {}) {
+ * the built-in test payment provider (online payment with its own checkout page);
+ * `widgetDir` serves another widget build than COFUND_WIDGET_DIR; `args` are more flags. */
+export async function startServer({ payments = 'off', widgetDir = process.env.COFUND_WIDGET_DIR, args = [] } = {}) {
   const bin = process.env.COFUND_BIN;
-  const widgetDir = process.env.COFUND_WIDGET_DIR;
   if (!bin || !widgetDir) throw new Error('set COFUND_BIN and COFUND_WIDGET_DIR (scripts/test.sh does)');
   const port = await freePort();
   const dir = mkdtempSync(join(tmpdir(), 'cofund-e2e-'));
@@ -40,7 +40,7 @@ export async function startServer({ payments = 'off' } = {}) {
   const database = `sqlite:${join(dir, 'e2e.db')}`;
   const dashboardDir = process.env.COFUND_DASHBOARD_DIR;
   const child = spawn(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--database', database,
-    '--widget-dir', widgetDir, ...(dashboardDir ? ['--dashboard-dir', dashboardDir] : []), '--log', 'warn', '--payments', payments],
+    '--widget-dir', widgetDir, ...(dashboardDir ? ['--dashboard-dir', dashboardDir] : []), '--log', 'warn', '--payments', payments, ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });

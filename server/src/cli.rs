@@ -54,6 +54,10 @@ pub struct ServeArgs {
     /// Directory of the built widget (Trunk's output), served under /widget/. [default: dist]
     #[arg(long, env = "COFUND_WIDGET_DIR", value_name = "DIR")]
     pub widget_dir: Option<PathBuf>,
+    /// Seconds browsers keep the widget's loader (cofund.js) and other fixed-name files
+    /// before revalidating; content-named files are kept for a year. [default: 300]
+    #[arg(long = "loader-max-age", env = "COFUND_LOADER_MAX_AGE", value_name = "SECONDS")]
+    pub loader_max_age_secs: Option<u32>,
     /// Directory of the built dashboard, served under /manage/. [default: dashboard/dist]
     #[arg(long, env = "COFUND_DASHBOARD_DIR", value_name = "DIR")]
     pub dashboard_dir: Option<PathBuf>,
@@ -301,6 +305,7 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         database: DatabaseLocation::parse(&db)?,
         public_url: args.public_url.or_else(|| file.public_url.clone()),
         widget_dir: layer(args.widget_dir, file.widget_dir.clone(), || config::DEFAULT_WIDGET_DIR.into()),
+        loader_max_age_secs: layer(args.loader_max_age_secs, file.loader_max_age_secs, || config::DEFAULT_LOADER_MAX_AGE_SECS),
         dashboard_dir: layer(args.dashboard_dir, file.dashboard_dir.clone(), || config::DEFAULT_DASHBOARD_DIR.into()),
         max_subscribers: layer(args.max_subscribers, file.max_subscribers, || domain::DEFAULT_MAX_SUBSCRIBERS),
         pledge_rate_per_minute: layer(args.pledge_rate_per_minute, file.pledge_rate_per_minute, || config::DEFAULT_PLEDGE_RATE_PER_MINUTE),

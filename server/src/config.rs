@@ -15,6 +15,9 @@ pub const DEFAULT_DATABASE: &str = "sqlite:cofund.db";
 pub const DEFAULT_DEMO_DATABASE: &str = "sqlite:data/demo.db";
 pub const DEFAULT_WIDGET_DIR: &str = "dist";
 pub const DEFAULT_DASHBOARD_DIR: &str = "dashboard/dist";
+/// How long the widget's loader and other fixed-name files are kept before
+/// revalidation: a new build reaches every visitor within this time.
+pub const DEFAULT_LOADER_MAX_AGE_SECS: u32 = 300;
 /// What administration commands put in links (they print none).
 pub const DEFAULT_PUBLIC_URL_FOR_CLI: &str = "http://127.0.0.1:8080";
 pub const DEFAULT_LOG: &str = "info,sqlx=warn,tower_http=info";
@@ -38,6 +41,10 @@ pub struct Settings {
     pub public_url: Option<String>,
     /// The built widget (Trunk's `dist`), served under `/widget/`.
     pub widget_dir: PathBuf,
+    /// Seconds browsers and caches keep the widget's fixed-name files (the loader
+    /// `cofund.js`, `cofund-frame.js`) before revalidating; content-named files are
+    /// kept for a year.
+    pub loader_max_age_secs: u32,
     /// The built dashboard (`dashboard/dist`), served under `/manage/`.
     pub dashboard_dir: PathBuf,
     /// Open live-event streams this instance accepts; more get `503`.
@@ -116,6 +123,7 @@ impl Settings {
             public_url: None,
             payments: PaymentsSetting::Off,
             widget_dir: PathBuf::from(DEFAULT_WIDGET_DIR),
+            loader_max_age_secs: DEFAULT_LOADER_MAX_AGE_SECS,
             dashboard_dir: PathBuf::from(DEFAULT_DASHBOARD_DIR),
             max_subscribers: crate::domain::DEFAULT_MAX_SUBSCRIBERS,
             // Tests make hundreds of pledges from one loopback address; the limit's own
@@ -153,6 +161,7 @@ pub struct FileConfig {
     pub database: Option<String>,
     pub public_url: Option<String>,
     pub widget_dir: Option<PathBuf>,
+    pub loader_max_age_secs: Option<u32>,
     pub dashboard_dir: Option<PathBuf>,
     pub log: Option<String>,
     pub max_subscribers: Option<usize>,
@@ -206,7 +215,7 @@ mod tests {
         assert!(file.database.is_some() && file.public_url.is_some() && file.widget_dir.is_some() && file.log.is_some());
         assert!(normalise_public_url(file.public_url.as_deref().unwrap()).is_ok());
         assert!(file.log_format.is_some() && file.pledge_rate_per_minute.is_some() && file.pledge_burst.is_some());
-        assert!(file.idempotency_ttl_hours.is_some() && file.metrics.is_some());
+        assert!(file.idempotency_ttl_hours.is_some() && file.metrics.is_some() && file.loader_max_age_secs.is_some());
         assert!(!parse_networks("trusted_proxies", file.trusted_proxies.as_deref().unwrap()).unwrap().is_empty());
         assert!(!parse_networks("metrics_allow", file.metrics_allow.as_deref().unwrap()).unwrap().is_empty());
     }

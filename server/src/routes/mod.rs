@@ -11,6 +11,7 @@ mod public;
 pub mod request_id;
 pub mod session;
 mod site;
+mod widget;
 
 pub use extract::{ADMIN_BODY_LIMIT, PLEDGE_BODY_LIMIT};
 
@@ -28,14 +29,14 @@ use tower::ServiceBuilder;
 use tower_http::request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer};
 use tower_http::trace::{DefaultOnResponse, TraceLayer};
 
-/// Shared by every handler: the domain, where the built widget is, and the settings of
+/// Shared by every handler: the domain, the built widget's files, and the settings of
 /// the HTTP side (abuse limits).
 #[derive(Clone)]
 pub struct AppState(Arc<Inner>);
 
 struct Inner {
     cofund: Arc<Cofund>,
-    widget_dir: PathBuf,
+    widget_files: widget::WidgetFiles,
     pledge_limiter: PledgeLimiter,
     trusted_proxies: Vec<IpNet>,
     metrics: Option<Arc<Metrics>>,
@@ -51,7 +52,7 @@ impl AppState {
     pub fn new(cofund: Arc<Cofund>, settings: &Settings, metrics: Option<Arc<Metrics>>, demo_provider: Option<Router>) -> AppState {
         AppState(Arc::new(Inner {
             cofund,
-            widget_dir: settings.widget_dir.clone(),
+            widget_files: widget::WidgetFiles::new(settings.widget_dir.clone(), settings.loader_max_age_secs),
             pledge_limiter: PledgeLimiter::new(settings.pledge_rate_per_minute, settings.pledge_burst),
             trusted_proxies: settings.trusted_proxies.clone(),
             metrics,
@@ -81,13 +82,16 @@ impl AppState {
         &self.0.cofund
     }
 
+    pub fn widget_files(&self) -> &widget::WidgetFiles {
+        &self.0.widget_files
+    }
+
     pub fn public_url(&self) -> &str {
         self.0.cofund.public_url()
     }
 }
 
 pub fn router(state: AppState) -> Router {
-    let widget = site::widget_service(&state.0.widget_dir);
     let dashboard = site::dashboard_service(&state.0.dashboard_dir);
     let demo_provider = state.0.demo_provider.clone();
     let metrics_layer = state.metrics().is_some().then(|| axum::middleware::from_fn_with_state(state.clone(), metrics::count_request));
@@ -129,7 +133,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/tokens/{id}", delete(admin::revoke_token))
         .route("/", get(site::index))
         .route("/embed/{slug}", get(site::embed))
-        .nest_service("/widget", widget)
+        .route("/widget", get(|| async { axum::response::Redirect::permanent("/widget/") }))
+        .route("/widget/", get(widget::index))
+        .route("/widget/{*path}", get(widget::file))
         .route("/manage", get(|| async { axum::response::Redirect::permanent("/manage/") }))
         .nest_service("/manage/", dashboard)
         .fallback(|| async { ApiError::not_found("This page") })

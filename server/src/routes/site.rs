@@ -2,6 +2,7 @@
 //! cohort with its embed snippet, a one-widget page at `/embed/{slug}`, and the
 //! OpenAPI description.
 
+use super::widget::WidgetNames;
 use super::AppState;
 use crate::error::ApiResult;
 use axum::extract::{Path, Query, State};
@@ -14,27 +15,6 @@ use tower_http::services::ServeDir;
 use tower_http::set_header::SetResponseHeaderLayer;
 
 pub const OPENAPI: &str = include_str!("../../openapi.yaml");
-
-/// The widget's files, readable cross-origin (module scripts need CORS). `ServeDir`
-/// sets `application/wasm` for `.wasm` and `text/javascript` for `.js`, and serves the
-/// `.br` or `.gz` copy that `scripts/build-widget.sh` writes beside each file when the
-/// browser accepts it (the wasm is 400 KB raw, 160 KB gzip, less with brotli).
-pub fn widget_service(dir: &FsPath) -> impl tower::Service<
-    axum::http::Request<axum::body::Body>,
-    Response = axum::http::Response<tower_http::services::fs::ServeFileSystemResponseBody>,
-    Error = std::convert::Infallible,
-    Future = impl Send,
-> + Clone
-       + Send
-       + Sync
-       + 'static {
-    ServiceBuilder::new()
-        .layer(SetResponseHeaderLayer::overriding(header::ACCESS_CONTROL_ALLOW_ORIGIN, HeaderValue::from_static("*")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("public, max-age=300")))
-        // The body depends on Accept-Encoding; caches must keep the variants apart.
-        .layer(SetResponseHeaderLayer::if_not_present(header::VARY, HeaderValue::from_static("accept-encoding")))
-        .service(ServeDir::new(dir).precompressed_br().precompressed_gzip())
-}
 
 pub async fn openapi() -> Response {
     (
@@ -80,18 +60,21 @@ if(o)for(const t of['cofund:load','cofund:pledge','cofund:error'])addEventListen
 
 /// The body of `/embed/{slug}`: the widget in the light DOM, mounted by the loader (which
 /// starts the document request while the wasm loads), the title only when not framed.
-fn embed_body(public_url: &str, slug: &str, name: &str, locale: &str, framed: bool) -> String {
+/// `files`: the build's current content-named module and wasm, which the loader imports.
+fn embed_body(public_url: &str, files: &WidgetNames, slug: &str, name: &str, locale: &str, framed: bool) -> String {
     let title = if framed { String::new() } else { format!("<h1>{}</h1>\n", esc(name)) };
     // Preload hints: the wasm and the document start with the page, not a round trip
     // later when the loader runs (the loader's requests then take these responses).
     format!(
-        "<link rel=\"preload\" href=\"{public_url}/widget/cofund-widget_bg.wasm\" as=\"fetch\" crossorigin>\n\
+        "<link rel=\"preload\" href=\"{public_url}/widget/{wasm}\" as=\"fetch\" crossorigin>\n\
          <link rel=\"preload\" href=\"{public_url}/api/v1/cohorts/{slug}\" as=\"fetch\" crossorigin>\n\
-         <link rel=\"modulepreload\" href=\"{public_url}/widget/cofund-widget.js\">\n\
+         <link rel=\"modulepreload\" href=\"{public_url}/widget/{glue}\">\n\
          <main>\n{title}<div data-cofund-src=\"{public_url}/api/v1/cohorts/{slug}\" data-cofund-locale=\"{locale}\"></div>\n</main>\n\
          <script type=\"module\" src=\"{public_url}/widget/cofund.js\" async></script>\n{FRAME_SCRIPT}",
         public_url = esc(public_url),
         slug = esc(slug),
+        wasm = esc(&files.wasm),
+        glue = esc(&files.glue),
     )
 }
 
@@ -172,7 +155,8 @@ pub async fn embed(
     };
     let lang = &locale[..2];
     let title = format!("{} — Cofund", cohort.definition.name);
-    let body = embed_body(state.public_url(), &slug, &cohort.definition.name, locale, q.contains_key("frame"));
+    let files = state.widget_files().current_names().await;
+    let body = embed_body(state.public_url(), &files, &slug, &cohort.definition.name, locale, q.contains_key("frame"));
     Ok(page(&title, lang, &body))
 }
 

@@ -111,3 +111,103 @@ async fn the_demo_seeds_five_valid_cohorts_once() {
     let html = app.get("/").await.text().await.unwrap();
     assert_eq!(html.matches("<section id=").count(), 5);
 }
+
+/// A build as `scripts/hash-widget.sh` leaves it: the loader, the fixed-name module and
+/// wasm, the same under content names, a manifest, and the brotli copy of the wasm.
+fn write_hashed_build(dist: &std::path::Path) {
+    std::fs::create_dir_all(dist).unwrap();
+    let names = r#"{"glue":"cofund-widget-0123456789abcdef.js","wasm":"cofund-widget-fedcba9876543210_bg.wasm"}"#;
+    std::fs::write(dist.join("cofund.js"), format!("const FILES = {names};\n")).unwrap();
+    std::fs::write(dist.join("widget-manifest.json"), names).unwrap();
+    std::fs::write(dist.join("cofund-widget.js"), "export default function init() {}").unwrap();
+    std::fs::write(dist.join("cofund-widget-0123456789abcdef.js"), "export default function init() {}").unwrap();
+    std::fs::write(dist.join("cofund-widget_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dist.join("cofund-widget-fedcba9876543210_bg.wasm"), b"\0asm\x01\0\0\0").unwrap();
+    std::fs::write(dist.join("cofund-widget-fedcba9876543210_bg.wasm.br"), b"brotli bytes").unwrap();
+}
+
+#[tokio::test]
+async fn content_named_widget_files_are_immutable_and_the_loader_revalidates() {
+    let app = spawn_with(|s| {
+        write_hashed_build(&s.widget_dir);
+        s.loader_max_age_secs = 120;
+    })
+    .await;
+    app.open_cohort("s").await;
+    let get = |path: &'static str, headers: Vec<(&'static str, String)>| {
+        let app = &app;
+        async move {
+            let mut req = app.client.get(app.url(path));
+            for (k, v) in headers {
+                req = req.header(k, v);
+            }
+            req.send().await.unwrap()
+        }
+    };
+
+    // Content-named: a year, immutable, with an ETag that a conditional request meets.
+    for path in ["/widget/cofund-widget-0123456789abcdef.js", "/widget/cofund-widget-fedcba9876543210_bg.wasm"] {
+        let r = get(path, vec![]).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["cache-control"], "public, max-age=31536000, immutable", "{path}");
+        assert_eq!(r.headers()["access-control-allow-origin"], "*");
+        let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+        assert!(etag.starts_with('"') && etag.ends_with('"') && etag.len() > 10, "a strong ETag: {etag}");
+        let again = get(path, vec![("if-none-match", etag.clone())]).await;
+        assert_eq!(again.status(), 304, "{path}");
+        assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+        assert!(again.bytes().await.unwrap().is_empty(), "a 304 has no body");
+    }
+    // The brotli copy is another representation: its own ETag, so a cache never mixes them.
+    let plain = get("/widget/cofund-widget-fedcba9876543210_bg.wasm", vec![]).await;
+    let br = get("/widget/cofund-widget-fedcba9876543210_bg.wasm", vec![("accept-encoding", "br".into())]).await;
+    assert_eq!(br.headers()["content-encoding"], "br");
+    assert_eq!(br.headers()["content-type"], "application/wasm");
+    assert_ne!(plain.headers()["etag"], br.headers()["etag"]);
+    assert_eq!(br.bytes().await.unwrap().as_ref(), b"brotli bytes");
+
+    // The loader and the other fixed names: the configured short time, then a 304.
+    for path in ["/widget/cofund.js", "/widget/cofund-widget.js", "/widget/cofund-widget_bg.wasm"] {
+        let r = get(path, vec![]).await;
+        assert_eq!(r.status(), 200, "{path}");
+        assert_eq!(r.headers()["cache-control"], "public, max-age=120", "{path}");
+        let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+        assert_eq!(get(path, vec![("if-none-match", etag.clone())]).await.status(), 304, "{path}");
+        assert_eq!(get(path, vec![("if-none-match", format!("W/{etag}"))]).await.status(), 304, "weak comparison");
+        assert_eq!(get(path, vec![("if-none-match", "\"other\"".into())]).await.status(), 200, "{path}");
+    }
+
+    // /embed/{slug} preloads the current content-named files (those the loader imports).
+    let html = app.get("/embed/s").await.text().await.unwrap();
+    assert!(html.contains(&format!("href=\"{}/widget/cofund-widget-fedcba9876543210_bg.wasm\" as=\"fetch\"", app.address)), "{html}");
+    assert!(html.contains(&format!("rel=\"modulepreload\" href=\"{}/widget/cofund-widget-0123456789abcdef.js\"", app.address)));
+    assert!(!html.contains("cofund-widget_bg.wasm"), "no fixed names in the page");
+    assert_eq!(get("/widget/../Cargo.toml", vec![]).await.status(), 404);
+}
+
+#[tokio::test]
+async fn a_new_build_is_served_without_a_restart_and_changes_the_loaders_etag() {
+    let app = spawn_with(|s| write_hashed_build(&s.widget_dir)).await;
+    app.open_cohort("s").await;
+    let first = app.get("/widget/cofund.js").await;
+    assert_eq!(first.headers()["cache-control"], "public, max-age=300", "the default");
+    let old_etag = first.headers()["etag"].to_str().unwrap().to_owned();
+
+    // The next build: new names in the loader and the manifest, the old files kept.
+    let dist = app._dir.path().join("dist");
+    let names = r#"{"glue":"cofund-widget-1111111111111111.js","wasm":"cofund-widget-2222222222222222_bg.wasm"}"#;
+    std::fs::write(dist.join("cofund-widget-1111111111111111.js"), "export default function init() { /* 2 */ }").unwrap();
+    std::fs::write(dist.join("cofund-widget-2222222222222222_bg.wasm"), b"\0asm\x01\0\0\0\0").unwrap();
+    std::fs::write(dist.join("cofund.js"), format!("const FILES = {names};\n// the next build\n")).unwrap();
+    std::fs::write(dist.join("widget-manifest.json"), names).unwrap();
+
+    let r = app.client.get(app.url("/widget/cofund.js")).header("if-none-match", &old_etag).send().await.unwrap();
+    assert_eq!(r.status(), 200, "the changed loader is sent again, not a 304");
+    assert_ne!(r.headers()["etag"].to_str().unwrap(), old_etag);
+    assert!(r.text().await.unwrap().contains("cofund-widget-1111111111111111.js"));
+    let html = app.get("/embed/s").await.text().await.unwrap();
+    assert!(html.contains("cofund-widget-2222222222222222_bg.wasm") && html.contains("cofund-widget-1111111111111111.js"));
+    // What the old loader names is still there for pages that loaded it.
+    assert_eq!(app.get("/widget/cofund-widget-0123456789abcdef.js").await.status(), 200);
+    assert_eq!(app.get("/widget/cofund-widget-fedcba9876543210_bg.wasm").await.status(), 200);
+}
