@@ -164,9 +164,10 @@ impl Application {
     }
 }
 
-/// Brings changes announced by any instance to this instance's event streams, and every
-/// few seconds checks the watched cohorts' revisions (changes made by the CLI on the same
-/// SQLite file, or announced while the listener reconnected).
+/// Brings changes announced by any instance to this instance's document cache and event
+/// streams, and every few seconds checks the cached and watched cohorts' revisions
+/// (changes made by the CLI on the same SQLite file, or announced while the listener
+/// reconnected).
 async fn live_progress(cofund: Arc<domain::Cofund>) {
     let mut feed = match cofund.storage().change_feed().await {
         Ok(feed) => feed,
@@ -180,11 +181,11 @@ async fn live_progress(cofund: Arc<domain::Cofund>) {
         tokio::select! {
             slug = async { match feed.as_mut() { Some(f) => f.recv().await, None => std::future::pending().await } } => {
                 match slug {
-                    Some(slug) => cofund.publish(&slug).await,
+                    Some(slug) => cofund.cohort_changed(&slug).await,
                     None => feed = None,
                 }
             }
-            _ = check.tick() => cofund.republish_watched().await,
+            _ = check.tick() => cofund.check_revisions().await,
         }
     }
 }

@@ -24,11 +24,33 @@ pub struct RenderedDocument {
     pub etag: String,
 }
 
+/// Rendered documents, served without asking the database while nothing says their
+/// cohort changed: a write through this instance, a change announced by another
+/// (PostgreSQL `NOTIFY`), or the periodic revision check ([`Cofund::check_revisions`],
+/// for changes nobody announced: the CLI on the same SQLite file, a lost notification).
+#[derive(Default)]
+struct DocumentCache {
+    documents: HashMap<String, Arc<RenderedDocument>>,
+    /// How often each cohort was said to have changed: a render keeps its result only if
+    /// no change was said while it read, so it never stores what a write just replaced.
+    changes: HashMap<String, u64>,
+}
+
+impl DocumentCache {
+    fn invalidate(&mut self, slug: &str) {
+        self.documents.remove(slug);
+        *self.changes.entry(slug.to_owned()).or_default() += 1;
+    }
+
+    fn changes(&self, slug: &str) -> u64 {
+        self.changes.get(slug).copied().unwrap_or(0)
+    }
+}
+
 pub struct Cofund {
     storage: Arc<dyn Storage>,
     public_url: String,
-    /// Rendered documents by slug, valid while the cohort's revision is unchanged.
-    documents: Mutex<HashMap<String, Arc<RenderedDocument>>>,
+    documents: Mutex<DocumentCache>,
     live: LiveProgress,
     /// The revision last sent to this instance's streams, by slug.
     published: Mutex<HashMap<String, i64>>,
@@ -51,7 +73,7 @@ impl Cofund {
         Cofund {
             storage,
             public_url,
-            documents: Mutex::new(HashMap::new()),
+            documents: Mutex::new(DocumentCache::default()),
             live: LiveProgress::new(max_subscribers),
             published: Mutex::new(HashMap::new()),
             stopping: tokio::sync::watch::channel(false).0,
@@ -94,6 +116,7 @@ impl Cofund {
     /// Tells every instance's streams that `slug` changed: through the storage where it
     /// is shared by several instances, directly otherwise.
     pub(super) async fn changed(&self, slug: &str) {
+        self.documents.lock().expect("document cache").invalidate(slug);
         match self.storage.announce_change(slug).await {
             Ok(true) => {}
             Ok(false) => self.publish(slug).await,
@@ -128,10 +151,30 @@ impl Cofund {
         }
     }
 
-    /// Publishes every watched cohort whose revision moved: catches changes made by a
-    /// CLI on the same SQLite file, or announced while an instance's listener was
-    /// reconnecting.
-    pub async fn republish_watched(&self) {
+    /// A change announced by any instance (this one included): the cached document goes
+    /// and the streams get the new state.
+    pub async fn cohort_changed(&self, slug: &str) {
+        self.documents.lock().expect("document cache").invalidate(slug);
+        self.publish(slug).await;
+    }
+
+    /// Compares every cached document's revision with the database's and drops those
+    /// that moved, then publishes every watched cohort whose revision moved: catches
+    /// changes nobody announced (the CLI on the same SQLite file, a notification lost
+    /// while an instance's listener reconnected). Run every few seconds; this bounds how
+    /// long any instance serves a replaced document.
+    pub async fn check_revisions(&self) {
+        let cached: Vec<(String, i64)> = {
+            let cache = self.documents.lock().expect("document cache");
+            cache.documents.iter().map(|(slug, d)| (slug.clone(), d.revision)).collect()
+        };
+        for (slug, revision) in cached {
+            match self.storage.cohort_revision(&slug).await {
+                Ok(Some(now)) if now == revision => {}
+                Ok(_) => self.documents.lock().expect("document cache").invalidate(&slug),
+                Err(e) => return tracing::warn!(error = %e, "checking cached documents failed; retrying later"),
+            }
+        }
         for slug in self.live.watched() {
             self.publish(&slug).await;
         }
@@ -153,14 +196,16 @@ impl Cofund {
         self.storage.list_cohorts().await
     }
 
-    /// The contract document of a cohort, rendered once per revision.
+    /// The contract document of a cohort, rendered once per revision and then served
+    /// from memory until the cohort is said to have changed (see [`DocumentCache`]).
     pub async fn document(&self, slug: &str) -> DomainResult<Arc<RenderedDocument>> {
-        let revision = self.storage.cohort_revision(slug).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
-        if let Some(r) = self.documents.lock().expect("document cache").get(slug) {
-            if r.revision == revision {
+        let changes_seen = {
+            let cache = self.documents.lock().expect("document cache");
+            if let Some(r) = cache.documents.get(slug) {
                 return Ok(r.clone());
             }
-        }
+            cache.changes(slug)
+        };
         let snapshot = self.storage.snapshot(slug, RECENT_PLEDGES).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
         let base = format!("{}/api/v1/cohorts/{}", self.public_url, slug);
         let doc = snapshot.cohort.definition.to_document(snapshot.figures, &base, snapshot.cohort.updated_at.to_rfc3339());
@@ -172,9 +217,10 @@ impl Cofund {
         let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
         let rendered = Arc::new(RenderedDocument { revision: snapshot.cohort.revision, body, etag });
         let mut cache = self.documents.lock().expect("document cache");
-        // A slower render of an older revision must not replace a newer one.
-        if cache.get(slug).is_none_or(|r| r.revision <= rendered.revision) {
-            cache.insert(slug.to_owned(), rendered.clone());
+        // Kept only if no change was said while this render read, and never over a newer
+        // revision rendered meanwhile.
+        if cache.changes(slug) == changes_seen && cache.documents.get(slug).is_none_or(|r| r.revision <= rendered.revision) {
+            cache.documents.insert(slug.to_owned(), rendered.clone());
         }
         Ok(rendered)
     }
