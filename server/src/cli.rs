@@ -60,6 +60,9 @@ pub struct ServeArgs {
     /// Open live-event streams this instance accepts; more are refused with 503. [default: 2000]
     #[arg(long, env = "COFUND_MAX_SUBSCRIBERS", value_name = "N")]
     pub max_subscribers: Option<usize>,
+    /// Open live-event streams one client address (IPv4, or IPv6 /64) may hold; more are refused with 503. [default: 32]
+    #[arg(long, env = "COFUND_MAX_STREAMS_PER_CLIENT", value_name = "N")]
+    pub max_streams_per_client: Option<usize>,
     /// Pledge POSTs per client address and minute (sustained); over it 429. 0: no limit. [default: 60]
     #[arg(long, env = "COFUND_PLEDGE_RATE_PER_MINUTE", value_name = "N")]
     pub pledge_rate_per_minute: Option<u32>,
@@ -303,6 +306,8 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         widget_dir: layer(args.widget_dir, file.widget_dir.clone(), || config::DEFAULT_WIDGET_DIR.into()),
         dashboard_dir: layer(args.dashboard_dir, file.dashboard_dir.clone(), || config::DEFAULT_DASHBOARD_DIR.into()),
         max_subscribers: layer(args.max_subscribers, file.max_subscribers, || domain::DEFAULT_MAX_SUBSCRIBERS),
+        max_streams_per_client: layer(args.max_streams_per_client, file.max_streams_per_client, || domain::live::DEFAULT_MAX_STREAMS_PER_CLIENT),
+        stream_lifetime: domain::DEFAULT_STREAM_LIFETIME,
         pledge_rate_per_minute: layer(args.pledge_rate_per_minute, file.pledge_rate_per_minute, || config::DEFAULT_PLEDGE_RATE_PER_MINUTE),
         pledge_burst: layer(args.pledge_burst, file.pledge_burst, || config::DEFAULT_PLEDGE_BURST),
         trusted_proxies: config::parse_networks(
@@ -583,8 +588,8 @@ fn migrate_summary(from: &str, r: &storage::transfer::TransferReport) -> String 
     use std::fmt::Write;
     let c = &r.counts;
     let mut out = format!(
-        "Copied {from} into PostgreSQL; counts and totals verified equal in both.\n         \x20 cohorts {}, pledges {}, admin tokens {}, idempotency records {}\n",
-        c.cohorts, c.pledges, c.admin_tokens, c.idempotency_keys
+        "Copied {from} into PostgreSQL; counts and totals verified equal in both.\n         \x20 cohorts {}, pledges {}, admin tokens {}, idempotency records {}, payments {}, sign-in links {}, sessions {}\n",
+        c.cohorts, c.pledges, c.admin_tokens, c.idempotency_keys, c.payments, c.login_links, c.sessions
     );
     let _ = writeln!(out, "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}", "cohort", "revision", "pledges", "pledged_cents", "received_cents", "backers");
     for f in r.cohorts.values() {

@@ -2,9 +2,11 @@
 //! database file and talks HTTP to it.
 
 mod admin;
+mod authorisation;
 mod cors;
 mod durability;
 mod events;
+mod hardening;
 mod helpers;
 mod idempotency;
 mod limits;
