@@ -19,6 +19,10 @@ enum Who {
     ForeignOrigin,
 }
 
+/// A route template, the method, the path tried, its body, and the status for each of
+/// [`WHO`] in order.
+type Row = (&'static str, Method, String, Option<Value>, [u16; 5]);
+
 const WHO: [Who; 5] = [Who::Nobody, Who::Member, Who::OtherProgramme, Who::NoCsrf, Who::ForeignOrigin];
 
 struct Credentials {
@@ -96,7 +100,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
     let stakeholder = json!({"kind": "fund", "status": "paid", "amount_cents": 1});
     let wrong_token = json!({"token": format!("cfd_{}", "0".repeat(64))});
     // (route template, method, path, body, statuses for Nobody, Member, OtherProgramme, NoCsrf, ForeignOrigin)
-    let table: Vec<(&str, Method, String, Option<Value>, [u16; 5])> = vec![
+    let table: Vec<Row> = vec![
         ("/metrics", Method::GET, "/metrics".into(), None, [401, 403, 403, 200, 200]),
         ("/healthz", Method::GET, "/healthz".into(), None, [200; 5]),
         ("/api/v1/openapi.yaml", Method::GET, "/api/v1/openapi.yaml".into(), None, [200; 5]),
