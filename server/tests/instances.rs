@@ -144,18 +144,27 @@ async fn killing_one_instance_loses_no_acknowledged_pledge() {
             a.child.wait().unwrap();
         }
     }
-    let mut acknowledged: HashMap<String, String> = HashMap::new();
+    let mut acknowledged: HashMap<i64, String> = HashMap::new();
+    let mut unanswered = Vec::new();
     let mut survivor_refused = Vec::new();
-    for t in tasks {
+    for (i, t) in tasks.into_iter().enumerate() {
         match t.await.unwrap() {
-            (_, Some((key, (201, body)))) => {
-                acknowledged.insert(key, body["pledge"]["id"].as_str().unwrap().to_owned());
+            (_, Some((_, (201, body)))) => {
+                acknowledged.insert(i as i64, body["pledge"]["id"].as_str().unwrap().to_owned());
             }
             (true, other) => survivor_refused.push(format!("{other:?}")),
-            (false, _) => {} // sent to the killed instance: may or may not have been acknowledged
+            // Sent to the killed instance and not answered: stored or not, the donor retries.
+            (false, _) => unanswered.push(i as i64),
         }
     }
     assert!(survivor_refused.is_empty(), "the survivor must take every pledge sent to it: {survivor_refused:?}");
+
+    // Each donor whose answer was lost retries on the survivor with the same key and body.
+    for i in &unanswered {
+        let (status, body) = post(&client, &b.base, &format!("load-{i}"), &pledge_body(500 + i, &format!("k{i}@example.nl"))).await.expect("an answer");
+        assert_eq!(status, 201, "retry of load-{i}: {body}");
+        acknowledged.insert(*i, body["pledge"]["id"].as_str().unwrap().to_owned());
+    }
 
     // The survivor still takes pledges and serves the document.
     let (status, _) = post(&client, &b.base, "after-kill", &pledge_body(777, "after@example.nl")).await.unwrap();
@@ -163,10 +172,14 @@ async fn killing_one_instance_loses_no_acknowledged_pledge() {
 
     let storage = cofund_server::storage::open(&cofund_server::storage::DatabaseLocation::Postgres(db)).await.unwrap();
     let rows = storage.all_pledges("multi").await.unwrap().unwrap();
-    let stored: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(stored.len(), rows.len(), "no pledge stored twice");
-    for id in acknowledged.values() {
-        assert!(stored.contains(id.as_str()), "acknowledged pledge {id} lost");
+    // Every key made exactly one pledge (each key's pledge has its own e-mail address),
+    // and it is the one its answer named.
+    assert_eq!(rows.len(), 301, "300 keys and one pledge after the kill");
+    for i in 0..300i64 {
+        let email = format!("k{i}@example.nl");
+        let of_key: Vec<_> = rows.iter().filter(|r| r.email == email).collect();
+        assert_eq!(of_key.len(), 1, "key load-{i} made {} pledges", of_key.len());
+        assert_eq!(Some(&of_key[0].id), acknowledged.get(&i), "key load-{i}: the stored pledge is the acknowledged one");
     }
     let doc: Value = client.get(format!("{}/api/v1/cohorts/multi", b.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["crowd"]["pledged_cents"], rows.iter().map(|r| r.amount_cents).sum::<i64>());

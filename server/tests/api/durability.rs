@@ -13,6 +13,8 @@ pub async fn start(db: &cofund_server::storage::DatabaseLocation, port: u16) -> 
         .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database"])
         .arg(database_arg(db))
         .env("COFUND_LOG", "warn")
+        // Hundreds of pledges come from one loopback address here.
+        .env("COFUND_PLEDGE_RATE_PER_MINUTE", "0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()
@@ -31,8 +33,22 @@ pub async fn start(db: &cofund_server::storage::DatabaseLocation, port: u16) -> 
     panic!("the server did not become healthy");
 }
 
-#[tokio::test]
+/// A number in `range` that differs from run to run (no RNG crate needed).
+fn random_in(range: std::ops::Range<usize>) -> usize {
+    use std::hash::{BuildHasher, Hasher};
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    h.write_u128(std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos());
+    range.start + (h.finish() as usize) % (range.end - range.start)
+}
+
+/// The server is killed while pledges are really in flight: many clients at once on a
+/// multi-threaded runtime, the kill after a random number of acknowledgements. Every
+/// acknowledged pledge is stored; every unanswered one, retried after the restart with
+/// its key, is stored exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn acknowledged_pledges_survive_kill_9() {
+    use std::sync::atomic::{AtomicUsize, Ordering};
+    use std::sync::Arc;
     let dir = tempfile::tempdir().unwrap();
     let db = test_database(dir.path(), "durable").await;
     // Set up the cohort and a token with the CLI, straight on the database.
@@ -43,44 +59,72 @@ async fn acknowledged_pledges_survive_kill_9() {
 
     let port = free_port();
     let mut child = start(&db, port).await;
-    let client = reqwest::Client::new();
+    let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let url = format!("http://127.0.0.1:{port}/api/v1/cohorts/durable/pledges");
-    // Pledges in flight while the process is killed: the acknowledged ones must survive.
-    let mut acknowledged = Vec::new();
+    const PLEDGES: i64 = 300;
+    let kill_after = random_in(10..120);
+    let acked = Arc::new(AtomicUsize::new(0));
+    let (enough_tx, enough) = tokio::sync::oneshot::channel::<()>();
+    let enough_tx = Arc::new(std::sync::Mutex::new(Some(enough_tx)));
     let mut tasks = Vec::new();
-    for i in 0..40 {
-        let (client, url) = (client.clone(), url.clone());
+    for i in 0..PLEDGES {
+        let (client, url, acked, enough_tx) = (client.clone(), url.clone(), acked.clone(), enough_tx.clone());
         tasks.push(tokio::spawn(async move {
             let body = pledge_body(1000 + i, &format!("d{i}@example.nl"));
-            let r = client.post(url).header("Idempotency-Key", format!("k{i}")).json(&body).send().await.ok()?;
-            if r.status() != 201 {
-                return None;
+            let answer = client.post(url).header("Idempotency-Key", format!("k{i}")).json(&body).send().await;
+            let id = match answer {
+                Ok(r) if r.status() == 201 => r.json::<serde_json::Value>().await.ok().and_then(|v| v["pledge"]["id"].as_str().map(str::to_owned)),
+                _ => None,
+            };
+            if id.is_some() && acked.fetch_add(1, Ordering::SeqCst) + 1 >= kill_after {
+                if let Some(tx) = enough_tx.lock().unwrap().take() {
+                    let _ = tx.send(());
+                }
             }
-            let v: serde_json::Value = r.json().await.ok()?;
-            Some(v["pledge"]["id"].as_str()?.to_owned())
+            (i, id)
         }));
-        if i == 20 {
-            // Wait for the first ones, so that some are certainly acknowledged.
-            for t in tasks.drain(..) {
-                acknowledged.extend(t.await.unwrap());
+    }
+    enough.await.expect("enough pledges acknowledged before the kill");
+    child.kill().unwrap(); // SIGKILL, with pledges in flight
+    child.wait().unwrap();
+    let mut acknowledged = std::collections::HashMap::new();
+    let mut unanswered = Vec::new();
+    for t in tasks {
+        match t.await.unwrap() {
+            (i, Some(id)) => {
+                acknowledged.insert(i, id);
             }
+            (i, None) => unanswered.push(i),
         }
     }
-    child.kill().unwrap(); // SIGKILL
-    child.wait().unwrap();
-    for t in tasks {
-        acknowledged.extend(t.await.unwrap());
-    }
-    assert!(acknowledged.len() >= 21, "{} acknowledged", acknowledged.len());
+    println!("killed after {kill_after} acknowledgements: {} acknowledged, {} unanswered", acknowledged.len(), unanswered.len());
+    assert!(acknowledged.len() >= kill_after);
+    assert!(!unanswered.is_empty(), "nothing was in flight when the server was killed");
 
     let mut child = start(&db, port).await;
-    let doc: serde_json::Value = client.get(format!("http://127.0.0.1:{port}/api/v1/cohorts/durable")).send().await.unwrap().json().await.unwrap();
+    // Every acknowledged pledge is there.
     let storage = cofund_server::storage::open(&db).await.unwrap();
     let rows = storage.all_pledges("durable").await.unwrap().unwrap();
     let ids: std::collections::HashSet<_> = rows.iter().map(|r| r.id.clone()).collect();
-    for id in &acknowledged {
+    for id in acknowledged.values() {
         assert!(ids.contains(id), "acknowledged pledge {id} lost");
     }
+    // The donors whose answer was lost retry with the same key: each key makes one pledge.
+    for i in &unanswered {
+        let r = client.post(&url).header("Idempotency-Key", format!("k{i}")).json(&pledge_body(1000 + i, &format!("d{i}@example.nl"))).send().await.unwrap();
+        assert_eq!(r.status(), 201, "retry of k{i}");
+    }
+    let rows = storage.all_pledges("durable").await.unwrap().unwrap();
+    assert_eq!(rows.len() as i64, PLEDGES, "each of the {PLEDGES} keys made exactly one pledge");
+    for i in 0..PLEDGES {
+        let email = format!("d{i}@example.nl");
+        let of_key: Vec<_> = rows.iter().filter(|r| r.email == email).collect();
+        assert_eq!(of_key.len(), 1, "key k{i}");
+        if let Some(id) = acknowledged.get(&i) {
+            assert_eq!(&of_key[0].id, id, "key k{i} kept its acknowledged pledge");
+        }
+    }
+    let doc: serde_json::Value = client.get(format!("http://127.0.0.1:{port}/api/v1/cohorts/durable")).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["crowd"]["pledged_cents"], rows.iter().map(|r| r.amount_cents).sum::<i64>());
 
     // SIGTERM: a graceful stop.
