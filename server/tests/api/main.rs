@@ -13,6 +13,7 @@ mod limits;
 mod metrics;
 mod payments;
 mod privacy;
+mod provider;
 mod read;
 mod request_id;
 mod sessions;
