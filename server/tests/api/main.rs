@@ -2,6 +2,7 @@
 //! database file and talks HTTP to it.
 
 mod admin;
+mod cli;
 mod authorisation;
 mod cors;
 mod durability;
