@@ -133,3 +133,44 @@ async fn acknowledged_pledges_survive_kill_9() {
     let status = child.wait().unwrap();
     assert!(status.success(), "graceful shutdown exits 0: {status:?}");
 }
+
+/// SIGTERM while a pledge is in flight (its body half sent): the server finishes that
+/// request (201, and the pledge is stored), takes no new connection, and exits 0.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sigterm_lets_a_request_in_flight_finish() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = test_database(dir.path(), "term").await;
+    let def_path = dir.path().join("cohort.json");
+    std::fs::write(&def_path, definition("term").to_string()).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(["cohort", "put"]).arg(&def_path).arg("--database").arg(database_arg(&db)).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let port = free_port();
+    let mut child = start(&db, port).await;
+    let base = format!("http://127.0.0.1:{port}");
+
+    let body = pledge_body(2500, "term@example.nl").to_string().into_bytes();
+    let (head, tail) = body.split_at(body.len() / 2);
+    let (send, chunks) = tokio::sync::mpsc::channel::<Result<Vec<u8>, std::io::Error>>(2);
+    send.send(Ok(head.to_vec())).await.unwrap();
+    let in_flight = tokio::spawn(
+        reqwest::Client::new()
+            .post(format!("{base}/api/v1/cohorts/term/pledges"))
+            .header("Idempotency-Key", "term-1")
+            .header("content-type", "application/json")
+            .body(reqwest::Body::wrap_stream(tokio_stream::wrappers::ReceiverStream::new(chunks)))
+            .send(),
+    );
+    // A request on a second connection, answered after the first one's head has arrived.
+    assert_eq!(reqwest::Client::new().get(format!("{base}/healthz")).send().await.unwrap().status(), 200);
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    // The rest of the body, after the signal: the request is still answered.
+    send.send(Ok(tail.to_vec())).await.unwrap();
+    drop(send);
+    let r = in_flight.await.unwrap().expect("the request in flight is answered");
+    assert_eq!(r.status(), 201);
+    let id = r.json::<serde_json::Value>().await.unwrap()["pledge"]["id"].as_str().unwrap().to_owned();
+    let status = child.wait().unwrap();
+    assert!(status.success(), "graceful shutdown exits 0: {status:?}");
+    let storage = cofund_server::storage::open(&db).await.unwrap();
+    assert!(storage.all_pledges("term").await.unwrap().unwrap().iter().any(|p| p.id == id), "the pledge is stored");
+}
