@@ -238,6 +238,8 @@ impl Cofund {
 
     /// What a coordinator must look at: `paid_while_cancelled` when an online payment of
     /// this cancelled pledge was paid (the money is there; the pledge does not count it).
+    /// Only cancelled pledges are looked up, so a cohort's list costs one read per
+    /// cancelled pledge.
     pub async fn payment_conflict(&self, pledge: &PledgeRow) -> DomainResult<Option<&'static str>> {
         if pledge.status != PledgeStatus::Cancelled {
             return Ok(None);

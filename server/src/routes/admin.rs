@@ -200,8 +200,9 @@ pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug):
 }
 
 /// `GET /api/v1/admin/cohorts/{slug}/pledges`: every pledge of the cohort, newest first,
-/// as coordinators see them (with e-mail addresses and cancelled ones), for a
-/// coordinator's own tools.
+/// as coordinators see them (with e-mail addresses and cancelled ones, and a
+/// `payment_conflict` where money arrived for a cancelled pledge), for a coordinator's
+/// own tools.
 /// A cohort member gets the same list as the public sees each pledge (name and amount
 /// only where the donor chose to show them, no hidden message, never an e-mail
 /// address), with its status. Its `id` is a row key derived from the pledge id, never
@@ -212,7 +213,11 @@ pub async fn list_pledges(State(state): State<AppState>, admin: Admin, Path(slug
     admin.may_view(&cohort)?;
     let rows = state.cofund().all_pledges(&slug).await?;
     let body = if admin.may(&cohort.definition.programme.name).is_ok() {
-        let pledges: Vec<AdminPledge> = rows.into_iter().rev().map(AdminPledge::from).collect();
+        let mut pledges = Vec::with_capacity(rows.len());
+        for row in rows.into_iter().rev() {
+            let conflict = state.cofund().payment_conflict(&row).await?;
+            pledges.push(AdminPledge { payment_conflict: conflict, ..row.into() });
+        }
         json!({ "pledges": pledges })
     } else {
         let pledges: Vec<Value> = rows
@@ -270,7 +275,7 @@ pub struct AdminPledge {
     pub reference: String,
     pub created_at: String,
     pub updated_at: String,
-    /// Only on `GET .../pledges/{id}`, when there is one.
+    /// In a coordinator's view of a pledge or a cohort's pledges, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_conflict: Option<&'static str>,
 }

@@ -200,6 +200,8 @@ async fn money_for_a_cancelled_pledge_is_shown_to_its_coordinators() {
     pay(&checkout).await;
     let seen: Value = get().await.unwrap().json().await.unwrap();
     assert_eq!((seen["status"].as_str(), seen["payment_conflict"].as_str()), (Some("cancelled"), Some("paid_while_cancelled")), "{seen}");
+    let list: Value = app.client.get(app.url("/api/v1/admin/cohorts/utrecht/pledges")).bearer_auth(&app.token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(list["pledges"][0]["payment_conflict"], "paid_while_cancelled", "also in the coordinators' list");
 }
 
 // 7. Revoking a token left the sessions started with it alive.
