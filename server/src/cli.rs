@@ -469,7 +469,19 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             println!("{slug}: {} of {} participants paid their own contribution", o.received, o.participants);
         }
         Command::Pledge(cmd) => {
-            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let mut cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            // With Mollie configured (as for `serve`), a cancelled or confirmed pledge's
+            // open payments are cancelled there too. The built-in test provider lives in
+            // the server's process: the CLI cannot reach it.
+            let payments = config::PaymentsSetting::parse(
+                &std::env::var("COFUND_PAYMENTS").ok().or_else(|| file.payments.clone()).unwrap_or_else(|| "off".to_owned()),
+                std::env::var("COFUND_MOLLIE_API_KEY").ok().or_else(|| file.mollie_api_key.clone()),
+                std::env::var("COFUND_MOLLIE_API_URL").ok().or_else(|| file.mollie_api_url.clone()),
+            )?;
+            if let config::PaymentsSetting::Mollie { api_key, api_url } = payments {
+                let client = crate::payments::mollie::MollieClient::new(&api_url, api_key, crate::payments::mollie::DEFAULT_TIMEOUT)?;
+                cofund = cofund.with_payment_provider(std::sync::Arc::new(client));
+            }
             let (id, change) = match cmd {
                 PledgeCommand::Confirm { id } => (id, PledgeChange::Confirm),
                 PledgeCommand::Cancel { id } => (id, PledgeChange::Cancel),

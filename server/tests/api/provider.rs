@@ -19,6 +19,8 @@ struct Script {
     other_pledge: Option<String>,
     other_amount: Option<String>,
     fetched: usize,
+    /// `DELETE /v2/payments/{id}` calls.
+    cancelled: usize,
 }
 
 type Shared = Arc<Mutex<Script>>;
@@ -44,17 +46,43 @@ async fn fetch(State(s): State<Shared>, Path(_id): Path<String>) -> Json<Value> 
     Json(payment(&s))
 }
 
-async fn scripted_server() -> (TestApp, Shared) {
+async fn cancel(State(s): State<Shared>, Path(_id): Path<String>) -> Json<Value> {
+    let mut s = s.lock().unwrap();
+    s.cancelled += 1;
+    s.status = "canceled".into();
+    Json(payment(&s))
+}
+
+const KEY: &str = "test_scriptedkey123";
+
+/// A server on Mollie's stand-in; also the database and the API's address, for the CLI.
+async fn scripted() -> (TestApp, Shared, std::ffi::OsString, String, tempfile::TempDir) {
     let script: Shared = Arc::default();
-    let router = axum::Router::new().route("/v2/payments", post(create)).route("/v2/payments/{id}", get(fetch)).with_state(script.clone());
+    let router = axum::Router::new()
+        .route("/v2/payments", post(create))
+        .route("/v2/payments/{id}", get(fetch).delete(cancel))
+        .with_state(script.clone());
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let api = format!("http://{}", listener.local_addr().unwrap());
     tokio::spawn(async move { axum::serve(listener, router).await.unwrap() });
-    let app = spawn_with(|s| s.payments = PaymentsSetting::parse("mollie", Some("test_scriptedkey123".into()), Some(api)).unwrap()).await;
+    let dir = tempfile::tempdir().unwrap();
+    let db = test_database(dir.path(), "scripted").await;
+    let database = database_arg(&db);
+    let url = api.clone();
+    let app = spawn_with(move |s| {
+        s.database = db;
+        s.payments = PaymentsSetting::parse("mollie", Some(KEY.into()), Some(url)).unwrap();
+    })
+    .await;
     let mut def = definition("utrecht");
     def["online_payment"] = json!(true);
     app.cohort("utrecht", def).await;
-    (app, script)
+    (app, script, database, api, dir)
+}
+
+async fn scripted_server() -> (TestApp, Shared, tempfile::TempDir) {
+    let (app, script, _, _, dir) = scripted().await;
+    (app, script, dir)
 }
 
 async fn started_pledge(app: &TestApp) -> Value {
@@ -77,7 +105,7 @@ async fn webhook(app: &TestApp) -> u16 {
 
 #[tokio::test]
 async fn a_provider_answer_that_names_another_pledge_or_amount_is_not_applied() {
-    let (app, script) = scripted_server().await;
+    let (app, script, _dir) = scripted_server().await;
     started_pledge(&app).await;
     let before = app.document("utrecht").await["crowd"].clone();
     script.lock().unwrap().status = "paid".into();
@@ -104,7 +132,7 @@ async fn a_provider_answer_that_names_another_pledge_or_amount_is_not_applied() 
 
 #[tokio::test]
 async fn a_donor_back_before_the_webhook_sees_the_payment_paid() {
-    let (app, script) = scripted_server().await;
+    let (app, script, _dir) = scripted_server().await;
     let pledge = started_pledge(&app).await;
     let before = app.document("utrecht").await["crowd"]["received_cents"].as_i64().unwrap();
     let status_url = pledge["online_payment"]["status_url"].as_str().unwrap();
@@ -117,4 +145,24 @@ async fn a_donor_back_before_the_webhook_sees_the_payment_paid() {
     assert_eq!((state["online"].as_str(), state["pledge"]["status"].as_str()), (Some("paid"), Some("received")), "{state}");
     assert!(script.lock().unwrap().fetched > fetched_before, "the server asked the provider");
     assert_eq!(app.document("utrecht").await["crowd"]["received_cents"].as_i64().unwrap(), before + 2500);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_pledge_cancelled_with_the_cli_cancels_its_open_payment_at_mollie() {
+    let (app, script, database, api, _dir) = scripted().await;
+    let pledge = started_pledge(&app).await;
+    let id = pledge["pledge"]["id"].as_str().unwrap();
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_cofund"))
+        .args(["pledge", "cancel", id, "--database"])
+        .arg(&database)
+        .env("COFUND_LOG", "warn")
+        .env("COFUND_PAYMENTS", "mollie")
+        .env("COFUND_MOLLIE_API_KEY", KEY)
+        .env("COFUND_MOLLIE_API_URL", &api)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(script.lock().unwrap().cancelled, 1, "the CLI cancelled the payment at the provider");
+    let stored = app.storage.get_payment("tr_scripted1").await.unwrap().unwrap();
+    assert_eq!(stored.status.as_str(), "canceled");
 }
