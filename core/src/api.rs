@@ -141,6 +141,15 @@ pub enum OnlinePaymentStatus {
     Failed,
 }
 
+/// What a coordinator must look at on a pledge (the admin API's `payment_conflict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentConflict {
+    /// An online payment of the pledge was paid after the pledge was cancelled: the money
+    /// arrived but does not count; refund it or reinstate the pledge.
+    PaidWhileCancelled,
+}
+
 /// `GET status_url` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentState {

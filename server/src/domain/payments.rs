@@ -7,7 +7,7 @@ use super::pledging::{self, on_payment, online_status};
 use super::{origin_allowed, Cofund, DomainError, DomainResult};
 use crate::payments::{NewPayment, PaymentProvider, PaymentStatus, ProviderError};
 use crate::storage::{PaymentRow, PledgeRow};
-use cofund_core::api::{ErrorCode, PaymentStart, PaymentState, PledgeStatus, PAYMENT_RETURN_MARKER};
+use cofund_core::api::{ErrorCode, PaymentConflict, PaymentStart, PaymentState, PledgeStatus, PAYMENT_RETURN_MARKER};
 use cofund_core::{FieldError, Problem, Timestamp};
 use std::sync::Arc;
 
@@ -240,12 +240,12 @@ impl Cofund {
     /// this cancelled pledge was paid (the money is there; the pledge does not count it).
     /// Only cancelled pledges are looked up, so a cohort's list costs one read per
     /// cancelled pledge.
-    pub async fn payment_conflict(&self, pledge: &PledgeRow) -> DomainResult<Option<&'static str>> {
+    pub async fn payment_conflict(&self, pledge: &PledgeRow) -> DomainResult<Option<PaymentConflict>> {
         if pledge.status != PledgeStatus::Cancelled {
             return Ok(None);
         }
         let paid = self.storage().payments_of(&pledge.id).await?.iter().any(|p| p.status == PaymentStatus::Paid);
-        Ok(paid.then_some("paid_while_cancelled"))
+        Ok(paid.then_some(PaymentConflict::PaidWhileCancelled))
     }
 
     /// A pledge of this cohort, or not found.

@@ -277,7 +277,7 @@ pub struct AdminPledge {
     pub updated_at: String,
     /// In a coordinator's view of a pledge or a cohort's pledges, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_conflict: Option<&'static str>,
+    pub payment_conflict: Option<cofund_core::api::PaymentConflict>,
 }
 
 impl From<PledgeRow> for AdminPledge {
