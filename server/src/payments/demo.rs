@@ -299,3 +299,78 @@ async fn checkout_choice(State(demo): State<Arc<DemoProvider>>, Path(id): Path<S
         Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, "the payment's redirect URL cannot be followed").into_response(),
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    const PUBLIC: &str = "http://127.0.0.1:8080";
+
+    async fn create_with(demo: &Arc<DemoProvider>, redirect: &str, webhook: &str) -> StatusCode {
+        let body = json!({"amount": {"currency": "EUR", "value": "10.00"}, "description": "S4C-UTR-1 Utrecht",
+                          "redirectUrl": redirect, "webhookUrl": webhook, "metadata": {"pledge_id": "pl_X"}});
+        let request = axum::http::Request::post("/v2/payments")
+            .header(header::AUTHORIZATION, format!("Bearer {}", demo.api_key))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        demo.router().oneshot(request).await.unwrap().status()
+    }
+
+    #[test]
+    fn it_runs_only_on_loopback_with_a_plain_http_loopback_address() {
+        let ok = [("127.0.0.1:8080", "http://127.0.0.1:8080"), ("127.0.0.1:8080", "http://localhost:8080"), ("[::1]:8080", "http://[::1]:8080")];
+        for (listen, public) in ok {
+            assert!(check_allowed(listen.parse().unwrap(), public).is_ok(), "{listen} {public}");
+        }
+        let refused = [
+            ("0.0.0.0:8080", "http://127.0.0.1:8080"),
+            ("192.0.2.1:8080", "http://127.0.0.1:8080"),
+            ("127.0.0.1:8080", "https://127.0.0.1:8080"),
+            ("127.0.0.1:8080", "http://cofund.example.org"),
+            ("127.0.0.1:8080", "http://localhost.example.org"),
+        ];
+        for (listen, public) in refused {
+            assert!(check_allowed(listen.parse().unwrap(), public).is_err(), "{listen} {public}");
+        }
+    }
+
+    #[tokio::test]
+    async fn it_calls_only_this_servers_webhook_and_refuses_redirects_it_could_not_follow() {
+        let hook = format!("{PUBLIC}/api/v1/payments/webhook");
+        let demo = DemoProvider::new(PUBLIC, &hook);
+        assert_eq!(create_with(&demo, "https://www.starters4communities.nl/steun", &hook).await, StatusCode::CREATED);
+        assert_eq!(create_with(&demo, "https://www.starters4communities.nl/steun", "https://evil.example/hook").await, StatusCode::UNPROCESSABLE_ENTITY);
+        for bad in ["https://a.example/\r\nSet-Cookie: x=1", "https://a.example/\u{7f}", "https://a.example/\u{85}"] {
+            assert_eq!(create_with(&demo, bad, &hook).await, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        }
+        assert_eq!(demo.payments.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn it_keeps_a_bounded_number_of_payments() {
+        let hook = format!("{PUBLIC}/api/v1/payments/webhook");
+        let demo = DemoProvider::new(PUBLIC, &hook);
+        {
+            let mut payments = demo.payments.lock().unwrap();
+            for i in 0..MAX_PAYMENTS {
+                let id = format!("tr_{i}");
+                let p = DemoPayment {
+                    id: id.clone(),
+                    status: PaymentStatus::Open,
+                    currency: "EUR".into(),
+                    value: "1.00".into(),
+                    description: "x".into(),
+                    redirect_url: PUBLIC.into(),
+                    webhook_url: None,
+                    metadata: Value::Null,
+                };
+                payments.insert(id, p);
+            }
+        }
+        assert_eq!(create_with(&demo, PUBLIC, &hook).await, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(demo.payments.lock().unwrap().len(), MAX_PAYMENTS);
+    }
+}
