@@ -154,7 +154,7 @@ fn read_payment(value: Value) -> Result<ProviderPayment, ProviderError> {
 
 /// A test key (`test_…`) takes no money: on a server whose public URL is https (a
 /// public site, where donors would believe they paid) it is refused at start. Try a
-/// test key on a plain-http or loopback address.
+/// test key on a server whose public URL is plain http.
 pub fn check_key_fits(api_key: &ApiKey, public_url: &str) -> anyhow::Result<()> {
     if api_key.expose().starts_with("test_") && public_url.starts_with("https://") {
         anyhow::bail!(
