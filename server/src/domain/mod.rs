@@ -15,7 +15,7 @@ mod service;
 mod upkeep;
 
 pub use definition::{CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};
-pub use error::{DomainError, DomainResult};
+pub use error::{is_unavailable, DomainError, DomainResult};
 pub use service::{Cofund, RenderedDocument, DEFAULT_MAX_SUBSCRIBERS, DEFAULT_STREAM_LIFETIME, RECENT_PLEDGES};
 
 use cofund_core::Timestamp;

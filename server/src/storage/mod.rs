@@ -385,7 +385,15 @@ pub(crate) async fn submit_pledge(
 }
 
 /// The answer to every pledge of a group whose transaction failed: none was written.
+/// A database that cannot serve now (a lost connection, a full disk) stays
+/// `Unavailable` for each, so every donor gets a `503` to retry, not a `500`.
 fn all_failed(n: usize, e: sqlx::Error) -> Vec<StoreResult<PledgeOutcome>> {
+    let unavailable = crate::domain::is_unavailable(&e);
     let message = format!("writing a group of pledges: {e}");
-    (0..n).map(|_| Err(StoreError::Internal(anyhow::anyhow!("{message}")))).collect()
+    (0..n)
+        .map(|_| {
+            let cause = anyhow::anyhow!("{message}");
+            Err(if unavailable { StoreError::Unavailable(cause) } else { StoreError::Internal(cause) })
+        })
+        .collect()
 }

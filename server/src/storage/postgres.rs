@@ -39,9 +39,12 @@ impl PostgresStorage {
     /// Connects to `url` (`postgres://user@host:port/db`) and migrates the database.
     pub async fn open(url: &str, max_connections: u32) -> anyhow::Result<PostgresStorage> {
         let options = PgConnectOptions::from_str(url).context("the PostgreSQL URL")?;
+        // While PostgreSQL is down (restarting, failing over) a request waits at most 5 s
+        // for a connection and then gets `503 unavailable` with `Retry-After`, rather
+        // than hanging for as long as most clients wait.
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
