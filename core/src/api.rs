@@ -141,6 +141,15 @@ pub enum OnlinePaymentStatus {
     Failed,
 }
 
+/// What a coordinator must look at on a pledge (the admin API's `payment_conflict`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PaymentConflict {
+    /// An online payment of the pledge was paid after the pledge was cancelled: the money
+    /// arrived but does not count; refund it or reinstate the pledge.
+    PaidWhileCancelled,
+}
+
 /// `GET status_url` answer.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct PaymentState {
@@ -294,12 +303,16 @@ pub enum ErrorCode {
     /// 502: the payment provider refused or did not answer; the donor can retry or
     /// transfer.
     PaymentProviderFailed,
+    /// 503, with `Retry-After`: the database cannot be reached or cannot write now (a
+    /// lost connection, no connection free in time, a full disk). Nothing was changed;
+    /// the same request, with the same `Idempotency-Key`, may be retried.
+    Unavailable,
     /// 500.
     Internal,
 }
 
 impl ErrorCode {
-    pub const ALL: [ErrorCode; 19] = [
+    pub const ALL: [ErrorCode; 20] = [
         ErrorCode::ValidationFailed,
         ErrorCode::MalformedJson,
         ErrorCode::UnsupportedMediaType,
@@ -318,6 +331,7 @@ impl ErrorCode {
         ErrorCode::TooManySubscribers,
         ErrorCode::PaymentUnavailable,
         ErrorCode::PaymentProviderFailed,
+        ErrorCode::Unavailable,
         ErrorCode::Internal,
     ];
 
@@ -341,6 +355,7 @@ impl ErrorCode {
             ErrorCode::TooManySubscribers => "too_many_subscribers",
             ErrorCode::PaymentUnavailable => "payment_unavailable",
             ErrorCode::PaymentProviderFailed => "payment_provider_failed",
+            ErrorCode::Unavailable => "unavailable",
             ErrorCode::Internal => "internal",
         }
     }

@@ -40,7 +40,9 @@ export async function startServer({ payments = 'off', widgetDir = process.env.CO
   const database = `sqlite:${join(dir, 'e2e.db')}`;
   const dashboardDir = process.env.COFUND_DASHBOARD_DIR;
   const child = spawn(bin, ['demo', '--addr', `127.0.0.1:${port}`, '--database', database,
-    '--widget-dir', widgetDir, ...(dashboardDir ? ['--dashboard-dir', dashboardDir] : []), '--log', 'warn', '--payments', payments, ...args],
+    '--widget-dir', widgetDir, ...(dashboardDir ? ['--dashboard-dir', dashboardDir] : []), '--log', 'warn', '--payments', payments,
+    // Every page of the suite comes from one loopback address: no per-client cap on live streams here.
+    '--max-streams-per-client', '100000', ...args],
     { stdio: ['ignore', 'pipe', 'pipe'] });
   let output = '';
   child.stdout.on('data', (d) => { output += d; });

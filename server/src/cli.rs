@@ -64,6 +64,9 @@ pub struct ServeArgs {
     /// Open live-event streams this instance accepts; more are refused with 503. [default: 2000]
     #[arg(long, env = "COFUND_MAX_SUBSCRIBERS", value_name = "N")]
     pub max_subscribers: Option<usize>,
+    /// Open live-event streams one client address (IPv4, or IPv6 /64) may hold; more are refused with 503. [default: 32]
+    #[arg(long, env = "COFUND_MAX_STREAMS_PER_CLIENT", value_name = "N")]
+    pub max_streams_per_client: Option<usize>,
     /// Pledge POSTs per client address and minute (sustained); over it 429. 0: no limit. [default: 60]
     #[arg(long, env = "COFUND_PLEDGE_RATE_PER_MINUTE", value_name = "N")]
     pub pledge_rate_per_minute: Option<u32>,
@@ -308,6 +311,8 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         loader_max_age_secs: layer(args.loader_max_age_secs, file.loader_max_age_secs, || config::DEFAULT_LOADER_MAX_AGE_SECS),
         dashboard_dir: layer(args.dashboard_dir, file.dashboard_dir.clone(), || config::DEFAULT_DASHBOARD_DIR.into()),
         max_subscribers: layer(args.max_subscribers, file.max_subscribers, || domain::DEFAULT_MAX_SUBSCRIBERS),
+        max_streams_per_client: layer(args.max_streams_per_client, file.max_streams_per_client, || domain::live::DEFAULT_MAX_STREAMS_PER_CLIENT),
+        stream_lifetime: domain::DEFAULT_STREAM_LIFETIME,
         pledge_rate_per_minute: layer(args.pledge_rate_per_minute, file.pledge_rate_per_minute, || config::DEFAULT_PLEDGE_RATE_PER_MINUTE),
         pledge_burst: layer(args.pledge_burst, file.pledge_burst, || config::DEFAULT_PLEDGE_BURST),
         trusted_proxies: config::parse_networks(
@@ -469,7 +474,19 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             println!("{slug}: {} of {} participants paid their own contribution", o.received, o.participants);
         }
         Command::Pledge(cmd) => {
-            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let mut cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            // With Mollie configured (as for `serve`), a cancelled or confirmed pledge's
+            // open payments are cancelled there too. The built-in test provider lives in
+            // the server's process: the CLI cannot reach it.
+            let payments = config::PaymentsSetting::parse(
+                &std::env::var("COFUND_PAYMENTS").ok().or_else(|| file.payments.clone()).unwrap_or_else(|| "off".to_owned()),
+                std::env::var("COFUND_MOLLIE_API_KEY").ok().or_else(|| file.mollie_api_key.clone()),
+                std::env::var("COFUND_MOLLIE_API_URL").ok().or_else(|| file.mollie_api_url.clone()),
+            )?;
+            if let config::PaymentsSetting::Mollie { api_key, api_url } = payments {
+                let client = crate::payments::mollie::MollieClient::new(&api_url, api_key, crate::payments::mollie::DEFAULT_TIMEOUT)?;
+                cofund = cofund.with_payment_provider(std::sync::Arc::new(client));
+            }
             let (id, change) = match cmd {
                 PledgeCommand::Confirm { id } => (id, PledgeChange::Confirm),
                 PledgeCommand::Cancel { id } => (id, PledgeChange::Cancel),
@@ -588,8 +605,8 @@ fn migrate_summary(from: &str, r: &storage::transfer::TransferReport) -> String 
     use std::fmt::Write;
     let c = &r.counts;
     let mut out = format!(
-        "Copied {from} into PostgreSQL; counts and totals verified equal in both.\n         \x20 cohorts {}, pledges {}, admin tokens {}, idempotency records {}\n",
-        c.cohorts, c.pledges, c.admin_tokens, c.idempotency_keys
+        "Copied {from} into PostgreSQL; counts and totals verified equal in both.\n         \x20 cohorts {}, pledges {}, admin tokens {}, idempotency records {}, payments {}, sign-in links {}, sessions {}\n",
+        c.cohorts, c.pledges, c.admin_tokens, c.idempotency_keys, c.payments, c.login_links, c.sessions
     );
     let _ = writeln!(out, "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}", "cohort", "revision", "pledges", "pledged_cents", "received_cents", "backers");
     for f in r.cohorts.values() {

@@ -49,6 +49,10 @@ pub struct Settings {
     pub dashboard_dir: PathBuf,
     /// Open live-event streams this instance accepts; more get `503`.
     pub max_subscribers: usize,
+    /// Open event streams per client address (IPv4, or IPv6 /64); more get `503`.
+    pub max_streams_per_client: usize,
+    /// How long one event stream stays open; the client then reconnects.
+    pub stream_lifetime: Duration,
     /// Pledge POSTs per client address and minute, sustained; `0` turns the limit off.
     pub pledge_rate_per_minute: u32,
     /// Pledge POSTs per client address allowed at once before the rate applies.
@@ -126,6 +130,8 @@ impl Settings {
             loader_max_age_secs: DEFAULT_LOADER_MAX_AGE_SECS,
             dashboard_dir: PathBuf::from(DEFAULT_DASHBOARD_DIR),
             max_subscribers: crate::domain::DEFAULT_MAX_SUBSCRIBERS,
+            max_streams_per_client: crate::domain::live::DEFAULT_MAX_STREAMS_PER_CLIENT,
+            stream_lifetime: crate::domain::DEFAULT_STREAM_LIFETIME,
             // Tests make hundreds of pledges from one loopback address; the limit's own
             // tests turn it on.
             pledge_rate_per_minute: 0,
@@ -165,6 +171,7 @@ pub struct FileConfig {
     pub dashboard_dir: Option<PathBuf>,
     pub log: Option<String>,
     pub max_subscribers: Option<usize>,
+    pub max_streams_per_client: Option<usize>,
     pub log_format: Option<crate::telemetry::LogFormat>,
     pub pledge_rate_per_minute: Option<u32>,
     pub pledge_burst: Option<u32>,

@@ -24,9 +24,15 @@ pub enum ApiError {
     Validation(Vec<FieldError>),
     /// 429 with `Retry-After`.
     RateLimited { retry_after_secs: u64 },
+    /// 503 `unavailable` with `Retry-After`: the database cannot serve now; the cause
+    /// is logged, never sent.
+    Unavailable(anyhow::Error),
     /// 500 `internal`; the cause is logged, never sent.
     Internal(anyhow::Error),
 }
+
+/// `Retry-After` of a `503 unavailable`, in seconds.
+pub const UNAVAILABLE_RETRY_AFTER_SECS: u64 = 5;
 
 /// The HTTP status of a refusal with `code`.
 pub fn status_of(code: ErrorCode) -> StatusCode {
@@ -43,6 +49,7 @@ pub fn status_of(code: ErrorCode) -> StatusCode {
         ErrorCode::TooManySubscribers => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::PaymentUnavailable => StatusCode::CONFLICT,
         ErrorCode::PaymentProviderFailed => StatusCode::BAD_GATEWAY,
+        ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
         ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
     }
 }
@@ -77,6 +84,7 @@ impl ApiError {
             ApiError::UnsupportedMediaType { .. } => ErrorCode::UnsupportedMediaType,
             ApiError::Validation(_) => ErrorCode::ValidationFailed,
             ApiError::RateLimited { .. } => ErrorCode::RateLimited,
+            ApiError::Unavailable(_) => ErrorCode::Unavailable,
             ApiError::Internal(_) => ErrorCode::Internal,
         }
     }
@@ -111,6 +119,10 @@ impl ApiError {
             ApiError::RateLimited { retry_after_secs } => {
                 (format!("Too many requests from this address; try again in {retry_after_secs} s."), vec![])
             }
+            ApiError::Unavailable(_) => (
+                format!("The database is unavailable for a moment; nothing was changed. Try again in {UNAVAILABLE_RETRY_AFTER_SECS} s (with the same Idempotency-Key)."),
+                vec![],
+            ),
             ApiError::Internal(_) => ("Something went wrong on our side. Please try again.".into(), vec![]),
         };
         ApiErrorBody { error: cofund_core::api::ApiError { code: self.code().as_str().to_owned(), message, fields } }
@@ -123,6 +135,7 @@ impl From<DomainError> for ApiError {
             DomainError::NotFound(what) => ApiError::NotFound(what),
             DomainError::Invalid(fields) => ApiError::Validation(fields),
             DomainError::Refused { code, message } => ApiError::Coded { code, message },
+            DomainError::Unavailable(e) => ApiError::Unavailable(e),
             DomainError::Internal(e) => ApiError::Internal(e),
         }
     }
@@ -131,8 +144,10 @@ impl From<DomainError> for ApiError {
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let status = self.status();
-        if let ApiError::Internal(e) = &self {
-            tracing::error!(error = format!("{e:#}"), "internal error");
+        match &self {
+            ApiError::Internal(e) => tracing::error!(error = format!("{e:#}"), "internal error"),
+            ApiError::Unavailable(e) => tracing::warn!(error = format!("{e:#}"), "database unavailable"),
+            _ => {}
         }
         let body = serde_json::to_vec(&self.body()).unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\",\"message\":\"\"}}".to_vec());
         let mut resp = (status, body).into_response();
@@ -146,6 +161,9 @@ impl IntoResponse for ApiError {
             ApiError::RateLimited { retry_after_secs } => {
                 h.insert(header::RETRY_AFTER, HeaderValue::from(*retry_after_secs));
             }
+            ApiError::Unavailable(_) => {
+                h.insert(header::RETRY_AFTER, HeaderValue::from(UNAVAILABLE_RETRY_AFTER_SECS));
+            }
             _ => {}
         }
         resp
@@ -153,3 +171,18 @@ impl IntoResponse for ApiError {
 }
 
 pub type ApiResult<T> = Result<T, ApiError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_database_that_cannot_serve_is_a_503_with_retry_after() {
+        let e: ApiError = DomainError::from(sqlx::Error::PoolTimedOut).into();
+        let resp = e.into_response();
+        assert_eq!(resp.status(), StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(resp.headers()[header::RETRY_AFTER], UNAVAILABLE_RETRY_AFTER_SECS.to_string().as_str());
+        let e: ApiError = DomainError::from(sqlx::Error::PoolTimedOut).into();
+        assert_eq!(e.body().error.code, "unavailable");
+    }
+}

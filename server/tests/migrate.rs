@@ -140,3 +140,64 @@ async fn migrate_names_what_is_wrong_with_its_arguments() {
     let out = migrate("postgres://cofund@127.0.0.1:1/x", "postgres://cofund@127.0.0.1:1/y");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--from must be a SQLite database"));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_copies_payments_sign_in_links_and_sessions_and_refuses_a_target_holding_any() {
+    use cofund_server::config::PaymentsSetting;
+    use cofund_server::domain::access::{Grant, SessionInfo};
+    use cofund_server::domain::Cofund;
+    let src_dir = tempfile::tempdir().unwrap();
+    let src_path = src_dir.path().join("source.db");
+    let sqlite = spawn_with(|s| {
+        s.database = DatabaseLocation::Sqlite(src_path.clone());
+        s.payments = PaymentsSetting::Demo;
+    })
+    .await;
+    let mut def = definition("utrecht");
+    def["online_payment"] = json!(true);
+    sqlite.cohort("utrecht", def).await;
+    let pledge = sqlite.pledge_ok("utrecht", &pledge_body(2500, "paying@example.nl")).await;
+    let r = sqlite
+        .client
+        .post(pledge["online_payment"]["start_url"].as_str().unwrap())
+        .header("Idempotency-Key", key())
+        .json(&json!({"return_url": "https://www.starters4communities.nl/steun"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let checkout: Value = r.json().await.unwrap();
+    let payment_id = checkout["checkout_url"].as_str().unwrap().rsplit('/').next().unwrap().to_owned();
+    let cofund = Cofund::new(sqlite.storage.clone(), sqlite.address.clone());
+    let unused_link = cofund.create_login_link(&Grant::coordinator(None), 24, now()).await.unwrap();
+    let used_link = cofund.create_login_link(&Grant::member("utrecht".into()), 24, now()).await.unwrap();
+    let (_, session_secret) = cofund.sign_in_with_link(&used_link, now()).await.unwrap().unwrap();
+
+    let target = fresh_postgres_database().await;
+    let out = migrate(&format!("sqlite:{}", src_path.display()), &target);
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "migrate failed: {}{stdout}", String::from_utf8_lossy(&out.stderr));
+    assert!(stdout.contains("payments 1, sign-in links 2, sessions 1"), "{stdout}");
+    let pg = cofund_server::storage::open(&DatabaseLocation::Postgres(target.clone())).await.unwrap();
+    let payment = pg.get_payment(&payment_id).await.unwrap().expect("the payment came along");
+    assert_eq!(payment.pledge_id, pledge["pledge"]["id"].as_str().unwrap());
+    assert!(pg.session_by_secret(&session_secret, now()).await.unwrap().is_some(), "the session came along");
+    let moved = Cofund::new(pg.clone(), PUBLIC_URL.into());
+    assert!(moved.sign_in_with_link(&unused_link, now()).await.unwrap().is_ok(), "an unused link still works once");
+
+    // A target that holds only a session is not empty either.
+    let other = fresh_postgres_database().await;
+    let st = cofund_server::storage::open(&DatabaseLocation::Postgres(other.clone())).await.unwrap();
+    let session = SessionInfo {
+        id: "ses_x".into(),
+        grant: Grant::coordinator(None),
+        csrf_token: "c".into(),
+        created_at: now(),
+        expires_at: now(),
+        revoked_at: None,
+    };
+    st.create_session(&session, "hash", None).await.unwrap();
+    let refused = migrate(&format!("sqlite:{}", src_path.display()), &other);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert!(!refused.status.success() && stderr.contains("is not empty") && stderr.contains("1 sessions"), "{stderr}");
+}

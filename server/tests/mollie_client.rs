@@ -55,7 +55,8 @@ async fn record(fake: &Fake, method: Method, uri: &Uri, headers: &HeaderMap, bod
     });
     let mode = *fake.mode.lock().unwrap();
     if mode == Mode::Silent {
-        tokio::time::sleep(Duration::from_secs(5)).await;
+        // Never answers: only the client's own timeout can end the request.
+        std::future::pending::<()>().await;
     }
     mode
 }
@@ -194,10 +195,9 @@ async fn a_provider_that_does_not_answer_times_out() {
     let (base, fake) = start_fake().await;
     *fake.mode.lock().unwrap() = Mode::Silent;
     let client = MollieClient::new(&base, ApiKey::new(KEY), Duration::from_millis(300)).unwrap();
-    let started = std::time::Instant::now();
+    // The fake never answers, so the call ends only by the client's timeout.
     let e = client.create_payment(&new_payment()).await.unwrap_err();
     assert!(matches!(e, ProviderError::Timeout), "{e:?}");
-    assert!(started.elapsed() < Duration::from_secs(3), "gave up after the timeout, not the fake's 5 s");
     assert_eq!(fake.seen.lock().unwrap().len(), 1, "the request did arrive");
 
     // Nothing listening at all: unreachable, not a timeout.

@@ -12,8 +12,21 @@ use serde::Serialize;
 pub const DEFAULT_LINK_HOURS: i64 = 24;
 /// How long a browser session lasts.
 pub const SESSION_HOURS: i64 = 12;
-/// The session cookie's name.
+/// The session cookie's name on a plain-http server (development, the demo).
 pub const SESSION_COOKIE: &str = "cofund_session";
+/// The session cookie's name when the public URL is https: the `__Host-` prefix makes
+/// the browser accept it only with `Secure`, `Path=/` and no `Domain`, so a sibling
+/// subdomain or a plain-http page cannot set or shadow it.
+pub const SECURE_SESSION_COOKIE: &str = "__Host-cofund_session";
+
+/// The session cookie's name for a server at `public_url`.
+pub fn session_cookie_name(public_url: &str) -> &'static str {
+    if public_url.starts_with("https://") {
+        SECURE_SESSION_COOKIE
+    } else {
+        SESSION_COOKIE
+    }
+}
 /// The header that carries a session's CSRF token on changes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
@@ -132,6 +145,12 @@ impl Access {
     /// May change cohorts of `programme`, see e-mail addresses and hidden names.
     pub fn may_change(&self, programme: &str) -> bool {
         self.role() == Role::Coordinator && self.programme_limit().is_none_or(|p| p == programme)
+    }
+
+    /// A coordinator of every programme (an unlimited token or such a session): may read
+    /// what covers all programmes, such as the operating metrics.
+    pub fn administers_everything(&self) -> bool {
+        self.role() == Role::Coordinator && self.programme_limit().is_none()
     }
 
     /// Why a change is refused, in one English sentence.

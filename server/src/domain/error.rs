@@ -15,8 +15,33 @@ pub enum DomainError {
     /// (`campaign_not_open`, `idempotency_key_reused`, `invalid_transition`,
     /// `stale_revision`) and an English sentence.
     Refused { code: ErrorCode, message: String },
+    /// The database cannot serve now: the connection was lost, no connection came free in
+    /// time, the disk is full. Nothing was written; the same request may be retried
+    /// (`503 unavailable` with `Retry-After`). The cause is logged, never shown.
+    Unavailable(anyhow::Error),
     /// Anything else; logged, never shown.
     Internal(anyhow::Error),
+}
+
+/// Whether `e` means the database cannot serve now (worth a retry later) rather than a
+/// fault of the request or of the program: a lost or refused connection, a pool with no
+/// connection free in time, PostgreSQL shutting down, starting up or out of resources
+/// (SQLSTATE classes 08 and 53, 57P01–57P03), SQLite's disk full, I/O error or lock
+/// held too long (result codes 13, 10 and 5, with their extended codes).
+pub fn is_unavailable(e: &sqlx::Error) -> bool {
+    match e {
+        sqlx::Error::Io(_) | sqlx::Error::Tls(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed | sqlx::Error::WorkerCrashed => true,
+        sqlx::Error::Database(db) => {
+            let Some(code) = db.code() else { return false };
+            if let Ok(sqlite) = code.parse::<i32>() {
+                // SQLite: the primary result code is the low byte of the extended one.
+                matches!(sqlite & 0xff, 5 | 10 | 13)
+            } else {
+                code.starts_with("08") || code.starts_with("53") || matches!(&*code, "57P01" | "57P02" | "57P03")
+            }
+        }
+        _ => false,
+    }
 }
 
 impl DomainError {
@@ -35,13 +60,23 @@ impl DomainError {
 
 impl From<sqlx::Error> for DomainError {
     fn from(e: sqlx::Error) -> Self {
-        DomainError::Internal(e.into())
+        if is_unavailable(&e) {
+            DomainError::Unavailable(e.into())
+        } else {
+            DomainError::Internal(e.into())
+        }
     }
 }
 
 impl From<anyhow::Error> for DomainError {
+    /// A database error anywhere in the chain (e.g. under `.context(…)`) is classified
+    /// like the error itself.
     fn from(e: anyhow::Error) -> Self {
-        DomainError::Internal(e)
+        if e.chain().any(|c| c.downcast_ref::<sqlx::Error>().is_some_and(is_unavailable)) {
+            DomainError::Unavailable(e)
+        } else {
+            DomainError::Internal(e)
+        }
     }
 }
 
@@ -60,6 +95,7 @@ impl fmt::Display for DomainError {
                 Ok(())
             }
             DomainError::Refused { message, .. } => write!(f, "{message}"),
+            DomainError::Unavailable(e) => write!(f, "the database is unavailable: {e:#}"),
             DomainError::Internal(e) => write!(f, "{e:#}"),
         }
     }
@@ -68,3 +104,33 @@ impl fmt::Display for DomainError {
 impl std::error::Error for DomainError {}
 
 pub type DomainResult<T> = Result<T, DomainError>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_database_is_unavailable_not_internal() {
+        let refused = sqlx::Error::Io(std::io::Error::from(std::io::ErrorKind::ConnectionRefused));
+        assert!(matches!(DomainError::from(refused), DomainError::Unavailable(_)));
+        assert!(matches!(DomainError::from(sqlx::Error::PoolTimedOut), DomainError::Unavailable(_)));
+        let wrapped = anyhow::Error::new(sqlx::Error::PoolTimedOut).context("writing a group of pledges");
+        assert!(matches!(DomainError::from(wrapped), DomainError::Unavailable(_)));
+        assert!(matches!(DomainError::from(sqlx::Error::RowNotFound), DomainError::Internal(_)));
+        assert!(matches!(DomainError::from(anyhow::anyhow!("a bug")), DomainError::Internal(_)));
+    }
+
+    #[tokio::test]
+    async fn a_full_sqlite_disk_is_unavailable() {
+        use sqlx::Connection;
+        let mut conn = sqlx::SqliteConnection::connect("sqlite::memory:").await.unwrap();
+        sqlx::query("CREATE TABLE t (x BLOB)").execute(&mut conn).await.unwrap();
+        // The database may not grow past its current page count: the next insert is SQLITE_FULL.
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&mut conn).await.unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {pages}")).execute(&mut conn).await.unwrap();
+        let full = sqlx::query("INSERT INTO t VALUES (zeroblob(100000))").execute(&mut conn).await.unwrap_err();
+        assert!(matches!(DomainError::from(full), DomainError::Unavailable(_)));
+        let constraint = sqlx::query("INSERT INTO nowhere VALUES (1)").execute(&mut conn).await.unwrap_err();
+        assert!(matches!(DomainError::from(constraint), DomainError::Internal(_)));
+    }
+}

@@ -10,6 +10,7 @@ use super::{DomainError, DomainResult};
 use cofund_core::api::ErrorCode;
 use serde_json::{json, Value};
 use std::collections::HashMap;
+use std::net::IpAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use tokio::sync::broadcast;
@@ -42,11 +43,18 @@ impl ProgressEvent {
     }
 }
 
+/// Open streams per client address unless configured otherwise: room for a venue's
+/// or an office's shared address, far from an instance's whole limit.
+pub const DEFAULT_MAX_STREAMS_PER_CLIENT: usize = 32;
+
 /// The subscribers of this instance, by cohort.
 pub struct LiveProgress {
     channels: Mutex<HashMap<String, broadcast::Sender<Arc<ProgressEvent>>>>,
     subscribers: Arc<AtomicUsize>,
     limit: usize,
+    /// Open streams by client (IPv4 address or IPv6 /64); only clients with one.
+    per_client: Arc<Mutex<HashMap<IpAddr, usize>>>,
+    per_client_limit: usize,
 }
 
 /// Held by one open stream; frees its place when the stream ends.
@@ -55,18 +63,94 @@ pub struct Subscription {
     pub place: SubscriberPlace,
 }
 
-pub struct SubscriberPlace(Arc<AtomicUsize>);
+pub struct SubscriberPlace {
+    total: Arc<AtomicUsize>,
+    /// The client's share, where the stream was counted by client.
+    client: Option<ClientSlot>,
+}
 
 impl Drop for SubscriberPlace {
     fn drop(&mut self) {
-        self.0.fetch_sub(1, Ordering::SeqCst);
+        self.total.fetch_sub(1, Ordering::SeqCst);
+    }
+}
+
+/// One stream counted against its client; freed when dropped.
+struct ClientSlot {
+    key: IpAddr,
+    counts: Arc<Mutex<HashMap<IpAddr, usize>>>,
+}
+
+impl Drop for ClientSlot {
+    fn drop(&mut self) {
+        let mut counts = self.counts.lock().expect("streams per client");
+        if let Some(n) = counts.get_mut(&self.key) {
+            *n -= 1;
+            if *n == 0 {
+                counts.remove(&self.key);
+            }
+        }
+    }
+}
+
+/// Clients are counted like the pledge limit counts them: an IPv4 address, or the /64
+/// of an IPv6 address.
+fn client_key(a: IpAddr) -> IpAddr {
+    match a {
+        IpAddr::V6(v6) => match v6.to_ipv4_mapped() {
+            Some(v4) => IpAddr::V4(v4),
+            None => {
+                let s = v6.segments();
+                IpAddr::V6(std::net::Ipv6Addr::new(s[0], s[1], s[2], s[3], 0, 0, 0, 0))
+            }
+        },
+        v4 => v4,
     }
 }
 
 impl LiveProgress {
     /// At most `limit` open streams on this instance.
     pub fn new(limit: usize) -> LiveProgress {
-        LiveProgress { channels: Mutex::new(HashMap::new()), subscribers: Arc::new(AtomicUsize::new(0)), limit }
+        LiveProgress::with_client_limit(limit, DEFAULT_MAX_STREAMS_PER_CLIENT)
+    }
+
+    /// At most `limit` open streams on this instance, `per_client` of them from one
+    /// client, so one client cannot take every place.
+    pub fn with_client_limit(limit: usize, per_client: usize) -> LiveProgress {
+        LiveProgress {
+            channels: Mutex::new(HashMap::new()),
+            subscribers: Arc::new(AtomicUsize::new(0)),
+            limit,
+            per_client: Arc::new(Mutex::new(HashMap::new())),
+            per_client_limit: per_client,
+        }
+    }
+
+    /// Open streams of `client` (counted per IPv4 address or IPv6 /64).
+    pub fn client_count(&self, client: IpAddr) -> usize {
+        self.per_client.lock().expect("streams per client").get(&client_key(client)).copied().unwrap_or(0)
+    }
+
+    /// A place for one more stream of `slug` from `client`, unless the instance is full
+    /// or the client holds its share already.
+    pub fn subscribe_from(&self, slug: &str, client: IpAddr) -> DomainResult<Subscription> {
+        let key = client_key(client);
+        {
+            let mut counts = self.per_client.lock().expect("streams per client");
+            let n = counts.entry(key).or_insert(0);
+            if *n >= self.per_client_limit {
+                return Err(DomainError::refused(
+                    ErrorCode::TooManySubscribers,
+                    format!("This address has {} live streams open, its limit; close one or poll instead.", self.per_client_limit),
+                ));
+            }
+            *n += 1;
+        }
+        let slot = ClientSlot { key, counts: self.per_client.clone() };
+        // If the instance is full, dropping the slot frees the client's share again.
+        let mut subscription = self.subscribe(slug)?;
+        subscription.place.client = Some(slot);
+        Ok(subscription)
     }
 
     /// Open streams on this instance.
@@ -74,10 +158,11 @@ impl LiveProgress {
         self.subscribers.load(Ordering::SeqCst)
     }
 
-    /// A place for one more stream of `slug`, unless the instance is full.
+    /// A place for one more stream of `slug`, unless the instance is full (not counted
+    /// by client: see [`LiveProgress::subscribe_from`]).
     pub fn subscribe(&self, slug: &str) -> DomainResult<Subscription> {
         let taken = self.subscribers.fetch_add(1, Ordering::SeqCst);
-        let place = SubscriberPlace(self.subscribers.clone());
+        let place = SubscriberPlace { total: self.subscribers.clone(), client: None };
         if taken >= self.limit {
             return Err(DomainError::refused(
                 ErrorCode::TooManySubscribers,

@@ -15,8 +15,8 @@ mod service;
 mod upkeep;
 
 pub use definition::{CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};
-pub use error::{DomainError, DomainResult};
-pub use service::{Cofund, RenderedDocument, DEFAULT_MAX_SUBSCRIBERS, RECENT_PLEDGES};
+pub use error::{is_unavailable, DomainError, DomainResult};
+pub use service::{Cofund, RenderedDocument, DEFAULT_MAX_SUBSCRIBERS, DEFAULT_STREAM_LIFETIME, RECENT_PLEDGES};
 
 use cofund_core::Timestamp;
 use sha2::{Digest, Sha256};
@@ -72,6 +72,13 @@ impl IdempotencyKey {
 /// A pledge id as it appears in URLs: `pl_` and 16 base32 characters.
 pub fn new_pledge_id() -> String {
     format!("pl_{}", base32(&random_bytes::<10>()))
+}
+
+/// What a cohort member sees instead of a pledge's id: `row_` and a one-way derivation,
+/// stable (the dashboard keys its rows by it) but useless anywhere a pledge id is asked
+/// for, so a member cannot read a donor's payment status, amount or reference.
+pub fn member_row_key(pledge_id: &str) -> String {
+    format!("row_{}", &sha256_hex(format!("cofund member row {pledge_id}").as_bytes())[..20])
 }
 
 /// A payment reference: the cohort's prefix, a dash and 8 base32 characters (40 bits),

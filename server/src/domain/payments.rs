@@ -5,9 +5,9 @@
 
 use super::pledging::{self, on_payment, online_status};
 use super::{origin_allowed, Cofund, DomainError, DomainResult};
-use crate::payments::{NewPayment, PaymentProvider, ProviderError};
-use crate::storage::PaymentRow;
-use cofund_core::api::{ErrorCode, PaymentStart, PaymentState, PledgeStatus, PAYMENT_RETURN_MARKER};
+use crate::payments::{NewPayment, PaymentProvider, PaymentStatus, ProviderError};
+use crate::storage::{PaymentRow, PledgeRow};
+use cofund_core::api::{ErrorCode, PaymentConflict, PaymentStart, PaymentState, PledgeStatus, PAYMENT_RETURN_MARKER};
 use cofund_core::{FieldError, Problem, Timestamp};
 use std::sync::Arc;
 
@@ -48,6 +48,16 @@ pub fn return_url(allowed_origins: &[String], public_url: &str, url: &str, pledg
     let kept: Vec<(String, String)> = parsed.query_pairs().filter(|(k, _)| k != PAYMENT_RETURN_MARKER).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
     parsed.query_pairs_mut().clear().extend_pairs(kept).append_pair(PAYMENT_RETURN_MARKER, pledge_id);
     Ok(parsed.to_string())
+}
+
+/// Untrusted text for a log line: at most 32 characters, control characters and
+/// everything outside printable ASCII escaped (`\n`, `\u{202e}`), cut with `…`.
+pub fn loggable(text: &str) -> String {
+    let mut out: String = text.chars().take(32).flat_map(|c| if c == ' ' || c.is_ascii_graphic() { vec![c] } else { c.escape_default().collect() }).collect();
+    if text.chars().count() > 32 {
+        out.push('…');
+    }
+    out
 }
 
 fn provider_failed(e: ProviderError) -> DomainError {
@@ -137,8 +147,15 @@ impl Cofund {
     /// leave the same state.
     pub async fn payment_webhook(&self, id: &str, now: Timestamp) -> DomainResult<WebhookOutcome> {
         let Some(provider) = self.payments.clone() else { return Ok(WebhookOutcome::Unknown) };
+        // The id is the caller's text: only the shape of a payment id (`tr_` and up to
+        // 64 letters and digits) is looked up or written to the log as it is; anything
+        // else is logged escaped and cut short, so it cannot forge or flood log lines.
+        if !crate::payments::mollie::valid_payment_id(id) {
+            tracing::info!(payment = %loggable(id), "webhook with a malformed payment id ignored");
+            return Ok(WebhookOutcome::Unknown);
+        }
         let Some(stored) = self.storage().get_payment(id).await? else {
-            tracing::info!(payment = %id.chars().take(80).collect::<String>(), "webhook for an unknown payment ignored");
+            tracing::info!(payment = %id, "webhook for an unknown payment ignored");
             return Ok(WebhookOutcome::Unknown);
         };
         let fetched = provider.get_payment(id).await.map_err(|e| DomainError::Internal(anyhow::anyhow!("fetching payment {id}: {e}")))?;
@@ -151,7 +168,10 @@ impl Cofund {
     }
 
     /// Stores the provider's status and applies it to the pledge (paid → received).
+    /// Money that arrives for a pledge a coordinator has cancelled is not silently dropped: it is logged as a WARN and shown to
+    /// coordinators with the pledge ([`Cofund::payment_conflict`]), to refund or reinstate.
     async fn apply_payment(&self, stored: &PaymentRow, status: crate::payments::PaymentStatus, now: Timestamp) -> DomainResult<bool> {
+        let newly_paid = status == PaymentStatus::Paid && stored.status != PaymentStatus::Paid;
         if stored.status != status {
             self.storage().set_payment_status(&stored.id, status, now).await?;
         }
@@ -172,8 +192,60 @@ impl Cofund {
         let changed = received.load(std::sync::atomic::Ordering::SeqCst);
         if changed {
             self.changed(&row.cohort_slug).await;
+        } else if newly_paid && row.status == PledgeStatus::Cancelled {
+            tracing::warn!(
+                payment = %stored.id,
+                pledge = %row.id,
+                cohort = %row.cohort_slug,
+                pledge_status = row.status.as_str(),
+                "a payment was paid for a cancelled pledge: the money arrived but the pledge does not count it; refund it or reinstate the pledge"
+            );
         }
         Ok(changed)
+    }
+
+    /// Cancels the pledge's payments that are still open at the provider, so nobody pays
+    /// for a pledge that was cancelled or already received. A payment the provider no
+    /// longer lets cancel (the donor is paying right now) is fetched and applied; a
+    /// failure is logged, and a later "paid" then shows as a conflict.
+    pub(super) async fn cancel_open_payments(&self, pledge_id: &str, now: Timestamp) {
+        let Some(provider) = self.payments.clone() else { return };
+        let payments = match self.storage().payments_of(pledge_id).await {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!(pledge = %pledge_id, error = %e, "open payments not cancelled: they could not be read");
+                return;
+            }
+        };
+        for stored in payments.into_iter().filter(|p| !p.status.is_final()) {
+            let outcome = match provider.cancel_payment(&stored.id).await {
+                Ok(p) => Ok(p),
+                // Not cancelable any more: learn what it is now.
+                Err(ProviderError::Rejected { .. }) => provider.get_payment(&stored.id).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(p) if p.pledge_id.as_deref() == Some(stored.pledge_id.as_str()) && p.amount_cents == stored.amount_cents => {
+                    if let Err(e) = self.apply_payment(&stored, p.status, now).await {
+                        tracing::warn!(payment = %stored.id, error = %e, "the cancelled payment's status was not stored");
+                    }
+                }
+                Ok(_) => tracing::warn!(payment = %stored.id, "payment at the provider does not match the stored one"),
+                Err(e) => tracing::warn!(payment = %stored.id, pledge = %pledge_id, error = %e, "an open payment could not be cancelled at the provider"),
+            }
+        }
+    }
+
+    /// What a coordinator must look at: `paid_while_cancelled` when an online payment of
+    /// this cancelled pledge was paid (the money is there; the pledge does not count it).
+    /// Only cancelled pledges are looked up, so a cohort's list costs one read per
+    /// cancelled pledge.
+    pub async fn payment_conflict(&self, pledge: &PledgeRow) -> DomainResult<Option<PaymentConflict>> {
+        if pledge.status != PledgeStatus::Cancelled {
+            return Ok(None);
+        }
+        let paid = self.storage().payments_of(&pledge.id).await?.iter().any(|p| p.status == PaymentStatus::Paid);
+        Ok(paid.then_some(PaymentConflict::PaidWhileCancelled))
     }
 
     /// A pledge of this cohort, or not found.
@@ -186,11 +258,24 @@ impl Cofund {
 
     /// What the donor sees on returning from the provider. A payment not yet final is
     /// fetched from the provider first (the donor may be back before the webhook).
+    ///
+    /// The pledge id is the donor's key to this answer (it holds the amount and the
+    /// reference, even where the donor hid the amount from the public): only the donor
+    /// (the pledge answer, the return URL) and the cohort's coordinators ever see it.
+    /// There is nothing to read, so `404`, where the server takes no online payments,
+    /// or the cohort takes none and the pledge was never paid online.
     pub async fn payment_state(&self, slug: &str, pledge_id: &str, now: Timestamp) -> DomainResult<PaymentState> {
+        let not_found = || DomainError::not_found(format!("Pledge {pledge_id:?}"));
         let cohort = self.cohort(slug).await?;
-        let mut latest = self.storage().latest_payment(pledge_id).await?;
+        if self.payments.is_none() {
+            return Err(not_found());
+        }
+        let mut latest = self.storage().latest_payment(pledge_id).await?.filter(|p| p.cohort_slug == slug);
+        if latest.is_none() && !cohort.definition.online_payment {
+            return Err(not_found());
+        }
         if let (Some(stored), Some(provider)) = (latest.clone(), self.payments.clone()) {
-            if stored.cohort_slug == slug && !stored.status.is_final() {
+            if !stored.status.is_final() {
                 match provider.get_payment(&stored.id).await {
                     Ok(p) if p.pledge_id.as_deref() == Some(stored.pledge_id.as_str()) && p.amount_cents == stored.amount_cents => {
                         self.apply_payment(&stored, p.status, now).await?;

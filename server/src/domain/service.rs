@@ -58,7 +58,13 @@ pub struct Cofund {
     stopping: tokio::sync::watch::Sender<bool>,
     /// The payment provider for online payment, if configured (see `payments.rs`).
     pub(super) payments: Option<Arc<dyn crate::payments::PaymentProvider>>,
+    /// How long one event stream stays open before the server ends it (the client
+    /// reconnects with `Last-Event-ID`), so no client holds a place for ever.
+    stream_lifetime: std::time::Duration,
 }
+
+/// An event stream's longest life unless configured otherwise.
+pub const DEFAULT_STREAM_LIFETIME: std::time::Duration = std::time::Duration::from_secs(30 * 60);
 
 /// Open event streams per instance unless configured otherwise.
 pub const DEFAULT_MAX_SUBSCRIBERS: usize = 2000;
@@ -78,7 +84,21 @@ impl Cofund {
             published: Mutex::new(HashMap::new()),
             stopping: tokio::sync::watch::channel(false).0,
             payments: None,
+            stream_lifetime: DEFAULT_STREAM_LIFETIME,
         }
+    }
+
+    /// At most `max_subscribers` streams on this instance, `per_client` of them from
+    /// one client, each open at most `lifetime`.
+    pub fn with_stream_limits(mut self, max_subscribers: usize, per_client: usize, lifetime: std::time::Duration) -> Cofund {
+        self.live = LiveProgress::with_client_limit(max_subscribers, per_client);
+        self.stream_lifetime = lifetime;
+        self
+    }
+
+    /// How long one event stream may stay open.
+    pub fn stream_lifetime(&self) -> std::time::Duration {
+        self.stream_lifetime
     }
 
     /// Takes online payments through `provider` (for cohorts that have them on).
@@ -106,9 +126,10 @@ impl Cofund {
 
     /// A stream's place and, unless the client has seen the current revision
     /// (`last_event_id`), the current state to send first.
-    pub async fn subscribe(&self, slug: &str, last_event_id: Option<i64>) -> DomainResult<(Option<ProgressEvent>, Subscription)> {
+    /// `client`: the address the stream is counted against.
+    pub async fn subscribe(&self, slug: &str, last_event_id: Option<i64>, client: std::net::IpAddr) -> DomainResult<(Option<ProgressEvent>, Subscription)> {
         let doc = self.document(slug).await?;
-        let subscription = self.live.subscribe(slug)?;
+        let subscription = self.live.subscribe_from(slug, client)?;
         let current = ProgressEvent::of_document(doc.revision, &doc.body)?;
         Ok(((last_event_id != Some(doc.revision)).then_some(current), subscription))
     }
@@ -263,9 +284,15 @@ impl Cofund {
         self.storage.get_pledge(id).await?.ok_or_else(|| DomainError::not_found(format!("Pledge {id:?}")))
     }
 
+    /// Changes a pledge as a coordinator says. A pledge cancelled or received by
+    /// transfer must not be paid online as well: its open payments are cancelled at the
+    /// provider (see [`Cofund::cancel_open_payments`]).
     pub async fn change_pledge(&self, id: &str, change: PledgeChange, now: Timestamp) -> DomainResult<PledgeRow> {
         let row = self.storage.change_pledge(id, now, Box::new(move |current| super::pledging::apply_change(current, change))).await?;
         self.changed(&row.cohort_slug).await;
+        if matches!(change, PledgeChange::Cancel | PledgeChange::Confirm) {
+            self.cancel_open_payments(&row.id, now).await;
+        }
         Ok(row)
     }
 
@@ -351,6 +378,9 @@ impl Cofund {
             );
         }
         self.changed(slug).await;
+        for row in &rows {
+            self.cancel_open_payments(&row.id, now).await;
+        }
         Ok(rows)
     }
 
@@ -378,7 +408,9 @@ impl Cofund {
         Ok(secret)
     }
 
-    async fn start_session(&self, grant: Grant, now: Timestamp) -> DomainResult<(SessionInfo, String)> {
+    /// `token_id`: the admin token the session is started with (its revocation ends the
+    /// session too).
+    async fn start_session(&self, grant: Grant, token_id: Option<&str>, now: Timestamp) -> DomainResult<(SessionInfo, String)> {
         let (id, secret, hash, csrf_token) = access::new_session_secret();
         let session = SessionInfo {
             id,
@@ -388,7 +420,7 @@ impl Cofund {
             expires_at: access::expires(now, access::SESSION_HOURS),
             revoked_at: None,
         };
-        self.storage.create_session(&session, &hash).await?;
+        self.storage.create_session(&session, &hash, token_id).await?;
         Ok((session, secret))
     }
 
@@ -396,7 +428,7 @@ impl Cofund {
     pub async fn sign_in_with_link(&self, link_secret: &str, now: Timestamp) -> DomainResult<Result<(SessionInfo, String), LinkProblem>> {
         let hash = sha256_hex(link_secret.trim().as_bytes());
         match self.storage.redeem_login_link(&hash, now).await? {
-            Ok(grant) => Ok(Ok(self.start_session(grant, now).await?)),
+            Ok(grant) => Ok(Ok(self.start_session(grant, None, now).await?)),
             Err(p) => Ok(Err(p)),
         }
     }
@@ -405,7 +437,7 @@ impl Cofund {
     /// limited as the token is; `None` for an unknown or revoked token.
     pub async fn sign_in_with_token(&self, token_secret: &str, now: Timestamp) -> DomainResult<Option<(SessionInfo, String)>> {
         match self.storage.token_by_secret(token_secret.trim()).await? {
-            Some(t) => Ok(Some(self.start_session(Grant::coordinator(t.programme), now).await?)),
+            Some(t) => Ok(Some(self.start_session(Grant::coordinator(t.programme.clone()), Some(&t.id), now).await?)),
             None => Ok(None),
         }
     }

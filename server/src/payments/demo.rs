@@ -11,7 +11,7 @@
 use super::{parse_amount_value, PaymentStatus};
 use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, StatusCode};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::{Form, Json, Router};
 use serde::Deserialize;
@@ -22,8 +22,31 @@ use std::time::Duration;
 
 /// Where the test provider is mounted on this server.
 pub const MOUNT: &str = "/demo-psp";
-/// The API key the test provider accepts (a test key, as Mollie's start with `test_`).
-pub const DEMO_API_KEY: &str = "test_cofund_demo_provider";
+/// Most payments the test provider keeps in memory; beyond that it refuses new ones
+/// (`503`), so nobody can grow the server's memory through it.
+pub const MAX_PAYMENTS: usize = 10_000;
+
+/// Whether the test provider may run: only on a server that listens on loopback and
+/// whose public URL is plain http on loopback, i.e. a developer's machine or a test.
+/// Anywhere else its checkout page would let anyone mark pledges received without
+/// paying, so the server refuses to start, naming why.
+pub fn check_allowed(listen: std::net::SocketAddr, public_url: &str) -> anyhow::Result<()> {
+    let public_loopback = reqwest::Url::parse(public_url).ok().is_some_and(|u| {
+        u.scheme() == "http"
+            && u.host_str().is_some_and(|h| {
+                h.eq_ignore_ascii_case("localhost")
+                    || h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback())
+            })
+    });
+    if !listen.ip().is_loopback() || !public_loopback {
+        anyhow::bail!(
+            "--payments demo (the built-in test provider, where anyone can mark a pledge paid without paying) runs only on \
+             loopback: listen on 127.0.0.1 or ::1 (not {listen}) with a plain-http loopback public URL (not {public_url}). \
+             Use --payments mollie in production"
+        );
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone)]
 struct DemoPayment {
@@ -41,6 +64,12 @@ struct DemoPayment {
 pub struct DemoProvider {
     /// This server's public base URL, for the checkout links.
     public_url: String,
+    /// A random key made at start, known only to this process: only this server's own
+    /// Mollie client can create or read payments (a fixed, published key would let
+    /// anyone use the provider's API).
+    api_key: String,
+    /// The only webhook URL accepted: this server's.
+    webhook_url: String,
     payments: Mutex<HashMap<String, DemoPayment>>,
     /// Idempotency key → payment id.
     keys: Mutex<HashMap<String, String>>,
@@ -48,20 +77,28 @@ pub struct DemoProvider {
 }
 
 impl DemoProvider {
-    pub fn new(public_url: &str) -> Arc<DemoProvider> {
+    /// `webhook_url`: this server's webhook, the only one it calls.
+    pub fn new(public_url: &str, webhook_url: &str) -> Arc<DemoProvider> {
         Arc::new(DemoProvider {
             public_url: public_url.trim_end_matches('/').to_owned(),
+            api_key: format!("test_{}", crate::domain::hex(&crate::domain::random_bytes::<24>())),
+            webhook_url: webhook_url.to_owned(),
             payments: Mutex::new(HashMap::new()),
             keys: Mutex::new(HashMap::new()),
             http: reqwest::Client::builder().timeout(Duration::from_secs(10)).build().expect("an HTTP client"),
         })
     }
 
+    /// The key this provider accepts (for this server's Mollie client only).
+    pub fn api_key(&self) -> super::ApiKey {
+        super::ApiKey::new(self.api_key.clone())
+    }
+
     /// The provider's routes, to be nested under [`MOUNT`].
     pub fn router(self: &Arc<DemoProvider>) -> Router {
         Router::new()
             .route("/v2/payments", axum::routing::post(create))
-            .route("/v2/payments/{id}", get(fetch))
+            .route("/v2/payments/{id}", get(fetch).delete(cancel))
             .route("/checkout/{id}", get(checkout_page).post(checkout_choice))
             .with_state(self.clone())
     }
@@ -96,8 +133,8 @@ fn error(status: StatusCode, detail: &str, field: Option<&str>) -> Response {
     (status, [(header::CONTENT_TYPE, "application/hal+json")], body.to_string()).into_response()
 }
 
-fn authorised(headers: &HeaderMap) -> bool {
-    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {DEMO_API_KEY}"))
+fn authorised(demo: &DemoProvider, headers: &HeaderMap) -> bool {
+    headers.get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()) == Some(&format!("Bearer {}", demo.api_key))
 }
 
 fn hal(status: StatusCode, body: Value) -> Response {
@@ -105,7 +142,7 @@ fn hal(status: StatusCode, body: Value) -> Response {
 }
 
 async fn create(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Json(body): Json<Value>) -> Response {
-    if !authorised(&headers) {
+    if !authorised(&demo, &headers) {
         return error(StatusCode::UNAUTHORIZED, "Missing authentication, or failed to authenticate", None);
     }
     let text = |path: &[&str]| path.iter().try_fold(&body, |v, k| v.get(k)).and_then(Value::as_str).map(str::to_owned);
@@ -118,15 +155,28 @@ async fn create(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Json(
     let Some(description) = text(&["description"]).filter(|d| !d.trim().is_empty()) else {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "The description is required", Some("description"));
     };
-    let Some(redirect_url) = text(&["redirectUrl"]).filter(|u| u.starts_with("http://") || u.starts_with("https://")) else {
+    // A redirect URL must be usable as a `Location` header as it is (no control
+    // characters), else the checkout could not send the donor back.
+    let Some(redirect_url) = text(&["redirectUrl"])
+        .filter(|u| (u.starts_with("http://") || u.starts_with("https://")) && u.len() <= 2048)
+        .filter(|u| axum::http::HeaderValue::from_str(u).is_ok() && !u.chars().any(char::is_control))
+    else {
         return error(StatusCode::UNPROCESSABLE_ENTITY, "The redirect URL is invalid", Some("redirectUrl"));
     };
+    // It calls only this server's webhook: never a URL someone else chose.
+    let webhook_url = text(&["webhookUrl"]);
+    if webhook_url.as_deref().is_some_and(|u| u != demo.webhook_url) {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "The webhook URL must be this server's", Some("webhookUrl"));
+    }
     let key = headers.get("idempotency-key").and_then(|v| v.to_str().ok()).map(str::to_owned);
     if let Some(k) = &key {
         let known = demo.keys.lock().expect("keys").get(k).cloned();
         if let Some(p) = known.and_then(|id| demo.payments.lock().expect("payments").get(&id).cloned()) {
             return hal(StatusCode::CREATED, demo.resource(&p));
         }
+    }
+    if demo.payments.lock().expect("payments").len() >= MAX_PAYMENTS {
+        return error(StatusCode::SERVICE_UNAVAILABLE, "The test provider holds as many payments as it keeps; restart the server", None);
     }
     let id = format!("tr_{}", crate::domain::base32(&crate::domain::random_bytes::<8>()).to_ascii_lowercase());
     let payment = DemoPayment {
@@ -136,7 +186,7 @@ async fn create(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Json(
         value,
         description,
         redirect_url,
-        webhook_url: text(&["webhookUrl"]),
+        webhook_url,
         metadata: body.get("metadata").cloned().unwrap_or(Value::Null),
     };
     let resource = demo.resource(&payment);
@@ -148,13 +198,29 @@ async fn create(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Json(
 }
 
 async fn fetch(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
-    if !authorised(&headers) {
+    if !authorised(&demo, &headers) {
         return error(StatusCode::UNAUTHORIZED, "Missing authentication, or failed to authenticate", None);
     }
     match demo.payments.lock().expect("payments").get(&id) {
         Some(p) => hal(StatusCode::OK, demo.resource(p)),
         None => error(StatusCode::NOT_FOUND, &format!("No payment exists with token {id}."), None),
     }
+}
+
+/// Like Mollie: an open payment is cancelled; any other is refused with 422.
+async fn cancel(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Path(id): Path<String>) -> Response {
+    if !authorised(&demo, &headers) {
+        return error(StatusCode::UNAUTHORIZED, "Missing authentication, or failed to authenticate", None);
+    }
+    let mut payments = demo.payments.lock().expect("payments");
+    let Some(p) = payments.get_mut(&id) else {
+        return error(StatusCode::NOT_FOUND, &format!("No payment exists with token {id}."), None);
+    };
+    if p.status != PaymentStatus::Open {
+        return error(StatusCode::UNPROCESSABLE_ENTITY, "The payment cannot be canceled", None);
+    }
+    p.status = PaymentStatus::Canceled;
+    hal(StatusCode::OK, demo.resource(p))
 }
 
 fn esc(s: &str) -> String {
@@ -227,5 +293,84 @@ async fn checkout_choice(State(demo): State<Arc<DemoProvider>>, Path(id): Path<S
             Err(e) => tracing::warn!(payment = %payment.id, error = %e.without_url(), "demo provider: the webhook could not be called"),
         }
     }
-    Redirect::to(&payment.redirect_url).into_response()
+    // Checked when the payment was made; a refusal here would still never panic.
+    match axum::http::HeaderValue::from_str(&payment.redirect_url) {
+        Ok(location) => (StatusCode::SEE_OTHER, [(header::LOCATION, location)]).into_response(),
+        Err(_) => (StatusCode::UNPROCESSABLE_ENTITY, "the payment's redirect URL cannot be followed").into_response(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::body::Body;
+    use tower::ServiceExt;
+
+    const PUBLIC: &str = "http://127.0.0.1:8080";
+
+    async fn create_with(demo: &Arc<DemoProvider>, redirect: &str, webhook: &str) -> StatusCode {
+        let body = json!({"amount": {"currency": "EUR", "value": "10.00"}, "description": "S4C-UTR-1 Utrecht",
+                          "redirectUrl": redirect, "webhookUrl": webhook, "metadata": {"pledge_id": "pl_X"}});
+        let request = axum::http::Request::post("/v2/payments")
+            .header(header::AUTHORIZATION, format!("Bearer {}", demo.api_key))
+            .header(header::CONTENT_TYPE, "application/json")
+            .body(Body::from(body.to_string()))
+            .unwrap();
+        demo.router().oneshot(request).await.unwrap().status()
+    }
+
+    #[test]
+    fn it_runs_only_on_loopback_with_a_plain_http_loopback_address() {
+        let ok = [("127.0.0.1:8080", "http://127.0.0.1:8080"), ("127.0.0.1:8080", "http://localhost:8080"), ("[::1]:8080", "http://[::1]:8080")];
+        for (listen, public) in ok {
+            assert!(check_allowed(listen.parse().unwrap(), public).is_ok(), "{listen} {public}");
+        }
+        let refused = [
+            ("0.0.0.0:8080", "http://127.0.0.1:8080"),
+            ("192.0.2.1:8080", "http://127.0.0.1:8080"),
+            ("127.0.0.1:8080", "https://127.0.0.1:8080"),
+            ("127.0.0.1:8080", "http://cofund.example.org"),
+            ("127.0.0.1:8080", "http://localhost.example.org"),
+        ];
+        for (listen, public) in refused {
+            assert!(check_allowed(listen.parse().unwrap(), public).is_err(), "{listen} {public}");
+        }
+    }
+
+    #[tokio::test]
+    async fn it_calls_only_this_servers_webhook_and_refuses_redirects_it_could_not_follow() {
+        let hook = format!("{PUBLIC}/api/v1/payments/webhook");
+        let demo = DemoProvider::new(PUBLIC, &hook);
+        assert_eq!(create_with(&demo, "https://www.starters4communities.nl/steun", &hook).await, StatusCode::CREATED);
+        assert_eq!(create_with(&demo, "https://www.starters4communities.nl/steun", "https://evil.example/hook").await, StatusCode::UNPROCESSABLE_ENTITY);
+        for bad in ["https://a.example/\r\nSet-Cookie: x=1", "https://a.example/\u{7f}", "https://a.example/\u{85}"] {
+            assert_eq!(create_with(&demo, bad, &hook).await, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
+        }
+        assert_eq!(demo.payments.lock().unwrap().len(), 1);
+    }
+
+    #[tokio::test]
+    async fn it_keeps_a_bounded_number_of_payments() {
+        let hook = format!("{PUBLIC}/api/v1/payments/webhook");
+        let demo = DemoProvider::new(PUBLIC, &hook);
+        {
+            let mut payments = demo.payments.lock().unwrap();
+            for i in 0..MAX_PAYMENTS {
+                let id = format!("tr_{i}");
+                let p = DemoPayment {
+                    id: id.clone(),
+                    status: PaymentStatus::Open,
+                    currency: "EUR".into(),
+                    value: "1.00".into(),
+                    description: "x".into(),
+                    redirect_url: PUBLIC.into(),
+                    webhook_url: None,
+                    metadata: Value::Null,
+                };
+                payments.insert(id, p);
+            }
+        }
+        assert_eq!(create_with(&demo, PUBLIC, &hook).await, StatusCode::SERVICE_UNAVAILABLE);
+        assert_eq!(demo.payments.lock().unwrap().len(), MAX_PAYMENTS);
+    }
 }

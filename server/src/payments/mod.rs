@@ -1,6 +1,6 @@
 //! Online payment through a payment provider. The domain sees only [`PaymentProvider`]:
 //! create a payment for a pledge, and fetch a payment to learn its status. One real
-//! implementation speaks Mollie's payments API v2 ([`mollie::MollieClient`]); the
+//! implementation speaks Mollie's payments API v2 (and cancels open payments) ([`mollie::MollieClient`]); the
 //! built-in test provider ([`demo`]) serves the same API shape from this server, with
 //! its own small checkout page, so the demo and the tests run the whole flow offline.
 
@@ -138,6 +138,9 @@ pub trait PaymentProvider: Send + Sync + 'static {
     async fn create_payment(&self, payment: &NewPayment) -> Result<ProviderPayment, ProviderError>;
     /// The payment as the provider knows it now: the only source of its status.
     async fn get_payment(&self, id: &str) -> Result<ProviderPayment, ProviderError>;
+    /// Cancels a payment that is still open, so the donor can no longer pay it (the
+    /// pledge was cancelled or received otherwise); answers the payment as it is then.
+    async fn cancel_payment(&self, id: &str) -> Result<ProviderPayment, ProviderError>;
 }
 
 /// An API key: kept out of `Debug` output and logs.

@@ -1,5 +1,5 @@
-//! Mollie's payments API v2 over HTTPS: `POST /v2/payments` to create a payment and
-//! `GET /v2/payments/{id}` to read it, with `Authorization: Bearer {API key}` and an
+//! Mollie's payments API v2 over HTTPS: `POST /v2/payments` to create a payment,
+//! `GET /v2/payments/{id}` to read it and `DELETE /v2/payments/{id}` to cancel it, with `Authorization: Bearer {API key}` and an
 //! `Idempotency-Key` on creation. The base URL is configurable so tests (and the
 //! built-in test provider) can stand in for `https://api.mollie.com`.
 
@@ -21,6 +21,9 @@ pub struct MollieClient {
     base_url: String,
     api_key: ApiKey,
     name: &'static str,
+    /// `test` for a `test_…` key, `live` otherwise: every payment read must be of this
+    /// mode, so a test payment never moves a pledge on a live server (nor the reverse).
+    mode: &'static str,
 }
 
 impl MollieClient {
@@ -40,13 +43,22 @@ impl MollieClient {
             // A payment API never redirects; following one could send the key elsewhere.
             .redirect(reqwest::redirect::Policy::none())
             .build()?;
-        Ok(MollieClient { http, base_url, api_key, name: "mollie" })
+        let mode = if api_key.expose().starts_with("test_") { "test" } else { "live" };
+        Ok(MollieClient { http, base_url, api_key, name: "mollie", mode })
     }
 
     /// The same client under another name in logs (the built-in test provider).
     pub fn named(mut self, name: &'static str) -> MollieClient {
         self.name = name;
         self
+    }
+
+    /// Reads a payment resource, refusing one of the other mode than the key's.
+    fn payment_of_our_mode(&self, value: Value) -> Result<ProviderPayment, ProviderError> {
+        match value.get("mode").and_then(Value::as_str) {
+            Some(mode) if mode == self.mode => read_payment(value),
+            other => Err(ProviderError::Malformed(format!("a payment in mode {other:?}, but the API key is a {} key", self.mode))),
+        }
     }
 
     async fn send(&self, request: reqwest::RequestBuilder) -> Result<Value, ProviderError> {
@@ -140,6 +152,19 @@ fn read_payment(value: Value) -> Result<ProviderPayment, ProviderError> {
     })
 }
 
+/// A test key (`test_…`) takes no money: on a server whose public URL is https (a
+/// public site, where donors would believe they paid) it is refused at start. Try a
+/// test key on a server whose public URL is plain http.
+pub fn check_key_fits(api_key: &ApiKey, public_url: &str) -> anyhow::Result<()> {
+    if api_key.expose().starts_with("test_") && public_url.starts_with("https://") {
+        anyhow::bail!(
+            "the Mollie API key is a test key (test_…), and the public URL {public_url} is https: donors would pay nothing \
+             and believe they had paid. Use the profile's live key (live_…) on a public server"
+        );
+    }
+    Ok(())
+}
+
 /// Payment ids are `tr_` and letters and digits; anything else is never sent on.
 pub fn valid_payment_id(id: &str) -> bool {
     id.strip_prefix("tr_").is_some_and(|rest| !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
@@ -165,7 +190,7 @@ impl PaymentProvider for MollieClient {
             .post(format!("{}/v2/payments", self.base_url))
             .header("Idempotency-Key", &payment.idempotency_key)
             .json(&body);
-        let created = read_payment(self.send(request).await?)?;
+        let created = self.payment_of_our_mode(self.send(request).await?)?;
         if created.checkout_url.is_none() {
             return Err(ProviderError::Malformed("a new payment without _links.checkout".into()));
         }
@@ -176,7 +201,16 @@ impl PaymentProvider for MollieClient {
         if !valid_payment_id(id) {
             return Err(ProviderError::NotFound);
         }
-        read_payment(self.send(self.http.get(format!("{}/v2/payments/{id}", self.base_url))).await?)
+        self.payment_of_our_mode(self.send(self.http.get(format!("{}/v2/payments/{id}", self.base_url))).await?)
+    }
+
+    /// `DELETE /v2/payments/{id}`: Mollie cancels a payment that is still cancelable
+    /// and answers it; one that is not is refused (422).
+    async fn cancel_payment(&self, id: &str) -> Result<ProviderPayment, ProviderError> {
+        if !valid_payment_id(id) {
+            return Err(ProviderError::NotFound);
+        }
+        self.payment_of_our_mode(self.send(self.http.delete(format!("{}/v2/payments/{id}", self.base_url))).await?)
     }
 }
 

@@ -200,17 +200,24 @@ pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug):
 }
 
 /// `GET /api/v1/admin/cohorts/{slug}/pledges`: every pledge of the cohort, newest first,
-/// as coordinators see them (with e-mail addresses and cancelled ones), for a
-/// coordinator's own tools.
+/// as coordinators see them (with e-mail addresses and cancelled ones, and a
+/// `payment_conflict` where money arrived for a cancelled pledge), for a coordinator's
+/// own tools.
 /// A cohort member gets the same list as the public sees each pledge (name and amount
 /// only where the donor chose to show them, no hidden message, never an e-mail
-/// address), with its status.
+/// address), with its status. Its `id` is a row key derived from the pledge id, never
+/// the pledge id itself: the pledge id is what the donor holds to read their payment
+/// (amount and reference included), so it must not reach anyone who may not see those.
 pub async fn list_pledges(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
     let cohort = state.cofund().cohort(&slug).await?;
     admin.may_view(&cohort)?;
     let rows = state.cofund().all_pledges(&slug).await?;
     let body = if admin.may(&cohort.definition.programme.name).is_ok() {
-        let pledges: Vec<AdminPledge> = rows.into_iter().rev().map(AdminPledge::from).collect();
+        let mut pledges = Vec::with_capacity(rows.len());
+        for row in rows.into_iter().rev() {
+            let conflict = state.cofund().payment_conflict(&row).await?;
+            pledges.push(AdminPledge { payment_conflict: conflict, ..row.into() });
+        }
         json!({ "pledges": pledges })
     } else {
         let pledges: Vec<Value> = rows
@@ -219,7 +226,7 @@ pub async fn list_pledges(State(state): State<AppState>, admin: Admin, Path(slug
             .filter(|r| r.status != cofund_core::api::PledgeStatus::Cancelled)
             .map(|r| {
                 let p = r.public();
-                json!({ "id": r.id, "name": p.name, "amount_cents": p.amount_cents, "message": p.message, "status": r.status,
+                json!({ "id": domain::member_row_key(&r.id), "name": p.name, "amount_cents": p.amount_cents, "message": p.message, "status": r.status,
                         "created_at": p.at, "updated_at": r.updated_at.to_rfc3339() })
             })
             .collect();
@@ -268,6 +275,9 @@ pub struct AdminPledge {
     pub reference: String,
     pub created_at: String,
     pub updated_at: String,
+    /// In a coordinator's view of a pledge or a cohort's pledges, when there is one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub payment_conflict: Option<cofund_core::api::PaymentConflict>,
 }
 
 impl From<PledgeRow> for AdminPledge {
@@ -286,6 +296,7 @@ impl From<PledgeRow> for AdminPledge {
             reference: r.reference,
             created_at: r.created_at.to_rfc3339(),
             updated_at: r.updated_at.to_rfc3339(),
+            payment_conflict: None,
         }
     }
 }
@@ -301,8 +312,12 @@ async fn change(state: &AppState, admin: &Admin, id: &str, change: PledgeChange)
     Ok(Json(state.cofund().change_pledge(id, change, domain::now()).await?.into()))
 }
 
+/// One pledge as coordinators see it, with `payment_conflict` when something needs
+/// their attention (`paid_while_cancelled`: money arrived for a cancelled pledge).
 pub async fn get_pledge(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<AdminPledge>> {
-    Ok(Json(pledge_for(&state, &admin, &id).await?.into()))
+    let row = pledge_for(&state, &admin, &id).await?;
+    let conflict = state.cofund().payment_conflict(&row).await?;
+    Ok(Json(AdminPledge { payment_conflict: conflict, ..row.into() }))
 }
 
 pub async fn confirm_pledge(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<AdminPledge>> {

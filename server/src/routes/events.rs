@@ -2,6 +2,7 @@
 //! Events (see `domain::live`). Readable from any origin, like the document.
 
 use super::cors;
+use super::limits::ClientAddress;
 use super::AppState;
 use crate::error::ApiError;
 use axum::extract::{Path, State};
@@ -18,10 +19,10 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long a browser waits before reconnecting a dropped stream.
 const RETRY: Duration = Duration::from_secs(3);
 
-pub async fn events(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+pub async fn events(State(state): State<AppState>, Path(slug): Path<String>, ClientAddress(client): ClientAddress, headers: HeaderMap) -> Response {
     let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     let cofund = state.cofund().clone();
-    let (initial, subscription) = match cofund.subscribe(&slug, last_event_id).await {
+    let (initial, subscription) = match cofund.subscribe(&slug, last_event_id, client).await {
         Ok(s) => s,
         Err(e) => {
             let mut resp = ApiError::from(e).into_response();
@@ -49,7 +50,10 @@ pub async fn events(State(state): State<AppState>, Path(slug): Path<String>, hea
             let _held = &place; // the subscriber's place lives as long as the stream
             Ok::<_, Infallible>(Event::default().event("progress").id(e.revision.to_string()).retry(RETRY).data(e.data.clone()))
         })
-        .take_until(cofund.stopped());
+        .take_until(cofund.stopped())
+        // A stream ends after its lifetime; the browser reconnects with Last-Event-ID
+        // (after `RETRY`) and misses nothing.
+        .take_until(tokio::time::sleep(cofund.stream_lifetime()));
     let mut resp = Sse::new(stream).keep_alive(KeepAlive::new().interval(HEARTBEAT).text("heartbeat")).into_response();
     let h = resp.headers_mut();
     h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

@@ -124,7 +124,10 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/cohorts/{slug}/pledges/confirm", post(admin::confirm_pledges))
         .route("/api/v1/cohorts/{slug}/qr.svg", get(site::qr_code))
         .route("/api/v1/session", get(session::current).post(session::sign_in_with_token).delete(session::sign_out))
-        .route("/sign-in", get(session::sign_in_page).post(session::sign_in_with_link))
+        .route(
+            "/sign-in",
+            get(session::sign_in_page).post(session::sign_in_with_link).layer(axum::middleware::from_fn(session::deny_framing)),
+        )
         .route("/api/v1/admin/pledges/{id}", get(admin::get_pledge))
         .route("/api/v1/admin/pledges/{id}/confirm", post(admin::confirm_pledge))
         .route("/api/v1/admin/pledges/{id}/cancel", post(admin::cancel_pledge))

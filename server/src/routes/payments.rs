@@ -11,6 +11,7 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
+use super::limits::ClientAddress;
 use cofund_core::api::{ErrorCode, PaymentStartRequest};
 use serde::Deserialize;
 
@@ -29,11 +30,18 @@ pub async fn start_preflight(State(state): State<AppState>, Path((slug, _id)): P
 pub async fn start(
     State(state): State<AppState>,
     Path((slug, id)): Path<(String, String)>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     body: Result<ApiJson<PaymentStartRequest, PLEDGE_BODY_LIMIT>, ApiError>,
 ) -> Response {
     let origin = cors::origin(&headers).cloned();
-    match start_inner(&state, &slug, &id, &headers, body).await {
+    // Each start with a new key makes a payment at the provider (and uses the merchant's
+    // API quota): starts count against the same per-client allowance as pledges.
+    let outcome = match state.pledge_limiter().check(client) {
+        Ok(()) => start_inner(&state, &slug, &id, &headers, body).await,
+        Err(e) => Err(e),
+    };
+    match outcome {
         Ok(resp) => cors::pledge_answer(resp, origin),
         Err(e) if e.code() == ErrorCode::OriginNotAllowed => cors::pledge_answer(e.into_response(), None),
         Err(e) => cors::pledge_answer(e.into_response(), origin),

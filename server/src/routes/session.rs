@@ -4,7 +4,7 @@
 
 use super::site::esc;
 use super::AppState;
-use crate::domain::access::{Access, LinkProblem, SessionInfo, CSRF_HEADER, SESSION_COOKIE, SESSION_HOURS};
+use crate::domain::access::{Access, LinkProblem, SessionInfo, session_cookie_name, CSRF_HEADER, SESSION_HOURS};
 use crate::domain::{self};
 use crate::error::{ApiError, ApiResult};
 use super::extract::ApiJson;
@@ -16,22 +16,25 @@ use axum::Json;
 use serde::Deserialize;
 use serde_json::json;
 
-/// The session secret from the `Cookie` header(s), if any.
-pub fn session_cookie(headers: &HeaderMap) -> Option<&str> {
+/// The session secret from the `Cookie` header(s), if any: only the cookie of this
+/// server's name (`__Host-cofund_session` on https), never the other.
+pub fn session_cookie<'a>(headers: &'a HeaderMap, public_url: &str) -> Option<&'a str> {
+    let name = session_cookie_name(public_url);
     headers
         .get_all(header::COOKIE)
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(';'))
         .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(name, _)| *name == SESSION_COOKIE)
+        .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim())
         .filter(|v| v.starts_with("cfs_"))
 }
 
 fn set_cookie(state: &AppState, secret: &str, max_age: i64) -> HeaderValue {
     let secure = if state.public_url().starts_with("https://") { "; Secure" } else { "" };
-    HeaderValue::from_str(&format!("{SESSION_COOKIE}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"))
+    let name = session_cookie_name(state.public_url());
+    HeaderValue::from_str(&format!("{name}={secret}; Path=/; HttpOnly; SameSite=Strict; Max-Age={max_age}{secure}"))
         .expect("a cookie of visible ASCII")
 }
 
@@ -67,7 +70,7 @@ pub async fn access_of(parts: &Parts, state: &AppState) -> ApiResult<Access> {
         let token = state.cofund().storage().token_by_secret(secret).await?.ok_or(ApiError::Unauthorized)?;
         return Ok(Access::Token(token));
     }
-    let secret = session_cookie(&parts.headers).ok_or(ApiError::Unauthorized)?;
+    let secret = session_cookie(&parts.headers, state.public_url()).ok_or(ApiError::Unauthorized)?;
     let session = state.cofund().session(secret, domain::now()).await?.ok_or(ApiError::Unauthorized)?;
     let safe = matches!(parts.method, Method::GET | Method::HEAD | Method::OPTIONS);
     if !safe {
@@ -98,7 +101,7 @@ fn who(session: &SessionInfo) -> serde_json::Value {
 
 /// `GET /api/v1/session`: the signed-in session and its CSRF token; `401` without one.
 pub async fn current(State(state): State<AppState>, headers: HeaderMap) -> ApiResult<Response> {
-    let secret = session_cookie(&headers).ok_or(ApiError::Unauthorized)?;
+    let secret = session_cookie(&headers, state.public_url()).ok_or(ApiError::Unauthorized)?;
     let session = state.cofund().session(secret, domain::now()).await?.ok_or(ApiError::Unauthorized)?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(who(&session))).into_response())
 }
@@ -145,6 +148,20 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
         t = esc(title)
     );
     (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html)).into_response()
+}
+
+/// Keeps a response out of frames on other sites (clickjacking onto the sign-in button
+/// or a dashboard control): `X-Frame-Options: DENY` for older browsers and
+/// `Content-Security-Policy: frame-ancestors 'none'`. For the sign-in page, the sign-in
+/// POST's answers and everything under `/manage/`.
+pub async fn deny_framing(req: axum::extract::Request, next: axum::middleware::Next) -> Response {
+    let mut resp = next.run(req).await;
+    let h = resp.headers_mut();
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if !h.contains_key(header::CONTENT_SECURITY_POLICY) {
+        h.insert(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'"));
+    }
+    resp
 }
 
 #[derive(Deserialize)]

@@ -284,6 +284,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn get_payment(&self, id: &str) -> StoreResult<Option<PaymentRow>>;
     /// The newest payment of a pledge.
     async fn latest_payment(&self, pledge_id: &str) -> StoreResult<Option<PaymentRow>>;
+    /// Every payment of a pledge, oldest first.
+    async fn payments_of(&self, pledge_id: &str) -> StoreResult<Vec<PaymentRow>>;
     /// Stores the status the provider reported for a payment.
     async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()>;
 
@@ -292,6 +294,7 @@ pub trait Storage: Send + Sync + 'static {
     /// The active token with this secret.
     async fn token_by_secret(&self, secret: &str) -> StoreResult<Option<TokenInfo>>;
     async fn get_token(&self, id: &str) -> StoreResult<Option<TokenInfo>>;
+    /// Revokes a token and, in the same transaction, every session started with it.
     async fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenInfo>;
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>>;
 
@@ -303,8 +306,9 @@ pub trait Storage: Send + Sync + 'static {
     async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()>;
     /// Marks the link used, in one statement, and returns what it grants; or why not.
     async fn redeem_login_link(&self, link_hash: &str, now: Timestamp) -> StoreResult<Result<Grant, LinkProblem>>;
-    /// Stores a session by the hash of its secret.
-    async fn create_session(&self, session: &SessionInfo, secret_hash: &str) -> StoreResult<()>;
+    /// Stores a session by the hash of its secret; `token_id`: the admin token it was
+    /// started with, if any.
+    async fn create_session(&self, session: &SessionInfo, secret_hash: &str, token_id: Option<&str>) -> StoreResult<()>;
     /// The session with this secret, if it is neither revoked nor expired at `now`.
     async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>>;
     async fn revoke_session(&self, id: &str, now: Timestamp) -> StoreResult<SessionInfo>;
@@ -381,7 +385,15 @@ pub(crate) async fn submit_pledge(
 }
 
 /// The answer to every pledge of a group whose transaction failed: none was written.
+/// A database that cannot serve now (a lost connection, a full disk) stays
+/// `Unavailable` for each, so every donor gets a `503` to retry, not a `500`.
 fn all_failed(n: usize, e: sqlx::Error) -> Vec<StoreResult<PledgeOutcome>> {
+    let unavailable = crate::domain::is_unavailable(&e);
     let message = format!("writing a group of pledges: {e}");
-    (0..n).map(|_| Err(StoreError::Internal(anyhow::anyhow!("{message}")))).collect()
+    (0..n)
+        .map(|_| {
+            let cause = anyhow::anyhow!("{message}");
+            Err(if unavailable { StoreError::Unavailable(cause) } else { StoreError::Internal(cause) })
+        })
+        .collect()
 }

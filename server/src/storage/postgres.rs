@@ -39,9 +39,12 @@ impl PostgresStorage {
     /// Connects to `url` (`postgres://user@host:port/db`) and migrates the database.
     pub async fn open(url: &str, max_connections: u32) -> anyhow::Result<PostgresStorage> {
         let options = PgConnectOptions::from_str(url).context("the PostgreSQL URL")?;
+        // While PostgreSQL is down (restarting, failing over) a request waits at most 5 s
+        // for a connection and then gets `503 unavailable` with `Retry-After`, rather
+        // than hanging for as long as most clients wait.
         let pool = PgPoolOptions::new()
             .max_connections(max_connections)
-            .acquire_timeout(Duration::from_secs(30))
+            .acquire_timeout(Duration::from_secs(5))
             .connect_with(options)
             .await
             .with_context(|| format!("connecting to PostgreSQL at {}", redact(url)))?;
@@ -520,6 +523,16 @@ impl Storage for PostgresStorage {
         row.map(PaymentRow::try_from).transpose()
     }
 
+    async fn payments_of(&self, pledge_id: &str) -> StoreResult<Vec<PaymentRow>> {
+        let rows: Vec<PaymentRecord> = sqlx::query_as(&format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE pledge_id = $1 ORDER BY created_at, id"
+        ))
+        .bind(pledge_id)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(PaymentRow::try_from).collect()
+    }
+
     async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
         sqlx::query("UPDATE payments SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(status.as_str())
@@ -562,13 +575,16 @@ impl Storage for PostgresStorage {
     }
 
     async fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenInfo> {
+        let mut tx = self.pool.begin().await?;
         let row: Option<TokenRecord> = sqlx::query_as(&format!(
             "UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2 RETURNING {TOKEN_COLUMNS}"
         ))
         .bind(now.0)
         .bind(id)
-        .fetch_optional(&self.pool)
+        .fetch_optional(&mut *tx)
         .await?;
+        sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1) WHERE token_id = $2").bind(now.0).bind(id).execute(&mut *tx).await?;
+        tx.commit().await?;
         row.map(TokenInfo::from).ok_or_else(|| StoreError::not_found(format!("Token {id:?}")))
     }
 
@@ -631,9 +647,9 @@ impl Storage for PostgresStorage {
         }))
     }
 
-    async fn create_session(&self, s: &SessionInfo, secret_hash: &str) -> StoreResult<()> {
+    async fn create_session(&self, s: &SessionInfo, secret_hash: &str, token_id: Option<&str>) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (id, secret_hash, csrf_token, role, programme, cohort, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+            "INSERT INTO sessions (id, secret_hash, csrf_token, role, programme, cohort, created_at, expires_at, token_id) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
         )
         .bind(&s.id)
         .bind(secret_hash)
@@ -643,6 +659,7 @@ impl Storage for PostgresStorage {
         .bind(&s.grant.cohort)
         .bind(s.created_at.0)
         .bind(s.expires_at.0)
+        .bind(token_id)
         .execute(&self.pool)
         .await?;
         Ok(())

@@ -496,6 +496,16 @@ impl Storage for SqliteStorage {
         row.map(PaymentRow::try_from).transpose()
     }
 
+    async fn payments_of(&self, pledge_id: &str) -> StoreResult<Vec<PaymentRow>> {
+        let rows: Vec<PaymentRecord> = sqlx::query_as(&format!(
+            "SELECT {PAYMENT_COLUMNS} FROM payments WHERE pledge_id = ? ORDER BY created_at, id"
+        ))
+        .bind(pledge_id)
+        .fetch_all(&self.read)
+        .await?;
+        rows.into_iter().map(PaymentRow::try_from).collect()
+    }
+
     async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
         sqlx::query("UPDATE payments SET status = ?, updated_at = ? WHERE id = ?")
             .bind(status.as_str())
@@ -547,6 +557,7 @@ impl Storage for SqliteStorage {
                 .bind(id)
                 .fetch_optional(&mut *tx)
                 .await?;
+        sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE token_id = ?").bind(now.0).bind(id).execute(&mut *tx).await?;
         tx.commit().await?;
         row.map(TokenInfo::from).ok_or_else(|| StoreError::not_found(format!("Token {id:?}")))
     }
@@ -610,9 +621,9 @@ impl Storage for SqliteStorage {
         }))
     }
 
-    async fn create_session(&self, s: &SessionInfo, secret_hash: &str) -> StoreResult<()> {
+    async fn create_session(&self, s: &SessionInfo, secret_hash: &str, token_id: Option<&str>) -> StoreResult<()> {
         sqlx::query(
-            "INSERT INTO sessions (id, secret_hash, csrf_token, role, programme, cohort, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO sessions (id, secret_hash, csrf_token, role, programme, cohort, created_at, expires_at, token_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&s.id)
         .bind(secret_hash)
@@ -622,6 +633,7 @@ impl Storage for SqliteStorage {
         .bind(&s.grant.cohort)
         .bind(s.created_at.0)
         .bind(s.expires_at.0)
+        .bind(token_id)
         .execute(&self.write)
         .await?;
         Ok(())

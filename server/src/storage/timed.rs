@@ -46,6 +46,10 @@ impl Storage for TimedStorage {
     async fn latest_payment(&self, pledge_id: &str) -> StoreResult<Option<PaymentRow>> {
         timed!(self, "latest_payment", self.inner.latest_payment(pledge_id))
     }
+
+    async fn payments_of(&self, pledge_id: &str) -> StoreResult<Vec<PaymentRow>> {
+        timed!(self, "payments_of", self.inner.payments_of(pledge_id))
+    }
     async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
         timed!(self, "set_payment_status", self.inner.set_payment_status(id, status, now))
     }
@@ -61,8 +65,8 @@ impl Storage for TimedStorage {
     async fn redeem_login_link(&self, link_hash: &str, now: Timestamp) -> StoreResult<Result<Grant, LinkProblem>> {
         timed!(self, "redeem_login_link", self.inner.redeem_login_link(link_hash, now))
     }
-    async fn create_session(&self, session: &SessionInfo, secret_hash: &str) -> StoreResult<()> {
-        timed!(self, "create_session", self.inner.create_session(session, secret_hash))
+    async fn create_session(&self, session: &SessionInfo, secret_hash: &str, token_id: Option<&str>) -> StoreResult<()> {
+        timed!(self, "create_session", self.inner.create_session(session, secret_hash, token_id))
     }
     async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>> {
         timed!(self, "session_by_secret", self.inner.session_by_secret(secret, now))

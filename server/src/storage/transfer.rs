@@ -1,8 +1,10 @@
 //! `cofund migrate`: copies a SQLite database into an empty PostgreSQL database —
 //! cohorts (with revision and times), pledges (ids, sequence, references, statuses,
-//! times, backer keys), admin tokens (hashes only: secrets are never stored) and
-//! idempotency records — in one PostgreSQL transaction, and commits only after the
-//! copy's counts and per-cohort totals match the source's.
+//! times, backer keys), admin tokens (hashes only: secrets are never stored),
+//! idempotency records, online payments (so a provider's webhook for a payment started
+//! before the move still finds it), sign-in links and dashboard sessions (hashes only) —
+//! in one PostgreSQL transaction, and commits only after the copy's counts and
+//! per-cohort totals match the source's.
 
 use super::postgres::redact;
 use super::{PostgresStorage, SqliteStorage};
@@ -28,6 +30,9 @@ pub struct TableCounts {
     pub pledges: i64,
     pub admin_tokens: i64,
     pub idempotency_keys: i64,
+    pub payments: i64,
+    pub login_links: i64,
+    pub sessions: i64,
 }
 
 /// A cohort's figures as the document computes them: pledged and backers over
@@ -82,6 +87,43 @@ struct TokenRow {
 }
 
 #[derive(FromRow)]
+struct PaymentRow {
+    id: String,
+    pledge_id: String,
+    cohort_slug: String,
+    provider: String,
+    status: String,
+    amount_cents: i64,
+    created_at: i64,
+    updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct LinkRow {
+    link_hash: String,
+    role: String,
+    programme: Option<String>,
+    cohort: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    used_at: Option<i64>,
+}
+
+#[derive(FromRow)]
+struct SessionRow {
+    id: String,
+    secret_hash: String,
+    csrf_token: String,
+    role: String,
+    programme: Option<String>,
+    cohort: Option<String>,
+    created_at: i64,
+    expires_at: i64,
+    revoked_at: Option<i64>,
+    token_id: Option<String>,
+}
+
+#[derive(FromRow)]
 struct KeyRow {
     rowid: i64,
     cohort_slug: String,
@@ -109,7 +151,9 @@ const REBUILD_FIGURES: [&str; 3] = [
 
 const COUNTS: &str = "SELECT (SELECT COUNT(*) FROM cohorts) AS cohorts, (SELECT COUNT(*) FROM pledges) AS pledges, \
                       (SELECT COUNT(*) FROM admin_tokens) AS admin_tokens, \
-                      (SELECT COUNT(*) FROM idempotency_keys) AS idempotency_keys";
+                      (SELECT COUNT(*) FROM idempotency_keys) AS idempotency_keys, \
+                      (SELECT COUNT(*) FROM payments) AS payments, (SELECT COUNT(*) FROM login_links) AS login_links, \
+                      (SELECT COUNT(*) FROM sessions) AS sessions";
 
 /// Per-cohort figures; `{sum}` wraps sums (PostgreSQL's SUM of BIGINT is NUMERIC).
 fn figures_sql(sum_cast: &str) -> String {
@@ -149,17 +193,23 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
     let mut src = source.begin().await?;
     let mut tx: Transaction<'static, Postgres> = target.begin().await?;
     // Nobody writes to the target until the copy is committed or abandoned.
-    sqlx::query("LOCK TABLE cohorts, pledges, admin_tokens, idempotency_keys IN EXCLUSIVE MODE").execute(&mut *tx).await?;
+    sqlx::query("LOCK TABLE cohorts, pledges, admin_tokens, idempotency_keys, payments, login_links, sessions IN EXCLUSIVE MODE")
+        .execute(&mut *tx)
+        .await?;
     let present: TableCounts = sqlx::query_as(COUNTS).fetch_one(&mut *tx).await?;
-    if present != (TableCounts { cohorts: 0, pledges: 0, admin_tokens: 0, idempotency_keys: 0 }) {
+    let empty = TableCounts { cohorts: 0, pledges: 0, admin_tokens: 0, idempotency_keys: 0, payments: 0, login_links: 0, sessions: 0 };
+    if present != empty {
         bail!(
-            "the target database {} is not empty ({} cohorts, {} pledges, {} admin tokens, {} idempotency records); \
-             cofund migrate copies only into an empty database",
+            "the target database {} is not empty ({} cohorts, {} pledges, {} admin tokens, {} idempotency records, {} payments, \
+             {} sign-in links, {} sessions); cofund migrate copies only into an empty database",
             redact(to),
             present.cohorts,
             present.pledges,
             present.admin_tokens,
-            present.idempotency_keys
+            present.idempotency_keys,
+            present.payments,
+            present.login_links,
+            present.sessions
         );
     }
 
@@ -263,6 +313,69 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
             bail!("an idempotency record has the response status {s}, which is not an HTTP status");
         }
         q.build().execute(&mut *tx).await.context("copying idempotency records")?;
+    }
+
+    // Payments (after the pledges they belong to), then sign-in links and sessions.
+    let payments: Vec<PaymentRow> = sqlx::query_as(
+        "SELECT id, pledge_id, cohort_slug, provider, status, amount_cents, created_at, updated_at FROM payments ORDER BY created_at, id",
+    )
+    .fetch_all(&mut *src)
+    .await?;
+    for chunk in payments.chunks(BATCH as usize) {
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO payments (id, pledge_id, cohort_slug, provider, status, amount_cents, created_at, updated_at) ",
+        );
+        q.push_values(chunk, |mut b, p| {
+            b.push_bind(&p.id)
+                .push_bind(&p.pledge_id)
+                .push_bind(&p.cohort_slug)
+                .push_bind(&p.provider)
+                .push_bind(&p.status)
+                .push_bind(p.amount_cents)
+                .push_bind(p.created_at)
+                .push_bind(p.updated_at);
+        });
+        q.build().execute(&mut *tx).await.context("copying payments")?;
+    }
+    let links: Vec<LinkRow> =
+        sqlx::query_as("SELECT link_hash, role, programme, cohort, created_at, expires_at, used_at FROM login_links ORDER BY created_at, link_hash")
+            .fetch_all(&mut *src)
+            .await?;
+    for chunk in links.chunks(BATCH as usize) {
+        let mut q = QueryBuilder::<Postgres>::new("INSERT INTO login_links (link_hash, role, programme, cohort, created_at, expires_at, used_at) ");
+        q.push_values(chunk, |mut b, l| {
+            b.push_bind(&l.link_hash)
+                .push_bind(&l.role)
+                .push_bind(&l.programme)
+                .push_bind(&l.cohort)
+                .push_bind(l.created_at)
+                .push_bind(l.expires_at)
+                .push_bind(l.used_at);
+        });
+        q.build().execute(&mut *tx).await.context("copying sign-in links")?;
+    }
+    let sessions: Vec<SessionRow> = sqlx::query_as(
+        "SELECT id, secret_hash, csrf_token, role, programme, cohort, created_at, expires_at, revoked_at, token_id FROM sessions ORDER BY created_at, id",
+    )
+    .fetch_all(&mut *src)
+    .await?;
+    for chunk in sessions.chunks(BATCH as usize) {
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO sessions (id, secret_hash, csrf_token, role, programme, cohort, created_at, expires_at, revoked_at, token_id) ",
+        );
+        q.push_values(chunk, |mut b, x| {
+            b.push_bind(&x.id)
+                .push_bind(&x.secret_hash)
+                .push_bind(&x.csrf_token)
+                .push_bind(&x.role)
+                .push_bind(&x.programme)
+                .push_bind(&x.cohort)
+                .push_bind(x.created_at)
+                .push_bind(x.expires_at)
+                .push_bind(x.revoked_at)
+                .push_bind(&x.token_id);
+        });
+        q.build().execute(&mut *tx).await.context("copying sessions")?;
     }
 
     // The maintained figures (totals, backers, daily history) from the copied pledges,

@@ -2,15 +2,19 @@
 //! database file and talks HTTP to it.
 
 mod admin;
+mod cli;
+mod authorisation;
 mod cors;
 mod durability;
 mod events;
+mod hardening;
 mod helpers;
 mod idempotency;
 mod limits;
 mod metrics;
 mod payments;
 mod privacy;
+mod provider;
 mod read;
 mod request_id;
 mod sessions;

@@ -95,8 +95,9 @@ async fn json_logs_name_the_request_id_and_route_of_each_request() {
     } else {
         Ok(0)
     };
-    tokio::time::sleep(Duration::from_millis(200)).await;
-    child.kill().unwrap();
+    // A graceful stop: the server finishes and writes its log lines, then exits (the
+    // pipe's end is the condition waited for, not a time).
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
     let mut stderr = String::new();
     child.stderr.take().unwrap().read_to_string(&mut stderr).unwrap();
     child.wait().unwrap();

@@ -186,3 +186,21 @@ async fn a_stale_edit_is_409_and_bulk_confirmation_checks_every_pledge_first() {
     assert_eq!(r.headers()["content-type"], "image/svg+xml");
     assert!(r.text().await.unwrap().contains("<svg"));
 }
+
+#[tokio::test]
+async fn a_session_ends_after_its_hours() {
+    let app = spawn().await;
+    app.open_cohort("a").await;
+    let cofund = Cofund::new(app.storage.clone(), app.address.clone());
+    let link = cofund.create_login_link(&Grant::member("a".into()), 24, now()).await.unwrap();
+    let started = now();
+    let (session, secret) = cofund.sign_in_with_link(&link, started).await.unwrap().unwrap();
+    let hours = cofund_server::domain::access::SESSION_HOURS * 3600;
+    assert_eq!(session.expires_at.0, started.0 + hours);
+    let at = |secs: i64| cofund.session(&secret, cofund_core::Timestamp(started.0 + secs));
+    assert!(at(hours - 1).await.unwrap().is_some(), "valid until its last second");
+    assert!(at(hours).await.unwrap().is_none(), "over when its hours are");
+    // And over HTTP, the cookie works now.
+    let r = app.client.get(app.url("/api/v1/session")).header("cookie", format!("cofund_session={secret}")).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+}
