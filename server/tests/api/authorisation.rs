@@ -112,6 +112,10 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
         ("/api/v1/payments/webhook", Method::POST, "/api/v1/payments/webhook".into(), None, [400; 5]),
         ("/api/v1/cohorts/{slug}/qr.svg", Method::GET, "/api/v1/cohorts/a/qr.svg".into(), None, [200; 5]),
         ("/embed/{slug}", Method::GET, "/embed/a".into(), None, [200; 5]),
+        // The widget's files: public (no widget directory in these tests, so 404 for all).
+        ("/widget", Method::GET, "/widget".into(), None, [404; 5]),
+        ("/widget/", Method::GET, "/widget/".into(), None, [404; 5]),
+        ("/widget/{*path}", Method::GET, "/widget/cofund.js".into(), None, [404; 5]),
         ("/sign-in", Method::GET, "/sign-in".into(), None, [400; 5]),
         ("/api/v1/admin/cohorts", Method::GET, "/api/v1/admin/cohorts".into(), None, [401, 200, 200, 200, 200]),
         ("/api/v1/admin/cohorts/{slug}", Method::GET, "/api/v1/admin/cohorts/a".into(), None, [401, 403, 403, 200, 200]),

@@ -41,8 +41,9 @@ fn random_in(range: std::ops::Range<usize>) -> usize {
     range.start + (h.finish() as usize) % (range.end - range.start)
 }
 
-/// The server is killed while pledges are really in flight: many clients at once on a
-/// multi-threaded runtime, the kill after a random number of acknowledgements. Every
+/// The server is killed while pledges are really in flight: 32 clients pledging without
+/// pause on a multi-threaded runtime, the kill after a random number of
+/// acknowledgements. Every
 /// acknowledged pledge is stored; every unanswered one, retried after the restart with
 /// its key, is stored exactly once.
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -55,6 +56,21 @@ async fn acknowledged_pledges_survive_kill_9() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn sigterm_during_a_pledge_load_acknowledges_only_what_is_stored() {
     stopped_mid_load(Stop::Term).await;
+}
+
+fn email(client: usize, n: usize) -> String {
+    format!("d{client}-{n}@example.nl")
+}
+
+/// The pledge client `client` makes as its `n`th: one amount and address per key.
+fn pledge(client: usize, n: usize) -> serde_json::Value {
+    pledge_body(1000 + (client * 1000 + n) as i64, &email(client, n))
+}
+
+/// `k{client}-{n}` back to its parts.
+fn parse_key(key: &str) -> (usize, usize) {
+    let (c, n) = key.trim_start_matches('k').split_once('-').expect("k{client}-{n}");
+    (c.parse().unwrap(), n.parse().unwrap())
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -78,30 +94,41 @@ async fn stopped_mid_load(stop: Stop) {
     let mut child = start(&db, port).await;
     let client = reqwest::Client::builder().timeout(Duration::from_secs(20)).build().unwrap();
     let url = format!("http://127.0.0.1:{port}/api/v1/cohorts/durable/pledges");
-    const PLEDGES: i64 = 300;
+    // Clients that keep pledging, each its next pledge as soon as the last is answered,
+    // until the server is gone: whenever it stops, each has a pledge in flight.
+    const CLIENTS: usize = 32;
+    const MAX_PER_CLIENT: usize = 200;
     let kill_after = random_in(10..120);
     let acked = Arc::new(AtomicUsize::new(0));
     let (enough_tx, enough) = tokio::sync::oneshot::channel::<()>();
     let enough_tx = Arc::new(std::sync::Mutex::new(Some(enough_tx)));
     let mut tasks = Vec::new();
-    for i in 0..PLEDGES {
+    for c in 0..CLIENTS {
         let (client, url, acked, enough_tx) = (client.clone(), url.clone(), acked.clone(), enough_tx.clone());
         tasks.push(tokio::spawn(async move {
-            let body = pledge_body(1000 + i, &format!("d{i}@example.nl"));
-            let answer = client.post(url).header("Idempotency-Key", format!("k{i}")).json(&body).send().await;
-            let id = match answer {
-                Ok(r) if r.status() == 201 => r.json::<serde_json::Value>().await.ok().and_then(|v| v["pledge"]["id"].as_str().map(str::to_owned)),
-                _ => None,
-            };
-            if id.is_some() && acked.fetch_add(1, Ordering::SeqCst) + 1 >= kill_after {
-                if let Some(tx) = enough_tx.lock().unwrap().take() {
-                    let _ = tx.send(());
+            let mut sent = Vec::new();
+            for n in 0..MAX_PER_CLIENT {
+                let key = format!("k{c}-{n}");
+                let answer = client.post(&url).header("Idempotency-Key", &key).json(&pledge(c, n)).send().await;
+                let (id, server_gone) = match answer {
+                    Ok(r) if r.status() == 201 => (r.json::<serde_json::Value>().await.ok().and_then(|v| v["pledge"]["id"].as_str().map(str::to_owned)), false),
+                    Ok(_) => (None, false),
+                    Err(_) => (None, true),
+                };
+                if id.is_some() && acked.fetch_add(1, Ordering::SeqCst) + 1 >= kill_after {
+                    if let Some(tx) = enough_tx.lock().unwrap().take() {
+                        let _ = tx.send(());
+                    }
+                }
+                sent.push((key, (c, n), id));
+                if server_gone {
+                    break;
                 }
             }
-            (i, id)
+            sent
         }));
     }
-    enough.await.expect("enough pledges acknowledged before the kill");
+    enough.await.expect("enough pledges acknowledged before the stop");
     match stop {
         Stop::Kill => {
             child.kill().unwrap(); // SIGKILL, with pledges in flight
@@ -115,19 +142,21 @@ async fn stopped_mid_load(stop: Stop) {
     }
     let mut acknowledged = std::collections::HashMap::new();
     let mut unanswered = Vec::new();
+    let mut keys = 0i64;
     for t in tasks {
-        match t.await.unwrap() {
-            (i, Some(id)) => {
-                acknowledged.insert(i, id);
+        for (key, which, id) in t.await.unwrap() {
+            keys += 1;
+            match id {
+                Some(id) => {
+                    acknowledged.insert(key, id);
+                }
+                None => unanswered.push((key, which)),
             }
-            (i, None) => unanswered.push(i),
         }
     }
     println!("{stop:?} after {kill_after} acknowledgements: {} acknowledged, {} unanswered", acknowledged.len(), unanswered.len());
     assert!(acknowledged.len() >= kill_after);
-    if stop == Stop::Kill {
-        assert!(!unanswered.is_empty(), "nothing was in flight when the server was killed");
-    }
+    assert!(!unanswered.is_empty(), "no pledge was in flight when the server stopped");
 
     let mut child = start(&db, port).await;
     // Every acknowledged pledge is there.
@@ -138,18 +167,18 @@ async fn stopped_mid_load(stop: Stop) {
         assert!(ids.contains(id), "acknowledged pledge {id} lost");
     }
     // The donors whose answer was lost retry with the same key: each key makes one pledge.
-    for i in &unanswered {
-        let r = client.post(&url).header("Idempotency-Key", format!("k{i}")).json(&pledge_body(1000 + i, &format!("d{i}@example.nl"))).send().await.unwrap();
-        assert_eq!(r.status(), 201, "retry of k{i}");
+    for (key, (c, n)) in &unanswered {
+        let r = client.post(&url).header("Idempotency-Key", key).json(&pledge(*c, *n)).send().await.unwrap();
+        assert_eq!(r.status(), 201, "retry of {key}");
     }
     let rows = storage.all_pledges("durable").await.unwrap().unwrap();
-    assert_eq!(rows.len() as i64, PLEDGES, "each of the {PLEDGES} keys made exactly one pledge");
-    for i in 0..PLEDGES {
-        let email = format!("d{i}@example.nl");
+    assert_eq!(rows.len() as i64, keys, "each of the {keys} keys made exactly one pledge");
+    for (key, (c, n)) in acknowledged.keys().map(|k| (k, parse_key(k))).chain(unanswered.iter().map(|(k, w)| (k, *w))) {
+        let email = email(c, n);
         let of_key: Vec<_> = rows.iter().filter(|r| r.email == email).collect();
-        assert_eq!(of_key.len(), 1, "key k{i}");
-        if let Some(id) = acknowledged.get(&i) {
-            assert_eq!(&of_key[0].id, id, "key k{i} kept its acknowledged pledge");
+        assert_eq!(of_key.len(), 1, "key {key}");
+        if let Some(id) = acknowledged.get(key) {
+            assert_eq!(&of_key[0].id, id, "key {key} kept its acknowledged pledge");
         }
     }
     let doc: serde_json::Value = client.get(format!("http://127.0.0.1:{port}/api/v1/cohorts/durable")).send().await.unwrap().json().await.unwrap();

@@ -168,6 +168,20 @@ impl TestApp {
         r.json().await.unwrap()
     }
 
+    /// The document once `ready` holds for it, waiting at most 6 s: changes made beside
+    /// the server (the CLI on the same SQLite file) reach its cached document through
+    /// the revision check every 5 s.
+    pub async fn document_when(&self, slug: &str, ready: impl Fn(&Value) -> bool) -> Value {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(6);
+        loop {
+            let doc = self.document(slug).await;
+            if ready(&doc) || std::time::Instant::now() > deadline {
+                return doc;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        }
+    }
+
     pub async fn admin_post(&self, path: &str) -> Response {
         self.client.post(self.url(path)).bearer_auth(&self.token).send().await.unwrap()
     }
