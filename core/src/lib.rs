@@ -27,6 +27,7 @@ pub mod payment;
 pub mod pace;
 pub mod progress;
 pub mod reconcile;
+pub mod rules;
 pub mod time;
 mod validate;
 
