@@ -723,3 +723,18 @@ impl crate::Cohort {
         out
     }
 }
+
+/// The next instant after `now` at which the rules' evaluation may change without a new
+/// pledge (a window opens or ends, a trigger's date or the close passes): a document
+/// rendered now is up to date until then.
+pub fn next_change(rules: &[Rule], closes_at: Timestamp, now: Timestamp) -> Option<Timestamp> {
+    let mut times = vec![Some(closes_at)];
+    for r in rules {
+        match r {
+            Rule::Match(m) => times.extend([time(&m.from), time(&m.until)]),
+            Rule::Trigger(t) => times.push(time(&t.by)),
+            Rule::AllOrNothing | Rule::Unreadable(_) => {}
+        }
+    }
+    times.into_iter().flatten().filter(|t| *t > now).min()
+}

@@ -309,6 +309,18 @@ fn the_example_with_rules_reads_with_its_evaluation() {
     assert_eq!(s.stakeholders[3].rules_unlocked_cents, 12_500); // € 125 doubled
 }
 
+#[test]
+fn the_next_change_is_the_nearest_date_a_rule_turns_on() {
+    let rules = [
+        rule(r#"{"kind":"match","ratio_bps":10000,"from":"2027-03-25T00:00:00Z","until":"2027-04-01T00:00:00Z"}"#),
+        rule(r#"{"kind":"trigger","amount_cents":1,"backers":2,"by":"2027-03-22T00:00:00Z"}"#),
+    ];
+    let s = setting();
+    assert_eq!(rules::next_change(&rules, s.closes_at, s.now), Some(ts("2027-03-22T00:00:00Z")));
+    assert_eq!(rules::next_change(&rules, s.closes_at, ts("2027-04-02T00:00:00Z")), Some(s.closes_at));
+    assert_eq!(rules::next_change(&rules, s.closes_at, ts("2027-05-01T00:00:00Z")), None);
+}
+
 // ---- properties -------------------------------------------------------------------
 
 const DONORS: [&str; 4] = ["a", "b", "c", "d"];

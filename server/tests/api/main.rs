@@ -13,6 +13,7 @@ mod payments;
 mod privacy;
 mod read;
 mod request_id;
+mod rules;
 mod sessions;
 mod site;
 mod story;
