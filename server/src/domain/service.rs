@@ -9,6 +9,7 @@ use super::{sha256_hex, CohortDefinition, DomainError, DomainResult, Idempotency
 use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, Storage, StoredCohort, TokenInfo};
 use anyhow::Context;
 use cofund_core::api::{read_pledge_request, validate_pledge, ErrorCode, PledgeStatus};
+use cofund_core::programme::{programme_slug, ProgrammeDocument};
 use cofund_core::rules::{self, Gift, GiftStatus, Setting};
 use cofund_core::{Cohort, CohortDocument, OwnContributions, Stakeholder, Timestamp};
 use std::collections::HashMap;
@@ -194,6 +195,31 @@ impl Cofund {
             cache.insert(slug.to_owned(), rendered.clone());
         }
         Ok(rendered)
+    }
+
+    /// The programme document (`cofund/programme@1`) of the programme whose name has this
+    /// slug: built from its cohorts' documents as rendered, so every figure is the one
+    /// that cohort's widget shows. Rendered per request from the cached cohort documents.
+    pub async fn programme_document(&self, slug: &str) -> DomainResult<Box<RenderedDocument>> {
+        let cohorts: Vec<StoredCohort> =
+            self.cohorts().await?.into_iter().filter(|c| programme_slug(&c.definition.programme.name) == slug).collect();
+        let Some(first) = cohorts.first() else {
+            return Err(DomainError::not_found(format!("Programme {slug:?}")));
+        };
+        let mut list = Vec::with_capacity(cohorts.len());
+        let mut revision = 0i64;
+        for c in &cohorts {
+            let r = self.document(&c.definition.slug).await?;
+            revision = revision.saturating_add(r.revision);
+            let text = std::str::from_utf8(&r.body).context("a document is UTF-8")?;
+            let cohort = Cohort::from_json(text).map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort document: {e}")))?;
+            list.push((cohort, format!("{}/api/v1/cohorts/{}", self.public_url, c.definition.slug)));
+        }
+        let doc = ProgrammeDocument::build(&first.definition.programme.name, first.definition.programme.url.clone(), &list)
+            .map_err(|e| DomainError::Internal(anyhow::anyhow!("programme {slug}: {e}")))?;
+        let body = bytes::Bytes::from(serde_json::to_vec(&doc).context("serialising a programme document")?);
+        let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
+        Ok(Box::new(RenderedDocument { revision, valid_until: None, body, etag }))
     }
 
     /// Fills in every stakeholder's rule evaluation from the cohort's pledges in their

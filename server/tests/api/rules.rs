@@ -171,3 +171,30 @@ async fn the_cli_stores_rules_and_refuses_bad_ones() {
     assert_eq!(names, ["Gemeente Utrecht", "Oranje Fonds", "VSBfonds"]);
     assert_eq!(def["stakeholders"][2]["rules"][0]["ratio_bps"], 5000);
 }
+
+#[tokio::test]
+async fn the_programme_document_adds_up_its_cohorts() {
+    let app = spawn().await;
+    app.cohort("utrecht", with_rules("utrecht")).await;
+    app.open_cohort("zwolle").await;
+    app.pledge_ok("utrecht", &pledge_body(2_500, "fatima@example.nl")).await;
+    app.pledge_ok("zwolle", &pledge_body(10_000, "joris@example.nl")).await;
+    let r = app.get("/api/v1/programmes/starters4communities").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let p: Value = r.json().await.unwrap();
+    assert_eq!(p["schema"], "cofund/programme@1");
+    assert_eq!(p["name"], PROGRAMME);
+    assert_eq!(p["cohorts"].as_array().unwrap().len(), 2);
+    assert_eq!(p["totals"]["pledged_cents"], 12_500);
+    assert_eq!(p["totals"]["backers"], 2);
+    // Utrecht's fund doubled € 25; Zwolle's municipality: € 12.000 fixed + 50 ct per euro.
+    assert_eq!(p["totals"]["stakeholders_cents"], 2_500 + 1_200_000 + 5_000);
+    let again = app.client.get(app.url("/api/v1/programmes/starters4communities")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    app.pledge_ok("zwolle", &pledge_body(1_000, "sanne@example.nl")).await;
+    let moved = app.client.get(app.url("/api/v1/programmes/starters4communities")).header("if-none-match", &etag).send().await.unwrap();
+    assert_eq!(moved.status(), 200, "a pledge in any cohort changes the programme");
+    assert_eq!(app.get("/api/v1/programmes/nope").await.status(), 404);
+}
