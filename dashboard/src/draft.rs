@@ -210,6 +210,16 @@ mod tests {
     }
 
     #[test]
+    fn editing_a_stakeholder_keeps_its_rules() {
+        let mut s = StakeholderDraft { name: "Oranje Fonds".into(), amount: "0".into(), ..Default::default() }.to_stakeholder().unwrap();
+        s.rules = serde_json::from_str(r#"[{"kind":"match","ratio_bps":10000,"cap_cents":500000}]"#).unwrap();
+        let mut edited = StakeholderDraft::from_stakeholder(&s);
+        edited.amount = "100".into();
+        let saved = edited.to_stakeholder().unwrap();
+        assert_eq!((saved.amount_cents, &saved.rules), (10_000, &s.rules));
+    }
+
+    #[test]
     fn every_error_is_named_by_its_field() {
         let d = StakeholderDraft {
             name: "".into(),
