@@ -175,20 +175,33 @@ impl Cofund {
                 return Ok(r.clone());
             }
         }
-        let snapshot = self.storage.snapshot(slug, RECENT_PLEDGES).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
         let base = format!("{}/api/v1/cohorts/{}", self.public_url, slug);
-        let definition = &snapshot.cohort.definition;
-        let mut doc = definition.to_document(snapshot.figures, &base, snapshot.cohort.updated_at.to_rfc3339());
-        // Only rules need the pledges one by one; without them the maintained figures
-        // are the whole document, so a cohort with a million pledges stays cheap.
-        let valid_until = if definition.has_rules() { self.evaluate_rules(slug, &mut doc, now).await? } else { None };
+        let mut attempts = 0;
+        let (rendered_revision, doc, valid_until) = loop {
+            attempts += 1;
+            let snapshot = self.storage.snapshot(slug, RECENT_PLEDGES).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
+            let has_rules = snapshot.cohort.definition.has_rules();
+            let mut doc = snapshot.cohort.definition.to_document(snapshot.figures, &base, snapshot.cohort.updated_at.to_rfc3339());
+            // Only rules need the pledges one by one; without them the maintained figures
+            // are the whole document, so a cohort with a million pledges stays cheap.
+            if !has_rules {
+                break (snapshot.cohort.revision, doc, None);
+            }
+            let valid_until = self.evaluate_rules(slug, &mut doc, now).await?;
+            // The pledges are read after the snapshot: a pledge in between would be
+            // evaluated but not in the totals. Then read both again (a busy cohort gets
+            // the last reading after three tries; the next revision corrects it).
+            if attempts == 3 || self.storage.cohort_revision(slug).await? == Some(snapshot.cohort.revision) {
+                break (snapshot.cohort.revision, doc, valid_until);
+            }
+        };
         // Served only if the shared crate accepts it, exactly as the widget will.
         let doc = Cohort::from_document(doc)
             .map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort {slug} renders to an invalid document: {e}")))?
             .into_document();
         let body = bytes::Bytes::from(serde_json::to_vec(&doc).context("serialising a document")?);
         let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
-        let rendered = Arc::new(RenderedDocument { revision: snapshot.cohort.revision, valid_until, body, etag });
+        let rendered = Arc::new(RenderedDocument { revision: rendered_revision, valid_until, body, etag });
         let mut cache = self.documents.lock().expect("document cache");
         // A slower render of an older revision must not replace a newer one.
         if cache.get(slug).is_none_or(|r| r.revision <= rendered.revision) {
