@@ -1,7 +1,9 @@
 //! Every text the widget shows, in Dutch (the default) and British English.
 //! Amounts, numbers and dates are formatted by [`crate::format`] through `Intl`.
 
-use cofund_core::{AmountInputError, FieldError, Problem, StakeholderKind, StakeholderStatus};
+use cofund_core::{
+    AmountInputError, Basis, FieldError, Problem, Rule, RuleEvaluation, RuleState, StakeholderKind, StakeholderStatus,
+};
 
 /// A display language of the widget.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -122,6 +124,147 @@ impl Locale {
             Locale::Nl => format!("Elke euro van de crowd maakt {per_euro} vrij: {unlocked} van {cap} vrijgemaakt"),
             Locale::En => format!("Each crowd euro unlocks {per_euro}: {unlocked} of {cap} unlocked"),
         }
+    }
+
+    /// One stakeholder rule (contract 1.1) in plain words, and its live state from the
+    /// document's evaluation (computed by `cofund-core` on the server, not here).
+    pub fn rule_words(self, rule: &Rule, eval: Option<&RuleEvaluation>, f: &Formats) -> RuleWords {
+        let nl = self == Locale::Nl;
+        let eval = eval.filter(|e| e.state != RuleState::Unknown);
+        match rule {
+            Rule::Match(m) => {
+                let mut text = if m.ratio_bps == 10_000 {
+                    (if nl { "Verdubbelt elke euro van de crowd" } else { "Doubles every crowd euro" }).to_owned()
+                } else {
+                    let per_euro = (f.money)(m.ratio_bps / 100);
+                    if nl { format!("Elke euro van de crowd maakt {per_euro} vrij") } else { format!("Each crowd euro unlocks {per_euro}") }
+                };
+                if m.basis == Basis::Received {
+                    text.push_str(if nl { " zodra die binnen is" } else { " once it has arrived" });
+                }
+                let caps = [
+                    (m.cap_per_gift_cents, "per gift"),
+                    (m.cap_per_donor_cents, if nl { "per donateur" } else { "per donor" }),
+                    (m.cap_cents, if nl { "in totaal" } else { "in total" }),
+                ];
+                for (cap, what) in caps {
+                    if let Some(c) = cap {
+                        text.push_str(&format!("{} {} {what}", if nl { ", tot" } else { ", up to" }, (f.money)(c)));
+                    }
+                }
+                if m.first_gift_only {
+                    text.push_str(if nl { ", alleen de eerste gift van elke donateur" } else { ", only each donor's first gift" });
+                }
+                if let Some(from) = &m.from {
+                    text.push_str(&format!("{} {}", if nl { ", vanaf" } else { ", from" }, (f.date)(from)));
+                }
+                if let Some(until) = &m.until {
+                    text.push_str(&format!("{} {}", if nl { ", tot" } else { ", until" }, (f.date)(until)));
+                }
+                let state = eval.map(|e| {
+                    let unlocked = (f.money)(e.unlocked_cents);
+                    match (e.state, e.available_cents) {
+                        (RuleState::Capped, _) => {
+                            if nl { format!("{unlocked} vrijgemaakt: het maximum is bereikt") } else { format!("{unlocked} unlocked: the cap is reached") }
+                        }
+                        (RuleState::Ended, _) => if nl { format!("Afgelopen: {unlocked} vrijgemaakt") } else { format!("Ended: {unlocked} unlocked") },
+                        (RuleState::NotYetOpen, _) => (if nl { "Begint later" } else { "Starts later" }).to_owned(),
+                        (_, Some(a)) => {
+                            let a = (f.money)(a);
+                            if nl { format!("{unlocked} vrijgemaakt, nog {a} beschikbaar") } else { format!("{unlocked} unlocked, {a} still available") }
+                        }
+                        (_, None) => if nl { format!("{unlocked} vrijgemaakt") } else { format!("{unlocked} unlocked") },
+                    }
+                });
+                RuleWords { rule: text, state: state.or_else(|| Some(self.state_unknown().to_owned())) }
+            }
+            Rule::Trigger(t) => {
+                let share = t.share_of_target_bps.map(|bps| match (bps, nl) {
+                    (5000, true) => "de helft van het doel".to_owned(),
+                    (5000, false) => "half of its target".to_owned(),
+                    (_, true) => format!("{} van het doel", (f.percent)(bps / 100)),
+                    (_, false) => format!("{} of its target", (f.percent)(bps / 100)),
+                });
+                let backers = t.backers.map(|n| if nl { format!("{n} donateurs") } else { format!("{n} backers") });
+                let condition = match (share, backers) {
+                    (Some(s), Some(b)) => format!("{s} {} {b}", if nl { "en" } else { "and" }),
+                    (Some(x), None) | (None, Some(x)) => x,
+                    (None, None) => String::new(),
+                };
+                let amount = (f.money)(t.amount_cents);
+                let mut text =
+                    if nl { format!("{amount} zodra de crowd {condition} heeft") } else { format!("{amount} once the crowd has {condition}") };
+                if let Some(by) = &t.by {
+                    text.push_str(&format!(" ({} {})", if nl { "vóór" } else { "by" }, (f.date)(by)));
+                }
+                let state = eval.map(|e| match e.state {
+                    RuleState::Met => self.met_on(e.met_at.as_deref().map(|d| (f.date)(d))),
+                    RuleState::Expired => (if nl { "Niet op tijd gehaald: vervallen" } else { "Not met in time: lapsed" }).to_owned(),
+                    _ => {
+                        let mut parts = Vec::new();
+                        if let (Some(p), Some(need)) = (e.progress_bps, t.share_of_target_bps) {
+                            parts.push(format!("{} {} {}", (f.percent)(p / 100), if nl { "van" } else { "of" }, (f.percent)(need / 100)));
+                        }
+                        if let (Some(b), Some(need)) = (e.backers, t.backers) {
+                            parts.push(if nl { format!("{b} van {need} donateurs") } else { format!("{b} of {need} backers") });
+                        }
+                        format!("{}{}", if nl { "Wacht: nu " } else { "Waiting: now " }, parts.join(", "))
+                    }
+                });
+                RuleWords { rule: text, state: state.or_else(|| Some(self.state_unknown().to_owned())) }
+            }
+            Rule::AllOrNothing => {
+                let text = if nl { "Alleen als de crowd bij de sluiting het doel haalt" } else { "Only if the crowd meets its target by the close" };
+                let state = eval.map(|e| match e.state {
+                    RuleState::Met => self.met_on(e.met_at.as_deref().map(|d| (f.date)(d))),
+                    RuleState::Expired => {
+                        (if nl { "Doel niet gehaald: deze toezegging vervalt" } else { "Target missed: this commitment lapses" }).to_owned()
+                    }
+                    _ => {
+                        let p = (f.percent)(e.progress_bps.unwrap_or(0) / 100);
+                        if nl { format!("Nog niet gehaald: {p} van het doel") } else { format!("Not met yet: {p} of the target") }
+                    }
+                });
+                RuleWords { rule: text.to_owned(), state: state.or_else(|| Some(self.state_unknown().to_owned())) }
+            }
+            Rule::Unreadable(_) => RuleWords {
+                rule: (if nl { "Een voorwaarde die we niet kunnen berekenen" } else { "A condition we cannot compute" }).to_owned(),
+                state: None,
+            },
+        }
+    }
+
+    fn met_on(self, date: Option<String>) -> String {
+        match (self, date) {
+            (Locale::Nl, Some(d)) => format!("Gehaald op {d}"),
+            (Locale::Nl, None) => "Gehaald".to_owned(),
+            (Locale::En, Some(d)) => format!("Met on {d}"),
+            (Locale::En, None) => "Met".to_owned(),
+        }
+    }
+
+    fn state_unknown(self) -> &'static str {
+        match self {
+            Locale::Nl => "Stand onbekend",
+            Locale::En => "State unknown",
+        }
+    }
+
+    /// The pledge form's preview of what a stakeholder's match adds to the amount typed.
+    pub fn match_preview(self, name: &str, amount: &str, together: &str, doubled: bool, left: Option<&str>) -> String {
+        let mut text = match (self, doubled) {
+            (Locale::Nl, true) => format!("Met de verdubbeling van {name} wordt je {amount} samen {together}"),
+            (Locale::Nl, false) => format!("Met de bijdrage van {name} wordt je {amount} samen {together}"),
+            (Locale::En, true) => format!("With {name} doubling it, your {amount} becomes {together}"),
+            (Locale::En, false) => format!("With {name} matching it, your {amount} becomes {together}"),
+        };
+        if let Some(left) = left {
+            text.push_str(&match self {
+                Locale::Nl => format!(" (daarna nog {left} beschikbaar)"),
+                Locale::En => format!(" ({left} still available after that)"),
+            });
+        }
+        text
     }
 
     pub fn fixed_plus_match(self, fixed: &str, matched: &str) -> String {
@@ -631,9 +774,74 @@ static EN: Texts = Texts {
     pledge_recorded_announcement: "Your pledge has been received. The payment details are below.",
 };
 
+/// How amounts, whole percentages and RFC 3339 dates are written: `Intl` in the
+/// widget, plain closures in native tests.
+pub struct Formats<'a> {
+    pub money: &'a dyn Fn(i64) -> String,
+    pub percent: &'a dyn Fn(i64) -> String,
+    pub date: &'a dyn Fn(&str) -> String,
+}
+
+/// A rule in words and its state (`None`: nothing to tell).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RuleWords {
+    pub rule: String,
+    pub state: Option<String>,
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn words(locale: Locale, rule: &str, eval: Option<&str>) -> RuleWords {
+        let rule: Rule = serde_json::from_str(rule).unwrap();
+        let eval: Option<RuleEvaluation> = eval.map(|e| serde_json::from_str(e).unwrap());
+        let money = |c: i64| if c % 100 == 0 { format!("€ {}", c / 100) } else { format!("€ {}.{:02}", c / 100, c % 100) };
+        let percent = |p: i64| format!("{p} %");
+        let date = |d: &str| d[..10].to_owned();
+        locale.rule_words(&rule, eval.as_ref(), &Formats { money: &money, percent: &percent, date: &date })
+    }
+
+    #[test]
+    fn rules_in_plain_words_with_their_state() {
+        let w = words(
+            Locale::Nl,
+            r#"{"kind":"trigger","amount_cents":1200000,"share_of_target_bps":5000}"#,
+            Some(r#"{"state":"waiting","unlocked_cents":0,"available_cents":1200000,"progress_bps":4200}"#),
+        );
+        assert_eq!(w.rule, "€ 12000 zodra de crowd de helft van het doel heeft");
+        assert_eq!(w.state.as_deref(), Some("Wacht: nu 42 % van 50 %"));
+        let w = words(
+            Locale::En,
+            r#"{"kind":"trigger","amount_cents":1200000,"share_of_target_bps":2500,"backers":20,"by":"2027-04-01T00:00:00Z"}"#,
+            Some(r#"{"state":"met","unlocked_cents":1200000,"met_at":"2027-03-05T10:00:00Z"}"#),
+        );
+        assert_eq!(w.rule, "€ 12000 once the crowd has 25 % of its target and 20 backers (by 2027-04-01)");
+        assert_eq!(w.state.as_deref(), Some("Met on 2027-03-05"));
+        let w = words(
+            Locale::Nl,
+            r#"{"kind":"match","ratio_bps":10000,"cap_per_gift_cents":10000,"cap_cents":500000}"#,
+            Some(r#"{"state":"open","unlocked_cents":375000,"available_cents":125000}"#),
+        );
+        assert_eq!(w.rule, "Verdubbelt elke euro van de crowd, tot € 100 per gift, tot € 5000 in totaal");
+        assert_eq!(w.state.as_deref(), Some("€ 3750 vrijgemaakt, nog € 1250 beschikbaar"));
+        let w = words(Locale::En, r#"{"kind":"match","ratio_bps":5000,"basis":"received","first_gift_only":true}"#, None);
+        assert_eq!(w.rule, "Each crowd euro unlocks € 0.50 once it has arrived, only each donor's first gift");
+        assert_eq!(w.state.as_deref(), Some("State unknown"));
+        let w = words(Locale::Nl, r#"{"kind":"all_or_nothing"}"#, Some(r#"{"state":"expired","unlocked_cents":0}"#));
+        assert_eq!(w.state.as_deref(), Some("Doel niet gehaald: deze toezegging vervalt"));
+        let w = words(Locale::Nl, r#"{"kind":"pot_share","pot":"x"}"#, Some(r#"{"state":"brand_new","unlocked_cents":0}"#));
+        assert_eq!(w, RuleWords { rule: "Een voorwaarde die we niet kunnen berekenen".into(), state: None });
+    }
+
+    #[test]
+    fn the_match_preview_says_what_the_gift_becomes() {
+        assert_eq!(
+            Locale::Nl.match_preview("Gemeente Utrecht", "€ 25", "€ 50", true, Some("€ 1.250")),
+            "Met de verdubbeling van Gemeente Utrecht wordt je € 25 samen € 50 (daarna nog € 1.250 beschikbaar)"
+        );
+        assert_eq!(Locale::En.match_preview("Oranje Fonds", "€25", "€37.50", false, None), "With Oranje Fonds matching it, your €25 becomes €37.50");
+    }
 
     #[test]
     fn tags() {

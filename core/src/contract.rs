@@ -6,10 +6,27 @@
 //! [`crate::Cohort`] is the validated form. Unknown fields are ignored.
 //! The normative description is `schema/cohort-v1.schema.json`.
 
+pub use crate::rules::{
+    Basis, MatchRule, Rule, RuleEvaluation, RuleState, StakeholderEvaluation, TriggerRule, UnreadableRule,
+};
 use serde::{Deserialize, Serialize};
 
-/// The `schema` value of this contract version.
+/// The `schema` value of contract version 1.0.
 pub const SCHEMA_V1: &str = "cofund/cohort@1";
+/// The `schema` value of contract version 1.1, which adds stakeholders' `rules` and
+/// their `evaluation`. Readers of this version read any `cofund/cohort@1.x` (a minor
+/// version only adds what a reader may ignore); writers use 1.1 only for documents
+/// that carry rules, so every 1.0 reader still reads the others.
+pub const SCHEMA_V1_1: &str = "cofund/cohort@1.1";
+
+/// True for `cofund/cohort@1` and any of its minor versions (`cofund/cohort@1.1`, …).
+pub fn is_schema_v1(schema: &str) -> bool {
+    match schema.strip_prefix(SCHEMA_V1) {
+        Some("") => true,
+        Some(minor) => minor.strip_prefix('.').is_some_and(|m| !m.is_empty() && m.bytes().all(|b| b.is_ascii_digit())),
+        None => false,
+    }
+}
 /// The contract family; a document of `cofund/cohort@2` is recognised as a newer version.
 pub const SCHEMA_FAMILY: &str = "cofund/cohort@";
 
@@ -106,6 +123,13 @@ pub struct Stakeholder {
     pub condition: Option<String>,
     #[serde(default, rename = "match", skip_serializing_if = "Option::is_none")]
     pub match_: Option<MatchOffer>,
+    /// Contract 1.1: the rules of the commitment (see [`crate::rules`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub rules: Vec<Rule>,
+    /// Contract 1.1: what the rules have unlocked, computed by the server from the
+    /// cohort's pledges; `rules[i]` evaluates the stakeholder's `rules[i]`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluation: Option<StakeholderEvaluation>,
 }
 
 /// Matching: each crowd euro unlocks `ratio_bps / 10000` euro, up to `cap_cents`.

@@ -24,9 +24,12 @@ pub mod api;
 pub mod contract;
 pub mod error;
 pub mod payment;
+pub mod pot;
+pub mod programme;
 pub mod pace;
 pub mod progress;
 pub mod reconcile;
+pub mod rules;
 pub mod time;
 mod validate;
 

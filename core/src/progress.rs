@@ -59,7 +59,14 @@ pub struct MatchProgress {
 pub struct StakeholderProgress {
     pub fixed_cents: i64,
     pub matched: Option<MatchProgress>,
-    /// Fixed plus unlocked match.
+    /// What the stakeholder's rules (contract 1.1) have unlocked, from the document's
+    /// evaluation; 0 without one.
+    pub rules_unlocked_cents: i64,
+    /// An all-or-nothing rule expired: the commitment does not hold, nothing counts.
+    pub void: bool,
+    /// An all-or-nothing rule still waits: everything counts as conditional.
+    pub all_or_nothing_waiting: bool,
+    /// Fixed plus unlocked match plus what the rules unlocked (0 when void).
     pub total_cents: i64,
     pub status: StakeholderStatus,
 }
@@ -229,8 +236,16 @@ pub fn summarise(d: &CohortDocument) -> Result<Summary, FieldError> {
                 cap_reached: unlocked >= m.cap_cents,
             }
         });
-        let total = add(&field, s.amount_cents, matched.as_ref().map_or(0, |m| m.unlocked_cents))?;
-        let bucket = match s.status {
+        let evaluation = s.evaluation.as_ref();
+        let rules_unlocked = evaluation.map_or(0, |e| e.unlocked_cents);
+        let void = evaluation.is_some_and(|e| crate::rules::is_void(&s.rules, e));
+        let waiting = evaluation.is_some_and(|e| crate::rules::awaits_all_or_nothing(&s.rules, e));
+        let total = add(&field, s.amount_cents, matched.as_ref().map_or(0, |m| m.unlocked_cents))
+            .and_then(|t| add(&format!("stakeholders[{i}].evaluation.unlocked_cents"), t, rules_unlocked))?;
+        let total = if void { 0 } else { total };
+        // Waiting on all or nothing: promised, not certain, whatever the status says.
+        let status = if waiting { StakeholderStatus::Conditional } else { s.status };
+        let bucket = match status {
             StakeholderStatus::Committed => &mut totals.committed_cents,
             // Only a forgiving reader lets an unrecognised status through: not certain.
             StakeholderStatus::Conditional | StakeholderStatus::Unrecognised => &mut totals.conditional_cents,
@@ -238,7 +253,15 @@ pub fn summarise(d: &CohortDocument) -> Result<Summary, FieldError> {
         };
         *bucket = add(&field, *bucket, total)?;
         totals.total_cents = add(&field, totals.total_cents, total)?;
-        stakeholders.push(StakeholderProgress { fixed_cents: s.amount_cents, matched, total_cents: total, status: s.status });
+        stakeholders.push(StakeholderProgress {
+            fixed_cents: s.amount_cents,
+            matched,
+            rules_unlocked_cents: rules_unlocked,
+            void,
+            all_or_nothing_waiting: waiting,
+            total_cents: total,
+            status: s.status,
+        });
     }
 
     let shares = add("crowd.target_share_bps", own_target, target)?;

@@ -15,6 +15,10 @@ const MAX_HISTORY: usize = 2000;
 const MAX_SUGGESTED: usize = 12;
 /// Matching up to ten euro per crowd euro; anything above is a typo.
 const MAX_MATCH_RATIO_BPS: i64 = 100_000;
+/// Rules per stakeholder (contract 1.1).
+const MAX_RULES: usize = 8;
+/// Backers a trigger may wait for.
+const MAX_TRIGGER_BACKERS: i64 = 10_000_000;
 
 /// A cohort document that passed validation, with its timestamps parsed and its
 /// time-independent figures computed (so every sum is known to fit).
@@ -46,15 +50,22 @@ impl Cohort {
         let probe: SchemaProbe =
             serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
         match probe.schema {
-            Some(s) if s == SCHEMA_V1 => {}
+            Some(s) if is_schema_v1(&s) => {}
             found => return Err(DocumentError::UnsupportedSchema { found }),
         }
-        Cohort::from_document(read_forgivingly(parse_document(json)?))
+        Cohort::validated(read_forgivingly(parse_document(json)?), true)
     }
 
-    /// Validates a document, reporting every problem found, each with its field path.
+    /// Validates a document as a writer must (strictly: a rule that cannot be read is
+    /// refused), reporting every problem found, each with its field path.
     pub fn from_document(doc: CohortDocument) -> Result<Cohort, DocumentError> {
-        let mut v = Validator::default();
+        Cohort::validated(doc, false)
+    }
+
+    /// `forgiving`: rules that cannot be read (already settled by [`read_forgivingly`])
+    /// are let through, to be shown as conditions that cannot be computed.
+    fn validated(doc: CohortDocument, forgiving: bool) -> Result<Cohort, DocumentError> {
+        let mut v = Validator { forgiving, ..Validator::default() };
         v.check_document(&doc);
         let times = (
             Timestamp::parse_rfc3339(&doc.campaign.opens_at),
@@ -325,6 +336,7 @@ pub fn read_forgivingly(mut d: CohortDocument) -> CohortDocument {
         if s.status == StakeholderStatus::Unrecognised {
             s.status = StakeholderStatus::Conditional;
         }
+        settle_rules(s);
     }
     d.initiatives.truncate(MAX_LIST);
     for i in &mut d.initiatives {
@@ -353,6 +365,29 @@ pub fn read_forgivingly(mut d: CohortDocument) -> CohortDocument {
     keep_link(&mut d.links.page);
     keep_link(&mut d.links.pledge);
     d
+}
+
+/// A rule that does not pass a writer's checks on its own becomes one that cannot be
+/// computed (shown as such, never counted); an evaluation that does not fit the rules
+/// is dropped. The figures then come only from what is valid.
+fn settle_rules(s: &mut Stakeholder) {
+    s.rules.truncate(MAX_RULES);
+    for r in &mut s.rules {
+        let mut v = Validator::default();
+        v.check_rule("", r, None);
+        if !v.errors.is_empty() {
+            let kind = match r {
+                Rule::Match(_) => Some("match".to_owned()),
+                Rule::Trigger(_) => Some("trigger".to_owned()),
+                Rule::AllOrNothing => Some("all_or_nothing".to_owned()),
+                Rule::Unreadable(u) => u.kind.take(),
+            };
+            *r = Rule::Unreadable(UnreadableRule { kind, problem: None });
+        }
+    }
+    if s.evaluation.as_ref().is_some_and(|e| e.rules.len() != s.rules.len()) {
+        s.evaluation = None;
+    }
 }
 
 /// Cuts `text` to `max` characters (the last one `…`) and turns control characters
@@ -384,7 +419,7 @@ fn keep_link(link: &mut Option<String>) {
 /// form can show each beside its field before anything is sent.
 pub fn validate_stakeholder(s: &Stakeholder) -> Result<(), Vec<FieldError>> {
     let mut v = Validator::default();
-    v.check_stakeholder("", s);
+    v.check_stakeholder("", s, None);
     if v.errors.is_empty() {
         Ok(())
     } else {
@@ -396,6 +431,8 @@ pub fn validate_stakeholder(s: &Stakeholder) -> Result<(), Vec<FieldError>> {
 #[derive(Default)]
 struct Validator {
     errors: Vec<FieldError>,
+    /// Reading another server's document: rules that cannot be read are let through.
+    forgiving: bool,
 }
 
 impl Validator {
@@ -465,8 +502,9 @@ impl Validator {
         }
     }
 
-    /// One stakeholder; `prefix` is `stakeholders[2].` in a document, empty on its own.
-    fn check_stakeholder(&mut self, prefix: &str, s: &Stakeholder) {
+    /// One stakeholder; `prefix` is `stakeholders[2].` in a document, empty on its own;
+    /// `closes_at` is the campaign's close where known.
+    fn check_stakeholder(&mut self, prefix: &str, s: &Stakeholder, closes_at: Option<Timestamp>) {
         let f = |name: &str| format!("{prefix}{name}");
         self.text(&f("name"), &s.name, true, MAX_TEXT_CHARS);
         if s.kind == StakeholderKind::Unrecognised {
@@ -481,6 +519,99 @@ impl Validator {
         if let Some(m) = &s.match_ {
             self.range(&f("match.ratio_bps"), m.ratio_bps, 1, MAX_MATCH_RATIO_BPS);
             self.amount(&f("match.cap_cents"), m.cap_cents);
+        }
+        self.list_len(&f("rules"), s.rules.len(), MAX_RULES);
+        for (i, r) in s.rules.iter().enumerate() {
+            self.check_rule(&f(&format!("rules[{i}].")), r, closes_at);
+        }
+        if s.rules.iter().filter(|r| matches!(r, Rule::AllOrNothing)).count() > 1 {
+            self.err(f("rules"), Problem::Format { expected: "at most one all_or_nothing rule".into() });
+        }
+        if let Some(e) = &s.evaluation {
+            self.check_evaluation(&f("evaluation."), e, s.rules.len());
+        }
+    }
+
+    /// An optional cap: at least a cent (no cap is written by leaving it out).
+    fn cap(&mut self, field: &str, cap: Option<i64>) -> bool {
+        cap.is_some_and(|c| self.range(field, c, 1, i64::MAX))
+    }
+
+    /// One rule; `prefix` is `rules[1].` (inside a stakeholder's prefix).
+    fn check_rule(&mut self, prefix: &str, r: &Rule, closes_at: Option<Timestamp>) {
+        let f = |name: &str| format!("{prefix}{name}");
+        match r {
+            Rule::Match(m) => {
+                self.range(&f("ratio_bps"), m.ratio_bps, 1, MAX_MATCH_RATIO_BPS);
+                let gift = self.cap(&f("cap_per_gift_cents"), m.cap_per_gift_cents);
+                let donor = self.cap(&f("cap_per_donor_cents"), m.cap_per_donor_cents);
+                let total = self.cap(&f("cap_cents"), m.cap_cents);
+                // A cap further out below one nearer in makes the nearer one meaningless:
+                // the writer most likely swapped them.
+                let (g, d, t) = (m.cap_per_gift_cents, m.cap_per_donor_cents, m.cap_cents);
+                if gift && donor && g > d {
+                    self.err(f("cap_per_gift_cents"), Problem::Inconsistent { with: f("cap_per_donor_cents") });
+                } else if gift && total && g > t {
+                    self.err(f("cap_per_gift_cents"), Problem::Inconsistent { with: f("cap_cents") });
+                }
+                if donor && total && d > t {
+                    self.err(f("cap_per_donor_cents"), Problem::Inconsistent { with: f("cap_cents") });
+                }
+                let from = m.from.as_ref().and_then(|t| self.timestamp(&f("from"), t));
+                let until = m.until.as_ref().and_then(|t| self.timestamp(&f("until"), t));
+                if let (Some(a), Some(b)) = (from, until) {
+                    if b <= a {
+                        self.err(f("until"), Problem::Inconsistent { with: f("from") });
+                    }
+                }
+            }
+            Rule::Trigger(t) => {
+                self.range(&f("amount_cents"), t.amount_cents, 1, i64::MAX);
+                if let Some(share) = t.share_of_target_bps {
+                    self.range(&f("share_of_target_bps"), share, 1, 10_000);
+                }
+                if let Some(b) = t.backers {
+                    self.range(&f("backers"), b, 1, MAX_TRIGGER_BACKERS);
+                }
+                if t.share_of_target_bps.is_none() && t.backers.is_none() {
+                    self.err(f("share_of_target_bps"), Problem::Required);
+                }
+                let by = t.by.as_ref().and_then(|b| self.timestamp(&f("by"), b));
+                if let (Some(by), Some(close)) = (by, closes_at) {
+                    if by > close {
+                        self.err(f("by"), Problem::Inconsistent { with: "campaign.closes_at".into() });
+                    }
+                }
+            }
+            Rule::AllOrNothing => {}
+            Rule::Unreadable(_) if self.forgiving => {}
+            Rule::Unreadable(u) => {
+                let (field, problem) = u.problem.clone().unwrap_or_else(|| {
+                    ("kind".into(), Problem::Format { expected: "one of match, trigger, all_or_nothing".into() })
+                });
+                self.err(f(&field), problem);
+            }
+        }
+    }
+
+    /// An evaluation in a document: amounts that can be added up, one per rule.
+    fn check_evaluation(&mut self, prefix: &str, e: &StakeholderEvaluation, rules: usize) {
+        let f = |name: &str| format!("{prefix}{name}");
+        self.amount(&f("unlocked_cents"), e.unlocked_cents);
+        if let Some(a) = e.available_cents {
+            self.amount(&f("available_cents"), a);
+        }
+        if e.rules.len() != rules {
+            self.err(f("rules"), Problem::Inconsistent { with: "rules".into() });
+        }
+        for (i, r) in e.rules.iter().enumerate() {
+            self.amount(&f(&format!("rules[{i}].unlocked_cents")), r.unlocked_cents);
+            if let Some(a) = r.available_cents {
+                self.amount(&f(&format!("rules[{i}].available_cents")), a);
+            }
+            if let Some(m) = &r.met_at {
+                self.timestamp(&f(&format!("rules[{i}].met_at")), m);
+            }
         }
     }
 
@@ -547,7 +678,7 @@ impl Validator {
 
         self.list_len("stakeholders", d.stakeholders.len(), MAX_LIST);
         for (i, s) in d.stakeholders.iter().enumerate() {
-            self.check_stakeholder(&format!("stakeholders[{i}]."), s);
+            self.check_stakeholder(&format!("stakeholders[{i}]."), s, closes);
         }
 
         self.list_len("initiatives", d.initiatives.len(), MAX_LIST);
@@ -613,6 +744,8 @@ mod stakeholder_tests {
             url: None,
             condition: Some("als de crowd € 10.000 haalt".into()),
             match_: Some(MatchOffer { ratio_bps: 5000, cap_cents: 600_000 }),
+            rules: Vec::new(),
+            evaluation: None,
         };
         assert_eq!(validate_stakeholder(&good), Ok(()));
         let bad = Stakeholder {

@@ -464,6 +464,8 @@ fn arb_doc() -> impl Strategy<Value = CohortDocument> {
                     url: None,
                     condition: None,
                     match_: (ratio % 2 == 0).then_some(MatchOffer { ratio_bps: ratio, cap_cents: cap }),
+                    rules: Vec::new(),
+                    evaluation: None,
                 })
                 .collect();
             d
@@ -543,11 +545,32 @@ fn json_schema_names_every_field() {
     full.initiatives[0].url = Some("https://example.org".into());
     full.links.pledge = Some("/p".into());
     full.links.events = Some("/e".into());
+    // Contract 1.1: every kind of rule with every optional field, and an evaluation.
+    full.schema = SCHEMA_V1_1.into();
+    full.stakeholders[0].rules = serde_json::from_str(
+        r#"[{"kind":"match","ratio_bps":10000,"basis":"received","cap_per_gift_cents":100,"cap_per_donor_cents":200,
+             "cap_cents":300,"from":"2027-03-01T00:00:00Z","until":"2027-03-02T00:00:00Z","first_gift_only":true},
+            {"kind":"trigger","amount_cents":100,"share_of_target_bps":5000,"backers":10,"by":"2027-04-01T00:00:00Z"},
+            {"kind":"all_or_nothing"}]"#,
+    )
+    .unwrap();
+    let setting = rules::Setting { crowd_target_cents: 3_000_000, closes_at: ts("2027-04-16T00:00:00Z"), now: ts("2027-03-20T00:00:00Z") };
+    let mut evaluation = rules::evaluate(&full.stakeholders[0].rules, &setting, &[]);
+    evaluation.rules[1].met_at = Some("2027-03-01T00:00:00Z".into());
+    full.stakeholders[0].evaluation = Some(evaluation);
     let doc = serde_json::to_value(&full).unwrap();
 
     fn compare(path: &str, value: &serde_json::Value, schema: &serde_json::Value) {
         match value {
             serde_json::Value::Object(map) => {
+                // A tagged union: the branch whose `kind` is this value's.
+                let schema = match schema["oneOf"].as_array() {
+                    Some(branches) => branches
+                        .iter()
+                        .find(|b| b["properties"]["kind"]["const"] == map["kind"])
+                        .unwrap_or_else(|| panic!("{path}: no branch of kind {}", map["kind"])),
+                    None => schema,
+                };
                 let props = schema["properties"].as_object().unwrap_or_else(|| panic!("{path}: no properties in schema"));
                 let mut keys: Vec<_> = map.keys().collect();
                 let mut documented: Vec<_> = props.keys().collect();
@@ -559,8 +582,11 @@ fn json_schema_names_every_field() {
                 }
             }
             serde_json::Value::Array(items) => {
-                if let Some(first) = items.first() {
-                    compare(&format!("{path}[]"), first, &schema["items"]);
+                // The first item has every optional field; of a tagged union, every item
+                // (one of each kind).
+                let all = if schema["items"]["oneOf"].is_array() { items.len() } else { 1 };
+                for item in items.iter().take(all) {
+                    compare(&format!("{path}[]"), item, &schema["items"]);
                 }
             }
             _ => {}

@@ -21,6 +21,9 @@ pub struct StakeholderDraft {
     /// What one crowd euro unlocks, as typed: `0,50`.
     pub match_per_euro: String,
     pub match_cap: String,
+    /// The stakeholder's rules (contract 1.1), kept as they are: the form does not edit
+    /// them yet, and saving must not drop them.
+    pub rules: Vec<cofund_core::Rule>,
 }
 
 impl Default for StakeholderDraft {
@@ -35,6 +38,7 @@ impl Default for StakeholderDraft {
             matching: false,
             match_per_euro: String::new(),
             match_cap: String::new(),
+            rules: Vec::new(),
         }
     }
 }
@@ -83,6 +87,7 @@ impl StakeholderDraft {
             matching: s.match_.is_some(),
             match_per_euro: s.match_.as_ref().map(|m| cents_to_input(m.ratio_bps / 100)).unwrap_or_default(),
             match_cap: s.match_.as_ref().map(|m| cents_to_input(m.cap_cents)).unwrap_or_default(),
+            rules: s.rules.clone(),
         }
     }
 
@@ -119,6 +124,8 @@ impl StakeholderDraft {
             url: optional(&self.url),
             condition,
             match_,
+            rules: self.rules.clone(),
+            evaluation: None,
         };
         if let Err(more) = validate_stakeholder(&s) {
             // A field that failed to parse keeps its parse error, not a second one.
@@ -200,6 +207,16 @@ mod tests {
         assert_eq!(again.amount, "12000");
         assert_eq!(again.match_per_euro, "0,50");
         assert_eq!(again.to_stakeholder().unwrap(), s);
+    }
+
+    #[test]
+    fn editing_a_stakeholder_keeps_its_rules() {
+        let mut s = StakeholderDraft { name: "Oranje Fonds".into(), amount: "0".into(), ..Default::default() }.to_stakeholder().unwrap();
+        s.rules = serde_json::from_str(r#"[{"kind":"match","ratio_bps":10000,"cap_cents":500000}]"#).unwrap();
+        let mut edited = StakeholderDraft::from_stakeholder(&s);
+        edited.amount = "100".into();
+        let saved = edited.to_stakeholder().unwrap();
+        assert_eq!((saved.amount_cents, &saved.rules), (10_000, &s.rules));
     }
 
     #[test]

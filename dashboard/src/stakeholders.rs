@@ -65,6 +65,8 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
     let matching = cc.kept("sh-matching", || false);
     let per_euro = cc.kept("sh-per_euro", || String::new());
     let cap = cc.kept("sh-cap", || String::new());
+    // The stakeholder's rules (contract 1.1): not edited here yet, kept when saving.
+    let rules = cc.kept("sh-rules", Vec::<cofund_core::Rule>::new);
     let errors = cc.kept("sh-errors", || Vec::<FieldError>::new());
     let notice = cc.kept("sh-notice", || None::<String>);
 
@@ -79,6 +81,7 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
         matching.set(d.matching);
         per_euro.set(d.match_per_euro);
         cap.set(d.match_cap);
+        rules.set(d.rules);
         errors.set(Vec::new());
         notice.set(None);
     };
@@ -92,6 +95,7 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
         matching: matching.get_untracked(),
         match_per_euro: per_euro.get_untracked(),
         match_cap: cap.get_untracked(),
+        rules: rules.get_untracked(),
     };
     let show_errors = move |list: Vec<FieldError>| {
         let first = FIELDS.iter().find(|(f, _)| list.iter().any(|e| e.field == *f)).map(|(_, id)| *id);

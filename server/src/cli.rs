@@ -228,6 +228,10 @@ pub enum StakeholderCommand {
         /// Matching cap, as an amount.
         #[arg(long, requires = "match_ratio_bps")]
         match_cap: Option<String>,
+        /// The commitment's rules (contract 1.1) as a JSON array, e.g.
+        /// '[{"kind":"trigger","amount_cents":1200000,"share_of_target_bps":5000}]'.
+        #[arg(long)]
+        rules: Option<String>,
     },
 }
 
@@ -435,7 +439,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Stakeholder(StakeholderCommand::Put { slug, name, kind, status, amount: amt, url, condition, match_ratio_bps, match_cap }) => {
+        Command::Stakeholder(StakeholderCommand::Put { slug, name, kind, status, amount: amt, url, condition, match_ratio_bps, match_cap, rules }) => {
             let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
             let s = Stakeholder {
                 name,
@@ -458,6 +462,11 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                     (Some(r), Some(c)) => Some(MatchOffer { ratio_bps: r, cap_cents: amount("match-cap", &c)? }),
                     _ => None,
                 },
+                rules: match rules {
+                    Some(json) => serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("--rules must be a JSON array of rules: {e}"))?,
+                    None => Vec::new(),
+                },
+                evaluation: None,
             };
             let name = s.name.clone();
             cofund.put_stakeholder(&slug, s, None, domain::now()).await.map_err(store_err)?;

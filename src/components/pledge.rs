@@ -58,7 +58,7 @@ pub fn PledgeSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, s
         }
     }
     let url = resolve(&pledge_link, &src).unwrap_or(pledge_link);
-    view! { <PledgeForm cohort=cohort locale=locale url=url src=src id=id/> }.into_any()
+    view! { <PledgeForm cohort=cohort locale=locale now=now url=url src=src id=id/> }.into_any()
 }
 
 /// Focuses the element with this id, if it is there (in the page or a shadow root).
@@ -71,7 +71,7 @@ fn focus(id: &str) {
 }
 
 #[component]
-fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String, id: String) -> impl IntoView {
+fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, url: String, src: String, id: String) -> impl IntoView {
     let t = locale.t();
     let (currency, suggested, min, max) = cohort.with_untracked(|c| {
         let crowd = &c.document().crowd;
@@ -318,6 +318,27 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
         .collect_view()
     };
 
+    // What the matches add to the amount being typed, computed by cofund-core from the
+    // document (for a donor giving for the first time).
+    let preview = move || {
+        let amount = match chosen.get() {
+            Some(cents) if custom.with(|c| c.trim().is_empty()) => cents,
+            _ => parse_amount_input(&custom.get()).ok()?,
+        };
+        let lines: Vec<String> = cohort.with(|c| {
+            c.gift_preview(amount, now)
+                .into_iter()
+                .filter(|p| p.adds_cents > 0)
+                .map(|p| {
+                    let name = &c.document().stakeholders[p.stakeholder].name;
+                    let left = p.left_after_cents.map(money);
+                    locale.match_preview(name, &money(amount), &money(amount.saturating_add(p.adds_cents)), p.adds_cents == amount, left.as_deref())
+                })
+                .collect()
+        });
+        (!lines.is_empty()).then(|| lines.into_iter().map(|l| view! { <p class="cofund-match cofund-preview">{l}</p> }).collect_view())
+    };
+
     let form = move || {
         view! {
             <form
@@ -350,6 +371,7 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, url: String, src: String
                         </p>
                         <FieldError id=fid("amount_cents-error") message=error_for("amount_cents")/>
                     </div>
+                    {preview}
                 </fieldset>
                 <div class="cofund-field">
                     <label for=fid("name")>{t.your_name}</label>

@@ -1,8 +1,9 @@
 //! The stakeholders who co-fund: amount, status (with its condition) and matching.
 
 use super::money_in;
-use crate::{format, i18n::Locale};
-use cofund_core::{Cohort, StakeholderStatus};
+use crate::format;
+use crate::i18n::{Formats, Locale};
+use cofund_core::{Cohort, StakeholderStatus, Timestamp};
 use leptos::prelude::*;
 
 #[component]
@@ -40,6 +41,23 @@ pub fn StakeholderSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) 
                         locale.match_line(&money(m.cents_per_euro), &money(m.unlocked_cents), &money(m.cap_cents))
                     });
                     let condition = s.condition.clone().filter(|_| s.status == StakeholderStatus::Conditional);
+                    // Contract 1.1: each rule in words with its state from the evaluation.
+                    let percent = |p: i64| format::percent(locale, p);
+                    let date = |rfc: &str| Timestamp::parse_rfc3339(rfc).map(|t| format::date(locale, t)).unwrap_or_default();
+                    let formats = Formats { money: &money, percent: &percent, date: &date };
+                    let rules = s
+                        .rules
+                        .iter()
+                        .enumerate()
+                        .map(|(i, r)| {
+                            let w = locale.rule_words(r, s.evaluation.as_ref().and_then(|e| e.rules.get(i)), &formats);
+                            view! {
+                                <p class="cofund-match cofund-rule">
+                                    {w.rule}{w.state.map(|x| view! { <span class="cofund-muted">" · "{x}</span> })}
+                                </p>
+                            }
+                        })
+                        .collect_view();
                     view! {
                         <li class="cofund-stakeholder">
                             <div class="cofund-row">
@@ -52,6 +70,7 @@ pub fn StakeholderSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) 
                             </div>
                             {condition.map(|x| view! { <p class="cofund-muted cofund-condition">{t.condition}": "{x}</p> })}
                             {match_line.map(|x| view! { <p class="cofund-match">{x}</p> })}
+                            {rules}
                         </li>
                     }
                 })

@@ -7,7 +7,7 @@ use super::{valid_iban, valid_origin_pattern};
 use cofund_core::api::CrowdTotals;
 use cofund_core::{
     Campaign, Cohort, CohortDocument, Crowd, DocumentError, FieldError, HistoryPoint, Initiative, Links,
-    OwnContributions, Problem, Programme, RecentPledge, Stakeholder, SCHEMA_V1,
+    OwnContributions, Problem, Programme, RecentPledge, Stakeholder, SCHEMA_V1, SCHEMA_V1_1,
 };
 use serde::{Deserialize, Serialize};
 
@@ -110,9 +110,11 @@ const MAX_ORIGINS: usize = 50;
 impl CohortDefinition {
     /// The contract document of this definition with the given pledge figures, served
     /// from `base` (the cohort's API URL, `…/api/v1/cohorts/{slug}`).
+    /// Stakeholders with rules get their `evaluation` afterwards (see
+    /// [`CohortDefinition::has_rules`]); the document is then of contract 1.1, else 1.0.
     pub fn to_document(&self, figures: PledgeFigures, base: &str, updated_at: String) -> CohortDocument {
         CohortDocument {
-            schema: SCHEMA_V1.to_owned(),
+            schema: if self.has_rules() { SCHEMA_V1_1 } else { SCHEMA_V1 }.to_owned(),
             slug: self.slug.clone(),
             name: self.name.clone(),
             programme: self.programme.clone(),
@@ -130,7 +132,8 @@ impl CohortDefinition {
                 min_cents: self.crowd.min_cents,
                 max_cents: self.crowd.max_cents,
             },
-            stakeholders: self.stakeholders.clone(),
+            // Evaluations are filled in from the pledges, never taken from a definition.
+            stakeholders: self.stakeholders.iter().map(|s| Stakeholder { evaluation: None, ..s.clone() }).collect(),
             initiatives: self.initiatives.clone(),
             recent_pledges: figures.recent_pledges,
             history: figures.history,
@@ -143,10 +146,24 @@ impl CohortDefinition {
         }
     }
 
+    /// Whether a stakeholder has rules, whose evaluation needs the cohort's pledges.
+    pub fn has_rules(&self) -> bool {
+        self.stakeholders.iter().any(|s| !s.rules.is_empty())
+    }
+
     /// Validates the definition with the shared crate's document rules (field paths are
     /// the same as in the definition) plus the server settings. Every problem at once.
     pub fn validate(&self) -> Result<Cohort, Vec<FieldError>> {
         let mut errors = Vec::new();
+        // The evaluation is the server's to compute from the pledges, never a writer's.
+        for (i, s) in self.stakeholders.iter().enumerate() {
+            if s.evaluation.is_some() {
+                errors.push(FieldError::new(
+                    format!("stakeholders[{i}].evaluation"),
+                    Problem::Format { expected: "absent: the server computes it from the pledges".into() },
+                ));
+            }
+        }
         let doc = self.to_document(PledgeFigures::default(), &format!("/api/v1/cohorts/{}", self.slug), "2000-01-01T00:00:00Z".to_owned());
         let cohort = match Cohort::from_document(doc) {
             Ok(c) => Some(c),

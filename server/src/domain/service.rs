@@ -9,9 +9,19 @@ use super::{sha256_hex, CohortDefinition, DomainError, DomainResult, Idempotency
 use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, Storage, StoredCohort, TokenInfo};
 use anyhow::Context;
 use cofund_core::api::{read_pledge_request, validate_pledge, ErrorCode, PledgeStatus};
-use cofund_core::{Cohort, OwnContributions, Stakeholder, Timestamp};
+use cofund_core::programme::{programme_slug, ProgrammeDocument};
+use cofund_core::rules::{self, Gift, GiftStatus, Setting};
+use cofund_core::{Cohort, CohortDocument, OwnContributions, Stakeholder, Timestamp};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
+
+/// A stakeholder's field error without the definition's `stakeholders[i].` prefix.
+fn own_field(mut e: cofund_core::FieldError) -> cofund_core::FieldError {
+    if let Some((_, own)) = e.field.strip_prefix("stakeholders[").and_then(|rest| rest.split_once("].")) {
+        e.field = own.to_owned();
+    }
+    e
+}
 
 /// Newest pledges in the document.
 pub const RECENT_PLEDGES: usize = 10;
@@ -19,6 +29,9 @@ pub const RECENT_PLEDGES: usize = 10;
 /// A cohort document as served: its JSON and strong ETag, for one revision.
 pub struct RenderedDocument {
     pub revision: i64,
+    /// When stakeholders' rules may change state without a new revision (a trigger's
+    /// date, a match window, the close): the rendering is stale from then on.
+    pub valid_until: Option<Timestamp>,
     pub body: bytes::Bytes,
     /// `"…"`, quoted.
     pub etag: String,
@@ -220,23 +233,43 @@ impl Cofund {
     /// The contract document of a cohort, rendered once per revision and then served
     /// from memory until the cohort is said to have changed (see [`DocumentCache`]).
     pub async fn document(&self, slug: &str) -> DomainResult<Arc<RenderedDocument>> {
+        let now = super::now();
         let changes_seen = {
             let cache = self.documents.lock().expect("document cache");
-            if let Some(r) = cache.documents.get(slug) {
+            // A document whose rules change state at a time (a trigger's date, a match
+            // window, the close) is rendered anew from then on.
+            if let Some(r) = cache.documents.get(slug).filter(|r| r.valid_until.is_none_or(|t| now < t)) {
                 return Ok(r.clone());
             }
             cache.changes(slug)
         };
-        let snapshot = self.storage.snapshot(slug, RECENT_PLEDGES).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
         let base = format!("{}/api/v1/cohorts/{}", self.public_url, slug);
-        let doc = snapshot.cohort.definition.to_document(snapshot.figures, &base, snapshot.cohort.updated_at.to_rfc3339());
+        let mut attempts = 0;
+        let (rendered_revision, doc, valid_until) = loop {
+            attempts += 1;
+            let snapshot = self.storage.snapshot(slug, RECENT_PLEDGES).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
+            let has_rules = snapshot.cohort.definition.has_rules();
+            let mut doc = snapshot.cohort.definition.to_document(snapshot.figures, &base, snapshot.cohort.updated_at.to_rfc3339());
+            // Only rules need the pledges one by one; without them the maintained figures
+            // are the whole document, so a cohort with a million pledges stays cheap.
+            if !has_rules {
+                break (snapshot.cohort.revision, doc, None);
+            }
+            let valid_until = self.evaluate_rules(slug, &mut doc, now).await?;
+            // The pledges are read after the snapshot: a pledge in between would be
+            // evaluated but not in the totals. Then read both again (a busy cohort gets
+            // the last reading after three tries; the next revision corrects it).
+            if attempts == 3 || self.storage.cohort_revision(slug).await? == Some(snapshot.cohort.revision) {
+                break (snapshot.cohort.revision, doc, valid_until);
+            }
+        };
         // Served only if the shared crate accepts it, exactly as the widget will.
         let doc = Cohort::from_document(doc)
             .map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort {slug} renders to an invalid document: {e}")))?
             .into_document();
         let body = bytes::Bytes::from(serde_json::to_vec(&doc).context("serialising a document")?);
         let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
-        let rendered = Arc::new(RenderedDocument { revision: snapshot.cohort.revision, body, etag });
+        let rendered = Arc::new(RenderedDocument { revision: rendered_revision, valid_until, body, etag });
         let mut cache = self.documents.lock().expect("document cache");
         // Kept only if no change was said while this render read, and never over a newer
         // revision rendered meanwhile.
@@ -244,6 +277,64 @@ impl Cofund {
             cache.documents.insert(slug.to_owned(), rendered.clone());
         }
         Ok(rendered)
+    }
+
+    /// The programme document (`cofund/programme@1`) of the programme whose name has this
+    /// slug: built from its cohorts' documents as rendered, so every figure is the one
+    /// that cohort's widget shows. Rendered per request from the cached cohort documents.
+    pub async fn programme_document(&self, slug: &str) -> DomainResult<Box<RenderedDocument>> {
+        let cohorts: Vec<StoredCohort> =
+            self.cohorts().await?.into_iter().filter(|c| programme_slug(&c.definition.programme.name) == slug).collect();
+        let Some(first) = cohorts.first() else {
+            return Err(DomainError::not_found(format!("Programme {slug:?}")));
+        };
+        let mut list = Vec::with_capacity(cohorts.len());
+        let mut revision = 0i64;
+        for c in &cohorts {
+            let r = self.document(&c.definition.slug).await?;
+            revision = revision.saturating_add(r.revision);
+            let text = std::str::from_utf8(&r.body).context("a document is UTF-8")?;
+            let cohort = Cohort::from_json(text).map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort document: {e}")))?;
+            list.push((cohort, format!("{}/api/v1/cohorts/{}", self.public_url, c.definition.slug)));
+        }
+        let doc = ProgrammeDocument::build(&first.definition.programme.name, first.definition.programme.url.clone(), &list)
+            .map_err(|e| DomainError::Internal(anyhow::anyhow!("programme {slug}: {e}")))?;
+        let body = bytes::Bytes::from(serde_json::to_vec(&doc).context("serialising a programme document")?);
+        let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
+        Ok(Box::new(RenderedDocument { revision, valid_until: None, body, etag }))
+    }
+
+    /// Fills in every stakeholder's rule evaluation from the cohort's pledges in their
+    /// order (`cofund-core` computes it); returns until when it holds.
+    async fn evaluate_rules(&self, slug: &str, doc: &mut CohortDocument, now: Timestamp) -> DomainResult<Option<Timestamp>> {
+        let pledges = self.all_pledges(slug).await?;
+        let donors: Vec<String> = pledges.iter().map(|p| super::backer_key(&p.email)).collect();
+        let gifts: Vec<Gift> = pledges
+            .iter()
+            .zip(&donors)
+            .map(|(p, donor)| Gift {
+                amount_cents: p.amount_cents,
+                at: p.created_at,
+                status: match p.status {
+                    PledgeStatus::Pledged => GiftStatus::Pledged,
+                    PledgeStatus::Received => GiftStatus::Received,
+                    PledgeStatus::Cancelled => GiftStatus::Cancelled,
+                },
+                donor,
+            })
+            .collect();
+        let closes_at = Timestamp::parse_rfc3339(&doc.campaign.closes_at)
+            .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("cohort {slug} has an unreadable close")))?;
+        let target = cofund_core::progress::crowd_target_cents(doc.budget_cents, doc.crowd.target_share_bps);
+        let setting = Setting { crowd_target_cents: target, closes_at, now };
+        let mut valid_until: Option<Timestamp> = None;
+        for s in doc.stakeholders.iter_mut().filter(|s| !s.rules.is_empty()) {
+            s.evaluation = Some(rules::evaluate(&s.rules, &setting, &gifts));
+            if let Some(t) = rules::next_change(&s.rules, closes_at, now) {
+                valid_until = Some(valid_until.map_or(t, |v| v.min(t)));
+            }
+        }
+        Ok(valid_until)
     }
 
     /// Records a donor's pledge once per idempotency key. The body is read with
@@ -314,7 +405,10 @@ impl Cofund {
     }
 
     /// Adds or replaces a stakeholder; returns whether it is new.
+    /// Field errors name the stakeholder's own fields (`rules[0].ratio_bps`), as the
+    /// request wrote them.
     pub async fn put_stakeholder(&self, slug: &str, stakeholder: Stakeholder, expected_revision: Option<i64>, now: Timestamp) -> DomainResult<bool> {
+        cofund_core::validate_stakeholder(&stakeholder).map_err(DomainError::Invalid)?;
         let created = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = created.clone();
         self.edit(
@@ -326,7 +420,12 @@ impl Cofund {
                 Ok(())
             }),
         )
-        .await?;
+        .await
+        .map_err(|e| match e {
+            // What only the cohort can tell (a trigger's date after its close).
+            DomainError::Invalid(errors) => DomainError::Invalid(errors.into_iter().map(own_field).collect()),
+            other => other,
+        })?;
         Ok(created.load(std::sync::atomic::Ordering::SeqCst))
     }
 

@@ -125,6 +125,9 @@ pub struct StakeholderBody {
     condition: Option<String>,
     #[serde(default, rename = "match")]
     match_: Option<cofund_core::MatchOffer>,
+    /// Contract 1.1: the commitment's rules; checked strictly, field by field.
+    #[serde(default)]
+    rules: Vec<cofund_core::Rule>,
 }
 
 pub async fn put_stakeholder(
@@ -144,6 +147,8 @@ pub async fn put_stakeholder(
         url: b.url,
         condition: b.condition,
         match_: b.match_,
+        rules: b.rules,
+        evaluation: None,
     };
     let created = state.cofund().put_stakeholder(&slug, stakeholder.clone(), expected, domain::now()).await?;
     let status = if created { StatusCode::CREATED } else { StatusCode::OK };

@@ -103,6 +103,7 @@ pub fn router(state: AppState) -> Router {
         .route("/healthz", get(public::healthz))
         .route("/api/v1/openapi.yaml", get(site::openapi))
         .route("/api/v1/cohorts/{slug}", get(public::document).options(public::document_preflight))
+        .route("/api/v1/programmes/{slug}", get(public::programme).options(public::document_preflight))
         .route("/api/v1/cohorts/{slug}/events", get(events::events).options(public::document_preflight))
         .route(
             "/api/v1/cohorts/{slug}/pledges",

@@ -35,9 +35,20 @@ fn none_match(headers: &HeaderMap, etag: &str) -> bool {
 }
 
 pub async fn document(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
-    let resp = match state.cofund().document(&slug).await {
+    rendered(state.cofund().document(&slug).await, &headers)
+}
+
+/// `GET /api/v1/programmes/{slug}`: the programme document, served like a cohort's.
+pub async fn programme(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+    rendered(state.cofund().programme_document(&slug).await, &headers)
+}
+
+/// A rendered document with its ETag (`304` when the client has it), cacheable and
+/// readable from any origin.
+fn rendered<R: std::ops::Deref<Target = crate::domain::RenderedDocument>>(result: crate::domain::DomainResult<R>, headers: &HeaderMap) -> Response {
+    let resp = match result {
         Ok(r) => {
-            let fresh = !none_match(&headers, &r.etag);
+            let fresh = !none_match(headers, &r.etag);
             let mut resp = if fresh { r.body.clone().into_response() } else { StatusCode::NOT_MODIFIED.into_response() };
             let h = resp.headers_mut();
             if fresh {

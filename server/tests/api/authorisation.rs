@@ -112,6 +112,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
         ("/api/v1/payments/webhook", Method::POST, "/api/v1/payments/webhook".into(), None, [400; 5]),
         ("/api/v1/cohorts/{slug}/qr.svg", Method::GET, "/api/v1/cohorts/a/qr.svg".into(), None, [200; 5]),
         ("/embed/{slug}", Method::GET, "/embed/a".into(), None, [200; 5]),
+        ("/api/v1/programmes/{slug}", Method::GET, "/api/v1/programmes/starters4communities".into(), None, [200; 5]),
         // The widget's files: public (no widget directory in these tests, so 404 for all).
         ("/widget", Method::GET, "/widget".into(), None, [404; 5]),
         ("/widget/", Method::GET, "/widget/".into(), None, [404; 5]),

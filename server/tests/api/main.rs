@@ -17,6 +17,7 @@ mod privacy;
 mod provider;
 mod read;
 mod request_id;
+mod rules;
 mod sessions;
 mod site;
 mod story;
