@@ -65,7 +65,7 @@ for s in "${scenarios[@]}"; do
         pg_start
         port="${PG_URL##*:}"; port="${port%%/*}"
         export FAULTS_PG_URL="$PG_URL"
-        export FAULTS_PG_STOP="${PG_RUN[*]} $PG_BIN/pg_ctl -D $PG_DIR/data -m fast -w stop"
+        export FAULTS_PG_STOP="${PG_RUN[*]} $PG_BIN/pg_ctl -D $PG_DIR/data -m fast -w stop >/dev/null"
         export FAULTS_PG_START="${PG_RUN[*]} $PG_BIN/pg_ctl -D $PG_DIR/data -l $PG_DIR/server.log -w -t 60 -o '-p $port -k $PG_DIR -c listen_addresses=127.0.0.1 -c max_connections=300' start >/dev/null"
       fi
       if [ "$s" = postgres ]; then run postgres_restarted_while_pledges_arrive; else run sigterm_during_group_commits; fi

@@ -69,7 +69,11 @@ impl Server {
             .env("COFUND_LOG", "error")
             .env("COFUND_PLEDGE_RATE_PER_MINUTE", "0") // every donor here is 127.0.0.1
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(match std::env::var("FAULTS_SERVER_LOG") {
+                // The server's errors, for a look at what went wrong.
+                Ok(path) => Stdio::from(std::fs::OpenOptions::new().create(true).append(true).open(path).unwrap()),
+                Err(_) => Stdio::null(),
+            })
             .spawn()
             .expect("cofund starts");
         let client = reqwest::Client::new();
@@ -154,11 +158,11 @@ struct Load {
 }
 
 impl Load {
-    fn start(url: String, workers: usize) -> Load {
+    fn start(url: String, workers: usize, first_phase: &'static str) -> Load {
         let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
         let next = Arc::new(AtomicUsize::new(0));
         let stop = Arc::new(AtomicBool::new(false));
-        let phase = Arc::new(Mutex::new("before"));
+        let phase = Arc::new(Mutex::new(first_phase));
         let answers = Arc::new(Mutex::new(Vec::new()));
         let tasks = (0..workers)
             .map(|_| {
@@ -203,7 +207,7 @@ fn print_phases(answers: &[(usize, &'static str, Answer)], phases: &[&str]) {
             *counts.entry(a.label()).or_default() += 1;
         }
         let text: Vec<String> = counts.iter().map(|(l, n)| format!("{n} × {l}")).collect();
-        println!("  pledges sent {phase:<8} {}", if text.is_empty() { "none".into() } else { text.join(", ") });
+        println!("  sent {phase:<22} {}", if text.is_empty() { "none".into() } else { text.join(", ") });
     }
 }
 
@@ -292,16 +296,17 @@ async fn postgres_restarted_while_pledges_arrive() {
     let url = server.url("pgfault");
     let outage = Duration::from_secs(8);
     println!("1. PostgreSQL restarted while pledges arrive: 32 donors pledging without pause; after 2 s `pg_ctl stop -m fast`, {} s down, `pg_ctl start`, 4 s more", outage.as_secs());
-    let load = Load::start(url.clone(), 32);
+    let load = Load::start(url.clone(), 32, "before the stop");
     tokio::time::sleep(Duration::from_secs(2)).await;
-    load.phase("during");
+    load.phase("while it was down");
     sh(&env("FAULTS_PG_STOP"));
     tokio::time::sleep(outage).await;
     sh(&env("FAULTS_PG_START"));
-    load.phase("after");
+    load.phase("after its start");
     tokio::time::sleep(Duration::from_secs(4)).await;
     let answers = load.finish().await;
-    print_phases(&answers, &["before", "during", "after"]);
+    println!("  answers, by when the pledge was sent (a pledge waits up to 5 s for a database connection):");
+    print_phases(&answers, &["before the stop", "while it was down", "after its start"]);
     assert!(answers.iter().all(|(_, _, a)| !matches!(a, Answer::Refused { status: 500, .. })), "a 500 during the outage");
     let same_process = server.child.try_wait().unwrap().is_none() && server.child.id() == pid;
     println!("  the server process: {}", if same_process { "the same one throughout (no restart)" } else { "GONE" });
@@ -324,9 +329,9 @@ async fn sqlite_disk_full_while_pledges_arrive() {
     let pid = server.child.id();
     let url = server.url("full");
     println!("2. SQLite's disk full while pledges arrive: the database on a {} file system; 16 donors pledging without pause; after 1 s a file fills it, 4 s later it is removed, 3 s more", env("FAULTS_SMALL_FS_SIZE"));
-    let load = Load::start(url.clone(), 16);
+    let load = Load::start(url.clone(), 16, "before the filler");
     tokio::time::sleep(Duration::from_secs(1)).await;
-    load.phase("during");
+    load.phase("while full");
     let filler = fs.join("filler");
     let mut file = std::fs::File::create(&filler).unwrap();
     let chunk = vec![0u8; 4096];
@@ -339,10 +344,11 @@ async fn sqlite_disk_full_while_pledges_arrive() {
     tokio::time::sleep(Duration::from_secs(4)).await;
     drop(file);
     std::fs::remove_file(&filler).unwrap();
-    load.phase("after");
+    load.phase("after the removal");
     tokio::time::sleep(Duration::from_secs(3)).await;
     let answers = load.finish().await;
-    print_phases(&answers, &["before", "during", "after"]);
+    println!("  answers, by when the pledge was sent:");
+    print_phases(&answers, &["before the filler", "while full", "after the removal"]);
     assert!(answers.iter().all(|(_, _, a)| !matches!(a, Answer::Refused { status: 500, .. })), "a 500 while the disk was full");
     let same_process = server.child.try_wait().unwrap().is_none() && server.child.id() == pid;
     println!("  the server process: {}", if same_process { "the same one throughout (no restart)" } else { "GONE" });
@@ -395,7 +401,7 @@ async fn sigterm_run(db: DatabaseLocation, backend: &str, dir: &std::path::Path)
                         let _ = tx.send(());
                     }
                 }
-                (i, "during", a)
+                (i, "in the load", a)
             })
         })
         .collect();
@@ -408,7 +414,7 @@ async fn sigterm_run(db: DatabaseLocation, backend: &str, dir: &std::path::Path)
     }
     println!("  SIGTERM {} ms into the load; the server exited with {status}", started.elapsed().as_millis());
     assert!(status.success());
-    print_phases(&answers, &["during"]);
+    print_phases(&answers, &["in the load"]);
     server.restart().await;
     println!("  restarted the server");
     retry_and_count(&url, "term", &server.db, PLEDGES, &acknowledged_of(&answers)).await;
