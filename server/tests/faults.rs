@@ -132,7 +132,7 @@ impl Answer {
 }
 
 async fn pledge(client: &reqwest::Client, url: &str, i: usize) -> Answer {
-    let body = pledge_body(1000 + i as i64, &format!("d{i}@example.nl"));
+    let body = pledge_body(1000 + (i % 1000) as i64, &format!("d{i}@example.nl"));
     match client.post(url).header("Idempotency-Key", format!("k{i}")).json(&body).send().await {
         Ok(r) => {
             let status = r.status().as_u16();
