@@ -55,7 +55,7 @@ trap cleanup EXIT
 run() {
   printf '\n'
   cargo test -q "${cargo_profile[@]}" -p cofund-server --test faults -- --ignored --nocapture --test-threads=1 --exact "$1" 2>&1 |
-    grep -v -E '^(running [0-9]+ tests?|test result:|\.|)$'
+    grep -v -E '^(running [0-9]+ tests?|test result:.*|\.|)$'
 }
 
 for s in "${scenarios[@]}"; do
