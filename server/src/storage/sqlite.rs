@@ -50,6 +50,13 @@ impl SqliteStorage {
         let write = SqlitePoolOptions::new()
             .max_connections(1)
             .acquire_timeout(Duration::from_secs(30))
+            // A failed write can leave the connection unusable: SQLite rolls a
+            // transaction back by itself on some errors (a full disk: SQLITE_FULL), the
+            // ROLLBACK that sqlx sends when the transaction is dropped then fails ("no
+            // transaction is active"), and sqlx still counts the transaction as open, so
+            // every later BEGIN on this connection would fail for ever. Such a connection
+            // is closed instead of reused; the pool opens a fresh one.
+            .before_acquire(|conn, _| Box::pin(async move { Ok(!sqlx::Connection::is_in_transaction(conn)) }))
             .connect_with(options.clone())
             .await
             .with_context(|| format!("opening the database {}", path.display()))?;
@@ -666,5 +673,36 @@ impl Storage for SqliteStorage {
         let rows: Vec<SessionRecord> =
             sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at, id")).fetch_all(&self.read).await?;
         rows.into_iter().map(SessionInfo::try_from).collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::domain::DomainError;
+
+    /// A full disk (here: the database may not grow, `max_page_count`) refuses writes as
+    /// `Unavailable` (503), and once there is room again writes succeed without a restart:
+    /// the connection SQLite's automatic rollback left behind is not reused.
+    #[tokio::test]
+    async fn writes_recover_after_a_full_disk() {
+        let dir = tempfile::tempdir().unwrap();
+        let storage = SqliteStorage::open(&dir.path().join("full.db")).await.unwrap();
+        let pages: i64 = sqlx::query_scalar("PRAGMA page_count").fetch_one(&storage.write).await.unwrap();
+        sqlx::query(&format!("PRAGMA max_page_count = {}", pages + 2)).execute(&storage.write).await.unwrap();
+        let big = Some("x".repeat(200_000));
+        let mut refused = None;
+        for _ in 0..10 {
+            if let Err(e) = storage.create_token(None, big.clone(), domain::now()).await {
+                refused = Some(e);
+                break;
+            }
+        }
+        assert!(matches!(refused, Some(DomainError::Unavailable(_))), "{refused:?}");
+        // Room again (a fresh connection has no page limit; the old one is given room).
+        sqlx::query("PRAGMA max_page_count = 1073741823").execute(&storage.write).await.unwrap();
+        for _ in 0..3 {
+            storage.create_token(None, Some("after".into()), domain::now()).await.expect("a write after the disk has room again");
+        }
     }
 }
