@@ -36,6 +36,8 @@ pub struct Cofund {
     stopping: tokio::sync::watch::Sender<bool>,
     /// The payment provider for online payment, if configured (see `payments.rs`).
     pub(super) payments: Option<Arc<dyn crate::payments::PaymentProvider>>,
+    /// E-mail to donors, when on (see `mail.rs`): changes write their messages to the outbox.
+    pub(super) mailing: Option<Arc<super::mail::Mailing>>,
 }
 
 /// Open event streams per instance unless configured otherwise.
@@ -56,7 +58,37 @@ impl Cofund {
             published: Mutex::new(HashMap::new()),
             stopping: tokio::sync::watch::channel(false).0,
             payments: None,
+            mailing: None,
         }
+    }
+
+    /// Writes donors' messages to the outbox with every change that causes one.
+    pub fn with_mailing(mut self, mailing: super::mail::Mailing) -> Cofund {
+        self.mailing = Some(Arc::new(mailing));
+        self
+    }
+
+    /// Whether e-mail to donors is on.
+    pub fn mailing(&self) -> Option<&super::mail::Mailing> {
+        self.mailing.as_deref()
+    }
+
+    /// A storage decision from a pledge rule: the new status and visibility, and the
+    /// messages the change causes (a thank-you when it becomes received).
+    pub(super) fn decision<F>(&self, now: Timestamp, rule: F) -> crate::storage::PledgeDecision
+    where
+        F: FnOnce(&PledgeRow) -> DomainResult<Option<(PledgeStatus, bool)>> + Send + 'static,
+    {
+        let mailing = self.mailing.clone();
+        Box::new(move |current, cohort| {
+            let Some((status, message_hidden)) = rule(current)? else { return Ok(None) };
+            let mut outbox = Vec::new();
+            if let (Some(m), Some(kind)) = (&mailing, super::mail::on_status_change(current.status, status)) {
+                let after = PledgeRow { status, message_hidden, ..current.clone() };
+                outbox.push(m.message(kind, &cohort.definition, &after, now));
+            }
+            Ok(Some(crate::storage::PledgeUpdate { status, message_hidden, outbox }))
+        })
     }
 
     /// Takes online payments through `provider` (for cohorts that have them on).
@@ -195,8 +227,10 @@ impl Cofund {
         // The canonical body: the request as the server understood it, re-serialised.
         let request_hash = sha256_hex(&serde_json::to_vec(&request).context("serialising a pledge request")?);
         let valid = validate_pledge(&request, crowd.min_cents, crowd.max_cents);
-        let admission = PledgeAdmission { now, online_payment_base: self.online_payment_base(slug) };
-        let new = valid.map(|pledge| NewPledge { pledge, status: PledgeStatus::Pledged, message_hidden: false, created_at: now });
+        let admission = PledgeAdmission { now, online_payment_base: self.online_payment_base(slug), mailing: self.mailing.clone() };
+        // The donor's language for e-mail (the widget's), if it is one we write.
+        let locale = body.get("locale").and_then(|l| l.as_str()).map(|l| super::mail::message_locale(Some(l), &cohort.definition).to_owned());
+        let new = valid.map(|pledge| NewPledge { pledge, status: PledgeStatus::Pledged, message_hidden: false, locale, created_at: now });
         let outcome = self.storage.create_pledge(slug, key, &request_hash, new, &admission).await?;
         if matches!(outcome, PledgeOutcome::Created(_)) {
             self.changed(slug).await;
@@ -218,7 +252,7 @@ impl Cofund {
     }
 
     pub async fn change_pledge(&self, id: &str, change: PledgeChange, now: Timestamp) -> DomainResult<PledgeRow> {
-        let row = self.storage.change_pledge(id, now, Box::new(move |current| super::pledging::apply_change(current, change))).await?;
+        let row = self.storage.change_pledge(id, now, self.decision(now, move |current| super::pledging::apply_change(current, change))).await?;
         self.changed(&row.cohort_slug).await;
         Ok(row)
     }
@@ -300,7 +334,7 @@ impl Cofund {
         for id in ids {
             rows.push(
                 self.storage
-                    .change_pledge(id, now, Box::new(|current| super::pledging::apply_change(current, PledgeChange::Confirm)))
+                    .change_pledge(id, now, self.decision(now, |current| super::pledging::apply_change(current, PledgeChange::Confirm)))
                     .await?,
             );
         }

@@ -1,0 +1,588 @@
+//! E-mail to donors, black-box against the real server (`Application`) and a real SMTP
+//! server started by each test: `scripts/lib/smtp_catcher.py` (Python's aiosmtpd),
+//! which writes every message it accepts to a directory this test reads.
+//! Runs on SQLite, or on PostgreSQL with `COFUND_TEST_BACKEND=postgres`.
+
+#[allow(dead_code)]
+#[path = "api/helpers.rs"]
+mod helpers;
+
+use cofund_core::Timestamp;
+use cofund_server::config::Settings;
+use cofund_server::domain::Cofund;
+use cofund_server::mail::sender::SenderSettings;
+use cofund_server::mail::smtp::{SmtpInput, SmtpSettings};
+use cofund_server::Application;
+use helpers::{definition, key, now, pledge_body};
+use reqwest::Client;
+use serde_json::Value;
+use std::path::{Path, PathBuf};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+const DAY: i64 = 86_400;
+
+/// A free loopback port (bound, read, released).
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port()
+}
+
+/// The SMTP server: a child process catching messages into `dir`.
+struct Catcher {
+    child: Child,
+    dir: PathBuf,
+}
+
+impl Catcher {
+    fn start(port: u16, dir: &Path, auth: Option<(&str, &str)>) -> Catcher {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/smtp_catcher.py");
+        let mut cmd = Command::new("python3");
+        cmd.arg(&script)
+            .arg("--dir")
+            .arg(dir)
+            .arg("--port")
+            .arg(port.to_string());
+        if let Some((user, password)) = auth {
+            cmd.args(["--user", user, "--password", password]);
+        }
+        let mut child = cmd
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("python3 with aiosmtpd (scripts/setup.sh installs it)");
+        let mut line = String::new();
+        use std::io::BufRead;
+        std::io::BufReader::new(child.stdout.take().unwrap())
+            .read_line(&mut line)
+            .unwrap();
+        assert!(
+            line.starts_with("listening"),
+            "the SMTP catcher did not start: {line:?}"
+        );
+        Catcher {
+            child,
+            dir: dir.to_owned(),
+        }
+    }
+
+    /// Every message caught so far, oldest first (decoded by the catcher).
+    fn messages(&self) -> Vec<Value> {
+        caught(&self.dir)
+    }
+
+    /// Waits until at least `n` messages were caught.
+    async fn wait_for(&self, n: usize, within: Duration) -> Vec<Value> {
+        let started = Instant::now();
+        loop {
+            let m = self.messages();
+            if m.len() >= n {
+                return m;
+            }
+            assert!(
+                started.elapsed() < within,
+                "{} of {n} messages caught within {within:?}",
+                m.len()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+}
+
+fn caught(dir: &Path) -> Vec<Value> {
+    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "json"))
+                .collect()
+        })
+        .unwrap_or_default();
+    names.sort();
+    names
+        .iter()
+        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
+        .collect()
+}
+
+impl Drop for Catcher {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct MailApp {
+    app: helpers::TestApp,
+    cofund: Arc<Cofund>,
+}
+
+/// The server with e-mail through the SMTP server on `port` (which need not run yet).
+async fn spawn_mail(port: u16, auth: Option<(&str, &str)>) -> MailApp {
+    let dir = tempfile::tempdir().unwrap();
+    let mut settings = Settings::for_tests(&dir.path().join("cofund.db"));
+    settings.database = helpers::test_database(dir.path(), "cofund").await;
+    settings.widget_dir = dir.path().join("dist");
+    settings.mail = SmtpSettings::from_input(SmtpInput {
+        url: Some(format!("smtp://127.0.0.1:{port}?tls=none")),
+        user: auth.map(|a| a.0.to_owned()),
+        password: auth.map(|a| a.1.to_owned()),
+        from: Some("Starters4Communities <noreply@starters4communities.nl>".into()),
+        reply_to: Some("info@starters4communities.nl".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    settings.mail_sender = SenderSettings {
+        poll: Duration::from_millis(100),
+        initial_backoff: Duration::from_secs(1),
+        max_backoff: Duration::from_secs(2),
+        ..Default::default()
+    };
+    let app = Application::build(settings)
+        .await
+        .expect("the application builds");
+    let storage = app.storage();
+    let cofund = app.cofund();
+    let (_, token) = storage
+        .create_token(None, Some("tests".into()), now())
+        .await
+        .unwrap();
+    let address = app.address();
+    tokio::spawn(app.run_until_stopped());
+    MailApp {
+        app: helpers::TestApp {
+            address,
+            client: Client::new(),
+            token,
+            storage,
+            _dir: dir,
+        },
+        cofund,
+    }
+}
+
+fn text(m: &Value) -> &str {
+    m["text"].as_str().unwrap_or_default()
+}
+
+fn to(m: &Value) -> String {
+    m["headers"]["to"].as_str().unwrap_or_default().to_owned()
+}
+
+#[tokio::test]
+async fn a_pledge_sends_one_confirmation_with_the_exact_transfer_details() {
+    let port = free_port();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let catcher = Catcher::start(port, mail_dir.path(), Some(("cofund", "geheim wachtwoord")));
+    let m = spawn_mail(port, Some(("cofund", "geheim wachtwoord"))).await;
+    m.app.open_cohort("utrecht").await;
+    let answer = m
+        .app
+        .pledge_ok("utrecht", &pledge_body(2550, "fatima@example.nl"))
+        .await;
+    let reference = answer["payment"]["reference"].as_str().unwrap().to_owned();
+
+    let got = catcher.wait_for(1, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = if catcher.messages().len() > got.len() {
+        catcher.messages()
+    } else {
+        got
+    };
+    assert_eq!(got.len(), 1, "one confirmation: {got:#?}");
+    let c = &got[0];
+    assert_eq!(c["envelope_to"], serde_json::json!(["fatima@example.nl"]));
+    assert!(
+        to(c).contains("fatima@example.nl") && to(c).contains("Fatima El Amrani"),
+        "{}",
+        to(c)
+    );
+    assert_eq!(
+        c["subject"],
+        "Bedankt voor je toezegging aan Starters4Communities utrecht"
+    );
+    assert_eq!(c["headers"]["reply-to"], "info@starters4communities.nl");
+    assert!(c["headers"]["from"]
+        .as_str()
+        .unwrap()
+        .contains("noreply@starters4communities.nl"));
+    // The exact transfer details, as the widget shows them (core/src/payment.rs).
+    for body in [text(c), c["html"].as_str().unwrap()] {
+        assert!(
+            body.contains("25,50"),
+            "the amount as a banking app takes it: {body}"
+        );
+        assert!(
+            body.contains("NL91 ABNA 0417 1643 00"),
+            "the IBAN in groups of four: {body}"
+        );
+        assert!(
+            body.contains(&reference),
+            "the reference {reference}: {body}"
+        );
+        assert!(
+            body.contains("Stichting Starters4Communities"),
+            "the account holder: {body}"
+        );
+    }
+    // A stable Message-ID, the one in the outbox, and the unsubscribe headers.
+    let outbox = m.cofund.outbox(Some("utrecht"), 10).await.unwrap();
+    assert_eq!(outbox.len(), 1);
+    assert_eq!(outbox[0].status.as_str(), "sent");
+    assert_eq!(
+        c["headers"]["message-id"].as_str().unwrap(),
+        outbox[0].message.message_id
+    );
+    assert!(c["headers"]["list-unsubscribe"]
+        .as_str()
+        .unwrap()
+        .contains("/mail/unsubscribe?e="));
+    assert_eq!(
+        c["headers"]["list-unsubscribe-post"],
+        "List-Unsubscribe=One-Click"
+    );
+
+    // In English when the donor's widget is English.
+    let mut body = pledge_body(1000, "sam@example.org");
+    body["locale"] = "en-GB".into();
+    m.app.pledge_ok("utrecht", &body).await;
+    let got = catcher.wait_for(2, Duration::from_secs(20)).await;
+    let en = got
+        .iter()
+        .find(|g| to(g).contains("sam@example.org"))
+        .unwrap();
+    assert_eq!(
+        en["subject"],
+        "Thank you for your pledge to Starters4Communities utrecht"
+    );
+    assert!(text(en).contains("Amount: 10.00"), "{}", text(en));
+}
+
+#[tokio::test]
+async fn reminders_after_the_period_at_most_twice_then_a_thank_you_and_none_after_cancelling() {
+    let port = free_port();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    let id = |v: &Value| v["pledge"]["id"].as_str().unwrap().to_owned();
+    let paid = id(&m
+        .app
+        .pledge_ok("utrecht", &pledge_body(2500, "betaalt@example.nl"))
+        .await);
+    let cancelled = id(&m
+        .app
+        .pledge_ok("utrecht", &pledge_body(2500, "stopt@example.nl"))
+        .await);
+    let forgets = id(&m
+        .app
+        .pledge_ok("utrecht", &pledge_body(2500, "vergeet@example.nl"))
+        .await);
+    catcher.wait_for(3, Duration::from_secs(20)).await;
+
+    let t0 = now().0;
+    let at = |days: i64| Timestamp(t0 + days * DAY);
+    // Not before the cohort's period (default 5 days).
+    assert_eq!(m.cofund.queue_reminders(at(4), now()).await.unwrap(), 0);
+    assert_eq!(m.cofund.queue_reminders(at(5), now()).await.unwrap(), 3);
+    // Running it again (or on another instance) queues nothing more.
+    assert_eq!(m.cofund.queue_reminders(at(5), now()).await.unwrap(), 0);
+    let got = catcher.wait_for(6, Duration::from_secs(20)).await;
+    let reminders: Vec<&Value> = got
+        .iter()
+        .filter(|g| g["subject"].as_str().unwrap().starts_with("Herinnering"))
+        .collect();
+    assert_eq!(reminders.len(), 3);
+    assert!(
+        text(reminders[0]).contains("NL91 ABNA 0417 1643 00")
+            && text(reminders[0]).contains("25,00")
+    );
+
+    // Received by hand: one thank-you. Cancelled: nothing.
+    assert_eq!(
+        m.app
+            .admin_post(&format!("/api/v1/admin/pledges/{paid}/confirm"))
+            .await
+            .status(),
+        200
+    );
+    assert_eq!(
+        m.app
+            .admin_post(&format!("/api/v1/admin/pledges/{cancelled}/cancel"))
+            .await
+            .status(),
+        200
+    );
+    let got = catcher.wait_for(7, Duration::from_secs(20)).await;
+    let thanks: Vec<&Value> = got
+        .iter()
+        .filter(|g| g["subject"].as_str().unwrap().starts_with("Ontvangen"))
+        .collect();
+    assert_eq!(thanks.len(), 1);
+    assert!(to(thanks[0]).contains("betaalt@example.nl"));
+    // Confirming again sends no second thank-you.
+    assert_eq!(
+        m.app
+            .admin_post(&format!("/api/v1/admin/pledges/{paid}/confirm"))
+            .await
+            .status(),
+        200
+    );
+
+    // The second reminder a period after the first, only to the one still pledged; never a third.
+    assert_eq!(m.cofund.queue_reminders(at(9), now()).await.unwrap(), 0);
+    assert_eq!(m.cofund.queue_reminders(at(10), now()).await.unwrap(), 1);
+    assert_eq!(m.cofund.queue_reminders(at(30), now()).await.unwrap(), 0);
+    let got = catcher.wait_for(8, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = if catcher.messages().len() > got.len() {
+        catcher.messages()
+    } else {
+        got
+    };
+    assert_eq!(
+        got.len(),
+        8,
+        "3 confirmations, 4 reminders, 1 thank-you: {:#?}",
+        got.iter()
+            .map(|g| (&g["subject"], to(g)))
+            .collect::<Vec<_>>()
+    );
+    let per = |email: &str| got.iter().filter(|g| to(g).contains(email)).count();
+    assert_eq!((per("betaalt@"), per("stopt@"), per("vergeet@")), (3, 2, 3));
+    let _ = forgets;
+}
+
+#[tokio::test]
+async fn smtp_down_while_pledges_arrive_loses_nothing_and_sends_each_once_when_it_is_back() {
+    let port = free_port();
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    const N: usize = 100;
+    let mut references = Vec::new();
+    for i in 0..N {
+        let a = m
+            .app
+            .pledge_ok(
+                "utrecht",
+                &pledge_body(1000 + i as i64, &format!("donor{i}@example.nl")),
+            )
+            .await;
+        references.push(a["payment"]["reference"].as_str().unwrap().to_owned());
+    }
+    // The SMTP server is down: every message waits, with its failed attempts recorded.
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let waiting = m.cofund.outbox(Some("utrecht"), 1000).await.unwrap();
+    assert_eq!(waiting.len(), N);
+    assert!(waiting.iter().all(|e| e.status.as_str() == "waiting"));
+    assert!(
+        waiting
+            .iter()
+            .any(|e| e.attempts >= 1 && e.last_error.is_some()),
+        "attempts were made and failed"
+    );
+
+    let mail_dir = tempfile::tempdir().unwrap();
+    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let started = Instant::now();
+    let got = catcher.wait_for(N, Duration::from_secs(60)).await;
+    let elapsed = started.elapsed();
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = if catcher.messages().len() > got.len() {
+        catcher.messages()
+    } else {
+        got
+    };
+    assert_eq!(got.len(), N, "each message once");
+    for r in &references {
+        assert_eq!(
+            got.iter().filter(|g| text(g).contains(r.as_str())).count(),
+            1,
+            "reference {r} once"
+        );
+    }
+    let mut ids: Vec<&str> = got
+        .iter()
+        .map(|g| g["headers"]["message-id"].as_str().unwrap())
+        .collect();
+    ids.sort();
+    ids.dedup();
+    assert_eq!(ids.len(), N);
+    let sent = m.cofund.outbox(Some("utrecht"), 1000).await.unwrap();
+    assert!(sent.iter().all(|e| e.status.as_str() == "sent"));
+    eprintln!("outbox: {N} messages delivered {elapsed:?} after the SMTP server came back (includes up to 2 s of backoff)");
+}
+
+#[tokio::test]
+async fn outbox_throughput() {
+    let port = free_port();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    const N: usize = 200;
+    let started = Instant::now();
+    let pledges = (0..N).map(|i| {
+        let app = &m.app;
+        async move {
+            app.pledge(
+                "utrecht",
+                &key(),
+                &pledge_body(1000, &format!("d{i}@example.nl")),
+            )
+            .await
+            .status()
+        }
+    });
+    let statuses = futures_util::future::join_all(pledges).await;
+    assert!(statuses.iter().all(|s| s.as_u16() == 201));
+    catcher.wait_for(N, Duration::from_secs(120)).await;
+    let elapsed = started.elapsed();
+    eprintln!("outbox throughput: {N} pledges and their confirmations through SMTP in {elapsed:?} = {:.0} messages/s", N as f64 / elapsed.as_secs_f64());
+}
+
+#[tokio::test]
+async fn names_and_subjects_cannot_inject_headers() {
+    let port = free_port();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let m = spawn_mail(port, None).await;
+    let mut def = definition("lang");
+    def["name"] = "Starters4Communities ".repeat(9).trim().into(); // 188 characters (the limit is 200)
+    m.app.cohort("lang", def).await;
+    // A name with CR/LF is refused by the pledge rules, or neutralised.
+    let mut body = pledge_body(2500, "eve@example.nl");
+    body["name"] = "Eve\r\nBcc: victim@example.org".into();
+    let r = m.app.pledge("lang", &key(), &body).await;
+    let refused = r.status().as_u16() == 422;
+    if refused {
+        body["name"] = "Eve Bcc: victim@example.org".into();
+        m.app.pledge_ok("lang", &body).await;
+    }
+    let got = catcher.wait_for(1, Duration::from_secs(20)).await;
+    let g = &got[0];
+    assert_eq!(
+        g["envelope_to"],
+        serde_json::json!(["eve@example.nl"]),
+        "no recipient added"
+    );
+    let names: Vec<String> = g["header_names"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|n| n.as_str().unwrap().to_ascii_lowercase())
+        .collect();
+    assert!(
+        !names.contains(&"bcc".to_owned()) && !names.contains(&"cc".to_owned()),
+        "{names:?}"
+    );
+    let subject = g["subject"].as_str().unwrap();
+    assert!(
+        subject.chars().count() <= 150 && subject.ends_with('…') && !subject.contains('\n'),
+        "{subject:?}"
+    );
+    // Every header line of the message as sent is at most 998 octets (RFC 5322).
+    assert!(g["raw_headers"]
+        .as_str()
+        .unwrap()
+        .split("\r\n")
+        .all(|l| l.len() <= 998));
+}
+
+#[tokio::test]
+async fn an_unsubscribed_donor_gets_no_reminders_but_still_their_receipts() {
+    let port = free_port();
+    let mail_dir = tempfile::tempdir().unwrap();
+    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    let quiet = m
+        .app
+        .pledge_ok("utrecht", &pledge_body(2500, "Stil@Example.nl"))
+        .await["pledge"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    m.app
+        .pledge_ok("utrecht", &pledge_body(2500, "luid@example.nl"))
+        .await;
+    let got = catcher.wait_for(2, Duration::from_secs(20)).await;
+    let link = got
+        .iter()
+        .find(|g| to(g).contains("Stil@Example.nl"))
+        .unwrap()["headers"]["list-unsubscribe"]
+        .as_str()
+        .unwrap()
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_owned();
+    let path = &link[link.find("/mail/unsubscribe").unwrap()..];
+    // The link shows a button (a link scanner's GET unsubscribes nobody) …
+    let page = m.app.get(path).await;
+    assert_eq!(page.status(), 200);
+    assert!(page.text().await.unwrap().contains("<form method=\"post\""));
+    // … a forged one is refused …
+    let forged = path.replace("&t=", "&t=00");
+    assert_eq!(
+        m.app
+            .client
+            .post(m.app.url(&forged))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        404
+    );
+    // … and the POST (the button, or one-click from the mail client) unsubscribes.
+    assert_eq!(
+        m.app
+            .client
+            .post(m.app.url(path))
+            .send()
+            .await
+            .unwrap()
+            .status(),
+        200
+    );
+
+    let later = Timestamp(now().0 + 6 * DAY);
+    assert_eq!(
+        m.cofund.queue_reminders(later, now()).await.unwrap(),
+        1,
+        "only the other donor"
+    );
+    let got = catcher.wait_for(3, Duration::from_secs(20)).await;
+    assert!(to(&got[2]).contains("luid@example.nl"));
+    // A receipt of their own payment still goes.
+    assert_eq!(
+        m.app
+            .admin_post(&format!("/api/v1/admin/pledges/{quiet}/confirm"))
+            .await
+            .status(),
+        200
+    );
+    let got = catcher.wait_for(4, Duration::from_secs(20)).await;
+    assert!(
+        to(&got[3]).contains("Stil@Example.nl")
+            && got[3]["subject"].as_str().unwrap().starts_with("Ontvangen")
+    );
+    assert_eq!(
+        m.cofund
+            .queue_reminders(Timestamp(now().0 + 20 * DAY), now())
+            .await
+            .unwrap(),
+        1,
+        "the other's second reminder only"
+    );
+}
+
+#[tokio::test]
+async fn without_smtp_settings_the_server_runs_and_writes_no_outbox() {
+    let app = helpers::spawn().await;
+    app.open_cohort("utrecht").await;
+    app.pledge_ok("utrecht", &pledge_body(2500, "a@example.nl"))
+        .await;
+    assert!(app.storage.outbox(None, 10).await.unwrap().is_empty());
+}
