@@ -5,12 +5,13 @@ Used by the server's e-mail tests and by scripts/demo.sh. Each accepted message 
 written as NAME.eml (the bytes as received) and NAME.json (decoded: envelope, headers,
 subject, plain text and HTML), each atomically (written, then renamed).
 
-  python3 scripts/lib/smtp_catcher.py --dir DIR --port PORT [--user U --password P]
+  python3 scripts/lib/smtp_catcher.py --dir DIR --port PORT [--user U --password P] [--delay-ms N]
 
 Prints "listening 127.0.0.1:PORT" once it accepts connections; stops on SIGTERM/SIGINT.
 With --user, AUTH (PLAIN/LOGIN) is required, also without TLS (loopback only).
 """
 import argparse
+import asyncio
 import email
 import email.policy
 import json
@@ -24,8 +25,9 @@ from aiosmtpd.smtp import AuthResult, LoginPassword
 
 
 class Catch:
-    def __init__(self, directory):
+    def __init__(self, directory, delay):
         self.directory = directory
+        self.delay = delay
         self.count = 0
         self.lock = threading.Lock()
 
@@ -38,6 +40,8 @@ class Catch:
         os.rename(tmp, os.path.join(self.directory, name))
 
     async def handle_DATA(self, server, session, envelope):
+        if self.delay:
+            await asyncio.sleep(self.delay)
         with self.lock:
             self.count += 1
             name = "%020d-%06d" % (time.time_ns(), self.count)
@@ -68,6 +72,7 @@ def main():
     p.add_argument("--port", type=int, required=True)
     p.add_argument("--user")
     p.add_argument("--password")
+    p.add_argument("--delay-ms", type=int, default=0, help="answer each message this much later (a slow server)")
     a = p.parse_args()
     os.makedirs(a.dir, exist_ok=True)
     kwargs = {}
@@ -76,7 +81,7 @@ def main():
             ok = isinstance(auth_data, LoginPassword) and auth_data.login == a.user.encode() and auth_data.password == (a.password or "").encode()
             return AuthResult(success=ok)
         kwargs = dict(authenticator=authenticate, auth_required=True, auth_require_tls=False)
-    controller = Controller(Catch(a.dir), hostname=a.host, port=a.port, **kwargs)
+    controller = Controller(Catch(a.dir, a.delay_ms / 1000.0), hostname=a.host, port=a.port, **kwargs)
     controller.start()
     print("listening %s:%d" % (a.host, a.port), flush=True)
     stop = threading.Event()

@@ -111,6 +111,10 @@ pub struct ServeArgs {
     /// Seconds before the first retry of a failed delivery (doubled per attempt, at most an hour). [default: 30]
     #[arg(long, env = "COFUND_MAIL_RETRY_SECS", value_name = "SECONDS")]
     pub mail_retry_secs: Option<u64>,
+    /// Seconds a sender holds a claimed message; if it dies, another instance sends the
+    /// message after this. Longer than any SMTP exchange. [default: 300]
+    #[arg(long, env = "COFUND_MAIL_LEASE_SECS", value_name = "SECONDS")]
+    pub mail_lease_secs: Option<u64>,
     /// `cofund demo` only: show the e-mail caught in DIR (by scripts/lib/smtp_catcher.py) at /dev/mailbox.
     #[arg(long, value_name = "DIR")]
     pub dev_mailbox: Option<PathBuf>,
@@ -384,6 +388,7 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
         ))?,
         mail_sender: crate::mail::sender::SenderSettings {
             initial_backoff: Duration::from_secs(layer(args.mail_retry_secs, file.mail_retry_secs, || 30).max(1)),
+            lease: Duration::from_secs(layer(args.mail_lease_secs, file.mail_lease_secs, || 300).max(1)),
             ..Default::default()
         },
         reminder_interval: config::DEFAULT_REMINDER_INTERVAL,

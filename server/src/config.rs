@@ -210,6 +210,8 @@ pub struct FileConfig {
     pub reply_to: Option<String>,
     /// Seconds before the first retry of a failed delivery (doubled per attempt, at most an hour).
     pub mail_retry_secs: Option<u64>,
+    /// Seconds a sender holds a claimed message before another instance may send it.
+    pub mail_lease_secs: Option<u64>,
 }
 
 impl FileConfig {

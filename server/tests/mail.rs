@@ -6,6 +6,9 @@
 #[allow(dead_code)]
 #[path = "api/helpers.rs"]
 mod helpers;
+#[allow(dead_code)]
+#[path = "support/smtp_catcher.rs"]
+mod smtp_catcher;
 
 use cofund_core::Timestamp;
 use cofund_server::config::Settings;
@@ -14,106 +17,15 @@ use cofund_server::mail::sender::SenderSettings;
 use cofund_server::mail::smtp::{SmtpInput, SmtpSettings};
 use cofund_server::Application;
 use helpers::{definition, key, now, pledge_body};
+use smtp_catcher::{free_port, Catcher};
 use reqwest::Client;
 use serde_json::Value;
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+
+
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 const DAY: i64 = 86_400;
-
-/// A free loopback port (bound, read, released).
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
-}
-
-/// The SMTP server: a child process catching messages into `dir`.
-struct Catcher {
-    child: Child,
-    dir: PathBuf,
-}
-
-impl Catcher {
-    fn start(port: u16, dir: &Path, auth: Option<(&str, &str)>) -> Catcher {
-        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/smtp_catcher.py");
-        let mut cmd = Command::new("python3");
-        cmd.arg(&script)
-            .arg("--dir")
-            .arg(dir)
-            .arg("--port")
-            .arg(port.to_string());
-        if let Some((user, password)) = auth {
-            cmd.args(["--user", user, "--password", password]);
-        }
-        let mut child = cmd
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .spawn()
-            .expect("python3 with aiosmtpd (scripts/setup.sh installs it)");
-        let mut line = String::new();
-        use std::io::BufRead;
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
-        assert!(
-            line.starts_with("listening"),
-            "the SMTP catcher did not start: {line:?}"
-        );
-        Catcher {
-            child,
-            dir: dir.to_owned(),
-        }
-    }
-
-    /// Every message caught so far, oldest first (decoded by the catcher).
-    fn messages(&self) -> Vec<Value> {
-        caught(&self.dir)
-    }
-
-    /// Waits until at least `n` messages were caught.
-    async fn wait_for(&self, n: usize, within: Duration) -> Vec<Value> {
-        let started = Instant::now();
-        loop {
-            let m = self.messages();
-            if m.len() >= n {
-                return m;
-            }
-            assert!(
-                started.elapsed() < within,
-                "{} of {n} messages caught within {within:?}",
-                m.len()
-            );
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-}
-
-fn caught(dir: &Path) -> Vec<Value> {
-    let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect()
-        })
-        .unwrap_or_default();
-    names.sort();
-    names
-        .iter()
-        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
-        .collect()
-}
-
-impl Drop for Catcher {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
 
 struct MailApp {
     app: helpers::TestApp,
@@ -174,9 +86,8 @@ fn to(m: &Value) -> String {
 
 #[tokio::test]
 async fn a_pledge_sends_one_confirmation_with_the_exact_transfer_details() {
-    let port = free_port();
     let mail_dir = tempfile::tempdir().unwrap();
-    let catcher = Catcher::start(port, mail_dir.path(), Some(("cofund", "geheim wachtwoord")));
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), Some(("cofund", "geheim wachtwoord")), 0);
     let m = spawn_mail(port, Some(("cofund", "geheim wachtwoord"))).await;
     m.app.open_cohort("utrecht").await;
     let answer = m
@@ -263,9 +174,8 @@ async fn a_pledge_sends_one_confirmation_with_the_exact_transfer_details() {
 
 #[tokio::test]
 async fn reminders_after_the_period_at_most_twice_then_a_thank_you_and_none_after_cancelling() {
-    let port = free_port();
     let mail_dir = tempfile::tempdir().unwrap();
-    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
     let m = spawn_mail(port, None).await;
     m.app.open_cohort("utrecht").await;
     let id = |v: &Value| v["pledge"]["id"].as_str().unwrap().to_owned();
@@ -418,9 +328,8 @@ async fn smtp_down_while_pledges_arrive_loses_nothing_and_sends_each_once_when_i
 
 #[tokio::test]
 async fn outbox_throughput() {
-    let port = free_port();
     let mail_dir = tempfile::tempdir().unwrap();
-    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
     let m = spawn_mail(port, None).await;
     m.app.open_cohort("utrecht").await;
     const N: usize = 200;
@@ -446,9 +355,8 @@ async fn outbox_throughput() {
 
 #[tokio::test]
 async fn names_and_subjects_cannot_inject_headers() {
-    let port = free_port();
     let mail_dir = tempfile::tempdir().unwrap();
-    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
     let m = spawn_mail(port, None).await;
     let mut def = definition("lang");
     def["name"] = "Starters4Communities ".repeat(9).trim().into(); // 188 characters (the limit is 200)
@@ -494,9 +402,8 @@ async fn names_and_subjects_cannot_inject_headers() {
 
 #[tokio::test]
 async fn an_unsubscribed_donor_gets_no_reminders_but_still_their_receipts() {
-    let port = free_port();
     let mail_dir = tempfile::tempdir().unwrap();
-    let catcher = Catcher::start(port, mail_dir.path(), None);
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
     let m = spawn_mail(port, None).await;
     m.app.open_cohort("utrecht").await;
     let quiet = m
