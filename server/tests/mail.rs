@@ -34,6 +34,10 @@ struct MailApp {
 
 /// The server with e-mail through the SMTP server on `port` (which need not run yet).
 async fn spawn_mail(port: u16, auth: Option<(&str, &str)>) -> MailApp {
+    spawn_mail_with(port, auth, |_| {}).await
+}
+
+async fn spawn_mail_with(port: u16, auth: Option<(&str, &str)>, f: impl FnOnce(&mut Settings)) -> MailApp {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_tests(&dir.path().join("cofund.db"));
     settings.database = helpers::test_database(dir.path(), "cofund").await;
@@ -53,6 +57,7 @@ async fn spawn_mail(port: u16, auth: Option<(&str, &str)>) -> MailApp {
         max_backoff: Duration::from_secs(2),
         ..Default::default()
     };
+    f(&mut settings);
     let app = Application::build(settings)
         .await
         .expect("the application builds");
@@ -492,4 +497,67 @@ async fn without_smtp_settings_the_server_runs_and_writes_no_outbox() {
     app.pledge_ok("utrecht", &pledge_body(2500, "a@example.nl"))
         .await;
     assert!(app.storage.outbox(None, 10).await.unwrap().is_empty());
+}
+
+#[tokio::test]
+async fn an_online_payment_sends_one_thank_you_however_often_the_webhook_comes() {
+    use reqwest::redirect::Policy;
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let m = spawn_mail_with(port, None, |s| s.payments = cofund_server::config::PaymentsSetting::Demo).await;
+    let mut def = definition("utrecht");
+    def["online_payment"] = true.into();
+    m.app.cohort("utrecht", def).await;
+    let pledge = m.app.pledge_ok("utrecht", &pledge_body(2550, "ideal@example.nl")).await;
+    let start_url = pledge["online_payment"]["start_url"].as_str().unwrap();
+    let r = m
+        .app
+        .client
+        .post(start_url)
+        .header("Idempotency-Key", key())
+        .json(&serde_json::json!({"return_url": "https://www.starters4communities.nl/steun"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let checkout_url = r.json::<Value>().await.unwrap()["checkout_url"].as_str().unwrap().to_owned();
+    let donor = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+    let paid = donor.post(&checkout_url).form(&[("outcome", "paid")]).send().await.unwrap();
+    assert_eq!(paid.status(), 303);
+    // The provider's webhook again, twice: nothing more is sent.
+    let id = checkout_url.rsplit('/').next().unwrap().to_owned();
+    for _ in 0..2 {
+        let r = m.app.client.post(m.app.url("/api/v1/payments/webhook")).form(&[("id", id.as_str())]).send().await.unwrap();
+        assert_eq!(r.status(), 200);
+    }
+    catcher.wait_for(2, Duration::from_secs(20)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    let got = catcher.messages();
+    let subjects: Vec<&str> = got.iter().map(|g| g["subject"].as_str().unwrap()).collect();
+    assert_eq!(subjects.len(), 2, "{subjects:?}");
+    assert_eq!(subjects.iter().filter(|s| s.starts_with("Ontvangen")).count(), 1, "{subjects:?}");
+    assert!(text(&got[1]).contains("25,50"));
+}
+
+#[tokio::test]
+async fn the_demo_mailbox_lists_caught_messages() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let caught_in = mail_dir.path().to_owned();
+    let m = spawn_mail_with(port, None, move |s| s.dev_mailbox = Some(caught_in)).await;
+    m.app.open_cohort("utrecht").await;
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "demo@example.nl")).await;
+    catcher.wait_for(1, Duration::from_secs(20)).await;
+    let list = m.app.get("/dev/mailbox").await;
+    assert_eq!(list.status(), 200);
+    let html = list.text().await.unwrap();
+    assert!(html.contains("Bedankt voor je toezegging aan Starters4Communities utrecht"), "{html}");
+    let link = html.split("href=\"/dev/mailbox/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let one = m.app.get(&format!("/dev/mailbox/{link}")).await;
+    assert_eq!(one.status(), 200);
+    assert!(one.text().await.unwrap().contains("NL91 ABNA 0417 1643 00"));
+    assert_eq!(m.app.get("/dev/mailbox/..%2Fsecret").await.status(), 404);
+    // Not there unless the demo asks for it.
+    let plain = helpers::spawn().await;
+    assert_eq!(plain.get("/dev/mailbox").await.status(), 404);
 }

@@ -12,6 +12,7 @@ mod helpers;
 #[path = "support/smtp_catcher.rs"]
 mod smtp_catcher;
 
+use cofund_core::Timestamp;
 use helpers::*;
 use serde_json::Value;
 use smtp_catcher::{free_port, Catcher};
@@ -162,4 +163,62 @@ async fn an_instance_killed_while_sending_loses_nothing_and_only_its_unrecorded_
     }
     eprintln!("killed after {before_kill} of {N} caught; {} sent twice (same Message-ID), none lost", repeated.len());
     drop(b);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn migrate_copies_the_outbox_unsubscribed_donors_and_the_link_key() {
+    use cofund_server::mail::smtp::{SmtpInput, SmtpSettings};
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, smtp_port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let src_dir = tempfile::tempdir().unwrap();
+    let src_path = src_dir.path().join("source.db");
+    let smtp = SmtpSettings::from_input(SmtpInput {
+        url: Some(format!("smtp://127.0.0.1:{smtp_port}?tls=none")),
+        from: Some("noreply@starters4communities.nl".into()),
+        ..Default::default()
+    })
+    .unwrap();
+    let sqlite = spawn_with(|s| {
+        s.database = cofund_server::storage::DatabaseLocation::Sqlite(src_path.clone());
+        s.mail = smtp.clone();
+        s.mail_sender.poll = Duration::from_millis(100);
+    })
+    .await;
+    sqlite.open_cohort("utrecht").await;
+    let mut body = pledge_body(2500, "en@example.org");
+    body["locale"] = "en-GB".into();
+    sqlite.pledge_ok("utrecht", &body).await;
+    sqlite.pledge_ok("utrecht", &pledge_body(3000, "nl@example.nl")).await;
+    let got = catcher.wait_for(2, Duration::from_secs(20)).await;
+    let link = got.iter().find(|g| g["headers"]["to"].as_str().unwrap().contains("nl@example.nl")).unwrap()["headers"]["list-unsubscribe"]
+        .as_str()
+        .unwrap()
+        .trim_matches(|c| c == '<' || c == '>')
+        .to_owned();
+    let path = link[link.find("/mail/unsubscribe").unwrap()..].to_owned();
+    assert_eq!(sqlite.client.post(sqlite.url(&path)).send().await.unwrap().status(), 200);
+    let before = sqlite.storage.outbox(None, 10).await.unwrap();
+
+    let pg = fresh_postgres_database().await;
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
+        .args(["migrate", "--from", &format!("sqlite:{}", src_path.display()), "--to", &pg])
+        .env("COFUND_LOG", "warn")
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let copy = spawn_with(|s| {
+        s.database = cofund_server::storage::DatabaseLocation::Postgres(pg.clone());
+        s.mail = smtp.clone();
+    })
+    .await;
+    let after = copy.storage.outbox(None, 10).await.unwrap();
+    assert_eq!(after, before, "the outbox, message for message");
+    assert!(after.iter().any(|e| e.message.locale == "en-GB"));
+    // The link signed before the copy still works after it, and the donor stays unsubscribed.
+    let page = copy.get(&path).await;
+    assert_eq!(page.status(), 200);
+    let candidates = copy.storage.reminder_candidates("utrecht", Timestamp(i64::MAX)).await.unwrap();
+    assert_eq!(candidates.len(), 2);
+    assert_eq!(candidates.iter().filter(|c| c.unsubscribed).count(), 1);
+    assert!(candidates.iter().any(|c| c.pledge.locale.as_deref() == Some("en-GB")));
 }
