@@ -35,8 +35,6 @@ class Catch:
         tmp = os.path.join(self.directory, "." + name + ".tmp")
         with open(tmp, "wb") as f:
             f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
         os.rename(tmp, os.path.join(self.directory, name))
 
     async def handle_DATA(self, server, session, envelope):

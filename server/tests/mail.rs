@@ -335,27 +335,34 @@ async fn smtp_down_while_pledges_arrive_loses_nothing_and_sends_each_once_when_i
 async fn outbox_throughput() {
     let mail_dir = tempfile::tempdir().unwrap();
     let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
-    let m = spawn_mail(port, None).await;
+    // The SMTP server comes up only once every pledge is in: the figure is the outbox's
+    // delivery alone (claim, SMTP exchange, mark), not the pledges'.
+    drop(catcher);
+    let m = spawn_mail_with(port, None, |s| s.mail_sender.max_backoff = Duration::from_secs(1)).await;
     m.app.open_cohort("utrecht").await;
-    const N: usize = 200;
+    const N: usize = 300;
     let started = Instant::now();
     let pledges = (0..N).map(|i| {
         let app = &m.app;
         async move {
-            app.pledge(
-                "utrecht",
-                &key(),
-                &pledge_body(1000, &format!("d{i}@example.nl")),
-            )
-            .await
-            .status()
+            app.pledge("utrecht", &key(), &pledge_body(1000, &format!("d{i}@example.nl")))
+                .await
+                .status()
         }
     });
     let statuses = futures_util::future::join_all(pledges).await;
     assert!(statuses.iter().all(|s| s.as_u16() == 201));
+    let pledged = started.elapsed();
+    let catcher = Catcher::start(port, mail_dir.path(), None);
+    // Every message is due within the 1 s backoff; measure from the first delivery.
+    catcher.wait_for(1, Duration::from_secs(30)).await;
+    let first = Instant::now();
     catcher.wait_for(N, Duration::from_secs(120)).await;
-    let elapsed = started.elapsed();
-    eprintln!("outbox throughput: {N} pledges and their confirmations through SMTP in {elapsed:?} = {:.0} messages/s", N as f64 / elapsed.as_secs_f64());
+    let elapsed = first.elapsed();
+    eprintln!(
+        "outbox throughput: {N} pledges with their outbox messages written in {pledged:?}; delivered through SMTP in {elapsed:?} = {:.0} messages/s",
+        (N - 1) as f64 / elapsed.as_secs_f64()
+    );
 }
 
 #[tokio::test]
