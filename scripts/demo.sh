@@ -28,4 +28,4 @@ log "demo mailbox: SMTP on 127.0.0.1:$smtp_port, messages in data/mailbox/ and a
 # through the built-in test provider.
 target/release/cofund demo --widget-dir "$COFUND_ROOT/dist" --dashboard-dir "$COFUND_ROOT/dashboard/dist" --payments demo \
   --smtp-host 127.0.0.1 --smtp-port "$smtp_port" --smtp-tls none \
-  --mail-from "Starters4Communities (demo) <demo@starters4communities.example>" --dev-mailbox data/mailbox "$@"
+  --mail-from "Starters4Communities demo <demo@starters4communities.example>" --dev-mailbox data/mailbox "$@"

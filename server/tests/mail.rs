@@ -568,3 +568,34 @@ async fn the_demo_mailbox_lists_caught_messages() {
     let plain = helpers::spawn().await;
     assert_eq!(plain.get("/dev/mailbox").await.status(), 404);
 }
+
+#[tokio::test]
+async fn pledges_from_before_e_mail_was_on_get_no_reminders() {
+    use cofund_core::api::{PledgeStatus, ValidPledge};
+    use cofund_server::storage::NewPledge;
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    // An older pledge (imported, as the demo seeds them): it never had a confirmation.
+    let old = NewPledge {
+        pledge: ValidPledge {
+            amount_cents: 2500,
+            name: None,
+            show_name: false,
+            show_amount: true,
+            email: "oud@example.nl".into(),
+            message: None,
+        },
+        status: PledgeStatus::Pledged,
+        message_hidden: false,
+        locale: None,
+        created_at: Timestamp(now().0 - 30 * DAY),
+    };
+    m.app.storage.import_pledges("utrecht", vec![old]).await.unwrap();
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "nieuw@example.nl")).await;
+    catcher.wait_for(1, Duration::from_secs(20)).await;
+    assert_eq!(m.cofund.queue_reminders(Timestamp(now().0 + 6 * DAY), now()).await.unwrap(), 1);
+    let got = catcher.wait_for(2, Duration::from_secs(20)).await;
+    assert!(got.iter().all(|g| !to(g).contains("oud@example.nl")));
+}

@@ -301,7 +301,9 @@ impl Cofund {
         self.storage().outbox(slug, limit).await
     }
 
-    /// Queues the reminders due at `now` (see [`reminder_due`]); returns how many. Each
+    /// Queues the reminders due at `now` (see [`reminder_due`]); returns how many. Only
+    /// pledges that had a confirmation by e-mail are reminded: turning e-mail on for a
+    /// database with older pledges (or the demo's seeded ones) writes to nobody. Each
     /// is written in a transaction that checks again that the pledge is still pledged
     /// and has no newer reminder, so two instances running this at once queue one.
     /// `due_at`: when the sender may send them (the real clock when `now` is injected).

@@ -334,7 +334,8 @@ pub trait Storage: Send + Sync + 'static {
     async fn outbox_failed(&self, id: &str, claim: &str, next_attempt_at: Timestamp, error: &str, permanent: bool) -> StoreResult<()>;
     /// The outbox, newest first, of one cohort or all.
     async fn outbox(&self, slug: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxEntry>>;
-    /// The pledged pledges of `slug` made before `created_before`, with their reminders.
+    /// The pledged pledges of `slug` made before `created_before` that were confirmed by
+    /// e-mail (pledges from before e-mail was on get no reminders), with their reminders.
     async fn reminder_candidates(&self, slug: &str, created_before: Timestamp) -> StoreResult<Vec<ReminderCandidate>>;
     /// Writes a reminder if, in this transaction, the pledge is still pledged, has
     /// exactly `expected_reminders` reminders and its donor has not unsubscribed;

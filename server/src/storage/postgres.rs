@@ -775,7 +775,8 @@ impl Storage for PostgresStorage {
                (SELECT COUNT(*) FROM outbox o WHERE o.pledge_id = p.id AND o.kind = 'reminder') AS reminders, \
                (SELECT MAX(o.created_at) FROM outbox o WHERE o.pledge_id = p.id AND o.kind = 'reminder') AS last_reminder_at, \
                EXISTS (SELECT 1 FROM mail_unsubscribed u WHERE u.backer_key = p.backer_key) AS unsubscribed \
-             FROM pledges p WHERE p.cohort_slug = $1 AND p.status = 'pledged' AND p.created_at <= $2 ORDER BY p.created_at, p.seq"
+             FROM pledges p WHERE p.cohort_slug = $1 AND p.status = 'pledged' AND p.created_at <= $2 \
+               AND EXISTS (SELECT 1 FROM outbox c WHERE c.pledge_id = p.id AND c.kind = 'confirmation') ORDER BY p.created_at, p.seq"
         ))
         .bind(slug)
         .bind(created_before.0)
