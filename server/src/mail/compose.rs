@@ -168,10 +168,19 @@ pub fn compose(
         )
     );
     let unsubscribe_label = w.t("Afmelden", "Unsubscribe");
+    // The cohort's own note on paying (e.g. about the reference), with the transfer details.
+    let note = payment
+        .and_then(|p| p.note.as_deref())
+        .filter(|_| with_details)
+        .map(|n| n.trim().to_owned())
+        .filter(|n| !n.is_empty());
 
     let mut text = format!("{greeting}\n\n{intro}\n\n");
     for (label, value) in &details {
         text.push_str(&format!("  {label}: {value}\n"));
+    }
+    if let Some(n) = &note {
+        text.push_str(&format!("\n{n}\n"));
     }
     text.push_str(&format!(
         "\n{outro}\n\n{}\n{programme}\n\n-- \n{footer}\n{unsubscribe_label}: {unsubscribe_url}\n",
@@ -193,6 +202,7 @@ pub fn compose(
                         }
                     }
                 }
+                @if let Some(n) = &note { p { (n) } }
                 p { (outro) }
                 p { (w.t("Groet,", "Kind regards,")) br; (programme) }
                 hr;
