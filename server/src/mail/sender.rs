@@ -21,7 +21,8 @@ pub struct SenderSettings {
     pub max_backoff: Duration,
     /// How long a claimed message is this sender's; after that another may send it.
     pub lease: Duration,
-    /// Messages claimed at once.
+    /// Messages claimed at once (small: every claimed message must be sent well within
+    /// its lease, see [`LEASE_MARGIN`]).
     pub batch: u32,
     /// Messages sent at once.
     pub concurrency: usize,
@@ -34,11 +35,17 @@ impl Default for SenderSettings {
             initial_backoff: Duration::from_secs(30),
             max_backoff: Duration::from_secs(3600),
             lease: Duration::from_secs(300),
-            batch: 50,
+            batch: 8,
             concurrency: 4,
         }
     }
 }
+
+/// A claimed message is only handed to the SMTP server while at least this much of its
+/// lease is left (more than the transport's 30 s timeout), so no other sender can have
+/// claimed it meanwhile; otherwise it is left for its lease to run out. (Half the lease
+/// where the lease is shorter: only tests shorten it, with a fast local SMTP server.)
+pub const LEASE_MARGIN: Duration = Duration::from_secs(60);
 
 /// The pause before attempt `attempts + 1`: `initial × 2^(attempts-1)`, at most `max`.
 pub fn backoff(s: &SenderSettings, attempts: i64) -> Duration {
@@ -64,6 +71,11 @@ pub async fn send_due(
         .map(|(message, attempts)| {
             let claim = claim.clone();
             async move {
+                let margin = i64::try_from(LEASE_MARGIN.min(s.lease / 2).as_secs()).unwrap_or(60);
+                if domain::now().0 + margin >= lease_until.0 {
+                    tracing::info!(message = %message.id, "lease nearly over before sending; left for the next claim");
+                    return false;
+                }
                 let outcome = mailer.deliver(&message).await;
                 let now = domain::now();
                 let attempts = attempts + 1;
