@@ -222,3 +222,51 @@ async fn migrate_copies_the_outbox_unsubscribed_donors_and_the_link_key() {
     assert_eq!(candidates.iter().filter(|c| c.unsubscribed).count(), 1);
     assert!(candidates.iter().any(|c| c.pledge.locale.as_deref() == Some("en-GB")));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn reminders_queued_by_two_processes_at_once_go_out_once() {
+    let db = database().await;
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, smtp) = Catcher::start_free(mail_dir.path(), None, 0);
+    let a = serve(&db, smtp, 300).await;
+    let client = reqwest::Client::new();
+    const N: usize = 20;
+    for i in 0..N {
+        pledge(&client, &a.base, i).await;
+    }
+    catcher.wait_for(N, Duration::from_secs(60)).await;
+    // `cofund mail remind` twice at the same moment, as if six days had passed.
+    let at = cofund_core::Timestamp(cofund_server::domain::now().0 + 6 * 86_400).to_rfc3339();
+    let remind = || {
+        Command::new(env!("CARGO_BIN_EXE_cofund"))
+            .args(["mail", "remind", "--now", &at, "--database", &db])
+            .env("COFUND_LOG", "warn")
+            .env("COFUND_SMTP_URL", format!("smtp://127.0.0.1:{smtp}?tls=none"))
+            .env("COFUND_MAIL_FROM", "noreply@starters4communities.nl")
+            .stdout(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    let (r1, r2) = (remind(), remind());
+    let (o1, o2) = (r1.wait_with_output().unwrap(), r2.wait_with_output().unwrap());
+    assert!(o1.status.success() && o2.status.success());
+    let queued = |o: &std::process::Output| -> usize {
+        String::from_utf8_lossy(&o.stdout).split_whitespace().next().unwrap().parse().unwrap()
+    };
+    assert_eq!(queued(&o1) + queued(&o2), N, "{:?} {:?}", o1, o2);
+    catcher.wait_for(2 * N, Duration::from_secs(60)).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    let caught = catcher.messages();
+    assert_eq!(caught.len(), 2 * N);
+    let reminders = caught.iter().filter(|m| m["subject"].as_str().unwrap().starts_with("Herinnering")).count();
+    assert_eq!(reminders, N);
+    // The outbox as the CLI lists it.
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
+        .args(["mail", "outbox", "multi", "--limit", "100", "--database", &db])
+        .env("COFUND_LOG", "warn")
+        .output()
+        .unwrap();
+    let listing = String::from_utf8_lossy(&out.stdout);
+    assert_eq!(listing.lines().filter(|l| l.contains("\treminder\tsent\t1\t")).count(), N, "{listing}");
+    assert_eq!(listing.lines().filter(|l| l.contains("\tconfirmation\tsent\t1\t")).count(), N, "{listing}");
+}

@@ -787,12 +787,14 @@ impl Storage for PostgresStorage {
 
     async fn queue_reminder(&self, pledge_id: &str, expected_reminders: i64, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
-        // The pledge locked: two instances queueing its reminder take turns, and the
-        // second sees the first's.
+        // The pledge locked first: two instances queueing its reminder take turns. The
+        // check is a statement of its own, so (at READ COMMITTED) it sees the reminder
+        // the other committed before the lock was granted.
+        sqlx::query("SELECT 1 FROM pledges WHERE id = $1 FOR UPDATE").bind(pledge_id).fetch_optional(&mut *tx).await?;
         let ok: Option<i32> = sqlx::query_scalar(
             "SELECT 1 FROM pledges p WHERE p.id = $1 AND p.status = 'pledged' \
              AND (SELECT COUNT(*) FROM outbox o WHERE o.pledge_id = p.id AND o.kind = 'reminder') = $2 \
-             AND NOT EXISTS (SELECT 1 FROM mail_unsubscribed u WHERE u.backer_key = p.backer_key) FOR UPDATE OF p",
+             AND NOT EXISTS (SELECT 1 FROM mail_unsubscribed u WHERE u.backer_key = p.backer_key)",
         )
         .bind(pledge_id)
         .bind(expected_reminders)
