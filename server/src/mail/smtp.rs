@@ -67,7 +67,7 @@ pub struct SmtpSettings {
 }
 
 /// The mail settings as given (file, environment, flags), before they are checked.
-#[derive(Debug, Default, Clone)]
+#[derive(Default, Clone)]
 pub struct SmtpInput {
     pub url: Option<String>,
     pub host: Option<String>,
@@ -77,6 +77,22 @@ pub struct SmtpInput {
     pub password: Option<String>,
     pub from: Option<String>,
     pub reply_to: Option<String>,
+}
+
+impl fmt::Debug for SmtpInput {
+    /// Without the URL (it may hold the password) and the password.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SmtpInput")
+            .field("url", &self.url.as_ref().map(|_| "…"))
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("tls", &self.tls)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "…"))
+            .field("from", &self.from)
+            .field("reply_to", &self.reply_to)
+            .finish()
+    }
 }
 
 fn is_loopback(host: &str) -> bool {
@@ -456,6 +472,12 @@ mod tests {
         assert_eq!(s.user.as_deref(), Some("mailer"));
         assert_eq!(s.password, Some(Password::new("s@cret")));
         assert!(!format!("{s:?}").contains("cret"));
+        let input = SmtpInput {
+            url: Some("smtps://u:s3cret@h".into()),
+            password: Some("s3cret".into()),
+            ..Default::default()
+        };
+        assert!(!format!("{input:?}").contains("s3cret"));
         assert!(!s.describe().contains("cret"));
         assert!(SmtpSettings::from_input(SmtpInput::default())
             .unwrap()
