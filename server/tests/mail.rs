@@ -17,10 +17,9 @@ use cofund_server::mail::sender::SenderSettings;
 use cofund_server::mail::smtp::{SmtpInput, SmtpSettings};
 use cofund_server::Application;
 use helpers::{definition, key, now, pledge_body};
-use smtp_catcher::{free_port, Catcher};
 use reqwest::Client;
 use serde_json::Value;
-
+use smtp_catcher::{free_port, Catcher};
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -37,7 +36,11 @@ async fn spawn_mail(port: u16, auth: Option<(&str, &str)>) -> MailApp {
     spawn_mail_with(port, auth, |_| {}).await
 }
 
-async fn spawn_mail_with(port: u16, auth: Option<(&str, &str)>, f: impl FnOnce(&mut Settings)) -> MailApp {
+async fn spawn_mail_with(
+    port: u16,
+    auth: Option<(&str, &str)>,
+    f: impl FnOnce(&mut Settings),
+) -> MailApp {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_tests(&dir.path().join("cofund.db"));
     settings.database = helpers::test_database(dir.path(), "cofund").await;
@@ -92,7 +95,8 @@ fn to(m: &Value) -> String {
 #[tokio::test]
 async fn a_pledge_sends_one_confirmation_with_the_exact_transfer_details() {
     let mail_dir = tempfile::tempdir().unwrap();
-    let (catcher, port) = Catcher::start_free(mail_dir.path(), Some(("cofund", "geheim wachtwoord")), 0);
+    let (catcher, port) =
+        Catcher::start_free(mail_dir.path(), Some(("cofund", "geheim wachtwoord")), 0);
     let m = spawn_mail(port, Some(("cofund", "geheim wachtwoord"))).await;
     m.app.open_cohort("utrecht").await;
     let answer = m
@@ -338,16 +342,23 @@ async fn outbox_throughput() {
     // The SMTP server comes up only once every pledge is in: the figure is the outbox's
     // delivery alone (claim, SMTP exchange, mark), not the pledges'.
     drop(catcher);
-    let m = spawn_mail_with(port, None, |s| s.mail_sender.max_backoff = Duration::from_secs(1)).await;
+    let m = spawn_mail_with(port, None, |s| {
+        s.mail_sender.max_backoff = Duration::from_secs(1)
+    })
+    .await;
     m.app.open_cohort("utrecht").await;
     const N: usize = 300;
     let started = Instant::now();
     let pledges = (0..N).map(|i| {
         let app = &m.app;
         async move {
-            app.pledge("utrecht", &key(), &pledge_body(1000, &format!("d{i}@example.nl")))
-                .await
-                .status()
+            app.pledge(
+                "utrecht",
+                &key(),
+                &pledge_body(1000, &format!("d{i}@example.nl")),
+            )
+            .await
+            .status()
         }
     });
     let statuses = futures_util::future::join_all(pledges).await;
@@ -511,11 +522,17 @@ async fn an_online_payment_sends_one_thank_you_however_often_the_webhook_comes()
     use reqwest::redirect::Policy;
     let mail_dir = tempfile::tempdir().unwrap();
     let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
-    let m = spawn_mail_with(port, None, |s| s.payments = cofund_server::config::PaymentsSetting::Demo).await;
+    let m = spawn_mail_with(port, None, |s| {
+        s.payments = cofund_server::config::PaymentsSetting::Demo
+    })
+    .await;
     let mut def = definition("utrecht");
     def["online_payment"] = true.into();
     m.app.cohort("utrecht", def).await;
-    let pledge = m.app.pledge_ok("utrecht", &pledge_body(2550, "ideal@example.nl")).await;
+    let pledge = m
+        .app
+        .pledge_ok("utrecht", &pledge_body(2550, "ideal@example.nl"))
+        .await;
     let start_url = pledge["online_payment"]["start_url"].as_str().unwrap();
     let r = m
         .app
@@ -527,14 +544,32 @@ async fn an_online_payment_sends_one_thank_you_however_often_the_webhook_comes()
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let checkout_url = r.json::<Value>().await.unwrap()["checkout_url"].as_str().unwrap().to_owned();
-    let donor = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
-    let paid = donor.post(&checkout_url).form(&[("outcome", "paid")]).send().await.unwrap();
+    let checkout_url = r.json::<Value>().await.unwrap()["checkout_url"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let donor = reqwest::Client::builder()
+        .redirect(Policy::none())
+        .build()
+        .unwrap();
+    let paid = donor
+        .post(&checkout_url)
+        .form(&[("outcome", "paid")])
+        .send()
+        .await
+        .unwrap();
     assert_eq!(paid.status(), 303);
     // The provider's webhook again, twice: nothing more is sent.
     let id = checkout_url.rsplit('/').next().unwrap().to_owned();
     for _ in 0..2 {
-        let r = m.app.client.post(m.app.url("/api/v1/payments/webhook")).form(&[("id", id.as_str())]).send().await.unwrap();
+        let r = m
+            .app
+            .client
+            .post(m.app.url("/api/v1/payments/webhook"))
+            .form(&[("id", id.as_str())])
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
     }
     catcher.wait_for(2, Duration::from_secs(20)).await;
@@ -542,7 +577,14 @@ async fn an_online_payment_sends_one_thank_you_however_often_the_webhook_comes()
     let got = catcher.messages();
     let subjects: Vec<&str> = got.iter().map(|g| g["subject"].as_str().unwrap()).collect();
     assert_eq!(subjects.len(), 2, "{subjects:?}");
-    assert_eq!(subjects.iter().filter(|s| s.starts_with("Ontvangen")).count(), 1, "{subjects:?}");
+    assert_eq!(
+        subjects
+            .iter()
+            .filter(|s| s.starts_with("Ontvangen"))
+            .count(),
+        1,
+        "{subjects:?}"
+    );
     assert!(text(&got[1]).contains("25,50"));
 }
 
@@ -553,13 +595,25 @@ async fn the_demo_mailbox_lists_caught_messages() {
     let caught_in = mail_dir.path().to_owned();
     let m = spawn_mail_with(port, None, move |s| s.dev_mailbox = Some(caught_in)).await;
     m.app.open_cohort("utrecht").await;
-    m.app.pledge_ok("utrecht", &pledge_body(2500, "demo@example.nl")).await;
+    m.app
+        .pledge_ok("utrecht", &pledge_body(2500, "demo@example.nl"))
+        .await;
     catcher.wait_for(1, Duration::from_secs(20)).await;
     let list = m.app.get("/dev/mailbox").await;
     assert_eq!(list.status(), 200);
     let html = list.text().await.unwrap();
-    assert!(html.contains("Bedankt voor je toezegging aan Starters4Communities utrecht"), "{html}");
-    let link = html.split("href=\"/dev/mailbox/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    assert!(
+        html.contains("Bedankt voor je toezegging aan Starters4Communities utrecht"),
+        "{html}"
+    );
+    let link = html
+        .split("href=\"/dev/mailbox/")
+        .nth(1)
+        .unwrap()
+        .split('"')
+        .next()
+        .unwrap()
+        .to_owned();
     let one = m.app.get(&format!("/dev/mailbox/{link}")).await;
     assert_eq!(one.status(), 200);
     assert!(one.text().await.unwrap().contains("NL91 ABNA 0417 1643 00"));
@@ -592,10 +646,22 @@ async fn pledges_from_before_e_mail_was_on_get_no_reminders() {
         locale: None,
         created_at: Timestamp(now().0 - 30 * DAY),
     };
-    m.app.storage.import_pledges("utrecht", vec![old]).await.unwrap();
-    m.app.pledge_ok("utrecht", &pledge_body(2500, "nieuw@example.nl")).await;
+    m.app
+        .storage
+        .import_pledges("utrecht", vec![old])
+        .await
+        .unwrap();
+    m.app
+        .pledge_ok("utrecht", &pledge_body(2500, "nieuw@example.nl"))
+        .await;
     catcher.wait_for(1, Duration::from_secs(20)).await;
-    assert_eq!(m.cofund.queue_reminders(Timestamp(now().0 + 6 * DAY), now()).await.unwrap(), 1);
+    assert_eq!(
+        m.cofund
+            .queue_reminders(Timestamp(now().0 + 6 * DAY), now())
+            .await
+            .unwrap(),
+        1
+    );
     let got = catcher.wait_for(2, Duration::from_secs(20)).await;
     assert!(got.iter().all(|g| !to(g).contains("oud@example.nl")));
 }

@@ -44,7 +44,12 @@ impl Catcher {
 
     /// `delay_ms`: the server answers each message this much later (a slow server).
     /// `None` when it could not listen on `port`.
-    pub fn try_start(port: u16, dir: &Path, auth: Option<(&str, &str)>, delay_ms: u64) -> Option<Catcher> {
+    pub fn try_start(
+        port: u16,
+        dir: &Path,
+        auth: Option<(&str, &str)>,
+        delay_ms: u64,
+    ) -> Option<Catcher> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/smtp_catcher.py");
         let mut cmd = Command::new("python3");
         cmd.arg(&script)
@@ -122,4 +127,3 @@ impl Drop for Catcher {
         let _ = self.child.wait();
     }
 }
-
