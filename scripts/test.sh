@@ -18,8 +18,8 @@ export COFUND_TEST_POSTGRES="$PG_URL"
 step "contract crate and server (native; server on SQLite, several instances on PostgreSQL)"
 cargo test --workspace --exclude cofund-widget
 
-step "the server's black-box API suite again, on PostgreSQL"
-COFUND_TEST_BACKEND=postgres cargo test -p cofund-server --test api
+step "the server's black-box API and e-mail suites again, on PostgreSQL"
+COFUND_TEST_BACKEND=postgres cargo test -p cofund-server --test api --test mail
 
 step "widget logic on plain types (native unit tests)"
 cargo test -p cofund-widget --lib

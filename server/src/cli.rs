@@ -92,6 +92,35 @@ pub struct ServeArgs {
     /// Mollie's API base URL. [default: https://api.mollie.com]
     #[arg(long, env = "COFUND_MOLLIE_API_URL", value_name = "URL")]
     pub mollie_api_url: Option<String>,
+    /// The SMTP server's host (e-mail to donors; without one e-mail is off). The whole
+    /// server as a URL: COFUND_SMTP_URL or smtp_url in the config file.
+    #[arg(long, env = "COFUND_SMTP_HOST", value_name = "HOST")]
+    pub smtp_host: Option<String>,
+    /// The SMTP server's port. [default: 587 with starttls, 465 with tls]
+    #[arg(long, env = "COFUND_SMTP_PORT", value_name = "PORT")]
+    pub smtp_port: Option<u16>,
+    /// starttls, tls or none (only for a server on loopback). [default: starttls]
+    #[arg(long, env = "COFUND_SMTP_TLS", value_name = "MODE")]
+    pub smtp_tls: Option<String>,
+    /// The SMTP user; the password only from COFUND_SMTP_PASSWORD or the config file.
+    #[arg(long, env = "COFUND_SMTP_USER", value_name = "USER")]
+    pub smtp_user: Option<String>,
+    /// The sender: "Name <address>" or an address.
+    #[arg(long, env = "COFUND_MAIL_FROM", value_name = "MAILBOX")]
+    pub mail_from: Option<String>,
+    /// Reply-To of e-mail to donors, unless a cohort names its own.
+    #[arg(long, env = "COFUND_REPLY_TO", value_name = "MAILBOX")]
+    pub reply_to: Option<String>,
+    /// Seconds before the first retry of a failed delivery (doubled per attempt, at most an hour). [default: 30]
+    #[arg(long, env = "COFUND_MAIL_RETRY_SECS", value_name = "SECONDS")]
+    pub mail_retry_secs: Option<u64>,
+    /// Seconds a sender holds a claimed message; if it dies, another instance sends the
+    /// message after this. Longer than any SMTP exchange. [default: 300]
+    #[arg(long, env = "COFUND_MAIL_LEASE_SECS", value_name = "SECONDS")]
+    pub mail_lease_secs: Option<u64>,
+    /// `cofund demo` only: show the e-mail caught in DIR (by scripts/lib/smtp_catcher.py) at /dev/mailbox.
+    #[arg(long, value_name = "DIR")]
+    pub dev_mailbox: Option<PathBuf>,
 }
 
 #[derive(Debug, Subcommand)]
@@ -136,6 +165,26 @@ pub enum Command {
     /// List or end dashboard sessions.
     #[command(subcommand)]
     Session(SessionCommand),
+    /// E-mail to donors: queue due reminders, show the outbox.
+    #[command(subcommand)]
+    Mail(MailCommand),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum MailCommand {
+    /// Queue the reminders due now (the server does this every hour by itself).
+    Remind {
+        /// Decide as if it were this moment (RFC 3339), e.g. to test a cohort's reminder period.
+        #[arg(long, value_name = "RFC3339")]
+        now: Option<String>,
+    },
+    /// List the outbox, newest first: kind, status, attempts, recipient, subject.
+    Outbox {
+        /// Only this cohort's messages.
+        slug: Option<String>,
+        #[arg(long, default_value_t = 50)]
+        limit: u32,
+    },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -334,7 +383,44 @@ fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, defaul
             std::env::var("COFUND_MOLLIE_API_KEY").ok().or_else(|| file.mollie_api_key.clone()),
             args.mollie_api_url.or_else(|| file.mollie_api_url.clone()),
         )?,
+        mail: crate::mail::smtp::SmtpSettings::from_input(smtp_input(
+            Some(crate::mail::smtp::SmtpInput {
+                host: args.smtp_host,
+                port: args.smtp_port,
+                tls: args.smtp_tls,
+                user: args.smtp_user,
+                from: args.mail_from,
+                reply_to: args.reply_to,
+                ..Default::default()
+            }),
+            file,
+        ))?,
+        mail_sender: crate::mail::sender::SenderSettings {
+            initial_backoff: Duration::from_secs(layer(args.mail_retry_secs, file.mail_retry_secs, || 30).max(1)),
+            lease: Duration::from_secs(layer(args.mail_lease_secs, file.mail_lease_secs, || 300).max(1)),
+            ..Default::default()
+        },
+        reminder_interval: config::DEFAULT_REMINDER_INTERVAL,
+        dev_mailbox: args.dev_mailbox,
     })
+}
+
+/// The SMTP settings layered: flags (which clap also reads from the environment), else
+/// `COFUND_*` environment variables, else the config file. The URL and the password
+/// come only from the environment or the file (a flag would show in process lists).
+fn smtp_input(flags: Option<crate::mail::smtp::SmtpInput>, file: &FileConfig) -> crate::mail::smtp::SmtpInput {
+    let flags = flags.unwrap_or_default();
+    let env = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
+    crate::mail::smtp::SmtpInput {
+        url: env("COFUND_SMTP_URL").or_else(|| file.smtp_url.clone()),
+        host: flags.host.or_else(|| env("COFUND_SMTP_HOST")).or_else(|| file.smtp_host.clone()),
+        port: flags.port.or_else(|| env("COFUND_SMTP_PORT").and_then(|p| p.parse().ok())).or(file.smtp_port),
+        tls: flags.tls.or_else(|| env("COFUND_SMTP_TLS")).or_else(|| file.smtp_tls.clone()),
+        user: flags.user.or_else(|| env("COFUND_SMTP_USER")).or_else(|| file.smtp_user.clone()),
+        password: env("COFUND_SMTP_PASSWORD").or_else(|| file.smtp_password.clone()),
+        from: flags.from.or_else(|| env("COFUND_MAIL_FROM")).or_else(|| file.mail_from.clone()),
+        reply_to: flags.reply_to.or_else(|| env("COFUND_REPLY_TO")).or_else(|| file.reply_to.clone()),
+    }
 }
 
 /// A list flag that was not given is empty: the file's list applies then.
@@ -347,10 +433,20 @@ fn store_err(e: DomainError) -> anyhow::Error {
 }
 
 /// The domain on the configured database, for administration commands.
-async fn open_cofund(location: &DatabaseLocation) -> anyhow::Result<Cofund> {
+async fn open_cofund(location: &DatabaseLocation, file: &FileConfig) -> anyhow::Result<Cofund> {
     let storage = storage::open(location).await?;
-    // Commands print no links; the public URL is only used by documents.
-    Ok(Cofund::new(storage, config::DEFAULT_PUBLIC_URL_FOR_CLI.to_owned()))
+    let public_url = std::env::var("COFUND_PUBLIC_URL").ok().or_else(|| file.public_url.clone());
+    let public_url = match public_url {
+        Some(u) => config::normalise_public_url(&u)?,
+        None => config::DEFAULT_PUBLIC_URL_FOR_CLI.to_owned(),
+    };
+    let cofund = Cofund::new(storage.clone(), public_url.clone());
+    // With e-mail configured, a change made here (a pledge confirmed by hand) writes its
+    // message to the outbox, which the running server's sender delivers.
+    match crate::mail::smtp::SmtpSettings::from_input(smtp_input(None, file))? {
+        Some(smtp) => Ok(cofund.with_mailing(crate::mailing(storage.as_ref(), &public_url, &smtp).await?)),
+        None => Ok(cofund),
+    }
 }
 
 /// Reads a cohort definition file; every problem named with its field.
@@ -383,6 +479,9 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
     };
     match cli.command {
         Command::Serve(args) => {
+            if args.dev_mailbox.is_some() {
+                bail!("--dev-mailbox is for `cofund demo` only");
+            }
             let settings = settings(args, cli.database, &file, config::DEFAULT_DATABASE)?;
             let app = crate::Application::build(settings).await?;
             tracing::info!(address = %app.address(), public_url = %app.public_url(), "cofund is serving");
@@ -391,6 +490,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
         }
         Command::Demo(args) => {
             let settings = settings(args, cli.database, &file, config::DEFAULT_DEMO_DATABASE)?;
+            let has_mailbox = settings.dev_mailbox.is_some();
             let storage = storage::open(&settings.database).await?;
             let app = crate::Application::build_with_storage(settings, storage.clone()).await?;
             let seeded = crate::demo::seed(storage.as_ref(), app.public_url(), domain::now()).await?;
@@ -409,6 +509,9 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             println!("  Documents:   {}/api/v1/cohorts/<slug>", app.public_url());
             println!("  Admin token: {secret}   (id {}, revoke with: cofund token revoke {})", token.id, token.id);
             println!("  Dashboard:   {}/manage/", app.public_url());
+            if has_mailbox {
+                println!("  Mailbox:     {}/dev/mailbox   (every e-mail the demo sends)", app.public_url());
+            }
             let coordinator = login_link(&Cofund::new(storage.clone(), app.public_url().to_owned()), app.public_url(), Some(crate::demo::PROGRAMME.to_owned()), None, RoleArg::Coordinator, 24).await?;
             let member = login_link(&Cofund::new(storage.clone(), app.public_url().to_owned()), app.public_url(), None, Some(crate::demo::MEMBER_COHORT.to_owned()), RoleArg::Member, 24).await?;
             println!("  Sign in as the demo coordinator (once, 24 h): {coordinator}");
@@ -416,7 +519,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             app.run_until_stopped().await?;
         }
         Command::Cohort(cmd) => {
-            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             match cmd {
                 CohortCommand::Put { file } => {
                     let def = definition_file(&file)?;
@@ -440,7 +543,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             }
         }
         Command::Stakeholder(StakeholderCommand::Put { slug, name, kind, status, amount: amt, url, condition, match_ratio_bps, match_cap, rules }) => {
-            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             let s = Stakeholder {
                 name,
                 kind: match kind {
@@ -474,7 +577,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             println!("Stakeholder {name:?} of {slug} saved ({count} stakeholders)");
         }
         Command::Contribution(cmd) => {
-            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             let (slug, change) = match cmd {
                 ContributionCommand::Receive { slug, count } => (slug, OwnContributionChange { received: None, add: Some(count) }),
                 ContributionCommand::Set { slug, received } => (slug, OwnContributionChange { received: Some(received), add: None }),
@@ -483,7 +586,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             println!("{slug}: {} of {} participants paid their own contribution", o.received, o.participants);
         }
         Command::Pledge(cmd) => {
-            let mut cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let mut cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             // With Mollie configured (as for `serve`), a cancelled or confirmed pledge's
             // open payments are cancelled there too. The built-in test provider lives in
             // the server's process: the CLI cannot reach it.
@@ -511,8 +614,38 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 if p.message_hidden { ", message hidden" } else { "" }
             );
         }
+        Command::Mail(cmd) => {
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
+            match cmd {
+                MailCommand::Remind { now } => {
+                    if cofund.mailing().is_none() {
+                        bail!("e-mail is off: configure an SMTP server (smtp_url or smtp_host, and mail_from)");
+                    }
+                    let at = match now {
+                        Some(t) => cofund_core::Timestamp::parse_rfc3339(&t).ok_or_else(|| anyhow::anyhow!("--now {t:?} is not an RFC 3339 time"))?,
+                        None => domain::now(),
+                    };
+                    let n = cofund.queue_reminders(at, domain::now()).await.map_err(store_err)?;
+                    println!("{n} reminders queued");
+                }
+                MailCommand::Outbox { slug, limit } => {
+                    for e in cofund.outbox(slug.as_deref(), limit).await.map_err(store_err)? {
+                        println!(
+                            "{}\t{}\t{}\t{}\t{}\t{}\t{}",
+                            e.message.created_at.to_rfc3339(),
+                            e.message.kind.as_str(),
+                            e.status.as_str(),
+                            e.attempts,
+                            e.message.recipient,
+                            e.message.subject,
+                            e.last_error.unwrap_or_default()
+                        );
+                    }
+                }
+            }
+        }
         Command::Export { slug, output } => {
-            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             let rows = cofund.all_pledges(&slug).await.map_err(store_err)?;
             let csv = crate::export::pledges_csv(&rows);
             match output {
@@ -572,7 +705,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             }
         }
         Command::LoginLink(args) => {
-            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             let base = config::normalise_public_url(
                 &args.public_url.or_else(|| file.public_url.clone()).unwrap_or_else(|| config::DEFAULT_PUBLIC_URL_FOR_CLI.to_owned()),
             )?;
@@ -580,7 +713,7 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             println!("{url}");
         }
         Command::Session(cmd) => {
-            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?).await?;
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             match cmd {
                 SessionCommand::List => {
                     for s in cofund.sessions().await.map_err(store_err)? {

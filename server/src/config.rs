@@ -70,7 +70,18 @@ pub struct Settings {
     pub metrics_allow: Vec<IpNet>,
     /// Online payment of pledges.
     pub payments: PaymentsSetting,
+    /// The SMTP server for e-mail to donors; `None`: e-mail is off.
+    pub mail: Option<crate::mail::smtp::SmtpSettings>,
+    /// How the outbox sender paces itself.
+    pub mail_sender: crate::mail::sender::SenderSettings,
+    /// How often reminders are looked for.
+    pub reminder_interval: Duration,
+    /// The demo only: a directory of caught e-mail shown at `/dev/mailbox`.
+    pub dev_mailbox: Option<PathBuf>,
 }
+
+/// How often due reminders are looked for.
+pub const DEFAULT_REMINDER_INTERVAL: Duration = Duration::from_secs(3600);
 
 /// Which payment provider takes online payments (`--payments`).
 #[derive(Clone, PartialEq, Eq, Default)]
@@ -141,6 +152,10 @@ impl Settings {
             idempotency_sweep_interval: DEFAULT_IDEMPOTENCY_SWEEP_INTERVAL,
             metrics: false,
             metrics_allow: Vec::new(),
+            mail: None,
+            mail_sender: crate::mail::sender::SenderSettings::default(),
+            reminder_interval: DEFAULT_REMINDER_INTERVAL,
+            dev_mailbox: None,
         }
     }
 }
@@ -186,6 +201,24 @@ pub struct FileConfig {
     pub mollie_api_key: Option<String>,
     /// Mollie's API base URL (tests point it elsewhere). Default https://api.mollie.com.
     pub mollie_api_url: Option<String>,
+    /// The SMTP server as a URL: smtp://[USER[:PASSWORD]@]HOST[:PORT] (STARTTLS),
+    /// smtps://… (TLS), smtp://…?tls=none (loopback only). Or COFUND_SMTP_URL.
+    pub smtp_url: Option<String>,
+    pub smtp_host: Option<String>,
+    pub smtp_port: Option<u16>,
+    /// starttls (default), tls or none (loopback only).
+    pub smtp_tls: Option<String>,
+    pub smtp_user: Option<String>,
+    /// Only here or in COFUND_SMTP_PASSWORD, never a flag.
+    pub smtp_password: Option<String>,
+    /// The sender of e-mail to donors: "Name <address>" or an address.
+    pub mail_from: Option<String>,
+    /// Reply-To of e-mail to donors, unless a cohort names its own.
+    pub reply_to: Option<String>,
+    /// Seconds before the first retry of a failed delivery (doubled per attempt, at most an hour).
+    pub mail_retry_secs: Option<u64>,
+    /// Seconds a sender holds a claimed message before another instance may send it.
+    pub mail_lease_secs: Option<u64>,
 }
 
 impl FileConfig {
@@ -225,6 +258,7 @@ mod tests {
         assert!(file.idempotency_ttl_hours.is_some() && file.metrics.is_some() && file.loader_max_age_secs.is_some());
         assert!(!parse_networks("trusted_proxies", file.trusted_proxies.as_deref().unwrap()).unwrap().is_empty());
         assert!(!parse_networks("metrics_allow", file.metrics_allow.as_deref().unwrap()).unwrap().is_empty());
+        assert!(file.smtp_host.is_some() && file.mail_from.is_some() && file.reply_to.is_some() && file.mail_retry_secs.is_some());
     }
 
     #[test]

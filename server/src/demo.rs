@@ -267,6 +267,7 @@ fn pledges_for(plan: &Plan, now: Timestamp) -> Vec<NewPledge> {
             },
             status,
             message_hidden: false,
+            locale: None,
             created_at,
         });
     }

@@ -20,6 +20,7 @@ pub mod demo;
 pub mod domain;
 pub mod error;
 pub mod export;
+pub mod mail;
 pub mod metrics;
 pub mod payments;
 pub mod routes;
@@ -40,6 +41,24 @@ pub struct Application {
     state: routes::AppState,
     idempotency_ttl: Duration,
     idempotency_sweep_interval: Duration,
+    /// The outbox's sender, when e-mail is on.
+    mailer: Option<(mail::smtp::SmtpMailer, mail::sender::SenderSettings)>,
+    reminder_interval: Duration,
+}
+
+/// What composing e-mail needs, from the SMTP settings and the unsubscribe-link key
+/// stored in the database (made on first use; shared by every instance).
+pub async fn mailing(storage: &dyn Storage, public_url: &str, smtp: &mail::smtp::SmtpSettings) -> anyhow::Result<domain::mail::Mailing> {
+    let key = storage
+        .server_secret("mail_unsubscribe_key", &domain::mail::Mailing::new_key())
+        .await
+        .map_err(|e| anyhow::anyhow!("reading the mail key: {e}"))?;
+    domain::mail::Mailing::new(
+        public_url.to_owned(),
+        smtp.reply_to.as_ref().map(|r| r.to_string()),
+        smtp.from.email.domain().to_owned(),
+        &key,
+    )
 }
 
 impl Application {
@@ -103,6 +122,16 @@ impl Application {
                 tracing::info!(%api_url, "online payment through Mollie");
             }
         }
+        let mut mailer = None;
+        match &settings.mail {
+            Some(smtp) => {
+                let m = mailing(cofund.storage().as_ref(), &public_url, smtp).await?;
+                cofund = cofund.with_mailing(m);
+                mailer = Some((mail::smtp::SmtpMailer::new(smtp)?, settings.mail_sender));
+                tracing::info!(smtp = %smtp.describe(), "e-mail to donors is on");
+            }
+            None => tracing::info!("e-mail is off: no SMTP server configured (smtp_url or smtp_host and mail_from)"),
+        }
         let state = routes::AppState::new(Arc::new(cofund), &settings, metrics, demo_provider);
         Ok(Application {
             listener,
@@ -110,6 +139,8 @@ impl Application {
             state,
             idempotency_ttl: settings.idempotency_ttl,
             idempotency_sweep_interval: settings.idempotency_sweep_interval,
+            mailer,
+            reminder_interval: settings.reminder_interval,
         })
     }
 
@@ -149,6 +180,12 @@ impl Application {
             }
         });
         let sweep = tokio::spawn(sweep_idempotency_keys(cofund.clone(), self.idempotency_ttl, self.idempotency_sweep_interval));
+        let mail_tasks = self.mailer.map(|(mailer, s)| {
+            (
+                tokio::spawn(mail::sender::run(cofund.storage().clone(), mailer, s)),
+                tokio::spawn(queue_reminders(cofund.clone(), self.reminder_interval)),
+            )
+        });
         let router = routes::router(self.state);
         let stopping = async move {
             shutdown_signal().await;
@@ -162,6 +199,10 @@ impl Application {
         live.abort();
         forget.abort();
         sweep.abort();
+        if let Some((sender, reminders)) = mail_tasks {
+            sender.abort();
+            reminders.abort();
+        }
         served
     }
 }
@@ -202,6 +243,21 @@ async fn sweep_idempotency_keys(cofund: Arc<domain::Cofund>, ttl: Duration, inte
             Ok(0) => {}
             Ok(n) => tracing::info!(deleted = n, "expired idempotency records swept"),
             Err(e) => tracing::warn!(error = %e, "sweeping expired idempotency records failed; retrying later"),
+        }
+    }
+}
+
+/// Queues due reminders every `interval` (see `domain::mail`).
+async fn queue_reminders(cofund: Arc<domain::Cofund>, interval: Duration) {
+    let mut every = tokio::time::interval(interval);
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let now = domain::now();
+        match cofund.queue_reminders(now, now).await {
+            Ok(0) => {}
+            Ok(n) => tracing::info!(queued = n, "reminders queued"),
+            Err(e) => tracing::warn!(error = %e, "queueing reminders failed; retrying later"),
         }
     }
 }

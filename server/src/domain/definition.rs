@@ -48,6 +48,13 @@ pub struct CohortDefinition {
     /// has no effect. The provider's API key is server configuration, never stored here.
     #[serde(default, skip_serializing_if = "std::ops::Not::not")]
     pub online_payment: bool,
+    /// Days after which a donor whose transfer has not arrived is reminded (at most
+    /// twice, this many days apart). Default 5.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reminder_days: Option<u32>,
+    /// `Reply-To` of the cohort's e-mail to donors (the server's `reply_to` otherwise).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reply_to: Option<String>,
 }
 
 fn eur() -> String {
@@ -215,6 +222,16 @@ impl CohortDefinition {
                     format!("allowed_origins[{i}]"),
                     Problem::Format { expected: "an origin such as https://www.example.nl, http://localhost:* or *".into() },
                 ));
+            }
+        }
+        if let Some(days) = self.reminder_days {
+            if !(1..=60).contains(&days) {
+                errors.push(FieldError::new("reminder_days", Problem::OutOfRange { min: 1, max: 60 }));
+            }
+        }
+        if let Some(r) = &self.reply_to {
+            if r.len() > 254 || r.parse::<lettre::message::Mailbox>().is_err() {
+                errors.push(FieldError::new("reply_to", Problem::Format { expected: "an e-mail address".into() }));
             }
         }
         match cohort {

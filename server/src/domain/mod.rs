@@ -9,6 +9,7 @@ mod definition;
 mod error;
 pub mod json;
 pub mod live;
+pub mod mail;
 pub mod payments;
 pub mod pledging;
 mod service;

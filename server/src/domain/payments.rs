@@ -182,7 +182,7 @@ impl Cofund {
             .change_pledge(
                 &stored.pledge_id,
                 now,
-                Box::new(move |current| {
+                self.decision(now, move |current| {
                     let next = on_payment(current, status);
                     flag.store(next.is_some(), std::sync::atomic::Ordering::SeqCst);
                     Ok(next)

@@ -39,6 +39,8 @@ pub struct PledgeAdmission {
     /// The cohort's API URL (`…/api/v1/cohorts/{slug}`), when the server has a payment
     /// provider: then a cohort with online payment on offers it in the answer.
     pub online_payment_base: Option<String>,
+    /// Where e-mail is on: composes the messages the pledge causes.
+    pub mailing: Option<std::sync::Arc<super::mail::Mailing>>,
 }
 
 /// Where a pledge's online payment is started and looked up.
@@ -83,6 +85,14 @@ pub fn online_status(status: Option<PaymentStatus>) -> OnlinePaymentStatus {
 }
 
 impl PledgeAdmission {
+    /// The messages the new pledge causes, written to the outbox in its transaction.
+    pub fn follow_up(&self, cohort: &StoredCohort, row: &PledgeRow) -> Vec<super::mail::OutboxMessage> {
+        match &self.mailing {
+            Some(m) => super::Cofund::messages_for_new(m, cohort, row, self.now),
+            None => Vec::new(),
+        }
+    }
+
     /// The payment reference prefix of the new pledge, or why it is refused.
     pub fn admit(&self, cohort: &StoredCohort) -> DomainResult<String> {
         Ok(check_open(&cohort.definition, self.now)?.reference_prefix.clone())
@@ -148,6 +158,7 @@ mod tests {
             email: "a@b.nl".into(),
             message: Some("hoi".into()),
             message_hidden: false,
+            locale: None,
             status,
             reference: "S4C-1".into(),
             created_at: Timestamp(0),

@@ -74,6 +74,8 @@ pub struct Cofund {
     /// How long one event stream stays open before the server ends it (the client
     /// reconnects with `Last-Event-ID`), so no client holds a place for ever.
     stream_lifetime: std::time::Duration,
+    /// E-mail to donors, when on (see `mail.rs`): changes write their messages to the outbox.
+    pub(super) mailing: Option<Arc<super::mail::Mailing>>,
 }
 
 /// An event stream's longest life unless configured otherwise.
@@ -98,7 +100,37 @@ impl Cofund {
             stopping: tokio::sync::watch::channel(false).0,
             payments: None,
             stream_lifetime: DEFAULT_STREAM_LIFETIME,
+            mailing: None,
         }
+    }
+
+    /// Writes donors' messages to the outbox with every change that causes one.
+    pub fn with_mailing(mut self, mailing: super::mail::Mailing) -> Cofund {
+        self.mailing = Some(Arc::new(mailing));
+        self
+    }
+
+    /// Whether e-mail to donors is on.
+    pub fn mailing(&self) -> Option<&super::mail::Mailing> {
+        self.mailing.as_deref()
+    }
+
+    /// A storage decision from a pledge rule: the new status and visibility, and the
+    /// messages the change causes (a thank-you when it becomes received).
+    pub(super) fn decision<F>(&self, now: Timestamp, rule: F) -> crate::storage::PledgeDecision
+    where
+        F: FnOnce(&PledgeRow) -> DomainResult<Option<(PledgeStatus, bool)>> + Send + 'static,
+    {
+        let mailing = self.mailing.clone();
+        Box::new(move |current, cohort| {
+            let Some((status, message_hidden)) = rule(current)? else { return Ok(None) };
+            let mut outbox = Vec::new();
+            if let (Some(m), Some(kind)) = (&mailing, super::mail::on_status_change(current.status, status)) {
+                let after = PledgeRow { status, message_hidden, ..current.clone() };
+                outbox.push(m.message(kind, &cohort.definition, &after, now));
+            }
+            Ok(Some(crate::storage::PledgeUpdate { status, message_hidden, outbox }))
+        })
     }
 
     /// At most `max_subscribers` streams on this instance, `per_client` of them from
@@ -353,8 +385,10 @@ impl Cofund {
         // The canonical body: the request as the server understood it, re-serialised.
         let request_hash = sha256_hex(&serde_json::to_vec(&request).context("serialising a pledge request")?);
         let valid = validate_pledge(&request, crowd.min_cents, crowd.max_cents);
-        let admission = PledgeAdmission { now, online_payment_base: self.online_payment_base(slug) };
-        let new = valid.map(|pledge| NewPledge { pledge, status: PledgeStatus::Pledged, message_hidden: false, created_at: now });
+        let admission = PledgeAdmission { now, online_payment_base: self.online_payment_base(slug), mailing: self.mailing.clone() };
+        // The donor's language for e-mail (the widget's), if it is one we write.
+        let locale = body.get("locale").and_then(|l| l.as_str()).map(|l| super::mail::message_locale(Some(l), &cohort.definition).to_owned());
+        let new = valid.map(|pledge| NewPledge { pledge, status: PledgeStatus::Pledged, message_hidden: false, locale, created_at: now });
         let outcome = self.storage.create_pledge(slug, key, &request_hash, new, &admission).await?;
         if matches!(outcome, PledgeOutcome::Created(_)) {
             self.changed(slug).await;
@@ -379,7 +413,7 @@ impl Cofund {
     /// transfer must not be paid online as well: its open payments are cancelled at the
     /// provider (see [`Cofund::cancel_open_payments`]).
     pub async fn change_pledge(&self, id: &str, change: PledgeChange, now: Timestamp) -> DomainResult<PledgeRow> {
-        let row = self.storage.change_pledge(id, now, Box::new(move |current| super::pledging::apply_change(current, change))).await?;
+        let row = self.storage.change_pledge(id, now, self.decision(now, move |current| super::pledging::apply_change(current, change))).await?;
         self.changed(&row.cohort_slug).await;
         if matches!(change, PledgeChange::Cancel | PledgeChange::Confirm) {
             self.cancel_open_payments(&row.id, now).await;
@@ -472,7 +506,7 @@ impl Cofund {
         for id in ids {
             rows.push(
                 self.storage
-                    .change_pledge(id, now, Box::new(|current| super::pledging::apply_change(current, PledgeChange::Confirm)))
+                    .change_pledge(id, now, self.decision(now, |current| super::pledging::apply_change(current, PledgeChange::Confirm)))
                     .await?,
             );
         }

@@ -5,6 +5,7 @@ mod cors;
 mod events;
 pub mod extract;
 pub mod limits;
+mod mail;
 mod metrics;
 mod payments;
 mod public;
@@ -44,6 +45,8 @@ struct Inner {
     /// The built-in test provider's own routes (`--payments demo`), if it runs here.
     demo_provider: Option<Router>,
     dashboard_dir: PathBuf,
+    /// The demo's caught e-mail (`cofund demo --dev-mailbox`), served at `/dev/mailbox`.
+    dev_mailbox: Option<PathBuf>,
 }
 
 impl AppState {
@@ -59,6 +62,7 @@ impl AppState {
             metrics_allow: settings.metrics_allow.clone(),
             demo_provider,
             dashboard_dir: settings.dashboard_dir.clone(),
+            dev_mailbox: settings.dev_mailbox.clone(),
         }))
     }
 
@@ -86,6 +90,10 @@ impl AppState {
         &self.0.widget_files
     }
 
+    pub fn dev_mailbox(&self) -> Option<&std::path::Path> {
+        self.0.dev_mailbox.as_deref()
+    }
+
     pub fn public_url(&self) -> &str {
         self.0.cofund.public_url()
     }
@@ -98,6 +106,9 @@ pub fn router(state: AppState) -> Router {
     let mut router = Router::new();
     if state.metrics().is_some() {
         router = router.route("/metrics", get(metrics::metrics));
+    }
+    if state.dev_mailbox().is_some() {
+        router = router.route("/dev/mailbox", get(mail::dev_mailbox)).route("/dev/mailbox/{name}", get(mail::dev_message));
     }
     let router = router
         .route("/healthz", get(public::healthz))
@@ -123,6 +134,8 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/cohorts/{slug}/pledges", get(admin::list_pledges))
         .route("/api/v1/admin/cohorts/{slug}/pledges.csv", get(admin::export_csv))
         .route("/api/v1/admin/cohorts/{slug}/pledges/confirm", post(admin::confirm_pledges))
+        .route("/api/v1/admin/cohorts/{slug}/outbox", get(mail::cohort_outbox))
+        .route("/mail/unsubscribe", get(mail::unsubscribe_page).post(mail::unsubscribe))
         .route("/api/v1/cohorts/{slug}/qr.svg", get(site::qr_code))
         .route("/api/v1/session", get(session::current).post(session::sign_in_with_token).delete(session::sign_out))
         .route(

@@ -13,6 +13,7 @@ pub use timed::TimedStorage;
 
 use crate::domain::access::{Grant, LinkProblem, SessionInfo};
 use crate::domain::cohorts::DefinitionEdit;
+use crate::domain::mail::{OutboxEntry, OutboxMessage, ReminderCandidate};
 use crate::domain::pledging::PledgeAdmission;
 use crate::domain::{CohortDefinition, IdempotencyKey, PledgeFigures};
 use async_trait::async_trait;
@@ -126,6 +127,8 @@ pub struct PledgeRow {
     pub message_hidden: bool,
     pub status: PledgeStatus,
     pub reference: String,
+    /// The donor's language for e-mail (`nl-NL`, `en-GB`); `None`: the cohort's.
+    pub locale: Option<String>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -149,6 +152,8 @@ pub struct NewPledge {
     pub pledge: ValidPledge,
     pub status: PledgeStatus,
     pub message_hidden: bool,
+    /// The donor's language for e-mail, if the request named one we write.
+    pub locale: Option<String>,
     pub created_at: Timestamp,
 }
 
@@ -166,9 +171,18 @@ pub enum PutOutcome {
     Updated,
 }
 
-/// Decides a pledge's new status and message visibility from its current row (a
-/// domain rule, run inside the write transaction); `None`: nothing changes.
-pub type PledgeDecision = Box<dyn FnOnce(&PledgeRow) -> StoreResult<Option<(PledgeStatus, bool)>> + Send>;
+/// What a pledge becomes, and the messages that change causes (written to the outbox in
+/// the same transaction).
+#[derive(Debug, Clone)]
+pub struct PledgeUpdate {
+    pub status: PledgeStatus,
+    pub message_hidden: bool,
+    pub outbox: Vec<OutboxMessage>,
+}
+
+/// Decides a pledge's new status and message visibility from its current row and its
+/// cohort (a domain rule, run inside the write transaction); `None`: nothing changes.
+pub type PledgeDecision = Box<dyn FnOnce(&PledgeRow, &StoredCohort) -> StoreResult<Option<PledgeUpdate>> + Send>;
 
 /// A payment of a pledge at the payment provider, with its status as last fetched.
 #[derive(Debug, Clone, PartialEq)]
@@ -313,6 +327,30 @@ pub trait Storage: Send + Sync + 'static {
     async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>>;
     async fn revoke_session(&self, id: &str, now: Timestamp) -> StoreResult<SessionInfo>;
     async fn list_sessions(&self) -> StoreResult<Vec<SessionInfo>>;
+
+    /// Claims up to `limit` messages that are waiting and due at `now` and not held by
+    /// another sender's lease, for `claim` until `lease_until`; returns each with its
+    /// attempts so far. Two senders never claim the same message while a lease holds.
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32, claim: &str) -> StoreResult<Vec<(OutboxMessage, i64)>>;
+    /// Marks a claimed message sent (only while `claim` holds it).
+    async fn outbox_sent(&self, id: &str, claim: &str, now: Timestamp) -> StoreResult<()>;
+    /// Records a failed attempt: waiting again from `next_attempt_at`, or failed for good.
+    async fn outbox_failed(&self, id: &str, claim: &str, next_attempt_at: Timestamp, error: &str, permanent: bool) -> StoreResult<()>;
+    /// The outbox, newest first, of one cohort or all.
+    async fn outbox(&self, slug: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxEntry>>;
+    /// The pledged pledges of `slug` made before `created_before` that were confirmed by
+    /// e-mail (pledges from before e-mail was on get no reminders), with their reminders.
+    async fn reminder_candidates(&self, slug: &str, created_before: Timestamp) -> StoreResult<Vec<ReminderCandidate>>;
+    /// Writes a reminder if, in this transaction, the pledge is still pledged, has
+    /// exactly `expected_reminders` reminders and its donor has not unsubscribed;
+    /// returns whether it was written.
+    /// The reminder is due (may be sent) from `due_at`.
+    async fn queue_reminder(&self, pledge_id: &str, expected_reminders: i64, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<bool>;
+    /// Records that a backer wants no more messages but receipts.
+    async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()>;
+    /// A secret shared by every instance on this database: the stored one, or
+    /// `candidate` stored now if there is none.
+    async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;
 }
 
 /// Checks the revision an edit was based on, inside the edit's transaction.

@@ -9,7 +9,7 @@
 //! the server's (on by default): a commit is durable before it is acknowledged.
 
 use super::records::{
-    self, CohortRecord, DayRecord, KeyRecord, LinkRecord, PaymentRecord, PledgeRecord, SessionRecord, TokenRecord, TotalsRecord, PAYMENT_COLUMNS,
+    self, CandidateRecord, OutboxRecord, OUTBOX_COLUMNS, CohortRecord, DayRecord, KeyRecord, LinkRecord, PaymentRecord, PledgeRecord, SessionRecord, TokenRecord, TotalsRecord, PAYMENT_COLUMNS,
     PLEDGE_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS,
 };
 use super::*;
@@ -168,6 +168,9 @@ impl PostgresStorage {
             Self::touch_cohort(tx, slug, pledge.created_at).await?;
             let totals = Self::totals_in(tx, slug).await?;
             let body = job.admission.respond(&cohort, &row, totals)?;
+            for message in job.admission.follow_up(&cohort, &row) {
+                Self::insert_outbox(tx, &message, message.created_at).await?;
+            }
             sqlx::query(
                 "INSERT INTO idempotency_keys (cohort_slug, key, request_hash, pledge_id, response_status, response_body, created_at) \
                  VALUES ($1, $2, $3, $4, 201, $5, $6)",
@@ -185,6 +188,33 @@ impl PostgresStorage {
         .boxed()
     }
 
+    /// Writes a message to the outbox, due at its creation.
+    async fn insert_outbox(tx: &mut Tx, m: &OutboxMessage, due_at: Timestamp) -> Result<(), StoreError> {
+        sqlx::query(
+            "INSERT INTO outbox (id, message_id, kind, pledge_id, cohort_slug, locale, recipient, recipient_name, reply_to, subject, \
+                                 text_body, html_body, unsubscribe_url, status, attempts, next_attempt_at, created_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, 'waiting', 0, $14, $15)",
+        )
+        .bind(&m.id)
+        .bind(&m.message_id)
+        .bind(m.kind.as_str())
+        .bind(&m.pledge_id)
+        .bind(&m.cohort_slug)
+        .bind(&m.locale)
+        .bind(&m.recipient)
+        .bind(&m.recipient_name)
+        .bind(&m.reply_to)
+        .bind(&m.subject)
+        .bind(&m.text_body)
+        .bind(&m.html_body)
+        .bind(&m.unsubscribe_url)
+        .bind(due_at.0)
+        .bind(m.created_at.0)
+        .execute(&mut **tx)
+        .await?;
+        Ok(())
+    }
+
     async fn insert_pledge(tx: &mut Tx, slug: &str, prefix: &str, p: &NewPledge) -> Result<PledgeRow, StoreError> {
         let mut reference = domain::new_reference(prefix);
         // 40 random bits: a collision is rare, but checked rather than hoped away.
@@ -194,8 +224,8 @@ impl PostgresStorage {
         let v: &ValidPledge = &p.pledge;
         let row: PledgeRecord = sqlx::query_as(&format!(
             "INSERT INTO pledges (id, cohort_slug, amount_cents, name, show_name, show_amount, email, backer_key, \
-                                  message, message_hidden, status, reference, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING {PLEDGE_COLUMNS}"
+                                  message, message_hidden, status, reference, locale, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) RETURNING {PLEDGE_COLUMNS}"
         ))
         .bind(domain::new_pledge_id())
         .bind(slug)
@@ -210,6 +240,7 @@ impl PostgresStorage {
         .bind(p.status.as_str())
         .bind(&reference)
         .bind(p.created_at.0)
+        .bind(&p.locale)
         .fetch_one(&mut **tx)
         .await?;
         let row = PledgeRow::try_from(row)?;
@@ -464,13 +495,14 @@ impl Storage for PostgresStorage {
         let Some(current) = row.map(PledgeRow::try_from).transpose()? else {
             return Err(StoreError::not_found(format!("Pledge {id:?}")));
         };
-        let Some((status, hidden)) = decide(&current)? else {
+        // The cohort locked, as a pledge does.
+        let Some(cohort) = Self::cohort_in(&mut tx, &current.cohort_slug, true).await? else {
+            return Err(StoreError::cohort_not_found(&current.cohort_slug));
+        };
+        let Some(PledgeUpdate { status, message_hidden: hidden, outbox }) = decide(&current, &cohort)? else {
             tx.commit().await?;
             return Ok(current);
         };
-        // The cohort first, as a pledge does, so the two never wait for each other in
-        // opposite orders.
-        Self::cohort_in(&mut tx, &current.cohort_slug, true).await?;
         let row: PledgeRecord = sqlx::query_as(&format!(
             "UPDATE pledges SET status = $1, message_hidden = $2, updated_at = $3 WHERE id = $4 RETURNING {PLEDGE_COLUMNS}"
         ))
@@ -483,6 +515,9 @@ impl Storage for PostgresStorage {
         let updated = PledgeRow::try_from(row)?;
         Self::move_figures(&mut tx, &updated.cohort_slug, &updated, Some(current.status)).await?;
         Self::touch_cohort(&mut tx, &updated.cohort_slug, now).await?;
+        for message in &outbox {
+            Self::insert_outbox(&mut tx, message, message.created_at).await?;
+        }
         tx.commit().await?;
         Ok(updated)
     }
@@ -692,6 +727,121 @@ impl Storage for PostgresStorage {
         let rows: Vec<SessionRecord> =
             sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at, id")).fetch_all(&self.pool).await?;
         rows.into_iter().map(SessionInfo::try_from).collect()
+    }
+
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32, claim: &str) -> StoreResult<Vec<(OutboxMessage, i64)>> {
+        // Rows another instance is claiming are skipped, not waited for; a claimed row's
+        // lease keeps it from every other sender until it runs out.
+        let rows: Vec<OutboxRecord> = sqlx::query_as(&format!(
+            "UPDATE outbox SET claim = $1, claimed_until = $2 WHERE id IN \
+             (SELECT id FROM outbox WHERE status = 'waiting' AND next_attempt_at <= $3 AND (claimed_until IS NULL OR claimed_until <= $3) \
+              ORDER BY next_attempt_at, created_at LIMIT $4 FOR UPDATE SKIP LOCKED) RETURNING {OUTBOX_COLUMNS}"
+        ))
+        .bind(claim)
+        .bind(lease_until.0)
+        .bind(now.0)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(records::outbox(rows)?.into_iter().map(|e| (e.message, e.attempts)).collect())
+    }
+
+    async fn outbox_sent(&self, id: &str, claim: &str, now: Timestamp) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = 'sent', sent_at = $1, attempts = attempts + 1, claim = NULL, claimed_until = NULL, last_error = NULL \
+             WHERE id = $2 AND claim = $3",
+        )
+        .bind(now.0)
+        .bind(id)
+        .bind(claim)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn outbox_failed(&self, id: &str, claim: &str, next_attempt_at: Timestamp, error: &str, permanent: bool) -> StoreResult<()> {
+        sqlx::query(
+            "UPDATE outbox SET status = $1, next_attempt_at = $2, attempts = attempts + 1, last_error = $3, claim = NULL, claimed_until = NULL \
+             WHERE id = $4 AND claim = $5",
+        )
+        .bind(if permanent { "failed" } else { "waiting" })
+        .bind(next_attempt_at.0)
+        .bind(error.chars().take(500).collect::<String>())
+        .bind(id)
+        .bind(claim)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
+    async fn outbox(&self, slug: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxEntry>> {
+        let rows: Vec<OutboxRecord> = sqlx::query_as(&format!(
+            "SELECT {OUTBOX_COLUMNS} FROM outbox WHERE ($1::TEXT IS NULL OR cohort_slug = $1) ORDER BY created_at DESC, id DESC LIMIT $2"
+        ))
+        .bind(slug)
+        .bind(i64::from(limit))
+        .fetch_all(&self.pool)
+        .await?;
+        records::outbox(rows)
+    }
+
+    async fn reminder_candidates(&self, slug: &str, created_before: Timestamp) -> StoreResult<Vec<ReminderCandidate>> {
+        let columns: String = PLEDGE_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+        let rows: Vec<CandidateRecord> = sqlx::query_as(&format!(
+            "SELECT {columns}, \
+               (SELECT COUNT(*) FROM outbox o WHERE o.pledge_id = p.id AND o.kind = 'reminder') AS reminders, \
+               (SELECT MAX(o.created_at) FROM outbox o WHERE o.pledge_id = p.id AND o.kind = 'reminder') AS last_reminder_at, \
+               EXISTS (SELECT 1 FROM mail_unsubscribed u WHERE u.backer_key = p.backer_key) AS unsubscribed \
+             FROM pledges p WHERE p.cohort_slug = $1 AND p.status = 'pledged' AND p.created_at <= $2 \
+               AND EXISTS (SELECT 1 FROM outbox c WHERE c.pledge_id = p.id AND c.kind = 'confirmation') ORDER BY p.created_at, p.seq"
+        ))
+        .bind(slug)
+        .bind(created_before.0)
+        .fetch_all(&self.pool)
+        .await?;
+        rows.into_iter().map(ReminderCandidate::try_from).collect()
+    }
+
+    async fn queue_reminder(&self, pledge_id: &str, expected_reminders: i64, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<bool> {
+        let mut tx = self.pool.begin().await?;
+        // The pledge locked first: two instances queueing its reminder take turns. The
+        // check is a statement of its own, so (at READ COMMITTED) it sees the reminder
+        // the other committed before the lock was granted.
+        sqlx::query("SELECT 1 FROM pledges WHERE id = $1 FOR UPDATE").bind(pledge_id).fetch_optional(&mut *tx).await?;
+        let ok: Option<i32> = sqlx::query_scalar(
+            "SELECT 1 FROM pledges p WHERE p.id = $1 AND p.status = 'pledged' \
+             AND (SELECT COUNT(*) FROM outbox o WHERE o.pledge_id = p.id AND o.kind = 'reminder') = $2 \
+             AND NOT EXISTS (SELECT 1 FROM mail_unsubscribed u WHERE u.backer_key = p.backer_key)",
+        )
+        .bind(pledge_id)
+        .bind(expected_reminders)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if ok.is_none() {
+            tx.commit().await?;
+            return Ok(false);
+        }
+        Self::insert_outbox(&mut tx, message, due_at).await?;
+        tx.commit().await?;
+        Ok(true)
+    }
+
+    async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()> {
+        sqlx::query("INSERT INTO mail_unsubscribed (backer_key, created_at) VALUES ($1, $2) ON CONFLICT (backer_key) DO NOTHING")
+            .bind(backer_key)
+            .bind(now.0)
+            .execute(&self.pool)
+            .await?;
+        Ok(())
+    }
+
+    async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {
+        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO NOTHING")
+            .bind(name)
+            .bind(candidate)
+            .execute(&self.pool)
+            .await?;
+        Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1").bind(name).fetch_one(&self.pool).await?)
     }
 }
 

@@ -2,6 +2,7 @@
 //! over the database), and their conversion to the storage types.
 
 use super::{PledgeRow, StoreError, StoredCohort, TokenInfo};
+use crate::domain::mail::{MessageKind, OutboxEntry, OutboxMessage, OutboxStatus, ReminderCandidate};
 use crate::domain::CohortDefinition;
 use anyhow::Context;
 use cofund_core::api::PledgeStatus;
@@ -9,7 +10,7 @@ use cofund_core::Timestamp;
 
 /// The columns of [`PledgeRecord`], in a `SELECT`.
 pub const PLEDGE_COLUMNS: &str = "seq, id, cohort_slug, amount_cents, name, show_name, show_amount, email, message, \
-                                  message_hidden, status, reference, created_at, updated_at";
+                                  message_hidden, status, reference, locale, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub struct PledgeRecord {
@@ -25,6 +26,7 @@ pub struct PledgeRecord {
     pub message_hidden: bool,
     pub status: String,
     pub reference: String,
+    pub locale: Option<String>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -55,6 +57,7 @@ impl TryFrom<PledgeRecord> for PledgeRow {
             message_hidden: r.message_hidden,
             status: status_from_str(&r.status)?,
             reference: r.reference,
+            locale: r.locale,
             created_at: Timestamp(r.created_at),
             updated_at: Timestamp(r.updated_at),
         })
@@ -256,6 +259,93 @@ pub struct LinkRecord {
     pub programme: Option<String>,
     pub cohort: Option<String>,
     pub used_at: Option<i64>,
+}
+
+/// The columns of [`OutboxRecord`].
+pub const OUTBOX_COLUMNS: &str = "id, message_id, kind, pledge_id, cohort_slug, locale, recipient, recipient_name, reply_to, subject, \
+                                  text_body, html_body, unsubscribe_url, status, attempts, next_attempt_at, last_error, created_at, sent_at";
+
+#[derive(sqlx::FromRow)]
+pub struct OutboxRecord {
+    pub id: String,
+    pub message_id: String,
+    pub kind: String,
+    pub pledge_id: Option<String>,
+    pub cohort_slug: String,
+    pub locale: String,
+    pub recipient: String,
+    pub recipient_name: Option<String>,
+    pub reply_to: Option<String>,
+    pub subject: String,
+    pub text_body: String,
+    pub html_body: String,
+    pub unsubscribe_url: Option<String>,
+    pub status: String,
+    pub attempts: i64,
+    pub next_attempt_at: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+    pub sent_at: Option<i64>,
+}
+
+impl TryFrom<OutboxRecord> for OutboxEntry {
+    type Error = StoreError;
+
+    fn try_from(r: OutboxRecord) -> Result<OutboxEntry, StoreError> {
+        let kind = MessageKind::parse(&r.kind).ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown message kind {:?} in the outbox", r.kind)))?;
+        let status = OutboxStatus::parse(&r.status).ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown outbox status {:?}", r.status)))?;
+        Ok(OutboxEntry {
+            message: OutboxMessage {
+                id: r.id,
+                message_id: r.message_id,
+                kind,
+                pledge_id: r.pledge_id,
+                cohort_slug: r.cohort_slug,
+                locale: r.locale,
+                recipient: r.recipient,
+                recipient_name: r.recipient_name,
+                reply_to: r.reply_to,
+                subject: r.subject,
+                text_body: r.text_body,
+                html_body: r.html_body,
+                unsubscribe_url: r.unsubscribe_url,
+                created_at: Timestamp(r.created_at),
+            },
+            status,
+            attempts: r.attempts,
+            next_attempt_at: Timestamp(r.next_attempt_at),
+            sent_at: r.sent_at.map(Timestamp),
+            last_error: r.last_error,
+        })
+    }
+}
+
+/// Converts fetched outbox records.
+pub fn outbox(records: Vec<OutboxRecord>) -> Result<Vec<OutboxEntry>, StoreError> {
+    records.into_iter().map(OutboxEntry::try_from).collect()
+}
+
+/// A pledge with its reminders so far (see `reminder_candidates`).
+#[derive(sqlx::FromRow)]
+pub struct CandidateRecord {
+    #[sqlx(flatten)]
+    pub pledge: PledgeRecord,
+    pub reminders: i64,
+    pub last_reminder_at: Option<i64>,
+    pub unsubscribed: bool,
+}
+
+impl TryFrom<CandidateRecord> for ReminderCandidate {
+    type Error = StoreError;
+
+    fn try_from(r: CandidateRecord) -> Result<ReminderCandidate, StoreError> {
+        Ok(ReminderCandidate {
+            pledge: r.pledge.try_into()?,
+            reminders: r.reminders,
+            last_reminder_at: r.last_reminder_at.map(Timestamp),
+            unsubscribed: r.unsubscribed,
+        })
+    }
 }
 
 #[cfg(test)]

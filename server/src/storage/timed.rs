@@ -132,4 +132,28 @@ impl Storage for TimedStorage {
     async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64> {
         timed!(self, "delete_expired_idempotency_keys", self.inner.delete_expired_idempotency_keys(created_before, limit))
     }
+    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32, claim: &str) -> StoreResult<Vec<(OutboxMessage, i64)>> {
+        timed!(self, "claim_outbox", self.inner.claim_outbox(now, lease_until, limit, claim))
+    }
+    async fn outbox_sent(&self, id: &str, claim: &str, now: Timestamp) -> StoreResult<()> {
+        timed!(self, "outbox_sent", self.inner.outbox_sent(id, claim, now))
+    }
+    async fn outbox_failed(&self, id: &str, claim: &str, next_attempt_at: Timestamp, error: &str, permanent: bool) -> StoreResult<()> {
+        timed!(self, "outbox_failed", self.inner.outbox_failed(id, claim, next_attempt_at, error, permanent))
+    }
+    async fn outbox(&self, slug: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxEntry>> {
+        timed!(self, "outbox", self.inner.outbox(slug, limit))
+    }
+    async fn reminder_candidates(&self, slug: &str, created_before: Timestamp) -> StoreResult<Vec<ReminderCandidate>> {
+        timed!(self, "reminder_candidates", self.inner.reminder_candidates(slug, created_before))
+    }
+    async fn queue_reminder(&self, pledge_id: &str, expected_reminders: i64, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<bool> {
+        timed!(self, "queue_reminder", self.inner.queue_reminder(pledge_id, expected_reminders, message, due_at))
+    }
+    async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()> {
+        timed!(self, "unsubscribe", self.inner.unsubscribe(backer_key, now))
+    }
+    async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {
+        self.inner.server_secret(name, candidate).await
+    }
 }

@@ -72,8 +72,33 @@ struct PledgeRow {
     message_hidden: bool,
     status: String,
     reference: String,
+    locale: Option<String>,
     created_at: i64,
     updated_at: i64,
+}
+
+#[derive(FromRow)]
+struct OutboxRow {
+    rowid: i64,
+    id: String,
+    message_id: String,
+    kind: String,
+    pledge_id: Option<String>,
+    cohort_slug: String,
+    locale: String,
+    recipient: String,
+    recipient_name: Option<String>,
+    reply_to: Option<String>,
+    subject: String,
+    text_body: String,
+    html_body: String,
+    unsubscribe_url: Option<String>,
+    status: String,
+    attempts: i64,
+    next_attempt_at: i64,
+    last_error: Option<String>,
+    created_at: i64,
+    sent_at: Option<i64>,
 }
 
 #[derive(FromRow)]
@@ -230,7 +255,7 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
         let rows: Vec<PledgeRow> = sqlx::query_as(
             "SELECT seq, id, cohort_slug, amount_cents, name, show_name, show_amount, email, \
                     COALESCE(backer_key, lower(trim(email))) AS backer_key, message, message_hidden, status, reference, \
-                    created_at, updated_at \
+                    locale, created_at, updated_at \
              FROM pledges WHERE seq > ? ORDER BY seq LIMIT ?",
         )
         .bind(after)
@@ -242,7 +267,7 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
         // The sequence numbers are kept: they order pledges and are part of cursors.
         let mut q = QueryBuilder::<Postgres>::new(
             "INSERT INTO pledges (seq, id, cohort_slug, amount_cents, name, show_name, show_amount, email, backer_key, \
-                                  message, message_hidden, status, reference, created_at, updated_at) OVERRIDING SYSTEM VALUE ",
+                                  message, message_hidden, status, reference, locale, created_at, updated_at) OVERRIDING SYSTEM VALUE ",
         );
         q.push_values(&rows, |mut b, p| {
             b.push_bind(p.seq)
@@ -258,6 +283,7 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
                 .push_bind(p.message_hidden)
                 .push_bind(&p.status)
                 .push_bind(&p.reference)
+                .push_bind(&p.locale)
                 .push_bind(p.created_at)
                 .push_bind(p.updated_at);
         });
@@ -377,6 +403,7 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
         });
         q.build().execute(&mut *tx).await.context("copying sessions")?;
     }
+    copy_mail(&mut src, &mut tx).await?;
 
     // The maintained figures (totals, backers, daily history) from the copied pledges,
     // as the migration that introduced them computes them.
@@ -393,6 +420,75 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
     }
     tx.commit().await.context("committing the copy")?;
     Ok(copied)
+}
+
+/// The e-mail tables: the outbox (sent, waiting and failed messages; claims are not
+/// copied, so a waiting message is claimed afresh), unsubscribed backers and the
+/// unsubscribe-link key (so links in messages already sent keep working).
+async fn copy_mail(src: &mut Transaction<'static, sqlx::Sqlite>, tx: &mut Transaction<'static, Postgres>) -> anyhow::Result<()> {
+    let mut after = 0_i64;
+    let mut copied = 0_i64;
+    loop {
+        let rows: Vec<OutboxRow> = sqlx::query_as(
+            "SELECT rowid, id, message_id, kind, pledge_id, cohort_slug, locale, recipient, recipient_name, reply_to, subject, \
+                    text_body, html_body, unsubscribe_url, status, attempts, next_attempt_at, last_error, created_at, sent_at \
+             FROM outbox WHERE rowid > ? ORDER BY rowid LIMIT 200",
+        )
+        .bind(after)
+        .fetch_all(&mut **src)
+        .await?;
+        let Some(last) = rows.last() else { break };
+        after = last.rowid;
+        copied += rows.len() as i64;
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO outbox (id, message_id, kind, pledge_id, cohort_slug, locale, recipient, recipient_name, reply_to, subject, \
+                                 text_body, html_body, unsubscribe_url, status, attempts, next_attempt_at, last_error, created_at, sent_at) ",
+        );
+        q.push_values(&rows, |mut b, o| {
+            b.push_bind(&o.id)
+                .push_bind(&o.message_id)
+                .push_bind(&o.kind)
+                .push_bind(&o.pledge_id)
+                .push_bind(&o.cohort_slug)
+                .push_bind(&o.locale)
+                .push_bind(&o.recipient)
+                .push_bind(&o.recipient_name)
+                .push_bind(&o.reply_to)
+                .push_bind(&o.subject)
+                .push_bind(&o.text_body)
+                .push_bind(&o.html_body)
+                .push_bind(&o.unsubscribe_url)
+                .push_bind(&o.status)
+                .push_bind(o.attempts)
+                .push_bind(o.next_attempt_at)
+                .push_bind(&o.last_error)
+                .push_bind(o.created_at)
+                .push_bind(o.sent_at);
+        });
+        q.build().execute(&mut **tx).await.context("copying the outbox")?;
+    }
+    let in_target: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM outbox").fetch_one(&mut **tx).await?;
+    if in_target != copied {
+        bail!("the outbox copy has {in_target} messages, the source {copied}; nothing was committed");
+    }
+    let unsubscribed: Vec<(String, i64)> = sqlx::query_as("SELECT backer_key, created_at FROM mail_unsubscribed").fetch_all(&mut **src).await?;
+    for chunk in unsubscribed.chunks(BATCH as usize) {
+        let mut q = QueryBuilder::<Postgres>::new("INSERT INTO mail_unsubscribed (backer_key, created_at) ");
+        q.push_values(chunk, |mut b, (k, at)| {
+            b.push_bind(k).push_bind(at);
+        });
+        q.build().execute(&mut **tx).await.context("copying unsubscribed donors")?;
+    }
+    let secrets: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM server_secrets").fetch_all(&mut **src).await?;
+    for (name, value) in secrets {
+        sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
+            .bind(name)
+            .bind(value)
+            .execute(&mut **tx)
+            .await
+            .context("copying the server's secrets")?;
+    }
+    Ok(())
 }
 
 async fn source_report_in(src: &mut Transaction<'static, sqlx::Sqlite>) -> anyhow::Result<TransferReport> {
