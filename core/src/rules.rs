@@ -645,16 +645,15 @@ pub fn preview_gift(
         {
             continue;
         }
-        let gift = Gift {
-            amount_cents,
-            at: now,
-            status: GiftStatus::Pledged,
-            donor: "",
-        };
-        let mut unlocked = m.allocations(std::slice::from_ref(&gift))[0];
-        if let Some(a) = e.available_cents {
-            unlocked = unlocked.min(a);
-        }
+        // A first gift of a new donor: the ratio, then every cap that applies to it
+        // (what is left of the total is the evaluation's `available_cents`). Written out
+        // rather than through `allocations`, which keeps the widget free of hash maps.
+        let caps = [m.cap_per_gift_cents, m.cap_per_donor_cents, e.available_cents];
+        let unlocked = caps
+            .into_iter()
+            .flatten()
+            .fold(of_bps(amount_cents, m.ratio_bps), i64::min)
+            .max(0);
         any = true;
         sum = sum.saturating_add(unlocked);
     }

@@ -148,14 +148,14 @@ fn plans(public_url: &str, now: Timestamp) -> anyhow::Result<Vec<Plan>> {
             definition: definition(cohort(
                 "utrecht-voorjaar-2027", "Utrecht", "voorjaar 2027", "S4C-UTR", t - 33 * DAY, t + 26 * DAY, 17,
                 // Contract 1.1: the municipality's € 12.000 is due once the crowd has half
-                // of its target; a fund doubles every crowd euro (up to € 100 a gift, € 5.000 in all).
+                // of its target; a fund doubles every crowd euro (up to € 25 a gift, € 5.000 in all).
                 json!([
                     {"name": "Gemeente Utrecht", "kind": "municipality", "status": "committed", "amount_cents": 0,
                      "url": "https://www.utrecht.nl", "condition": "€ 12.000 zodra de crowd de helft van het doel heeft",
                      "rules": [{"kind": "trigger", "amount_cents": 1_200_000, "share_of_target_bps": 5000}]},
                     welfare("Welzijn Utrecht Oost", "paid"),
                     {"name": "Oranje Fonds", "kind": "fund", "status": "committed", "amount_cents": 0, "url": "https://www.oranjefonds.nl",
-                     "rules": [{"kind": "match", "ratio_bps": 10_000, "cap_per_gift_cents": 10_000, "cap_cents": 500_000}]}
+                     "rules": [{"kind": "match", "ratio_bps": 10_000, "cap_per_gift_cents": 2_500, "cap_cents": 500_000}]}
                 ]),
                 &["Buurtmoestuin De Pioen", "Repair Café Overvecht", "Wijkrestaurant Het Gouden Hart", "Taalcafé Kanaleneiland", "Speeltuin De Bikkel", "Kledingbank Noord"],
                 true, &origins,

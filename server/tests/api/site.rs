@@ -92,6 +92,14 @@ async fn the_demo_seeds_five_valid_cohorts_once() {
     assert!(!utrecht.summary().crowd.target_met);
     assert!(utrecht.summary().crowd.percent_of_target.unwrap() > 20);
     assert!(!utrecht.document().recent_pledges.is_empty() && utrecht.document().history.len() > 10);
+    // Contract 1.1: the municipality's trigger and the fund's match, evaluated from the
+    // seeded pledges; the match (€ 25 a gift at most) still has money left to preview.
+    let d = utrecht.document();
+    assert_eq!(d.schema, cofund_core::SCHEMA_V1_1);
+    assert!(d.stakeholders[0].evaluation.as_ref().is_some_and(|e| e.rules.len() == 1));
+    let preview = utrecht.gift_preview(2_500, t);
+    assert_eq!(preview.len(), 1, "{preview:?}");
+    assert_eq!((preview[0].stakeholder, preview[0].adds_cents), (2, 2_500));
     let rotterdam = doc("rotterdam-zuid-najaar-2027").await;
     assert!(rotterdam.accepts_pledges(t));
     assert!(rotterdam.document().crowd.backers <= 3);
