@@ -91,6 +91,16 @@ async fn mount_configured(config: WidgetConfig) -> Mounted {
     panic!("the widget did not leave the loading state: {}", mounted.text());
 }
 
+/// Waits until `ready` holds (at most 5 s); the caller then asserts what it expects.
+async fn wait_until(ready: impl Fn() -> bool) {
+    for _ in 0..250 {
+        if ready() {
+            return;
+        }
+        sleep(20).await;
+    }
+}
+
 async fn mount_doc(json: &str, locale: Option<Locale>, now: &str) -> Mounted {
     mount_widget(blob_url(json), locale, at(now)).await
 }
@@ -346,7 +356,7 @@ async fn the_pledge_form_offers_the_suggested_amounts_and_checks_input_before_se
     let details = w.one(".cofund-pledge-details");
     assert!(!details.has_attribute("open"));
     w.one("summary.cofund-pledge-toggle").dyn_into::<HtmlElement>().unwrap().click();
-    sleep(20).await;
+    wait_until(|| details.has_attribute("open")).await;
     assert!(details.has_attribute("open"));
     let buttons: Vec<String> =
         w.all(".cofund-amounts button").iter().map(|b| b.text_content().unwrap().replace('\u{a0}', " ")).collect();
@@ -357,8 +367,8 @@ async fn the_pledge_form_offers_the_suggested_amounts_and_checks_input_before_se
     // Submitting without e-mail and consent shows both errors, linked to their fields,
     // without any request (the document is a blob: URL, a POST would fail loudly).
     w.one("button.cofund-submit").dyn_into::<HtmlElement>().unwrap().click();
-    sleep(50).await;
     let email = w.one("input[name=email]");
+    wait_until(|| email.get_attribute("aria-invalid").is_some()).await;
     assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
     let error_id = email.get_attribute("aria-describedby").unwrap();
     assert!(error_id.split(' ').any(|id| id.ends_with("-email-error")), "{error_id}");
