@@ -126,6 +126,11 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
         ("/api/v1/admin/cohorts/{slug}/own-contributions", Method::POST, "/api/v1/admin/cohorts/a/own-contributions".into(), Some(json!({"add": 1})), [401, 403, 403, 403, 403]),
         ("/api/v1/admin/cohorts/{slug}/online-payment", Method::PUT, "/api/v1/admin/cohorts/a/online-payment".into(), Some(json!({"enabled": true})), [401, 403, 403, 403, 403]),
         ("/api/v1/admin/cohorts/{slug}/pledges", Method::GET, "/api/v1/admin/cohorts/a/pledges".into(), None, [401, 200, 403, 200, 200]),
+        // The outbox names donors' addresses: coordinators of the cohort's programme only.
+        ("/api/v1/admin/cohorts/{slug}/outbox", Method::GET, "/api/v1/admin/cohorts/a/outbox".into(), None, [401, 403, 403, 200, 200]),
+        // The unsubscribe link's page and button: without a signed link, nothing.
+        ("/mail/unsubscribe", Method::GET, "/mail/unsubscribe".into(), None, [404; 5]),
+        ("/mail/unsubscribe", Method::POST, "/mail/unsubscribe".into(), None, [404; 5]),
         ("/api/v1/admin/cohorts/{slug}/pledges.csv", Method::GET, "/api/v1/admin/cohorts/a/pledges.csv".into(), None, [401, 403, 403, 200, 200]),
         ("/api/v1/admin/cohorts/{slug}/pledges/confirm", Method::POST, "/api/v1/admin/cohorts/a/pledges/confirm".into(), Some(json!({"pledges": [id]})), [401, 403, 403, 403, 403]),
         ("/api/v1/admin/pledges/{id}", Method::GET, format!("/api/v1/admin/pledges/{id}"), None, [401, 403, 403, 200, 200]),
