@@ -368,7 +368,7 @@ async fn the_pledge_form_offers_the_suggested_amounts_and_checks_input_before_se
     // without any request (the document is a blob: URL, a POST would fail loudly).
     w.one("button.cofund-submit").dyn_into::<HtmlElement>().unwrap().click();
     let email = w.one("input[name=email]");
-    wait_until(|| email.get_attribute("aria-invalid").is_some()).await;
+    wait_until(|| email.get_attribute("aria-invalid").as_deref() == Some("true")).await;
     assert_eq!(email.get_attribute("aria-invalid").as_deref(), Some("true"));
     let error_id = email.get_attribute("aria-describedby").unwrap();
     assert!(error_id.split(' ').any(|id| id.ends_with("-email-error")), "{error_id}");
