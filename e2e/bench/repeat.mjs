@@ -37,6 +37,7 @@ try {
       view,
       widget: network.bytes((r) => r.url.includes('/widget/')),
       asked: widget.filter((r) => !r.cached).length,
+      revalidated: widget.filter((r) => r.wire === 304).length,
       cached: widget.filter((r) => r.cached).length,
       document: network.bytes((r) => r.url.includes('/api/v1/cohorts/')),
       host: network.bytes((r) => r.url.startsWith(site.base)),
@@ -51,6 +52,6 @@ try {
 
 console.log(`bytes on the wire per view of a host page with <cofund-widget> (headless Chromium, one context, loader max-age ${LOADER_MAX_AGE_S} s for the run)`);
 for (const r of rows) {
-  console.log(`  ${r.view.padEnd(24)} widget files ${String(r.widget).padStart(7)} B (${r.asked} asked of the server, ${r.cached} from the cache)`
+  console.log(`  ${r.view.padEnd(24)} widget files ${String(r.widget).padStart(7)} B (${r.asked} asked of the server, ${r.revalidated} of them 304, ${r.cached} from the cache)`
     + `   reference: host page ${String(r.host).padStart(5)} B, cohort document ${String(r.document).padStart(5)} B`);
 }

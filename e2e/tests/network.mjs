@@ -1,11 +1,13 @@
 // What a page fetched, as Chromium's network layer saw it (DevTools protocol): for each
-// request its URL, status, whether the HTTP cache answered it without asking the server,
-// and the bytes that crossed the wire (headers and body, compressed as sent).
+// request its URL, the status the page saw, the status that crossed the wire (a
+// revalidated file is a 304 on the wire and the cached 200 to the page), whether the
+// HTTP cache answered it without asking the server, and the bytes that crossed the wire
+// (headers and body, compressed as sent).
 export async function recordNetwork(page) {
   const cdp = await page.context().newCDPSession(page);
   await cdp.send('Network.enable');
   const requests = new Map();
-  const at = (id) => requests.get(id) ?? requests.set(id, { url: '', status: null, cached: false, bytes: 0, done: false }).get(id);
+  const at = (id) => requests.get(id) ?? requests.set(id, { url: '', status: null, wire: null, cached: false, bytes: 0, done: false }).get(id);
   cdp.on('Network.requestWillBeSent', (e) => { at(e.requestId).url = e.request.url; });
   cdp.on('Network.requestServedFromCache', (e) => { at(e.requestId).cached = true; });
   cdp.on('Network.responseReceived', (e) => {
@@ -13,6 +15,7 @@ export async function recordNetwork(page) {
     r.status = e.response.status;
     if (e.response.fromDiskCache || e.response.fromPrefetchCache) r.cached = true;
   });
+  cdp.on('Network.responseReceivedExtraInfo', (e) => { at(e.requestId).wire = e.statusCode; });
   cdp.on('Network.loadingFinished', (e) => { const r = at(e.requestId); r.bytes = e.encodedDataLength; r.done = true; });
   cdp.on('Network.loadingFailed', (e) => { at(e.requestId).done = true; });
   return {
