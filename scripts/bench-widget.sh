@@ -8,7 +8,9 @@
 #     origin and for the same figures as static HTML (the floor), with bytes before the
 #     first figure and long tasks (bench/phone.mjs);
 #  3. bytes of a first view and of repeat views of a host page, beside the host page's
-#     own bytes (bench/repeat.mjs).
+#     own bytes (bench/repeat.mjs);
+#  4. live progress: from a pledge's 201 to another browser showing the new total,
+#     through the event stream (bench/live.mjs).
 #
 # Usage: scripts/bench-widget.sh [runs] [slug] [phone-runs]   (defaults: 20, utrecht-voorjaar-2027, 10)
 set -euo pipefail
@@ -25,3 +27,4 @@ export COFUND_BIN="$COFUND_ROOT/target/release/cofund" COFUND_WIDGET_DIR="$COFUN
 node bench/render.mjs "${1:-20}" "${2:-utrecht-voorjaar-2027}"
 node bench/phone.mjs "${3:-10}" "${2:-utrecht-voorjaar-2027}"
 node bench/repeat.mjs "${2:-utrecht-voorjaar-2027}"
+node bench/live.mjs "${1:-20}" "${2:-utrecht-voorjaar-2027}"

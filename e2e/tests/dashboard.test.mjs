@@ -62,6 +62,32 @@ async function noHorizontalScroll(page) {
   assert.ok(scroll <= width, `page is ${scroll}px wide in a ${width}px window`);
 }
 
+/** cofund-core's attention order (core/src/pace.rs, `Pace::of` and `Pace::attention`),
+ * computed here from a cohort's public document at `now` (seconds): the verdict and the
+ * sort key, smaller first. */
+function attention(doc, now) {
+  const DAY = 86_400;
+  const secs = (s) => Math.floor(Date.parse(s) / 1000);
+  const [opens, closes] = [secs(doc.campaign.opens_at), secs(doc.campaign.closes_at)];
+  const target = Math.ceil((doc.budget_cents * doc.crowd.target_share_bps) / 10_000);
+  const pledged = doc.crowd.pledged_cents;
+  const percent = (cents) => (target > 0 ? Math.floor((cents * 100) / target) : 0);
+  const met = target > 0 && pledged >= target;
+  const daysUntil = (t) => Math.max(Math.ceil((t - now) / DAY), 0);
+  if (now < opens) return { verdict: 'Nog niet open', key: [2, daysUntil(opens), 0] };
+  if (now >= closes) return met ? { verdict: 'Doel gehaald', key: [4, 0, 0] } : { verdict: 'Doel niet gehaald', key: [3, percent(pledged), 0] };
+  // Open: the rate of the last 14 days (or since opening) carried on to the close.
+  const windowDay = Math.floor((now - 14 * DAY) / DAY);
+  const windowStart = Math.max(windowDay * DAY, opens);
+  const before = doc.history.filter((h) => Math.floor(Date.parse(h.date) / 1000 / DAY) < windowDay);
+  const baseline = windowStart === opens || before.length === 0 ? 0 : before[before.length - 1].pledged_cents;
+  const raised = Math.max(pledged - baseline, 0);
+  const elapsed = now - windowStart;
+  const projected = pledged + (elapsed > 0 ? Math.floor((raised * (closes - now)) / elapsed) : 0);
+  if (met || projected >= target) return { verdict: 'Op koers', key: [1, daysUntil(closes), 0] };
+  return { verdict: 'Achter op schema', key: [0, percent(projected), daysUntil(closes)] };
+}
+
 function cookieHeader(cookies) {
   return cookies.map((c) => `${c.name}=${c.value}`).join('; ');
 }
@@ -99,7 +125,7 @@ test('a sign-in link works once; a used or wrong link gets a clear page; sign-ou
   await page.context().close();
 });
 
-test('a coordinator signs in with an admin token once; the overview puts the cohort needing attention first', async () => {
+test('a coordinator signs in with an admin token once; the overview orders the cohorts by cofund-core\'s attention rule', async () => {
   const context = await env.browser.newContext({ locale: 'nl-NL', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
   await page.goto(`${env.server.base}/manage/`);
@@ -115,12 +141,21 @@ test('a coordinator signs in with an admin token once; the overview puts the coh
   await page.waitForSelector('.cohort-list li');
   const token = await page.evaluate(() => JSON.stringify({ ...sessionStorage, ...localStorage }));
   assert.ok(!token.includes('cfd_'), 'the token is not kept in the browser');
-  const cards = await page.locator('.cohort-list li').count();
-  assert.equal(cards, 5);
-  // The order is cofund-core's attention order: every "behind" cohort before any other.
-  const badges = await page.locator('.cohort-list li .badge').allTextContents();
-  const firstOther = badges.findIndex((b) => b !== 'Achter op schema');
-  assert.ok(badges.slice(firstOther).every((b) => b !== 'Achter op schema'), badges.join(', '));
+  const now = Math.floor(Date.now() / 1000);
+  const shown = await page.$$eval('.cohort-list li', (lis) => lis.map((li) => ({ slug: li.dataset.slug, badge: li.querySelector('.badge').textContent })));
+  assert.equal(shown.length, 5);
+  // The order cofund-core's rule gives for the documents the dashboard shows: behind
+  // (furthest behind first), on pace, upcoming, missed, reached; then by name.
+  const expected = await Promise.all(shown.map(async ({ slug }) => {
+    const doc = await env.server.document(slug);
+    return { slug, name: doc.name, ...attention(doc, now) };
+  }));
+  const byKey = (a, b) => a.key[0] - b.key[0] || a.key[1] - b.key[1] || a.key[2] - b.key[2] || (a.name < b.name ? -1 : a.name > b.name ? 1 : 0);
+  expected.sort(byKey);
+  assert.deepEqual(shown, expected.map((e) => ({ slug: e.slug, badge: e.verdict })));
+  // The demo's cohorts make the order mean something: a cohort behind, and several verdicts.
+  const verdicts = new Set(expected.map((e) => e.verdict));
+  assert.ok(verdicts.has('Achter op schema') && verdicts.size >= 3, [...verdicts].join(', '));
   assert.deepEqual(await axe(page, 'html'), []);
   await shot(page, 'overview-1280');
   await page.setViewportSize({ width: 360, height: 800 });
@@ -302,6 +337,10 @@ test('an invalid stakeholder amount shows the field error and stores nothing; a 
 test('the chart has the document history as its points, with a text alternative', async () => {
   const page = await signIn(link('--programme', PROGRAMME));
   await openCohort(page);
+  // The README's screenshot is this view as it opens (copied to docs/ with COFUND_UPDATE_DOCS=1).
+  const readme = join(ARTIFACTS, 'dashboard-readme.png');
+  await page.screenshot({ path: readme });
+  if (process.env.COFUND_UPDATE_DOCS === '1') copyFileSync(readme, join(here, '..', '..', 'docs', 'dashboard.png'));
   const doc = await env.server.document(COHORT);
   const points = await page.$$eval('.chart-point', (cs) => cs.map((c) => ({ date: c.dataset.date, pledged_cents: Number(c.dataset.cents) })));
   assert.ok(points.length > 5);
@@ -321,6 +360,9 @@ test('the chart has the document history as its points, with a text alternative'
   await page.context().close();
 });
 
+/** #aa3300, the accent chosen in the embed form, as computed styles give it. */
+const ACCENT_RGB = 'rgb(170, 51, 0)';
+
 test('the embed snippet, pasted into a blank page on another origin, shows the widget in the chosen language and colours', async () => {
   const page = await signIn(link('--programme', PROGRAMME));
   await openCohort(page);
@@ -331,10 +373,16 @@ test('the embed snippet, pasted into a blank page on another origin, shows the w
   assert.match(snippet, /locale="en-GB"/);
   assert.match(snippet, /--cofund-accent: #aa3300/);
   await page.waitForFunction(() => document.querySelector('iframe.preview')?.getAttribute('srcdoc')?.includes('#aa3300'));
-  // The live preview is the real widget with those settings.
+  // The live preview is the real widget with those settings: English, and the bar in
+  // the chosen accent (computed inside the widget's shadow root).
   const preview = page.frameLocator('iframe.preview');
   await preview.locator('.cofund section h2').first().waitFor({ timeout: 15_000 });
   assert.match(await preview.locator('.cofund-backers').textContent(), /backers$/);
+  const previewFrame = await (await page.$('iframe.preview')).contentFrame();
+  await previewFrame.waitForFunction((want) => {
+    const fill = document.querySelector('cofund-widget')?.shadowRoot?.querySelector('.cofund-bar-fill');
+    return fill && getComputedStyle(fill).backgroundColor === want;
+  }, ACCENT_RGB, { timeout: 15_000 });
   const qr = await page.evaluate(async () => {
     const img = document.querySelector('img.qr');
     await img.decode();
@@ -354,19 +402,10 @@ test('the embed snippet, pasted into a blank page on another origin, shows the w
     await other.goto(`http://localhost:${host.address().port}/`);
     await other.waitForSelector('.cofund section h2', { timeout: 15_000 });
     assert.match(await other.textContent('.cofund-backers'), /backers$/);
-    const accent = await other.evaluate(() => getComputedStyle(document.querySelector('cofund-widget')).getPropertyValue('--cofund-accent').trim());
-    assert.equal(accent, '#aa3300');
+    const fill = await other.evaluate(() => getComputedStyle(document.querySelector('cofund-widget').shadowRoot.querySelector('.cofund-bar-fill')).backgroundColor);
+    assert.equal(fill, ACCENT_RGB, 'the bar in the chosen accent');
     await other.close();
   } finally {
     host.close();
   }
-});
-
-test('screenshot for the README (copied to docs/ with COFUND_UPDATE_DOCS=1)', async () => {
-  const page = await signIn(link('--programme', PROGRAMME));
-  await openCohort(page);
-  const file = join(ARTIFACTS, 'dashboard-readme.png');
-  await page.screenshot({ path: file });
-  if (process.env.COFUND_UPDATE_DOCS === '1') copyFileSync(file, join(here, '..', '..', 'docs', 'dashboard.png'));
-  await page.context().close();
 });

@@ -1,17 +1,22 @@
 // The embed as a product: <cofund-widget> plus the loader on host pages of another
 // origin (a hostile theme, a strict Content-Security-Policy, elements added, changed and
-// removed), the events the host page receives, and iframe mode.
+// removed), the events the host page receives, and iframe mode. axe-core audits the
+// widget inside its shadow root (without the host page's own theme) in each state.
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServerAndBrowser, text } from './harness.mjs';
+import { useServerAndBrowser, axe, text, until } from './harness.mjs';
 import { startHostSite } from './host-site.mjs';
 
 const UTRECHT = 'utrecht-voorjaar-2027';
 const ROTTERDAM = 'rotterdam-zuid-najaar-2027';
 const env = useServerAndBrowser();
 let site;
-before(async () => { site = await startHostSite(); });
-after(async () => { await site?.stop(); });
+let other;
+before(async () => { site = await startHostSite(); other = await startHostSite(); });
+after(async () => { await site?.stop(); await other?.stop(); });
+
+/** Every <cofund-widget> of the page, inside its shadow root. */
+const WIDGET = { fromShadowDom: ['cofund-widget', '.cofund'] };
 
 /** Instrumentation every page gets before its own scripts (init scripts are not subject
  * to the page's CSP): layout shifts, the widget's events, CSP violations, live timers. */
@@ -85,6 +90,7 @@ test('on a hostile page of another origin the widget renders as on a clean one, 
   await loaded(clean);
   const [expected] = await widgets(clean);
   assert.match(expected.text, /Starters4Communities Utrecht/);
+  assert.deepEqual(await axe(clean, WIDGET), []);
   for (const width of [320, 600, 1024]) {
     const url = site.page(`/hostile-${width}`, hostPage(tag(UTRECHT, ' now="2027-03-20T12:00:00+01:00"'), { head: HOSTILE_CSS }));
     const page = await open(url, { width });
@@ -99,6 +105,7 @@ test('on a hostile page of another origin the widget renders as on a clean one, 
     assert.equal(seen.font, expected.font);
     assert.equal(afterLoad.shift, before.shift, `layout shift at ${width} px`);
     assert.equal(afterLoad.below, before.below, `the host text below moved at ${width} px`);
+    assert.deepEqual(await axe(page, WIDGET), [], `axe at ${width} px on the hostile page`);
     assert.deepEqual(page.pageErrors, []);
     await page.context().close();
   }
@@ -114,6 +121,7 @@ test('the host page themes the widget through the documented custom properties',
   });
   assert.equal(fill, 'rgb(90, 24, 154)');
   assert.equal(surface, 'rgb(255, 251, 230)');
+  assert.deepEqual(await axe(page, WIDGET), [], 'the themed colours keep their contrast');
   await page.context().close();
 });
 
@@ -123,7 +131,7 @@ test('two elements show two cohorts; each fires cofund:load once with the docume
   const [a, b] = await widgets(page);
   assert.match(a.text, /Utrecht/);
   assert.match(b.text, /Rotterdam/);
-  await page.waitForTimeout(300);
+  await page.waitForFunction(() => window.__events.filter((e) => e.type === 'cofund:load').length >= 2);
   const events = await page.evaluate(() => window.__events);
   assert.equal(events.length, 2, JSON.stringify(events));
   for (const slug of [UTRECHT, ROTTERDAM]) {
@@ -137,6 +145,7 @@ test('two elements show two cohorts; each fires cofund:load once with the docume
   // One module for the page: the wasm was fetched once.
   const wasm = await page.evaluate(() => performance.getEntriesByType('resource').filter((e) => e.name.endsWith('.wasm')).length);
   assert.equal(wasm, 1);
+  assert.deepEqual(await axe(page, WIDGET), [], 'both widgets');
   await page.context().close();
 });
 
@@ -157,29 +166,32 @@ test('a pledge through <cofund-widget> fires cofund:pledge once, without persona
   await page.click('button.cofund-submit');
   await page.waitForSelector('.cofund-thanks', { timeout: 10_000 });
   const reference = (await page.textContent('.cofund-pay-reference')).trim();
-  await page.waitForTimeout(300);
+  await page.waitForFunction(() => window.__events.some((e) => e.type === 'cofund:pledge'));
   const pledges = (await page.evaluate(() => window.__events)).filter((e) => e.type === 'cofund:pledge');
   assert.deepEqual(pledges, [{ type: 'cofund:pledge', target: 'COFUND-WIDGET', detail: { slug: UTRECHT, amount_cents: 1250, reference } }]);
   assert.doesNotMatch(JSON.stringify(await page.evaluate(() => window.__events)), /Fatima|fatima@/);
   // Focus moved to the thank-you inside the shadow root.
   assert.equal(await page.evaluate(() => document.querySelector('cofund-widget').shadowRoot.activeElement?.tagName), 'H3');
+  assert.deepEqual(await axe(page, WIDGET), [], 'the thank-you state');
   await context.close();
 });
 
 test('a failing document fires cofund:error once, with kind and message', async () => {
   const page = await open(site.page('/missing', hostPage(tag('no-such-cohort'))));
   await page.waitForFunction(() => window.__events.length > 0, null, { timeout: 20_000 });
-  await page.waitForTimeout(300);
+  // The error state is on screen: the widget is done with this document.
+  await page.waitForFunction(() => document.querySelector('cofund-widget').shadowRoot?.querySelector('.cofund-error'), null, { timeout: 20_000 });
   const events = await page.evaluate(() => window.__events);
   assert.equal(events.length, 1);
   assert.equal(events[0].type, 'cofund:error');
   assert.deepEqual(Object.keys(events[0].detail).sort(), ['kind', 'message']);
   assert.equal(events[0].detail.kind, 'http');
   assert.match(events[0].detail.message, /404/);
+  assert.deepEqual(await axe(page, WIDGET), [], 'the error state');
   await page.context().close();
 });
 
-test('changing src loads the other cohort; removing the element frees it', async () => {
+test('changing src loads the other cohort; removing the element stops its timer and its requests', async () => {
   const page = await open(site.page('/change', hostPage(tag(UTRECHT, ' refresh="15"'))));
   await loaded(page);
   const requests = [];
@@ -194,8 +206,15 @@ test('changing src loads the other cohort; removing the element frees it', async
   await page.evaluate(() => document.querySelector('cofund-widget').remove());
   assert.equal(await page.evaluate(() => window.__intervals.size), 0, 'no timer left');
   requests.length = 0;
-  // Past the refresh interval: nothing asks for the document any more.
+  // Past the refresh interval nothing asks for the document any more. This wait is what
+  // the test checks (an absence over the interval), not a guess at how long something
+  // takes. (Playwright's fake clock cannot shorten it: the widget's timers then escape
+  // the instrumentation.) A request of the page's own, made afterwards, is reported
+  // after any the widget would have made.
   await page.waitForTimeout(16_500);
+  const barrier = page.waitForRequest((r) => r.url() === `${site.base}/barrier`);
+  await page.evaluate((url) => { fetch(url).catch(() => {}); }, `${site.base}/barrier`);
+  await barrier;
   assert.deepEqual(requests, []);
 
   // Elements added later mount by themselves.
@@ -210,7 +229,6 @@ test('under the strict CSP the README gives, the widget loads with no violation'
   const csp = `default-src 'none'; script-src ${server}/widget/ 'wasm-unsafe-eval'; connect-src ${server}; img-src 'self'; style-src 'self'`;
   const page = await open(site.page('/csp', hostPage(tag(UTRECHT)), { 'content-security-policy': csp }));
   await loaded(page);
-  await page.waitForTimeout(300);
   assert.deepEqual(await page.evaluate(() => window.__violations), []);
   assert.deepEqual(page.pageErrors, []);
   const [w] = await widgets(page);
@@ -221,11 +239,13 @@ test('under the strict CSP the README gives, the widget loads with no violation'
   await page.context().close();
 });
 
+/** A host page with the iframe embed of `slug` and cofund-frame.js. */
+const iframePage = (slug, extra = '') => `<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Iframe</title></head><body style="margin:0">
+<iframe data-cofund-frame title="Crowdfunding" src="${env.server.base}/embed/${slug}?frame=1" style="width:100%;border:0;display:block"></iframe>
+<p id="below">Onder</p>${extra}<script src="${env.server.base}/widget/cofund-frame.js" async></script></body></html>`;
+
 test('iframe mode: the iframe takes its content height at 320, 600 and 1024 px and after a disclosure opens; events are forwarded', async () => {
-  const html = `<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Iframe</title></head><body style="margin:0">
-<iframe data-cofund-frame title="Crowdfunding" src="${env.server.base}/embed/${UTRECHT}?frame=1" style="width:100%;border:0;display:block"></iframe>
-<p id="below">Onder</p><script src="${env.server.base}/widget/cofund-frame.js" async></script></body></html>`;
-  const url = site.page('/iframe', html);
+  const url = site.page('/iframe', iframePage(UTRECHT));
   for (const width of [320, 600, 1024]) {
     const page = await open(url, { width });
     const frame = page.frameLocator('iframe');
@@ -236,16 +256,69 @@ test('iframe mode: the iframe takes its content height at 320, 600 and 1024 px a
       const iframe = await page.evaluate(() => document.querySelector('iframe').getBoundingClientRect().height);
       return { content, iframe };
     };
-    await page.waitForFunction(() => parseFloat(document.querySelector('iframe').style.height) > 200, null, { timeout: 10_000 });
-    let s = await sizes();
-    assert.equal(s.iframe, s.content, `at ${width} px`);
+    let s;
+    const fits = (when) => until(`the iframe to take its content height ${when} (last: ${JSON.stringify(s)})`,
+      async () => { s = await sizes(); return s.content > 200 && s.iframe === s.content; });
+    await fits(`at ${width} px`);
+    const closed = s.iframe;
     await frame.locator('summary').first().click();
-    await page.waitForFunction((h) => parseFloat(document.querySelector('iframe').style.height) > h, s.iframe, { timeout: 10_000 });
-    await page.waitForTimeout(200);
-    s = await sizes();
-    assert.equal(s.iframe, s.content, `after a disclosure opens at ${width} px`);
+    await page.waitForFunction((h) => parseFloat(document.querySelector('iframe').style.height) > h, closed, { timeout: 10_000 });
+    await fits(`after a disclosure opens at ${width} px`);
     const events = await page.evaluate(() => window.__events.map((e) => [e.type, e.target, e.detail.slug]));
     assert.deepEqual(events, [['cofund:load', 'IFRAME', UTRECHT]]);
+    assert.deepEqual(await axe(page.frames()[1]), [], `in the iframe, a disclosure open, at ${width} px`);
     await page.context().close();
   }
+});
+
+test('iframe mode: cofund-frame.js ignores cofund messages from another origin, from another window or from the frame once it shows another origin', async () => {
+  // A page of a third origin that posts a forged height and a forged pledge to its parent.
+  const forge = other.page('/forge', `<!doctype html><html lang="nl"><head><meta charset="utf-8"><title>Nep</title></head><body><script>
+parent.postMessage({ type: 'cofund:height', height: 4321 }, '*');
+parent.postMessage({ type: 'cofund:pledge', detail: { slug: 'nep', amount_cents: 1 } }, '*');
+</script></body></html>`);
+  const page = await open(site.page('/iframe-forged', iframePage(UTRECHT,
+    `<iframe id="sibling" title="Ander" src="${forge}" style="width:10px;height:10px;border:0"></iframe>`)));
+  // Every message the host page receives, recorded before cofund-frame.js handles it.
+  await page.evaluate(() => {
+    window.__messages = [];
+    addEventListener('message', (e) => window.__messages.push({ origin: e.origin, ...e.data }), true);
+  });
+  const frame = page.frameLocator('iframe[data-cofund-frame]');
+  await frame.locator('.cofund .cofund-updated').waitFor({ timeout: 20_000 });
+  await page.waitForFunction(() => parseFloat(document.querySelector('iframe[data-cofund-frame]').style.height) > 200, null, { timeout: 10_000 });
+  const height = () => page.evaluate(() => document.querySelector('iframe[data-cofund-frame]').style.height);
+  const count = () => page.evaluate((origin) => window.__messages
+    .filter((m) => m.origin === origin && m.type === 'cofund:height' && m.height === 4321).length, other.base);
+  /** Loads the forging page into `frame`, waits until the host page got its message and
+   * returns the iframe's height before and after. */
+  const forgeIn = async (frame) => {
+    const [seen, was] = [await count(), await height()];
+    await frame.goto(forge);
+    await page.waitForFunction(([origin, n]) => window.__messages
+      .filter((m) => m.origin === origin && m.type === 'cofund:height' && m.height === 4321).length > n, [other.base, seen], { timeout: 10_000 });
+    return [await height(), was];
+  };
+
+  // 1. From a sibling frame of another origin (loaded again now that cofund-frame.js
+  // demonstrably listens: it has set the genuine height).
+  let [now, was] = await forgeIn(page.frames().find((f) => f.url() === forge));
+  assert.equal(now, was, 'a forged height from another window of another origin');
+
+  // 2. From the cofund iframe itself, once it shows a page of another origin: the right
+  // window, the wrong origin.
+  [now, was] = await forgeIn(page.frames().find((f) => f.url().startsWith(`${env.server.base}/embed/`)));
+  assert.equal(now, was, 'a forged height from the cofund iframe showing another origin');
+  // Forwarded events: only the genuine load, none of the forged pledges.
+  const events = await page.evaluate(() => window.__events.map((e) => e.type));
+  assert.deepEqual(events, ['cofund:load']);
+
+  // 3. The same message from the host page's own window is not the frame's either.
+  was = await height();
+  await page.evaluate(() => postMessage({ type: 'cofund:height', height: 4321 }, '*'));
+  await page.waitForFunction((origin) => window.__messages.some((m) => m.origin === origin && m.height === 4321), site.base);
+  assert.equal(await height(), was, 'a height posted by the host page itself');
+  assert.notEqual(was, '4321px');
+  assert.deepEqual(page.pageErrors, []);
+  await page.context().close();
 });

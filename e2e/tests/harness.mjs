@@ -115,14 +115,17 @@ export async function openWidget(browser, url, options = {}) {
   return page;
 }
 
-/** Runs axe-core (WCAG 2.0/2.1 A and AA) on the widget, or on `scope` (a selector,
- * e.g. 'html' for the whole page); returns the violations. */
+/** Runs axe-core (WCAG 2.0/2.1 A and AA) on the widget, or on `scope`: a selector
+ * (e.g. 'html' for the whole page, open shadow roots included) or an axe context object
+ * (e.g. `{ fromShadowDom: ['cofund-widget', '.cofund'] }` for the widget inside its
+ * shadow root, without the host page); returns the violations. */
 export async function axe(page, scope = '.cofund') {
   if (!(await page.evaluate(() => typeof window.axe !== 'undefined'))) {
     await page.addScriptTag({ content: AXE_SOURCE });
   }
   return page.evaluate(async (selector) => {
-    const result = await window.axe.run(document.querySelector(selector), {
+    const context = typeof selector === 'string' ? document.querySelector(selector) : selector;
+    const result = await window.axe.run(context, {
       runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] },
     });
     return result.violations.map((v) => ({ id: v.id, help: v.help, nodes: v.nodes.map((n) => n.target.join(' ')) }));
@@ -131,6 +134,19 @@ export async function axe(page, scope = '.cofund') {
 
 export async function screenshot(page, name) {
   await page.locator('.cofund').screenshot({ path: join(ARTIFACTS, `${name}.png`) });
+}
+
+/** Polls `check` (an async function) until it returns a truthy value, and returns it;
+ * fails with `what` after `timeout` ms. For conditions outside one page's DOM (a server
+ * metric, a value read from two frames). */
+export async function until(what, check, timeout = 15_000) {
+  const deadline = Date.now() + timeout;
+  for (;;) {
+    const value = await check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeout} ms waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
 }
 
 /** Formats cents as the page's Intl does, for expected values. */

@@ -2,10 +2,11 @@
 // nothing on the host page moves. Checked with the browser's own Layout Instability API
 // and with the position of the host content below the widget, for every example cohort
 // at phone to desktop widths, in both languages. Also: the host page's own styles do
-// not leak into the widget.
+// not leak into the widget. axe-core audits the loading state and the loaded widget in
+// each of those, and the opened pledge form.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServerAndBrowser, screenshot } from './harness.mjs';
+import { useServerAndBrowser, axe, screenshot } from './harness.mjs';
 
 const SLUGS = ['utrecht-voorjaar-2027', 'rotterdam-zuid-najaar-2027', 'amsterdam-noord-2026',
   'den-haag-najaar-2026', 'zwolle-voorjaar-2027'];
@@ -33,7 +34,8 @@ ${wrap(`<div data-cofund-src="/api/v1/cohorts/${slug}" data-cofund-locale="${loc
 }
 
 /** Shows the widget's loading state with the document held back, measures, releases the
- * document, and measures again once the cohort is on screen. */
+ * document, and measures again once the cohort is on screen; axe-core's violations in
+ * both states are in `audits` (after the measurements of each state). */
 async function loadWithHeldDocument(width, slug, locale, shots) {
   const context = await env.browser.newContext({ viewport: { width, height: 800 }, locale });
   const page = await context.newPage();
@@ -53,6 +55,7 @@ async function loadWithHeldDocument(width, slug, locale, shots) {
     shift: window.__shift,
   }));
   if (shots) await screenshot(page, `${shots}-loading`);
+  const audits = { loading: await axe(page) };
   release();
   await page.waitForSelector('.cofund .cofund-updated');
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
@@ -63,17 +66,19 @@ async function loadWithHeldDocument(width, slug, locale, shots) {
     content: document.querySelector('.cofund-frame > section').getBoundingClientRect().height,
     frame: document.querySelector('.cofund-frame').getBoundingClientRect().height,
   }));
-  return { page, context, before, afterLoad, pageErrors };
+  audits.loaded = await axe(page);
+  return { page, context, before, afterLoad, pageErrors, audits };
 }
 
 for (const width of WIDTHS) {
   test(`no layout shift when the document arrives, at ${width} px`, async () => {
     for (const slug of SLUGS) {
       for (const locale of ['nl-NL', 'en-GB']) {
-        const { context, before, afterLoad, pageErrors } = await loadWithHeldDocument(width, slug, locale);
+        const { context, before, afterLoad, pageErrors, audits } = await loadWithHeldDocument(width, slug, locale);
         const where = `${slug} ${locale} at ${width} px: content ${Math.round(afterLoad.content)} px in a frame of ${Math.round(afterLoad.frame)} px`;
         assert.equal(afterLoad.below, before.below, `the host text below moved (${where})`);
         assert.equal(afterLoad.shift, before.shift, `layout shift reported by the browser (${where})`);
+        assert.deepEqual(audits, { loading: [], loaded: [] }, `axe (${where})`);
         assert.deepEqual(pageErrors, []);
         await context.close();
       }
@@ -100,6 +105,7 @@ test('opening a disclosure is the visitor\'s own change, and the pledge form ope
   assert.equal(await page.getAttribute('.cofund-pledge-details', 'open'), '');
   // Shifts right after input are the visitor's own (hadRecentInput) and are not counted.
   assert.equal(await page.evaluate(() => window.__shift), afterLoad.shift);
+  assert.deepEqual(await axe(page), [], 'the opened form at 375 px');
   await context.close();
 });
 

@@ -176,7 +176,7 @@ test('a double click makes one pledge', async () => {
   await page.context().close();
 });
 
-test('the whole flow works with the keyboard alone, in English', async () => {
+test('the whole flow works with the keyboard alone, in English, choosing a suggested amount that was not preselected', async () => {
   const before = await env.server.document(OPEN);
   const page = await openWidget(env.browser, `${env.server.base}/embed/${OPEN}?locale=en-GB`, { locale: 'en-GB', reducedMotion: 'reduce' });
   assert.equal(await page.getAttribute('.cofund section', 'lang'), 'en-GB');
@@ -191,8 +191,15 @@ test('the whole flow works with the keyboard alone, in English', async () => {
   assert.equal(await page.isVisible('form.cofund-form'), false);
   await page.keyboard.press('Enter'); // opens the form
   await focusOn('.cofund-amounts button');
+  const pressed = () => page.$$eval('.cofund-amounts button', (bs) => bs.map((b) => b.getAttribute('aria-pressed')));
+  // The second suggested amount is preselected; the donor takes the third.
+  assert.deepEqual(await pressed(), ['false', 'true', 'false', 'false']);
   await page.keyboard.press('Tab');
-  await page.keyboard.press('Enter'); // the second suggested amount
+  await page.keyboard.press('Tab');
+  assert.equal(await page.evaluate(() => document.activeElement === document.querySelectorAll('.cofund-amounts button')[2]), true);
+  await page.keyboard.press('Enter');
+  await page.waitForFunction(() => document.querySelectorAll('.cofund-amounts button')[2].getAttribute('aria-pressed') === 'true');
+  assert.deepEqual(await pressed(), ['false', 'false', 'true', 'false']);
   await focusOn('input[name="email"]');
   await page.keyboard.type('keys@example.org');
   await focusOn('input[id$="-consent"]');
@@ -202,7 +209,7 @@ test('the whole flow works with the keyboard alone, in English', async () => {
   await page.waitForSelector('.cofund-thanks');
   assert.match(await page.textContent('.cofund-thanks'), /Please transfer the amount/);
   const after = await env.server.document(OPEN);
-  assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + before.crowd.suggested_cents[1]);
+  assert.equal(after.crowd.pledged_cents, before.crowd.pledged_cents + before.crowd.suggested_cents[2]);
   // Reduced motion: the bar does not animate.
   assert.equal(await page.evaluate(() => getComputedStyle(document.querySelector('.cofund-bar-fill')).transitionDuration), '0s');
   assert.deepEqual(await axe(page), []);
