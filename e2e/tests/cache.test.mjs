@@ -17,7 +17,7 @@ import { recordNetwork, fileName, CONTENT_NAMED } from './network.mjs';
 const here = dirname(fileURLToPath(import.meta.url));
 const SLUG = 'utrecht-voorjaar-2027';
 // Short, so the test can outlast it; the default is 300 s.
-const LOADER_MAX_AGE_S = 6;
+const LOADER_MAX_AGE_S = 10;
 const env = {};
 
 before(async () => {
