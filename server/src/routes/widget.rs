@@ -106,15 +106,6 @@ fn content_type(path: &FsPath) -> HeaderValue {
     HeaderValue::from_str(&value).unwrap_or(HeaderValue::from_static("application/octet-stream"))
 }
 
-/// Whether `If-None-Match` names this ETag (or `*`); weak and strong forms compare equal.
-fn matches(headers: &HeaderMap, etag: &HeaderValue) -> bool {
-    let ours = etag.to_str().unwrap_or("");
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|tag| {
-        let tag = tag.trim();
-        tag == "*" || tag.strip_prefix("W/").unwrap_or(tag) == ours
-    })
-}
-
 impl WidgetFiles {
     pub fn new(dir: PathBuf, loader_max_age_secs: u32) -> WidgetFiles {
         let fixed_name_cache = HeaderValue::from_str(&format!("public, max-age={loader_max_age_secs}"))
@@ -179,7 +170,7 @@ impl WidgetFiles {
         let etag = self.etag(&file, &meta, &bytes);
         let name = relative.file_name().and_then(|n| n.to_str()).unwrap_or("");
         let cache = if is_content_named(name) { HeaderValue::from_static(IMMUTABLE) } else { self.fixed_name_cache.clone() };
-        let mut response = if matches(headers, &etag) {
+        let mut response = if super::public::none_match(headers, etag.to_str().unwrap_or_default()) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {
             let mut r = Response::new(Body::from(bytes));
