@@ -55,11 +55,7 @@ fn minify(css: &str) -> String {
 fn flush_space(out: &mut String, pending: &mut bool, next: char) {
     const TIGHT_AFTER: &[char] = &['{', '}', ';', ',', ':', '>', '('];
     const TIGHT_BEFORE: &[char] = &['{', '}', ';', ',', '>', ')', '!'];
-    if std::mem::take(pending)
-        && !out.is_empty()
-        && !out.ends_with(TIGHT_AFTER)
-        && !TIGHT_BEFORE.contains(&next)
-    {
+    if std::mem::take(pending) && !out.is_empty() && !out.ends_with(TIGHT_AFTER) && !TIGHT_BEFORE.contains(&next) {
         out.push(' ');
     }
 }

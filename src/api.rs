@@ -159,10 +159,7 @@ async fn load(url: &str, revalidate: bool, meanwhile: Option<Box<dyn FnOnce()>>)
     if revalidate {
         request = request.cache(web_sys::RequestCache::NoCache);
     }
-    let response = request
-        .send()
-        .await
-        .map_err(|_| LoadError::Network)?;
+    let response = request.send().await.map_err(|_| LoadError::Network)?;
     if !response.ok() {
         return Err(LoadError::Http(response.status()));
     }
@@ -213,16 +210,16 @@ pub async fn send_pledge(url: &str, key: &str, body: &str) -> PledgeOutcome {
     let Ok(response) = request.send().await else { return PledgeOutcome::Unreachable };
     let status = response.status();
     let Ok(text) = response.text().await else { return PledgeOutcome::Unreachable };
-    let error_code = || {
-        serde_json::from_str::<cofund_core::api::ApiErrorBody>(&text).map(|b| b.error).ok()
-    };
+    let error_code = || serde_json::from_str::<cofund_core::api::ApiErrorBody>(&text).map(|b| b.error).ok();
     match status {
         201 | 200 => serde_json::from_str(&text).map(PledgeOutcome::Recorded).unwrap_or(PledgeOutcome::ServerError),
         422 => match error_code() {
             Some(e) if !e.fields.is_empty() => PledgeOutcome::Invalid(e.fields),
             _ => PledgeOutcome::Rejected,
         },
-        409 if error_code().is_some_and(|e| e.kind() == Some(cofund_core::api::ErrorCode::CampaignNotOpen)) => PledgeOutcome::CampaignClosed,
+        409 if error_code().is_some_and(|e| e.kind() == Some(cofund_core::api::ErrorCode::CampaignNotOpen)) => {
+            PledgeOutcome::CampaignClosed
+        }
         404 => PledgeOutcome::NotFound,
         403 => PledgeOutcome::OriginRefused,
         s if s >= 500 || s == 408 || s == 429 => PledgeOutcome::ServerError,
@@ -254,7 +251,8 @@ pub enum PaymentStartOutcome {
 pub async fn start_payment(start_url: &str, key: &str, return_url: &str) -> PaymentStartOutcome {
     let timeout = Timeout::start(REQUEST_TIMEOUT_MS);
     let signal = timeout.as_ref().map(Timeout::signal);
-    let body = serde_json::to_string(&cofund_core::api::PaymentStartRequest { return_url: return_url.to_owned() }).unwrap_or_default();
+    let body = serde_json::to_string(&cofund_core::api::PaymentStartRequest { return_url: return_url.to_owned() })
+        .unwrap_or_default();
     let Ok(request) = Request::post(start_url)
         .header("Content-Type", "application/json")
         .header("Accept", "application/json")

@@ -44,20 +44,22 @@ impl EventHost {
 
     pub(crate) fn loaded(&self, cohort: &cofund_core::Cohort) {
         let crowd = &cohort.summary().crowd;
-        self.emit("cofund:load", &[
-            ("slug", cohort.document().slug.as_str().into()),
-            ("percent", crowd.percent_of_target.map_or(JsValue::NULL, |p| (p as f64).into())),
-            ("pledged_cents", (crowd.pledged_cents as f64).into()),
-            ("target_cents", (crowd.target_cents as f64).into()),
-        ]);
+        self.emit(
+            "cofund:load",
+            &[
+                ("slug", cohort.document().slug.as_str().into()),
+                ("percent", crowd.percent_of_target.map_or(JsValue::NULL, |p| (p as f64).into())),
+                ("pledged_cents", (crowd.pledged_cents as f64).into()),
+                ("target_cents", (crowd.target_cents as f64).into()),
+            ],
+        );
     }
 
     pub(crate) fn pledged(&self, slug: &str, amount_cents: i64, reference: &str) {
-        self.emit("cofund:pledge", &[
-            ("slug", slug.into()),
-            ("amount_cents", (amount_cents as f64).into()),
-            ("reference", reference.into()),
-        ]);
+        self.emit(
+            "cofund:pledge",
+            &[("slug", slug.into()), ("amount_cents", (amount_cents as f64).into()), ("reference", reference.into())],
+        );
     }
 
     pub(crate) fn failed(&self, kind: &str, message: &str) {

@@ -27,7 +27,12 @@ thread_local! {
 }
 
 /// The cached `format` function of the formatter for `locale` and `opts`.
-fn formatter(kind: &str, locale: Locale, opts: &[(&str, &str)], make: impl FnOnce(&Array, &Object) -> Function) -> Function {
+fn formatter(
+    kind: &str,
+    locale: Locale,
+    opts: &[(&str, &str)],
+    make: impl FnOnce(&Array, &Object) -> Function,
+) -> Function {
     let mut key = format!("{kind}|{}", locale.tag());
     for (k, v) in opts {
         let _ = write!(key, "|{k}={v}");

@@ -137,7 +137,11 @@ impl Locale {
                     (if nl { "Verdubbelt elke euro van de crowd" } else { "Doubles every crowd euro" }).to_owned()
                 } else {
                     let per_euro = (f.money)(m.ratio_bps / 100);
-                    if nl { format!("Elke euro van de crowd maakt {per_euro} vrij") } else { format!("Each crowd euro unlocks {per_euro}") }
+                    if nl {
+                        format!("Elke euro van de crowd maakt {per_euro} vrij")
+                    } else {
+                        format!("Each crowd euro unlocks {per_euro}")
+                    }
                 };
                 if m.basis == Basis::Received {
                     text.push_str(if nl { " zodra die binnen is" } else { " once it has arrived" });
@@ -153,7 +157,11 @@ impl Locale {
                     }
                 }
                 if m.first_gift_only {
-                    text.push_str(if nl { ", alleen de eerste gift van elke donateur" } else { ", only each donor's first gift" });
+                    text.push_str(if nl {
+                        ", alleen de eerste gift van elke donateur"
+                    } else {
+                        ", only each donor's first gift"
+                    });
                 }
                 if let Some(from) = &m.from {
                     text.push_str(&format!("{} {}", if nl { ", vanaf" } else { ", from" }, (f.date)(from)));
@@ -165,15 +173,35 @@ impl Locale {
                     let unlocked = (f.money)(e.unlocked_cents);
                     match (e.state, e.available_cents) {
                         (RuleState::Capped, _) => {
-                            if nl { format!("{unlocked} vrijgemaakt: het maximum is bereikt") } else { format!("{unlocked} unlocked: the cap is reached") }
+                            if nl {
+                                format!("{unlocked} vrijgemaakt: het maximum is bereikt")
+                            } else {
+                                format!("{unlocked} unlocked: the cap is reached")
+                            }
                         }
-                        (RuleState::Ended, _) => if nl { format!("Afgelopen: {unlocked} vrijgemaakt") } else { format!("Ended: {unlocked} unlocked") },
+                        (RuleState::Ended, _) => {
+                            if nl {
+                                format!("Afgelopen: {unlocked} vrijgemaakt")
+                            } else {
+                                format!("Ended: {unlocked} unlocked")
+                            }
+                        }
                         (RuleState::NotYetOpen, _) => (if nl { "Begint later" } else { "Starts later" }).to_owned(),
                         (_, Some(a)) => {
                             let a = (f.money)(a);
-                            if nl { format!("{unlocked} vrijgemaakt, nog {a} beschikbaar") } else { format!("{unlocked} unlocked, {a} still available") }
+                            if nl {
+                                format!("{unlocked} vrijgemaakt, nog {a} beschikbaar")
+                            } else {
+                                format!("{unlocked} unlocked, {a} still available")
+                            }
                         }
-                        (_, None) => if nl { format!("{unlocked} vrijgemaakt") } else { format!("{unlocked} unlocked") },
+                        (_, None) => {
+                            if nl {
+                                format!("{unlocked} vrijgemaakt")
+                            } else {
+                                format!("{unlocked} unlocked")
+                            }
+                        }
                     }
                 });
                 RuleWords { rule: text, state: state.or_else(|| Some(self.state_unknown().to_owned())) }
@@ -192,21 +220,35 @@ impl Locale {
                     (None, None) => String::new(),
                 };
                 let amount = (f.money)(t.amount_cents);
-                let mut text =
-                    if nl { format!("{amount} zodra de crowd {condition} heeft") } else { format!("{amount} once the crowd has {condition}") };
+                let mut text = if nl {
+                    format!("{amount} zodra de crowd {condition} heeft")
+                } else {
+                    format!("{amount} once the crowd has {condition}")
+                };
                 if let Some(by) = &t.by {
                     text.push_str(&format!(" ({} {})", if nl { "vóór" } else { "by" }, (f.date)(by)));
                 }
                 let state = eval.map(|e| match e.state {
                     RuleState::Met => self.met_on(e.met_at.as_deref().map(|d| (f.date)(d))),
-                    RuleState::Expired => (if nl { "Niet op tijd gehaald: vervallen" } else { "Not met in time: lapsed" }).to_owned(),
+                    RuleState::Expired => {
+                        (if nl { "Niet op tijd gehaald: vervallen" } else { "Not met in time: lapsed" }).to_owned()
+                    }
                     _ => {
                         let mut parts = Vec::new();
                         if let (Some(p), Some(need)) = (e.progress_bps, t.share_of_target_bps) {
-                            parts.push(format!("{} {} {}", (f.percent)(p / 100), if nl { "van" } else { "of" }, (f.percent)(need / 100)));
+                            parts.push(format!(
+                                "{} {} {}",
+                                (f.percent)(p / 100),
+                                if nl { "van" } else { "of" },
+                                (f.percent)(need / 100)
+                            ));
                         }
                         if let (Some(b), Some(need)) = (e.backers, t.backers) {
-                            parts.push(if nl { format!("{b} van {need} donateurs") } else { format!("{b} of {need} backers") });
+                            parts.push(if nl {
+                                format!("{b} van {need} donateurs")
+                            } else {
+                                format!("{b} of {need} backers")
+                            });
                         }
                         format!("{}{}", if nl { "Wacht: nu " } else { "Waiting: now " }, parts.join(", "))
                     }
@@ -214,21 +256,37 @@ impl Locale {
                 RuleWords { rule: text, state: state.or_else(|| Some(self.state_unknown().to_owned())) }
             }
             Rule::AllOrNothing => {
-                let text = if nl { "Alleen als de crowd bij de sluiting het doel haalt" } else { "Only if the crowd meets its target by the close" };
+                let text = if nl {
+                    "Alleen als de crowd bij de sluiting het doel haalt"
+                } else {
+                    "Only if the crowd meets its target by the close"
+                };
                 let state = eval.map(|e| match e.state {
                     RuleState::Met => self.met_on(e.met_at.as_deref().map(|d| (f.date)(d))),
-                    RuleState::Expired => {
-                        (if nl { "Doel niet gehaald: deze toezegging vervalt" } else { "Target missed: this commitment lapses" }).to_owned()
-                    }
+                    RuleState::Expired => (if nl {
+                        "Doel niet gehaald: deze toezegging vervalt"
+                    } else {
+                        "Target missed: this commitment lapses"
+                    })
+                    .to_owned(),
                     _ => {
                         let p = (f.percent)(e.progress_bps.unwrap_or(0) / 100);
-                        if nl { format!("Nog niet gehaald: {p} van het doel") } else { format!("Not met yet: {p} of the target") }
+                        if nl {
+                            format!("Nog niet gehaald: {p} van het doel")
+                        } else {
+                            format!("Not met yet: {p} of the target")
+                        }
                     }
                 });
                 RuleWords { rule: text.to_owned(), state: state.or_else(|| Some(self.state_unknown().to_owned())) }
             }
             Rule::Unreadable(_) => RuleWords {
-                rule: (if nl { "Een voorwaarde die we niet kunnen berekenen" } else { "A condition we cannot compute" }).to_owned(),
+                rule: (if nl {
+                    "Een voorwaarde die we niet kunnen berekenen"
+                } else {
+                    "A condition we cannot compute"
+                })
+                .to_owned(),
                 state: None,
             },
         }
@@ -382,7 +440,9 @@ impl Locale {
             (Locale::En, AmountInputError::Ambiguous) => {
                 "This amount is ambiguous. Type 1000 for a thousand euros, or 1.00 for one euro."
             }
-            (Locale::Nl, AmountInputError::TooManyDecimals) => "Gebruik hoogstens twee cijfers achter de komma, bijvoorbeeld 25,50.",
+            (Locale::Nl, AmountInputError::TooManyDecimals) => {
+                "Gebruik hoogstens twee cijfers achter de komma, bijvoorbeeld 25,50."
+            }
             (Locale::En, AmountInputError::TooManyDecimals) => "Use at most two decimals, for example 25.50.",
             (Locale::Nl, AmountInputError::TooLarge) => "Dit bedrag is te groot.",
             (Locale::En, AmountInputError::TooLarge) => "This amount is too large.",
@@ -407,7 +467,9 @@ impl Locale {
 
     pub fn http_error(self, status: u16) -> String {
         match (self, status) {
-            (Locale::Nl, 404) => "Dit cohort is niet gevonden (fout 404). Controleer het adres van het document.".into(),
+            (Locale::Nl, 404) => {
+                "Dit cohort is niet gevonden (fout 404). Controleer het adres van het document.".into()
+            }
             (Locale::En, 404) => "This cohort was not found (error 404). Check the document address.".into(),
             (Locale::Nl, s) => format!("De server antwoordde met fout {s}."),
             (Locale::En, s) => format!("The server answered with error {s}."),
@@ -417,10 +479,18 @@ impl Locale {
     pub fn schema_error(self, found: Option<&str>) -> String {
         let expected = cofund_core::SCHEMA_V1;
         match (self, found) {
-            (Locale::Nl, Some(f)) => format!("Dit document gebruikt schema {f}; deze widget leest {expected}. Werk de widget bij."),
-            (Locale::En, Some(f)) => format!("This document uses schema {f}; this widget reads {expected}. Please update the widget."),
-            (Locale::Nl, None) => format!("Dit is geen Cofund-document: het veld schema met waarde {expected} ontbreekt."),
-            (Locale::En, None) => format!("This is not a Cofund document: the schema field with value {expected} is missing."),
+            (Locale::Nl, Some(f)) => {
+                format!("Dit document gebruikt schema {f}; deze widget leest {expected}. Werk de widget bij.")
+            }
+            (Locale::En, Some(f)) => {
+                format!("This document uses schema {f}; this widget reads {expected}. Please update the widget.")
+            }
+            (Locale::Nl, None) => {
+                format!("Dit is geen Cofund-document: het veld schema met waarde {expected} ontbreekt.")
+            }
+            (Locale::En, None) => {
+                format!("This is not a Cofund document: the schema field with value {expected} is missing.")
+            }
         }
     }
 
@@ -796,7 +866,8 @@ mod tests {
     fn words(locale: Locale, rule: &str, eval: Option<&str>) -> RuleWords {
         let rule: Rule = serde_json::from_str(rule).unwrap();
         let eval: Option<RuleEvaluation> = eval.map(|e| serde_json::from_str(e).unwrap());
-        let money = |c: i64| if c % 100 == 0 { format!("€ {}", c / 100) } else { format!("€ {}.{:02}", c / 100, c % 100) };
+        let money =
+            |c: i64| if c % 100 == 0 { format!("€ {}", c / 100) } else { format!("€ {}.{:02}", c / 100, c % 100) };
         let percent = |p: i64| format!("{p} %");
         let date = |d: &str| d[..10].to_owned();
         locale.rule_words(&rule, eval.as_ref(), &Formats { money: &money, percent: &percent, date: &date })
@@ -825,12 +896,14 @@ mod tests {
         );
         assert_eq!(w.rule, "Verdubbelt elke euro van de crowd, tot € 100 per gift, tot € 5000 in totaal");
         assert_eq!(w.state.as_deref(), Some("€ 3750 vrijgemaakt, nog € 1250 beschikbaar"));
-        let w = words(Locale::En, r#"{"kind":"match","ratio_bps":5000,"basis":"received","first_gift_only":true}"#, None);
+        let w =
+            words(Locale::En, r#"{"kind":"match","ratio_bps":5000,"basis":"received","first_gift_only":true}"#, None);
         assert_eq!(w.rule, "Each crowd euro unlocks € 0.50 once it has arrived, only each donor's first gift");
         assert_eq!(w.state.as_deref(), Some("State unknown"));
         let w = words(Locale::Nl, r#"{"kind":"all_or_nothing"}"#, Some(r#"{"state":"expired","unlocked_cents":0}"#));
         assert_eq!(w.state.as_deref(), Some("Doel niet gehaald: deze toezegging vervalt"));
-        let w = words(Locale::Nl, r#"{"kind":"pot_share","pot":"x"}"#, Some(r#"{"state":"brand_new","unlocked_cents":0}"#));
+        let w =
+            words(Locale::Nl, r#"{"kind":"pot_share","pot":"x"}"#, Some(r#"{"state":"brand_new","unlocked_cents":0}"#));
         assert_eq!(w, RuleWords { rule: "Een voorwaarde die we niet kunnen berekenen".into(), state: None });
     }
 
@@ -840,7 +913,10 @@ mod tests {
             Locale::Nl.match_preview("Gemeente Utrecht", "€ 25", "€ 50", true, Some("€ 1.250")),
             "Met de verdubbeling van Gemeente Utrecht wordt je € 25 samen € 50 (daarna nog € 1.250 beschikbaar)"
         );
-        assert_eq!(Locale::En.match_preview("Oranje Fonds", "€25", "€37.50", false, None), "With Oranje Fonds matching it, your €25 becomes €37.50");
+        assert_eq!(
+            Locale::En.match_preview("Oranje Fonds", "€25", "€37.50", false, None),
+            "With Oranje Fonds matching it, your €25 becomes €37.50"
+        );
     }
 
     #[test]

@@ -141,13 +141,17 @@ async fn mid_campaign_in_dutch() {
     assert!(first.contains("€ 12.000 vast + € 6.000 verdubbeling"), "{first}");
     assert!(stakeholders[1].text_content().unwrap().contains("Betaald"));
     let fund = stakeholders[2].text_content().unwrap();
-    assert!(fund.contains("Onder voorwaarde") && fund.contains("Voorwaarde: als de crowdfunding minstens de helft"), "{fund}");
+    assert!(
+        fund.contains("Onder voorwaarde") && fund.contains("Voorwaarde: als de crowdfunding minstens de helft"),
+        "{fund}"
+    );
     // Own contributions.
     assert!(w.has("17 van 20 deelnemers hebben hun eigen bijdrage van € 150 betaald"));
     assert_eq!(w.attr(".cofund-bar-own", "aria-valuenow"), "85");
     // Initiatives and recent pledges, as donors chose to show them.
     assert_eq!(w.all(".cofund-initiatives li").len(), 6);
-    let pledges: Vec<String> = w.all(".cofund-pledge").iter().map(|p| p.text_content().unwrap().replace('\u{a0}', " ")).collect();
+    let pledges: Vec<String> =
+        w.all(".cofund-pledge").iter().map(|p| p.text_content().unwrap().replace('\u{a0}', " ")).collect();
     assert_eq!(pledges.len(), 5);
     assert!(pledges[0].starts_with("Fatima El Amrani€ 50"), "{}", pledges[0]);
     assert!(pledges[1].starts_with("Anoniem€ 25"), "{}", pledges[1]);
@@ -257,9 +261,14 @@ async fn a_wrong_type_names_the_field_and_the_type_expected() {
     let details = w.one(".cofund-error ul").text_content().unwrap();
     assert_eq!(details, "crowd.pledged_cents: heeft het verkeerde type (verwacht: een geheel getal)");
     assert!(!w.has("geen geldige JSON"));
-    let bad = UTRECHT.replace("\"stakeholders\": [", "\"stakeholders\": {\"x\": [").replace("  ],\n  \"initiatives\":", "  ]},\n  \"initiatives\":");
+    let bad = UTRECHT
+        .replace("\"stakeholders\": [", "\"stakeholders\": {\"x\": [")
+        .replace("  ],\n  \"initiatives\":", "  ]},\n  \"initiatives\":");
     let w = expect_error(blob_url(&bad), Some(Locale::En), "invalid data").await;
-    assert_eq!(w.one(".cofund-error ul").text_content().unwrap(), "stakeholders: has the wrong type (expected: a list)");
+    assert_eq!(
+        w.one(".cofund-error ul").text_content().unwrap(),
+        "stakeholders: has the wrong type (expected: a list)"
+    );
 }
 
 #[wasm_bindgen_test]
@@ -267,7 +276,11 @@ async fn documents_from_newer_servers_are_read_forgivingly() {
     let newer = UTRECHT
         .replacen("\"kind\": \"municipality\"", "\"kind\": \"cooperative\"", 1)
         .replacen("\"locale\": \"nl-NL\"", "\"locale\": \"fr-FR\"", 1)
-        .replacen("\"name\": \"Starters4Communities Utrecht, voorjaar 2027\"", &format!("\"name\": \"{}\"", "Lang ".repeat(60)), 1);
+        .replacen(
+            "\"name\": \"Starters4Communities Utrecht, voorjaar 2027\"",
+            &format!("\"name\": \"{}\"", "Lang ".repeat(60)),
+            1,
+        );
     assert_ne!(newer, UTRECHT);
     let w = mount_doc(&newer, None, "2027-03-20T12:00:00+01:00").await;
     // The page's language (the test page has none: Dutch), the kind as "other", the long
@@ -383,7 +396,8 @@ async fn an_open_widget_refreshes_its_document() {
     let newer = UTRECHT
         .replace("\"pledged_cents\": 1745050", "\"pledged_cents\": 1800000")
         .replace("\"backers\": 143", "\"backers\": 150");
-    js_sys::Reflect::set(&web_sys::window().unwrap(), &JsValue::from_str("__cofundNewer"), &JsValue::from_str(&newer)).unwrap();
+    js_sys::Reflect::set(&web_sys::window().unwrap(), &JsValue::from_str("__cofundNewer"), &JsValue::from_str(&newer))
+        .unwrap();
     js_sys::Function::new_no_args(
         "const real = window.fetch; let calls = 0;
          window.fetch = function (input, init) {

@@ -101,20 +101,16 @@ pub fn parse_amount_input(input: &str) -> Result<i64, AmountInputError> {
         return Err(AmountInputError::Malformed);
     }
     let euros = parse_grouped(int_part)?;
-    let cents = frac_part.bytes().fold(0, |acc, d| acc * 10 + i64::from(d - b'0'))
-        * if frac_part.len() == 1 { 10 } else { 1 };
-    euros
-        .checked_mul(100)
-        .and_then(|c| c.checked_add(cents))
-        .ok_or(AmountInputError::TooLarge)
+    let cents =
+        frac_part.bytes().fold(0, |acc, d| acc * 10 + i64::from(d - b'0')) * if frac_part.len() == 1 { 10 } else { 1 };
+    euros.checked_mul(100).and_then(|c| c.checked_add(cents)).ok_or(AmountInputError::TooLarge)
 }
 
 /// Parses an integer part that is plain digits, or groups of three after a first
 /// group of one to three, separated by one kind of separator (`.`, `,` or a space).
 fn parse_grouped(s: &str) -> Result<i64, AmountInputError> {
-    let groups: Vec<&str> = s
-        .split(|c: char| c == '.' || c == ',' || c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}')
-        .collect();
+    let groups: Vec<&str> =
+        s.split(|c: char| c == '.' || c == ',' || c.is_whitespace() || c == '\u{a0}' || c == '\u{202f}').collect();
     let seps: Vec<char> = s.chars().filter(|c| !c.is_ascii_digit()).collect();
     if seps.windows(2).any(|w| w[0] != w[1]) {
         return Err(AmountInputError::Malformed);
@@ -122,16 +118,12 @@ fn parse_grouped(s: &str) -> Result<i64, AmountInputError> {
     if groups.iter().any(|g| g.is_empty() || !g.bytes().all(|b| b.is_ascii_digit())) {
         return Err(AmountInputError::Malformed);
     }
-    if groups.len() > 1
-        && (groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3))
-    {
+    if groups.len() > 1 && (groups[0].len() > 3 || groups[1..].iter().any(|g| g.len() != 3)) {
         return Err(AmountInputError::Malformed);
     }
     groups.iter().try_fold(0i64, |acc, g| {
         g.bytes().try_fold(acc, |acc, d| {
-            acc.checked_mul(10)
-                .and_then(|a| a.checked_add(i64::from(d - b'0')))
-                .ok_or(AmountInputError::TooLarge)
+            acc.checked_mul(10).and_then(|a| a.checked_add(i64::from(d - b'0'))).ok_or(AmountInputError::TooLarge)
         })
     })
 }

@@ -456,7 +456,11 @@ pub fn validate_pledge(req: &PledgeRequest, min_cents: i64, max_cents: i64) -> R
 /// field error (the donor's form can place it) rather than a parse failure, and the
 /// validation errors of the readable fields are added, so every problem is reported at
 /// once, in form order. Unknown members are ignored.
-pub fn read_pledge_request(value: &serde_json::Value, min_cents: i64, max_cents: i64) -> Result<PledgeRequest, Vec<FieldError>> {
+pub fn read_pledge_request(
+    value: &serde_json::Value,
+    min_cents: i64,
+    max_cents: i64,
+) -> Result<PledgeRequest, Vec<FieldError>> {
     use serde_json::Value;
     let Value::Object(map) = value else {
         return Err(vec![FieldError::new("", Problem::Format { expected: "a JSON object".into() })]);
@@ -596,7 +600,8 @@ mod tests {
     fn a_request_is_read_with_every_problem_in_form_order() {
         let v = serde_json::json!({"amount_cents": "25", "name": 7, "show_name": "yes", "email": "a@b.nl",
                                    "message": "x", "consent": false, "extra": 1});
-        let fields: Vec<String> = read_pledge_request(&v, 500, 500_000).unwrap_err().into_iter().map(|e| e.field).collect();
+        let fields: Vec<String> =
+            read_pledge_request(&v, 500, 500_000).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["amount_cents", "name", "show_name", "consent"]);
         let v = serde_json::json!({"amount_cents": 2500, "email": "a@b.nl", "consent": true, "unknown": [1]});
         let r = read_pledge_request(&v, 500, 500_000).unwrap();

@@ -180,17 +180,30 @@ mod tests {
     #[test]
     fn field_errors_are_flat_on_the_wire_and_round_trip() {
         let cases = [
-            (FieldError::new("amount_cents", Problem::OutOfRange { min: 500, max: 500_000 }),
-             r#"{"field":"amount_cents","code":"out_of_range","min":500,"max":500000}"#),
-            (FieldError::new("message", Problem::TooLong { max: 280 }), r#"{"field":"message","code":"too_long","max":280}"#),
-            (FieldError::new("email", Problem::Format { expected: "an e-mail address".into() }),
-             r#"{"field":"email","code":"format","expected":"an e-mail address"}"#),
-            (FieldError::new("a", Problem::Inconsistent { with: "b".into() }), r#"{"field":"a","code":"inconsistent","with":"b"}"#),
+            (
+                FieldError::new("amount_cents", Problem::OutOfRange { min: 500, max: 500_000 }),
+                r#"{"field":"amount_cents","code":"out_of_range","min":500,"max":500000}"#,
+            ),
+            (
+                FieldError::new("message", Problem::TooLong { max: 280 }),
+                r#"{"field":"message","code":"too_long","max":280}"#,
+            ),
+            (
+                FieldError::new("email", Problem::Format { expected: "an e-mail address".into() }),
+                r#"{"field":"email","code":"format","expected":"an e-mail address"}"#,
+            ),
+            (
+                FieldError::new("a", Problem::Inconsistent { with: "b".into() }),
+                r#"{"field":"a","code":"inconsistent","with":"b"}"#,
+            ),
             (FieldError::new("consent", Problem::Required), r#"{"field":"consent","code":"required"}"#),
             (FieldError::new("x", Problem::Negative), r#"{"field":"x","code":"negative"}"#),
             (FieldError::new("x", Problem::ControlCharacters), r#"{"field":"x","code":"control_characters"}"#),
             (FieldError::new("x", Problem::Overflow), r#"{"field":"x","code":"overflow"}"#),
-            (FieldError::new("x", Problem::WrongType { expected: "integer".into() }), r#"{"field":"x","code":"wrong_type","expected":"integer"}"#),
+            (
+                FieldError::new("x", Problem::WrongType { expected: "integer".into() }),
+                r#"{"field":"x","code":"wrong_type","expected":"integer"}"#,
+            ),
         ];
         for (error, json) in cases {
             assert_eq!(serde_json::to_string(&error).unwrap(), json);

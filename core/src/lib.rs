@@ -23,10 +23,10 @@ pub mod amount;
 pub mod api;
 pub mod contract;
 pub mod error;
+pub mod pace;
 pub mod payment;
 pub mod pot;
 pub mod programme;
-pub mod pace;
 pub mod progress;
 pub mod reconcile;
 pub mod rules;
@@ -37,8 +37,8 @@ pub use amount::{format_decimal, parse_amount_input, AmountInputError};
 pub use contract::*;
 pub use error::{DocumentError, FieldError, Problem};
 pub use progress::{
-    CampaignPhase, CompositionPart, CrowdProgress, MatchProgress, OwnContributionProgress,
-    StakeholderProgress, StakeholderTotals, Summary,
+    CampaignPhase, CompositionPart, CrowdProgress, MatchProgress, OwnContributionProgress, StakeholderProgress,
+    StakeholderTotals, Summary,
 };
 pub use time::{Date, Timestamp};
 pub use validate::{read_forgivingly, validate_stakeholder, Cohort};

@@ -114,15 +114,19 @@ impl Pace {
                 // at the opening; history before it gives the baseline.
                 let window_day = Date((now.0 - PACE_WINDOW_DAYS * SECONDS_PER_DAY).div_euclid(SECONDS_PER_DAY));
                 let window_start = Timestamp(window_day.0 * SECONDS_PER_DAY).max(opens);
-                let baseline = if window_start == opens { 0 } else { cumulative_before(&cohort.document().history, window_day) };
+                let baseline =
+                    if window_start == opens { 0 } else { cumulative_before(&cohort.document().history, window_day) };
                 let raised = (pledged - baseline).max(0);
                 let elapsed = now.0 - window_start.0;
                 let left = closes.0 - now.0;
                 pace.recent_per_day_cents = mul_div_floor(raised, SECONDS_PER_DAY, elapsed);
                 pace.projected_cents = pledged.saturating_add(mul_div_floor(raised, left, elapsed));
                 pace.projected_percent = percent_floor(pace.projected_cents, target);
-                pace.verdict =
-                    if crowd.target_met || pace.projected_cents >= target { PaceVerdict::OnPace } else { PaceVerdict::Behind };
+                pace.verdict = if crowd.target_met || pace.projected_cents >= target {
+                    PaceVerdict::OnPace
+                } else {
+                    PaceVerdict::Behind
+                };
                 if !crowd.target_met {
                     let remaining = target - pledged;
                     pace.required_per_day_cents = (remaining + days_left - 1) / days_left.max(1);

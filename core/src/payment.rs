@@ -61,7 +61,9 @@ mod tests {
 
     #[test]
     fn grouping_reads_what_people_paste() {
-        for input in ["NL91 ABNA 0417 1643 00", "nl91abna0417164300", "NL91-ABNA-0417-1643-00", "\tNL91ABNA 041716 4300\n"] {
+        for input in
+            ["NL91 ABNA 0417 1643 00", "nl91abna0417164300", "NL91-ABNA-0417-1643-00", "\tNL91ABNA 041716 4300\n"]
+        {
             assert_eq!(compact_iban(input), "NL91ABNA0417164300", "{input:?}");
             assert_eq!(group_iban(input), "NL91 ABNA 0417 1643 00", "{input:?}");
         }

@@ -69,7 +69,8 @@ pub fn validate_pot(p: &Pot) -> Result<(), Vec<FieldError>> {
         errors.push(FieldError::new("cap_per_cohort_cents", Problem::Inconsistent { with: "pot_cents".into() }));
     }
     if p.cap_per_gift_cents.is_some_and(|g| g > p.cap_per_cohort_cents.unwrap_or(p.pot_cents)) {
-        errors.push(FieldError::new("cap_per_gift_cents", Problem::Inconsistent { with: "cap_per_cohort_cents".into() }));
+        errors
+            .push(FieldError::new("cap_per_gift_cents", Problem::Inconsistent { with: "cap_per_cohort_cents".into() }));
     }
     if errors.is_empty() {
         Ok(())
@@ -92,7 +93,8 @@ pub fn allocate(pot: &Pot, cohorts: usize, gifts: &[PotGift]) -> PotAllocation {
         if gift.status == GiftStatus::Cancelled || *cohort >= cohorts {
             continue;
         }
-        let mut give = i64::try_from(i128::from(gift.amount_cents.max(0)) * i128::from(pot.ratio_bps) / 10_000).unwrap_or(i64::MAX);
+        let mut give = i64::try_from(i128::from(gift.amount_cents.max(0)) * i128::from(pot.ratio_bps) / 10_000)
+            .unwrap_or(i64::MAX);
         if let Some(cap) = pot.cap_per_gift_cents {
             give = give.min(cap);
         }
@@ -104,5 +106,10 @@ pub fn allocate(pot: &Pot, cohorts: usize, gifts: &[PotGift]) -> PotAllocation {
         per_cohort[*cohort] += give;
         per_gift[i] = give;
     }
-    PotAllocation { per_cohort_cents: per_cohort, per_gift_cents: per_gift, used_cents: pot.pot_cents.max(0) - left, left_cents: left }
+    PotAllocation {
+        per_cohort_cents: per_cohort,
+        per_gift_cents: per_gift,
+        used_cents: pot.pot_cents.max(0) - left,
+        left_cents: left,
+    }
 }

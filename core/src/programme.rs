@@ -86,7 +86,11 @@ fn add(total: &mut i64, v: i64) -> Result<(), FieldError> {
 
 impl ProgrammeDocument {
     /// The document of the programme `name` from its cohorts, each with its document's URL.
-    pub fn build(name: &str, url: Option<String>, cohorts: &[(Cohort, String)]) -> Result<ProgrammeDocument, FieldError> {
+    pub fn build(
+        name: &str,
+        url: Option<String>,
+        cohorts: &[(Cohort, String)],
+    ) -> Result<ProgrammeDocument, FieldError> {
         let mut list: Vec<ProgrammeCohort> = cohorts
             .iter()
             .map(|(c, document)| {

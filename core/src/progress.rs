@@ -123,9 +123,13 @@ pub struct Summary {
 #[serde(tag = "phase", rename_all = "snake_case")]
 pub enum CampaignPhase {
     /// Not open yet; opens in this many days (rounded up).
-    Upcoming { days_until_open: i64 },
+    Upcoming {
+        days_until_open: i64,
+    },
     /// Open; closes in this many days (rounded up, so the last day shows 1).
-    Open { days_left: i64 },
+    Open {
+        days_left: i64,
+    },
     Closed,
 }
 

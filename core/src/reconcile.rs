@@ -154,7 +154,8 @@ pub fn reconcile(statement: &str, pledges: &[PledgeToReconcile<'_>]) -> Reconcil
         for token in split_tokens(&upper) {
             let token = token.rsplit(':').next().unwrap_or(token).trim_matches(|c: char| c == ',' || c == '.');
             let known = matched_here.iter().any(|&p| pledges[p].reference.eq_ignore_ascii_case(token));
-            if !known && looks_like_reference(token) && !pledges.iter().any(|p| p.reference.eq_ignore_ascii_case(token)) {
+            if !known && looks_like_reference(token) && !pledges.iter().any(|p| p.reference.eq_ignore_ascii_case(token))
+            {
                 out.unknown_references.push((line_no, token.to_owned()));
             }
         }

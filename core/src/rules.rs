@@ -165,12 +165,7 @@ impl RuleFields {
 type Unread = (String, crate::Problem);
 
 fn wrong(field: &str, expected: &str) -> Unread {
-    (
-        field.to_owned(),
-        crate::Problem::WrongType {
-            expected: expected.into(),
-        },
-    )
+    (field.to_owned(), crate::Problem::WrongType { expected: expected.into() })
 }
 
 fn opt_int(f: &mut RuleFields, name: &str) -> Result<Option<i64>, Unread> {
@@ -202,12 +197,7 @@ fn build_rule(mut f: RuleFields) -> Rule {
                 problem: Some(("kind".into(), crate::Problem::Required)),
             })
         }
-        Some(_) => {
-            return Rule::Unreadable(UnreadableRule {
-                kind: None,
-                problem: Some(wrong("kind", "string")),
-            })
-        }
+        Some(_) => return Rule::Unreadable(UnreadableRule { kind: None, problem: Some(wrong("kind", "string")) }),
     };
     let built = match kind.as_str() {
         "match" => (|| {
@@ -215,12 +205,7 @@ fn build_rule(mut f: RuleFields) -> Rule {
                 None | Some("pledged") => Basis::Pledged,
                 Some("received") => Basis::Received,
                 Some(_) => {
-                    return Err((
-                        "basis".to_owned(),
-                        crate::Problem::Format {
-                            expected: "pledged or received".into(),
-                        },
-                    ))
+                    return Err(("basis".to_owned(), crate::Problem::Format { expected: "pledged or received".into() }))
                 }
             };
             let first_gift_only = match f.take("first_gift_only") {
@@ -250,17 +235,10 @@ fn build_rule(mut f: RuleFields) -> Rule {
         "all_or_nothing" => Ok(Rule::AllOrNothing),
         _ => Err((
             "kind".to_owned(),
-            crate::Problem::Format {
-                expected: "one of match, trigger, all_or_nothing".into(),
-            },
+            crate::Problem::Format { expected: "one of match, trigger, all_or_nothing".into() },
         )),
     };
-    built.unwrap_or_else(|problem| {
-        Rule::Unreadable(UnreadableRule {
-            kind: Some(kind),
-            problem: Some(problem),
-        })
-    })
+    built.unwrap_or_else(|problem| Rule::Unreadable(UnreadableRule { kind: Some(kind), problem: Some(problem) }))
 }
 
 impl<'de> Deserialize<'de> for Rule {
@@ -269,10 +247,7 @@ impl<'de> Deserialize<'de> for Rule {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
         struct V;
         fn not_object() -> Rule {
-            Rule::Unreadable(UnreadableRule {
-                kind: None,
-                problem: Some(wrong("kind", "object")),
-            })
+            Rule::Unreadable(UnreadableRule { kind: None, problem: Some(wrong("kind", "object")) })
         }
         impl<'de> Visitor<'de> for V {
             type Value = Rule;
@@ -405,8 +380,7 @@ fn of_bps(amount: i64, bps: i64) -> i64 {
 
 /// `part / whole` in basis points, rounded down; `None` for a zero whole.
 fn bps_of(part: i64, whole: i64) -> Option<i64> {
-    (whole > 0)
-        .then(|| i64::try_from(i128::from(part) * BPS / i128::from(whole)).unwrap_or(i64::MAX))
+    (whole > 0).then(|| i64::try_from(i128::from(part) * BPS / i128::from(whole)).unwrap_or(i64::MAX))
 }
 
 fn time(s: &Option<String>) -> Option<Timestamp> {
@@ -419,9 +393,7 @@ impl MatchRule {
             Basis::Pledged => g.status != GiftStatus::Cancelled,
             Basis::Received => g.status == GiftStatus::Received,
         };
-        basis_ok
-            && time(&self.from).is_none_or(|f| g.at >= f)
-            && time(&self.until).is_none_or(|u| g.at < u)
+        basis_ok && time(&self.from).is_none_or(|f| g.at >= f) && time(&self.until).is_none_or(|u| g.at < u)
     }
 
     /// What each gift unlocked, in order (0 for a gift that does not count): first come,
@@ -456,10 +428,7 @@ impl MatchRule {
     }
 
     fn evaluate(&self, gifts: &[Gift], s: &Setting) -> RuleEvaluation {
-        let unlocked = self
-            .allocations(gifts)
-            .iter()
-            .fold(0i64, |a, b| a.saturating_add(*b));
+        let unlocked = self.allocations(gifts).iter().fold(0i64, |a, b| a.saturating_add(*b));
         let ended = s.now >= s.closes_at || time(&self.until).is_some_and(|u| s.now >= u);
         let capped = self.cap_cents.is_some_and(|c| unlocked >= c);
         let state = if capped {
@@ -488,11 +457,7 @@ impl MatchRule {
 
 /// Walks the gifts that are not cancelled, in order, until `met` says the running crowd
 /// total and distinct backers meet the conditions; the time of that gift.
-fn first_met(
-    gifts: &[Gift],
-    deadline: Timestamp,
-    met: impl Fn(i64, i64) -> bool,
-) -> (Option<Timestamp>, i64, i64) {
+fn first_met(gifts: &[Gift], deadline: Timestamp, met: impl Fn(i64, i64) -> bool) -> (Option<Timestamp>, i64, i64) {
     let mut pledged = 0i64;
     let mut donors: HashSet<&str> = HashSet::new();
     let mut met_at = None;
@@ -518,8 +483,7 @@ fn condition_state(met_at: Option<Timestamp>, deadline: Timestamp, now: Timestam
 impl TriggerRule {
     /// The crowd total that meets the share condition: rounded up, like the target.
     fn threshold_cents(&self, target: i64) -> Option<i64> {
-        self.share_of_target_bps
-            .map(|bps| crate::progress::crowd_target_cents(target, bps))
+        self.share_of_target_bps.map(|bps| crate::progress::crowd_target_cents(target, bps))
     }
 
     fn evaluate(&self, gifts: &[Gift], s: &Setting) -> RuleEvaluation {
@@ -531,19 +495,9 @@ impl TriggerRule {
         let state = condition_state(met_at, deadline, s.now);
         RuleEvaluation {
             state,
-            unlocked_cents: if state == RuleState::Met {
-                self.amount_cents
-            } else {
-                0
-            },
-            available_cents: Some(if state == RuleState::Waiting {
-                self.amount_cents
-            } else {
-                0
-            }),
-            progress_bps: self
-                .share_of_target_bps
-                .and(bps_of(pledged, s.crowd_target_cents)),
+            unlocked_cents: if state == RuleState::Met { self.amount_cents } else { 0 },
+            available_cents: Some(if state == RuleState::Waiting { self.amount_cents } else { 0 }),
+            progress_bps: self.share_of_target_bps.and(bps_of(pledged, s.crowd_target_cents)),
             backers: self.backers.map(|_| backers),
             met_at: met_at.map(Timestamp::to_rfc3339),
         }
@@ -552,9 +506,7 @@ impl TriggerRule {
 
 fn all_or_nothing(gifts: &[Gift], s: &Setting) -> RuleEvaluation {
     let target = s.crowd_target_cents;
-    let (met_at, pledged, _) = first_met(gifts, s.closes_at, |pledged, _| {
-        target > 0 && pledged >= target
-    });
+    let (met_at, pledged, _) = first_met(gifts, s.closes_at, |pledged, _| target > 0 && pledged >= target);
     RuleEvaluation {
         state: condition_state(met_at, s.closes_at, s.now),
         unlocked_cents: 0,
@@ -584,22 +536,16 @@ pub fn evaluate(rules: &[Rule], setting: &Setting, gifts: &[Gift]) -> Stakeholde
             },
         })
         .collect();
-    let void = rules
-        .iter()
-        .zip(&evaluations)
-        .any(|(r, e)| matches!(r, Rule::AllOrNothing) && e.state == RuleState::Expired);
+    let void =
+        rules.iter().zip(&evaluations).any(|(r, e)| matches!(r, Rule::AllOrNothing) && e.state == RuleState::Expired);
     combine(evaluations, void)
 }
 
 /// The stakeholder's figures from its rules' evaluations: the sums, or nothing at all
 /// once an all-or-nothing rule has expired (`void`).
 fn combine(rules: Vec<RuleEvaluation>, void: bool) -> StakeholderEvaluation {
-    let unlocked = rules
-        .iter()
-        .fold(0i64, |a, r| a.saturating_add(r.unlocked_cents));
-    let available = rules
-        .iter()
-        .try_fold(0i64, |a, r| r.available_cents.map(|v| a.saturating_add(v)));
+    let unlocked = rules.iter().fold(0i64, |a, r| a.saturating_add(r.unlocked_cents));
+    let available = rules.iter().try_fold(0i64, |a, r| r.available_cents.map(|v| a.saturating_add(v)));
     StakeholderEvaluation {
         unlocked_cents: if void { 0 } else { unlocked },
         available_cents: if void { Some(0) } else { available },
@@ -609,18 +555,12 @@ fn combine(rules: Vec<RuleEvaluation>, void: bool) -> StakeholderEvaluation {
 
 /// Whether the stakeholder's commitment is void: an all-or-nothing rule expired unmet.
 pub fn is_void(rules: &[Rule], evaluation: &StakeholderEvaluation) -> bool {
-    rules
-        .iter()
-        .zip(&evaluation.rules)
-        .any(|(r, e)| matches!(r, Rule::AllOrNothing) && e.state == RuleState::Expired)
+    rules.iter().zip(&evaluation.rules).any(|(r, e)| matches!(r, Rule::AllOrNothing) && e.state == RuleState::Expired)
 }
 
 /// Whether the commitment still waits on an all-or-nothing rule.
 pub fn awaits_all_or_nothing(rules: &[Rule], evaluation: &StakeholderEvaluation) -> bool {
-    rules
-        .iter()
-        .zip(&evaluation.rules)
-        .any(|(r, e)| matches!(r, Rule::AllOrNothing) && e.state == RuleState::Waiting)
+    rules.iter().zip(&evaluation.rules).any(|(r, e)| matches!(r, Rule::AllOrNothing) && e.state == RuleState::Waiting)
 }
 
 /// What a new gift of `amount_cents` at `now`, by a donor who has not given before,
@@ -649,11 +589,7 @@ pub fn preview_gift(
         // (what is left of the total is the evaluation's `available_cents`). Written out
         // rather than through `allocations`, which keeps the widget free of hash maps.
         let caps = [m.cap_per_gift_cents, m.cap_per_donor_cents, e.available_cents];
-        let unlocked = caps
-            .into_iter()
-            .flatten()
-            .fold(of_bps(amount_cents, m.ratio_bps), i64::min)
-            .max(0);
+        let unlocked = caps.into_iter().flatten().fold(of_bps(amount_cents, m.ratio_bps), i64::min).max(0);
         any = true;
         sum = sum.saturating_add(unlocked);
     }
@@ -683,8 +619,7 @@ impl crate::Cohort {
             let mut left = Some(0i64);
             let mut open = false;
             if let Some(offer) = &s.match_ {
-                let after =
-                    crate::progress::matched_cents(offer, pledged.saturating_add(amount_cents));
+                let after = crate::progress::matched_cents(offer, pledged.saturating_add(amount_cents));
                 let unlocked = crate::progress::matched_cents(offer, pledged);
                 if unlocked < offer.cap_cents {
                     open = true;
@@ -696,15 +631,13 @@ impl crate::Cohort {
                 if let Some(more) = preview_gift(&s.rules, e, amount_cents, now) {
                     open = true;
                     adds = adds.saturating_add(more);
-                    let available = s
-                        .rules
-                        .iter()
-                        .zip(&e.rules)
-                        .filter(|(r, _)| matches!(r, Rule::Match(_)))
-                        .try_fold(0i64, |a, (_, r)| match r.state {
+                    let available = s.rules.iter().zip(&e.rules).filter(|(r, _)| matches!(r, Rule::Match(_))).try_fold(
+                        0i64,
+                        |a, (_, r)| match r.state {
                             RuleState::Open => r.available_cents.map(|v| a.saturating_add(v)),
                             _ => Some(a),
-                        });
+                        },
+                    );
                     left = match (left, available) {
                         (Some(l), Some(a)) => Some(l.saturating_add(a.saturating_sub(more)).max(0)),
                         _ => None,
@@ -712,11 +645,7 @@ impl crate::Cohort {
                 }
             }
             if open {
-                out.push(GiftPreview {
-                    stakeholder: i,
-                    adds_cents: adds,
-                    left_after_cents: left,
-                });
+                out.push(GiftPreview { stakeholder: i, adds_cents: adds, left_after_cents: left });
             }
         }
         out

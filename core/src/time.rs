@@ -165,14 +165,7 @@ impl Timestamp {
 impl fmt::Display for Timestamp {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let secs = self.0.rem_euclid(SECONDS_PER_DAY);
-        write!(
-            f,
-            "{}T{:02}:{:02}:{:02}Z",
-            self.date_utc(),
-            secs / 3600,
-            secs % 3600 / 60,
-            secs % 60
-        )
+        write!(f, "{}T{:02}:{:02}:{:02}Z", self.date_utc(), secs / 3600, secs % 3600 / 60, secs % 60)
     }
 }
 

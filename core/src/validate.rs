@@ -47,8 +47,7 @@ impl Cohort {
             #[serde(default)]
             schema: Option<String>,
         }
-        let probe: SchemaProbe =
-            serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
+        let probe: SchemaProbe = serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
         match probe.schema {
             Some(s) if is_schema_v1(&s) => {}
             found => return Err(DocumentError::UnsupportedSchema { found }),
@@ -508,7 +507,10 @@ impl Validator {
         let f = |name: &str| format!("{prefix}{name}");
         self.text(&f("name"), &s.name, true, MAX_TEXT_CHARS);
         if s.kind == StakeholderKind::Unrecognised {
-            self.err(f("kind"), Problem::Format { expected: "one of municipality, welfare, fund, business, other".into() });
+            self.err(
+                f("kind"),
+                Problem::Format { expected: "one of municipality, welfare, fund, business, other".into() },
+            );
         }
         if s.status == StakeholderStatus::Unrecognised {
             self.err(f("status"), Problem::Format { expected: "one of committed, conditional, paid".into() });
@@ -712,7 +714,10 @@ impl Validator {
             if let (Some(date), true) = (date, ok) {
                 if let Some((pd, pc)) = previous {
                     if date <= pd {
-                        self.err(format!("history[{i}].date"), Problem::Inconsistent { with: format!("history[{}].date", i - 1) });
+                        self.err(
+                            format!("history[{i}].date"),
+                            Problem::Inconsistent { with: format!("history[{}].date", i - 1) },
+                        );
                     } else if h.pledged_cents < pc {
                         self.err(
                             format!("history[{i}].pledged_cents"),
@@ -755,7 +760,8 @@ mod stakeholder_tests {
             match_: Some(MatchOffer { ratio_bps: 0, cap_cents: 10 }),
             ..good
         };
-        let fields: Vec<_> = validate_stakeholder(&bad).unwrap_err().into_iter().map(|e| (e.field, e.problem.code())).collect();
+        let fields: Vec<_> =
+            validate_stakeholder(&bad).unwrap_err().into_iter().map(|e| (e.field, e.problem.code())).collect();
         assert_eq!(
             fields,
             [

@@ -229,10 +229,7 @@ fn history_must_be_cumulative_and_ordered() {
 fn schema_versions_and_malformed_json() {
     let json = example("utrecht-voorjaar-2027");
     let v2 = json.replace("cofund/cohort@1", "cofund/cohort@2");
-    assert_eq!(
-        Cohort::from_json(&v2),
-        Err(DocumentError::UnsupportedSchema { found: Some("cofund/cohort@2".into()) })
-    );
+    assert_eq!(Cohort::from_json(&v2), Err(DocumentError::UnsupportedSchema { found: Some("cofund/cohort@2".into()) }));
     assert_eq!(Cohort::from_json("{}"), Err(DocumentError::UnsupportedSchema { found: None }));
     assert!(matches!(Cohort::from_json("{\"schema\": "), Err(DocumentError::Json(_))));
     assert!(matches!(Cohort::from_json("[1,2]"), Err(DocumentError::Json(_))));
@@ -310,7 +307,9 @@ fn unknown_members_of_open_sets_fall_back() {
         assert_eq!(a.conditional_cents, b.conditional_cents + moved);
     }
 
-    for (given, read) in [("en-US", Some("en-GB")), ("nl-BE", Some("nl-NL")), ("nl", Some("nl-NL")), ("fr-FR", None), ("", None)] {
+    for (given, read) in
+        [("en-US", Some("en-GB")), ("nl-BE", Some("nl-NL")), ("nl", Some("nl-NL")), ("fr-FR", None), ("", None)]
+    {
         let mut doc = utrecht_value();
         doc["locale"] = given.into();
         assert_eq!(Cohort::from_json(&doc.to_string()).unwrap().document().locale.as_deref(), read, "{given}");
@@ -375,7 +374,10 @@ fn long_texts_and_lists_are_cut_for_display() {
     doc["history"] = history.into();
     let c = Cohort::from_json(&doc.to_string()).unwrap();
     assert_eq!(c.document().history.len(), 2000);
-    assert_eq!(c.document().history.last(), Cohort::from_json(&example("utrecht-voorjaar-2027")).unwrap().document().history.last());
+    assert_eq!(
+        c.document().history.last(),
+        Cohort::from_json(&example("utrecht-voorjaar-2027")).unwrap().document().history.last()
+    );
 }
 
 #[test]
@@ -387,7 +389,10 @@ fn links_that_are_not_http_are_dropped() {
     doc["initiatives"][0]["url"] = "https://ok.example/x".into();
     let c = Cohort::from_json(&doc.to_string()).unwrap();
     let d = c.document();
-    assert_eq!((d.links.pledge.as_deref(), d.programme.url.as_deref(), d.stakeholders[0].url.as_deref()), (None, None, None));
+    assert_eq!(
+        (d.links.pledge.as_deref(), d.programme.url.as_deref(), d.stakeholders[0].url.as_deref()),
+        (None, None, None)
+    );
     assert_eq!(d.initiatives[0].url.as_deref(), Some("https://ok.example/x"));
     // Without a pledge link the document is read-only.
     assert!(!c.accepts_pledges(ts("2027-03-20T12:00:00+01:00")));
@@ -537,9 +542,10 @@ proptest! {
 /// every level, so the two cannot drift apart.
 #[test]
 fn json_schema_names_every_field() {
-    let schema: serde_json::Value =
-        serde_json::from_str(&std::fs::read_to_string(format!("{}/../schema/cohort-v1.schema.json", env!("CARGO_MANIFEST_DIR"))).unwrap())
-            .unwrap();
+    let schema: serde_json::Value = serde_json::from_str(
+        &std::fs::read_to_string(format!("{}/../schema/cohort-v1.schema.json", env!("CARGO_MANIFEST_DIR"))).unwrap(),
+    )
+    .unwrap();
     let mut full = utrecht();
     full.stakeholders[0].condition = Some("c".into());
     full.initiatives[0].url = Some("https://example.org".into());
@@ -554,7 +560,11 @@ fn json_schema_names_every_field() {
             {"kind":"all_or_nothing"}]"#,
     )
     .unwrap();
-    let setting = rules::Setting { crowd_target_cents: 3_000_000, closes_at: ts("2027-04-16T00:00:00Z"), now: ts("2027-03-20T00:00:00Z") };
+    let setting = rules::Setting {
+        crowd_target_cents: 3_000_000,
+        closes_at: ts("2027-04-16T00:00:00Z"),
+        now: ts("2027-03-20T00:00:00Z"),
+    };
     let mut evaluation = rules::evaluate(&full.stakeholders[0].rules, &setting, &[]);
     evaluation.rules[1].met_at = Some("2027-03-01T00:00:00Z".into());
     full.stakeholders[0].evaluation = Some(evaluation);
@@ -571,7 +581,8 @@ fn json_schema_names_every_field() {
                         .unwrap_or_else(|| panic!("{path}: no branch of kind {}", map["kind"])),
                     None => schema,
                 };
-                let props = schema["properties"].as_object().unwrap_or_else(|| panic!("{path}: no properties in schema"));
+                let props =
+                    schema["properties"].as_object().unwrap_or_else(|| panic!("{path}: no properties in schema"));
                 let mut keys: Vec<_> = map.keys().collect();
                 let mut documented: Vec<_> = props.keys().collect();
                 keys.sort();

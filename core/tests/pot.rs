@@ -7,13 +7,22 @@ use cofund_core::Timestamp;
 use proptest::prelude::*;
 
 fn gift(cohort: usize, amount_cents: i64, minute: i64) -> PotGift<'static> {
-    PotGift { cohort, gift: Gift { amount_cents, at: Timestamp(1_800_000_000 + minute * 60), status: GiftStatus::Pledged, donor: "d" } }
+    PotGift {
+        cohort,
+        gift: Gift {
+            amount_cents,
+            at: Timestamp(1_800_000_000 + minute * 60),
+            status: GiftStatus::Pledged,
+            donor: "d",
+        },
+    }
 }
 
 #[test]
 fn first_come_first_served_across_cohorts_until_the_pot_is_empty() {
     // € 1.000 in the pot, 1:1, at most € 600 per cohort.
-    let pot = Pot { pot_cents: 100_000, ratio_bps: 10_000, cap_per_gift_cents: None, cap_per_cohort_cents: Some(60_000) };
+    let pot =
+        Pot { pot_cents: 100_000, ratio_bps: 10_000, cap_per_gift_cents: None, cap_per_cohort_cents: Some(60_000) };
     // Given per cohort; allocated by time: cohort 1's € 500 (minute 1) comes first.
     let gifts = [gift(0, 40_000, 2), gift(0, 40_000, 4), gift(1, 50_000, 1), gift(2, 30_000, 3)];
     let a = allocate(&pot, 3, &gifts);
@@ -35,7 +44,12 @@ fn a_pot_is_checked_field_by_field() {
             ("cap_per_cohort_cents".to_owned(), "inconsistent"),
         ]
     );
-    let good = Pot { pot_cents: 1_000_000, ratio_bps: 10_000, cap_per_gift_cents: Some(10_000), cap_per_cohort_cents: Some(250_000) };
+    let good = Pot {
+        pot_cents: 1_000_000,
+        ratio_bps: 10_000,
+        cap_per_gift_cents: Some(10_000),
+        cap_per_cohort_cents: Some(250_000),
+    };
     assert_eq!(validate_pot(&good), Ok(()));
 }
 
@@ -44,7 +58,8 @@ fn arb_gifts() -> impl Strategy<Value = Vec<PotGift<'static>>> {
         v.into_iter()
             .map(|(cohort, amount, minute, status)| {
                 let mut g = gift(cohort, amount, minute);
-                g.gift.status = [GiftStatus::Pledged, GiftStatus::Received, GiftStatus::Pledged, GiftStatus::Cancelled][status as usize];
+                g.gift.status = [GiftStatus::Pledged, GiftStatus::Received, GiftStatus::Pledged, GiftStatus::Cancelled]
+                    [status as usize];
                 g
             })
             .collect()
@@ -98,7 +113,8 @@ mod programme {
     use cofund_core::Cohort;
 
     fn example(slug: &str) -> Cohort {
-        let json = std::fs::read_to_string(format!("{}/../public/cohorts/{slug}.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let json =
+            std::fs::read_to_string(format!("{}/../public/cohorts/{slug}.json", env!("CARGO_MANIFEST_DIR"))).unwrap();
         Cohort::from_json(&json).unwrap()
     }
 

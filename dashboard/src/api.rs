@@ -91,7 +91,11 @@ async fn send(r: RequestBuilder, body: Option<String>) -> Result<String, Failure
 
 /// Sends a request with the session's CSRF token (and `If-Match` when given); returns
 /// the body and the `ETag`.
-async fn send_with(r: RequestBuilder, body: Option<String>, if_match: Option<&str>) -> Result<(String, Option<String>), Failure> {
+async fn send_with(
+    r: RequestBuilder,
+    body: Option<String>,
+    if_match: Option<&str>,
+) -> Result<(String, Option<String>), Failure> {
     let mut r = r.header("Accept", "application/json").cache(web_sys::RequestCache::NoStore);
     if let Some(token) = CSRF.with(|c| c.borrow().clone()) {
         r = r.header("X-CSRF-Token", &token);
@@ -242,7 +246,12 @@ pub async fn put_stakeholder(slug: &str, s: &Stakeholder, revision: Option<&str>
         o.remove("name");
     }
     let name = js_sys::encode_uri_component(&s.name).as_string().unwrap_or_default();
-    send_with(Request::put(&format!("/api/v1/admin/cohorts/{slug}/stakeholders/{name}")), Some(body.to_string()), revision).await?;
+    send_with(
+        Request::put(&format!("/api/v1/admin/cohorts/{slug}/stakeholders/{name}")),
+        Some(body.to_string()),
+        revision,
+    )
+    .await?;
     Ok(())
 }
 

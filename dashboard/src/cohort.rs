@@ -157,7 +157,12 @@ pub fn CohortPage(slug: String) -> impl IntoView {
 }
 
 #[component]
-fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>) -> impl IntoView {
+fn CohortView(
+    cohort: Cohort,
+    locale: Locale,
+    now: Timestamp,
+    pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>,
+) -> impl IntoView {
     let t = dt(locale);
     let ctx = ctx();
     let pace = Pace::of(&cohort, now);
@@ -239,7 +244,11 @@ fn OwnContributions(cohort: Cohort, locale: Locale) -> impl IntoView {
         Some(Ok(o)) => {
             error.set(None);
             ctx.say(locale.participants_paid(o.received, o.participants, "").trim_end().to_owned());
-            cc.changed_then_focus(if change.input().get_untracked().unwrap_or(1) < 0 { "own-minus" } else { "own-plus" });
+            cc.changed_then_focus(if change.input().get_untracked().unwrap_or(1) < 0 {
+                "own-minus"
+            } else {
+                "own-plus"
+            });
         }
         Some(Err(f)) => error.set(Some(match f {
             Failure::Invalid(_) => t.own_out_of_range.to_owned(),
@@ -305,7 +314,11 @@ fn save_file(name: &str, content: &str, mime: &str) {
     let Ok(blob) = web_sys::Blob::new_with_str_sequence_and_options(&parts, &options) else { return };
     let Ok(url) = web_sys::Url::create_object_url_with_blob(&blob) else { return };
     let doc = web_sys::window().and_then(|w| w.document());
-    if let Some(a) = doc.as_ref().and_then(|d| d.create_element("a").ok()).and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok()) {
+    if let Some(a) = doc
+        .as_ref()
+        .and_then(|d| d.create_element("a").ok())
+        .and_then(|e| e.dyn_into::<web_sys::HtmlAnchorElement>().ok())
+    {
         a.set_href(&url);
         a.set_download(name);
         if let Some(body) = doc.and_then(|d| d.body()) {

@@ -49,8 +49,12 @@ pub fn amount_field(field: &str, input: &str) -> Result<i64, FieldError> {
     parse_amount_input(input).map_err(|e| {
         let problem = match e {
             AmountInputError::Empty => Problem::Required,
-            AmountInputError::Ambiguous => Problem::Format { expected: "an unambiguous amount such as 1.000,00".into() },
-            AmountInputError::TooManyDecimals => Problem::Format { expected: "an amount with at most two decimals".into() },
+            AmountInputError::Ambiguous => {
+                Problem::Format { expected: "an unambiguous amount such as 1.000,00".into() }
+            }
+            AmountInputError::TooManyDecimals => {
+                Problem::Format { expected: "an amount with at most two decimals".into() }
+            }
             AmountInputError::TooLarge => Problem::Overflow,
             AmountInputError::Malformed => Problem::Format { expected: "an amount such as 12.000 or 12.000,00".into() },
         };
@@ -129,7 +133,8 @@ impl StakeholderDraft {
         };
         if let Err(more) = validate_stakeholder(&s) {
             // A field that failed to parse keeps its parse error, not a second one.
-            let more: Vec<FieldError> = more.into_iter().filter(|m| !errors.iter().any(|e| e.field == m.field)).collect();
+            let more: Vec<FieldError> =
+                more.into_iter().filter(|m| !errors.iter().any(|e| e.field == m.field)).collect();
             errors.extend(more);
         }
         if errors.is_empty() {
@@ -211,7 +216,9 @@ mod tests {
 
     #[test]
     fn editing_a_stakeholder_keeps_its_rules() {
-        let mut s = StakeholderDraft { name: "Oranje Fonds".into(), amount: "0".into(), ..Default::default() }.to_stakeholder().unwrap();
+        let mut s = StakeholderDraft { name: "Oranje Fonds".into(), amount: "0".into(), ..Default::default() }
+            .to_stakeholder()
+            .unwrap();
         s.rules = serde_json::from_str(r#"[{"kind":"match","ratio_bps":10000,"cap_cents":500000}]"#).unwrap();
         let mut edited = StakeholderDraft::from_stakeholder(&s);
         edited.amount = "100".into();
@@ -251,7 +258,12 @@ mod tests {
 
     #[test]
     fn a_condition_is_kept_only_for_conditional_stakeholders() {
-        let d = StakeholderDraft { name: "Fonds".into(), amount: "500".into(), condition: "x".into(), ..Default::default() };
+        let d = StakeholderDraft {
+            name: "Fonds".into(),
+            amount: "500".into(),
+            condition: "x".into(),
+            ..Default::default()
+        };
         assert_eq!(d.to_stakeholder().unwrap().condition, None);
     }
 

@@ -1,8 +1,8 @@
 //! The embed tools: a snippet generator (language, refresh interval, theme colours) with
 //! a live preview of the real widget, the `/embed/{slug}` page and its QR code.
 
-use crate::i18n::{dt, Locale};
 use crate::ctx;
+use crate::i18n::{dt, Locale};
 use cofund_core::Cohort;
 use leptos::prelude::*;
 
@@ -28,11 +28,13 @@ impl EmbedSettings {
     /// The HTML a programme pastes into its page: the one-tag `<cofund-widget>` and its
     /// loader (see the README's "Embedding the widget").
     pub fn snippet(&self) -> String {
-        let style: Vec<String> = [("--cofund-accent", &self.accent), ("--cofund-text", &self.text), ("--cofund-surface", &self.surface)]
-            .iter()
-            .filter_map(|(name, value)| colour(value).map(|v| format!("{name}: {v}")))
-            .collect();
-        let style = if style.is_empty() { String::new() } else { format!("\n               style=\"{}\"", style.join("; ")) };
+        let style: Vec<String> =
+            [("--cofund-accent", &self.accent), ("--cofund-text", &self.text), ("--cofund-surface", &self.surface)]
+                .iter()
+                .filter_map(|(name, value)| colour(value).map(|v| format!("{name}: {v}")))
+                .collect();
+        let style =
+            if style.is_empty() { String::new() } else { format!("\n               style=\"{}\"", style.join("; ")) };
         format!(
             "<cofund-widget src=\"{o}/api/v1/cohorts/{s}\"\n               locale=\"{l}\"\n               refresh=\"{r}\"{style}>\n  <a href=\"{o}/embed/{s}\">{fallback}</a>\n</cofund-widget>\n<script type=\"module\" src=\"{o}/widget/cofund.js\" async></script>",
             o = self.origin,
@@ -163,11 +165,14 @@ mod tests {
             surface: "#ffffff".into(),
         };
         let html = s.snippet();
-        assert!(html.starts_with("<cofund-widget src=\"https://cofund.example.org/api/v1/cohorts/utrecht-voorjaar-2027\""));
+        assert!(
+            html.starts_with("<cofund-widget src=\"https://cofund.example.org/api/v1/cohorts/utrecht-voorjaar-2027\"")
+        );
         assert!(html.contains("locale=\"en-GB\""));
         assert!(html.contains("refresh=\"300\""));
         assert!(html.contains("style=\"--cofund-accent: #aa0000; --cofund-surface: #ffffff\""));
         assert!(!html.contains("<script>\""), "a colour that is not #rrggbb is dropped");
-        assert!(html.ends_with("<script type=\"module\" src=\"https://cofund.example.org/widget/cofund.js\" async></script>"));
+        assert!(html
+            .ends_with("<script type=\"module\" src=\"https://cofund.example.org/widget/cofund.js\" async></script>"));
     }
 }

@@ -6,7 +6,11 @@ use cofund_core::{parse_amount_input, FieldError};
 use leptos::prelude::*;
 
 /// The error shown for `field`, in words, or `None`.
-fn message_for(errors: RwSignal<Vec<FieldError>>, field: &'static str, money_input: Option<RwSignal<String>>) -> Option<String> {
+fn message_for(
+    errors: RwSignal<Vec<FieldError>>,
+    field: &'static str,
+    money_input: Option<RwSignal<String>>,
+) -> Option<String> {
     let locale = ctx().locale.get();
     errors.with(|list| {
         let e = list.iter().find(|e| e.field == field)?;
@@ -88,7 +92,11 @@ pub fn SelectField(
 
 /// A checkbox with its label after it.
 #[component]
-pub fn CheckField(#[prop(into)] id: String, #[prop(into)] label: Signal<String>, checked: RwSignal<bool>) -> impl IntoView {
+pub fn CheckField(
+    #[prop(into)] id: String,
+    #[prop(into)] label: Signal<String>,
+    checked: RwSignal<bool>,
+) -> impl IntoView {
     view! {
         <div class="field check">
             <input id=id.clone() type="checkbox" bind:checked=checked/>

@@ -341,7 +341,9 @@ pub fn dt(locale: Locale) -> &'static DashTexts {
 pub fn phase_text(locale: Locale, cohort: &Cohort, now: Timestamp) -> String {
     match cohort.phase(now) {
         CampaignPhase::Open { days_left } => locale.days_left(days_left),
-        CampaignPhase::Upcoming { days_until_open } => locale.opens_in(days_until_open, &format::date(locale, cohort.opens_at())),
+        CampaignPhase::Upcoming { days_until_open } => {
+            locale.opens_in(days_until_open, &format::date(locale, cohort.opens_at()))
+        }
         CampaignPhase::Closed => locale.closed_on(&format::date(locale, Timestamp(cohort.closes_at().0 - 1))),
     }
 }
@@ -358,13 +360,23 @@ impl DashTexts {
         match f {
             Failure::Unauthorized => self.session_ended.into(),
             Failure::Forbidden => self.pick("Dat mag je niet met dit account.", "Your account may not do that.").into(),
-            Failure::NotFound => self.pick("Niet gevonden: het is verwijderd of bestaat niet.", "Not found: it was removed or does not exist.").into(),
+            Failure::NotFound => self
+                .pick(
+                    "Niet gevonden: het is verwijderd of bestaat niet.",
+                    "Not found: it was removed or does not exist.",
+                )
+                .into(),
             Failure::Conflict => self.stale_edit.into(),
             Failure::Invalid(fields) => {
                 let list: Vec<String> = fields.iter().map(|e| self.locale.field_error(e)).collect();
                 format!("{} {}", self.pick("Niet opgeslagen:", "Not saved:"), list.join("; "))
             }
-            Failure::Network => self.pick("De server is niet bereikbaar. Controleer je verbinding en probeer het opnieuw.", "The server cannot be reached. Check your connection and try again.").into(),
+            Failure::Network => self
+                .pick(
+                    "De server is niet bereikbaar. Controleer je verbinding en probeer het opnieuw.",
+                    "The server cannot be reached. Check your connection and try again.",
+                )
+                .into(),
             Failure::Server(s) => match self.locale {
                 Locale::Nl => format!("De server gaf een fout ({s}). Probeer het later opnieuw."),
                 Locale::En => format!("The server answered with an error ({s}). Please try again later."),
@@ -402,7 +414,14 @@ impl DashTexts {
         }
     }
 
-    pub fn chart_desc(&self, pledged: &str, received: &str, target: &str, last_day: &str, per_day: Option<&str>) -> String {
+    pub fn chart_desc(
+        &self,
+        pledged: &str,
+        received: &str,
+        target: &str,
+        last_day: &str,
+        per_day: Option<&str>,
+    ) -> String {
         let base = match self.locale {
             Locale::Nl => format!("{pledged} toegezegd en {received} ontvangen, tegen een doel van {target}; de campagne loopt tot en met {last_day}."),
             Locale::En => format!("{pledged} pledged and {received} received, against a target of {target}; the campaign runs until {last_day}."),
@@ -443,8 +462,12 @@ impl DashTexts {
 
     pub fn confirm_question(&self, a: PledgeAction) -> &'static str {
         match (self.locale, a) {
-            (Locale::Nl, PledgeAction::MarkReceived) => "Is het geld van deze toezegging binnen? Dan markeren we hem als ontvangen.",
-            (Locale::En, PledgeAction::MarkReceived) => "Has the money of this pledge arrived? Then we mark it received.",
+            (Locale::Nl, PledgeAction::MarkReceived) => {
+                "Is het geld van deze toezegging binnen? Dan markeren we hem als ontvangen."
+            }
+            (Locale::En, PledgeAction::MarkReceived) => {
+                "Has the money of this pledge arrived? Then we mark it received."
+            }
             (Locale::Nl, PledgeAction::Cancel) => "Deze toezegging annuleren? Hij telt dan nergens meer mee.",
             (Locale::En, PledgeAction::Cancel) => "Cancel this pledge? It will no longer count anywhere.",
             (Locale::Nl, PledgeAction::HideMessage) => "Dit bericht verbergen voor het publiek?",
@@ -491,8 +514,12 @@ impl DashTexts {
             (Locale::En, ReconcileProblem::AlreadyReceived) => "Already marked received".into(),
             (Locale::Nl, ReconcileProblem::Cancelled) => "Deze toezegging is geannuleerd".into(),
             (Locale::En, ReconcileProblem::Cancelled) => "This pledge was cancelled".into(),
-            (Locale::Nl, ReconcileProblem::RepeatedReference { first_line }) => format!("Dubbel: dit kenmerk staat ook op regel {first_line}"),
-            (Locale::En, ReconcileProblem::RepeatedReference { first_line }) => format!("Twice: this reference is also on line {first_line}"),
+            (Locale::Nl, ReconcileProblem::RepeatedReference { first_line }) => {
+                format!("Dubbel: dit kenmerk staat ook op regel {first_line}")
+            }
+            (Locale::En, ReconcileProblem::RepeatedReference { first_line }) => {
+                format!("Twice: this reference is also on line {first_line}")
+            }
         }
     }
 

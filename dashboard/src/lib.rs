@@ -252,9 +252,11 @@ fn SignIn() -> impl IntoView {
                     request_animation_frame(focus_heading);
                     None
                 }
-                Err(f) => {
-                    Some(if f == Failure::Unauthorized { dt(ctx.locale.get_untracked()).token_refused.to_owned() } else { ctx.failure(&f) })
-                }
+                Err(f) => Some(if f == Failure::Unauthorized {
+                    dt(ctx.locale.get_untracked()).token_refused.to_owned()
+                } else {
+                    ctx.failure(&f)
+                }),
             }
         }
     });

@@ -75,7 +75,9 @@ fn overview(locale: Locale, now: Timestamp, list: Vec<Result<Cohort, (String, Fa
             Err((name, f)) => broken.push(format!("{name}: {}", ctx.failure(&f))),
         }
     }
-    cohorts.sort_by(|a, b| a.1.attention().cmp(&b.1.attention()).then_with(|| a.0.document().name.cmp(&b.0.document().name)));
+    cohorts.sort_by(|a, b| {
+        a.1.attention().cmp(&b.1.attention()).then_with(|| a.0.document().name.cmp(&b.0.document().name))
+    });
     let totals = ProgrammeTotals::of(cohorts.iter().map(|(c, p)| (c, p)));
     // Programme totals are shown in the first cohort's currency; the contract's cohorts are in euro.
     let currency = cohorts.first().map_or("EUR".to_owned(), |c| c.0.document().currency.clone());

@@ -99,7 +99,8 @@ pub fn PledgesSection(
     let row = move |p: Pledge| {
         let id = p.id.clone();
         let li_id = format!("pledge-{id}");
-        let at = Timestamp::parse_rfc3339(&p.created_at).map(|ts| format::date_time_short(locale, ts)).unwrap_or_default();
+        let at =
+            Timestamp::parse_rfc3339(&p.created_at).map(|ts| format::date_time_short(locale, ts)).unwrap_or_default();
         let name = match (&p.name, p.show_name) {
             (Some(n), true) => n.clone(),
             (Some(n), false) => format!("{n} ({})", t.not_public),
@@ -193,7 +194,11 @@ pub fn PledgesSection(
 
 /// Bulk reconciliation: paste a statement, see what it matches, confirm once.
 #[component]
-fn Reconcile(pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>, locale: Locale, currency: String) -> impl IntoView {
+fn Reconcile(
+    pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>,
+    locale: Locale,
+    currency: String,
+) -> impl IntoView {
     let t = dt(locale);
     let ctx = ctx();
     let cc = cohort_ctx();
@@ -213,7 +218,11 @@ fn Reconcile(pledges: RwSignal<Option<Result<Vec<Pledge>, Failure>>>, locale: Lo
         });
         let refs: Vec<PledgeToReconcile> = list
             .iter()
-            .map(|p| PledgeToReconcile { reference: &p.reference, amount_cents: p.amount_cents.unwrap_or_default(), status: p.status })
+            .map(|p| PledgeToReconcile {
+                reference: &p.reference,
+                amount_cents: p.amount_cents.unwrap_or_default(),
+                status: p.status,
+            })
             .collect();
         let r = reconcile(&statement.get_untracked(), &refs);
         drop(refs);

@@ -40,9 +40,15 @@ fn from_wire<T: serde::de::DeserializeOwned>(s: &str) -> Option<T> {
     serde_json::from_value(serde_json::Value::String(s.to_owned())).ok()
 }
 
-const KINDS: [StakeholderKind; 5] =
-    [StakeholderKind::Municipality, StakeholderKind::Welfare, StakeholderKind::Fund, StakeholderKind::Business, StakeholderKind::Other];
-const STATUSES: [StakeholderStatus; 3] = [StakeholderStatus::Committed, StakeholderStatus::Conditional, StakeholderStatus::Paid];
+const KINDS: [StakeholderKind; 5] = [
+    StakeholderKind::Municipality,
+    StakeholderKind::Welfare,
+    StakeholderKind::Fund,
+    StakeholderKind::Business,
+    StakeholderKind::Other,
+];
+const STATUSES: [StakeholderStatus; 3] =
+    [StakeholderStatus::Committed, StakeholderStatus::Conditional, StakeholderStatus::Paid];
 
 #[component]
 pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl IntoView {

@@ -105,7 +105,12 @@ async fn run(client: &reqwest::Client, a: &Args, scenario: Scenario, total: usiz
                             "show_amount": true, "email": format!("bench{}@example.nl", i % 997), "consent": true
                         });
                         (
-                            client.post(&pledge_url).header("Idempotency-Key", format!("bench-{run_id}-{i}")).json(&body).send().await,
+                            client
+                                .post(&pledge_url)
+                                .header("Idempotency-Key", format!("bench-{run_id}-{i}"))
+                                .json(&body)
+                                .send()
+                                .await,
                             201,
                         )
                     }

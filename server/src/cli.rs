@@ -354,30 +354,46 @@ pub fn main() -> ExitCode {
     }
 }
 
-fn settings(args: ServeArgs, database: Option<String>, file: &FileConfig, default_db: &str) -> anyhow::Result<Settings> {
+fn settings(
+    args: ServeArgs,
+    database: Option<String>,
+    file: &FileConfig,
+    default_db: &str,
+) -> anyhow::Result<Settings> {
     let db = layer(database, file.database.clone(), || default_db.to_owned());
     Ok(Settings {
         addr: layer(args.addr, file.addr.clone(), || config::DEFAULT_ADDR.to_owned()),
         database: DatabaseLocation::parse(&db)?,
         public_url: args.public_url.or_else(|| file.public_url.clone()),
         widget_dir: layer(args.widget_dir, file.widget_dir.clone(), || config::DEFAULT_WIDGET_DIR.into()),
-        loader_max_age_secs: layer(args.loader_max_age_secs, file.loader_max_age_secs, || config::DEFAULT_LOADER_MAX_AGE_SECS),
+        loader_max_age_secs: layer(args.loader_max_age_secs, file.loader_max_age_secs, || {
+            config::DEFAULT_LOADER_MAX_AGE_SECS
+        }),
         dashboard_dir: layer(args.dashboard_dir, file.dashboard_dir.clone(), || config::DEFAULT_DASHBOARD_DIR.into()),
         max_subscribers: layer(args.max_subscribers, file.max_subscribers, || domain::DEFAULT_MAX_SUBSCRIBERS),
-        max_streams_per_client: layer(args.max_streams_per_client, file.max_streams_per_client, || domain::live::DEFAULT_MAX_STREAMS_PER_CLIENT),
+        max_streams_per_client: layer(args.max_streams_per_client, file.max_streams_per_client, || {
+            domain::live::DEFAULT_MAX_STREAMS_PER_CLIENT
+        }),
         stream_lifetime: domain::DEFAULT_STREAM_LIFETIME,
-        pledge_rate_per_minute: layer(args.pledge_rate_per_minute, file.pledge_rate_per_minute, || config::DEFAULT_PLEDGE_RATE_PER_MINUTE),
+        pledge_rate_per_minute: layer(args.pledge_rate_per_minute, file.pledge_rate_per_minute, || {
+            config::DEFAULT_PLEDGE_RATE_PER_MINUTE
+        }),
         pledge_burst: layer(args.pledge_burst, file.pledge_burst, || config::DEFAULT_PLEDGE_BURST),
         trusted_proxies: config::parse_networks(
             "--trusted-proxy (trusted_proxies)",
             &layer(non_empty(args.trusted_proxies), file.trusted_proxies.clone(), Vec::new),
         )?,
         idempotency_ttl: Duration::from_secs(
-            3600 * layer(args.idempotency_ttl_hours, file.idempotency_ttl_hours, || config::DEFAULT_IDEMPOTENCY_TTL_HOURS),
+            3600 * layer(args.idempotency_ttl_hours, file.idempotency_ttl_hours, || {
+                config::DEFAULT_IDEMPOTENCY_TTL_HOURS
+            }),
         ),
         idempotency_sweep_interval: config::DEFAULT_IDEMPOTENCY_SWEEP_INTERVAL,
         metrics: args.metrics || file.metrics.unwrap_or(false),
-        metrics_allow: config::parse_networks("--metrics-allow (metrics_allow)", &layer(non_empty(args.metrics_allow), file.metrics_allow.clone(), Vec::new))?,
+        metrics_allow: config::parse_networks(
+            "--metrics-allow (metrics_allow)",
+            &layer(non_empty(args.metrics_allow), file.metrics_allow.clone(), Vec::new),
+        )?,
         payments: config::PaymentsSetting::parse(
             &layer(args.payments, file.payments.clone(), || "off".to_owned()),
             std::env::var("COFUND_MOLLIE_API_KEY").ok().or_else(|| file.mollie_api_key.clone()),
@@ -500,10 +516,8 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                     storage.revoke_token(&t.id, domain::now()).await.map_err(store_err)?;
                 }
             }
-            let (token, secret) = storage
-                .create_token(None, Some("demo".into()), domain::now())
-                .await
-                .map_err(store_err)?;
+            let (token, secret) =
+                storage.create_token(None, Some("demo".into()), domain::now()).await.map_err(store_err)?;
             println!("Cofund demo: {} cohorts ({} pledges added now)", seeded.cohorts, seeded.pledges_added);
             println!("  Demo page:   {}/", app.public_url());
             println!("  Documents:   {}/api/v1/cohorts/<slug>", app.public_url());
@@ -512,8 +526,24 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             if has_mailbox {
                 println!("  Mailbox:     {}/dev/mailbox   (every e-mail the demo sends)", app.public_url());
             }
-            let coordinator = login_link(&Cofund::new(storage.clone(), app.public_url().to_owned()), app.public_url(), Some(crate::demo::PROGRAMME.to_owned()), None, RoleArg::Coordinator, 24).await?;
-            let member = login_link(&Cofund::new(storage.clone(), app.public_url().to_owned()), app.public_url(), None, Some(crate::demo::MEMBER_COHORT.to_owned()), RoleArg::Member, 24).await?;
+            let coordinator = login_link(
+                &Cofund::new(storage.clone(), app.public_url().to_owned()),
+                app.public_url(),
+                Some(crate::demo::PROGRAMME.to_owned()),
+                None,
+                RoleArg::Coordinator,
+                24,
+            )
+            .await?;
+            let member = login_link(
+                &Cofund::new(storage.clone(), app.public_url().to_owned()),
+                app.public_url(),
+                None,
+                Some(crate::demo::MEMBER_COHORT.to_owned()),
+                RoleArg::Member,
+                24,
+            )
+            .await?;
             println!("  Sign in as the demo coordinator (once, 24 h): {coordinator}");
             println!("  Sign in as a member of {} (once, 24 h): {member}", crate::demo::MEMBER_COHORT);
             app.run_until_stopped().await?;
@@ -524,12 +554,23 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 CohortCommand::Put { file } => {
                     let def = definition_file(&file)?;
                     let (outcome, def) = cofund.put_cohort(None, def, domain::now()).await.map_err(store_err)?;
-                    println!("{} cohort {}", if outcome == storage::PutOutcome::Created { "Created" } else { "Updated" }, def.slug);
+                    println!(
+                        "{} cohort {}",
+                        if outcome == storage::PutOutcome::Created { "Created" } else { "Updated" },
+                        def.slug
+                    );
                 }
                 CohortCommand::OnlinePayment { slug, state } => {
                     let on = state == "on";
                     cofund.set_online_payment(&slug, on, domain::now()).await.map_err(store_err)?;
-                    println!("Online payment for {slug}: {}", if on { "on (donors can pay with iDEAL where the server has a payment provider)" } else { "off" });
+                    println!(
+                        "Online payment for {slug}: {}",
+                        if on {
+                            "on (donors can pay with iDEAL where the server has a payment provider)"
+                        } else {
+                            "off"
+                        }
+                    );
                 }
                 CohortCommand::Show { slug } => {
                     let c = cofund.cohort(&slug).await.map_err(store_err)?;
@@ -542,7 +583,18 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Stakeholder(StakeholderCommand::Put { slug, name, kind, status, amount: amt, url, condition, match_ratio_bps, match_cap, rules }) => {
+        Command::Stakeholder(StakeholderCommand::Put {
+            slug,
+            name,
+            kind,
+            status,
+            amount: amt,
+            url,
+            condition,
+            match_ratio_bps,
+            match_cap,
+            rules,
+        }) => {
             let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             let s = Stakeholder {
                 name,
@@ -566,7 +618,8 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                     _ => None,
                 },
                 rules: match rules {
-                    Some(json) => serde_json::from_str(&json).map_err(|e| anyhow::anyhow!("--rules must be a JSON array of rules: {e}"))?,
+                    Some(json) => serde_json::from_str(&json)
+                        .map_err(|e| anyhow::anyhow!("--rules must be a JSON array of rules: {e}"))?,
                     None => Vec::new(),
                 },
                 evaluation: None,
@@ -579,8 +632,12 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
         Command::Contribution(cmd) => {
             let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             let (slug, change) = match cmd {
-                ContributionCommand::Receive { slug, count } => (slug, OwnContributionChange { received: None, add: Some(count) }),
-                ContributionCommand::Set { slug, received } => (slug, OwnContributionChange { received: Some(received), add: None }),
+                ContributionCommand::Receive { slug, count } => {
+                    (slug, OwnContributionChange { received: None, add: Some(count) })
+                }
+                ContributionCommand::Set { slug, received } => {
+                    (slug, OwnContributionChange { received: Some(received), add: None })
+                }
             };
             let o = cofund.change_own_contributions(&slug, change, None, domain::now()).await.map_err(store_err)?;
             println!("{slug}: {} of {} participants paid their own contribution", o.received, o.participants);
@@ -591,12 +648,19 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             // open payments are cancelled there too. The built-in test provider lives in
             // the server's process: the CLI cannot reach it.
             let payments = config::PaymentsSetting::parse(
-                &std::env::var("COFUND_PAYMENTS").ok().or_else(|| file.payments.clone()).unwrap_or_else(|| "off".to_owned()),
+                &std::env::var("COFUND_PAYMENTS")
+                    .ok()
+                    .or_else(|| file.payments.clone())
+                    .unwrap_or_else(|| "off".to_owned()),
                 std::env::var("COFUND_MOLLIE_API_KEY").ok().or_else(|| file.mollie_api_key.clone()),
                 std::env::var("COFUND_MOLLIE_API_URL").ok().or_else(|| file.mollie_api_url.clone()),
             )?;
             if let config::PaymentsSetting::Mollie { api_key, api_url } = payments {
-                let client = crate::payments::mollie::MollieClient::new(&api_url, api_key, crate::payments::mollie::DEFAULT_TIMEOUT)?;
+                let client = crate::payments::mollie::MollieClient::new(
+                    &api_url,
+                    api_key,
+                    crate::payments::mollie::DEFAULT_TIMEOUT,
+                )?;
                 cofund = cofund.with_payment_provider(std::sync::Arc::new(client));
             }
             let (id, change) = match cmd {
@@ -622,7 +686,8 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                         bail!("e-mail is off: configure an SMTP server (smtp_url or smtp_host, and mail_from)");
                     }
                     let at = match now {
-                        Some(t) => cofund_core::Timestamp::parse_rfc3339(&t).ok_or_else(|| anyhow::anyhow!("--now {t:?} is not an RFC 3339 time"))?,
+                        Some(t) => cofund_core::Timestamp::parse_rfc3339(&t)
+                            .ok_or_else(|| anyhow::anyhow!("--now {t:?} is not an RFC 3339 time"))?,
                         None => domain::now(),
                     };
                     let n = cofund.queue_reminders(at, domain::now()).await.map_err(store_err)?;
@@ -675,7 +740,8 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                     if programme.as_deref().is_some_and(|p| p.trim().is_empty()) {
                         bail!("--programme must not be empty");
                     }
-                    let (info, secret) = storage.create_token(programme, label, domain::now()).await.map_err(store_err)?;
+                    let (info, secret) =
+                        storage.create_token(programme, label, domain::now()).await.map_err(store_err)?;
                     println!("{secret}");
                     eprintln!(
                         "Token {} created{}. The secret above is shown only now; use it as: Authorization: Bearer {secret}",
@@ -707,7 +773,10 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
         Command::LoginLink(args) => {
             let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             let base = config::normalise_public_url(
-                &args.public_url.or_else(|| file.public_url.clone()).unwrap_or_else(|| config::DEFAULT_PUBLIC_URL_FOR_CLI.to_owned()),
+                &args
+                    .public_url
+                    .or_else(|| file.public_url.clone())
+                    .unwrap_or_else(|| config::DEFAULT_PUBLIC_URL_FOR_CLI.to_owned()),
             )?;
             let url = login_link(&cofund, &base, args.programme, args.cohort, args.role, args.hours).await?;
             println!("{url}");
@@ -717,7 +786,8 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             match cmd {
                 SessionCommand::List => {
                     for s in cofund.sessions().await.map_err(store_err)? {
-                        let scope = s.grant.cohort.clone().or_else(|| s.grant.programme.clone()).unwrap_or_else(|| "*".into());
+                        let scope =
+                            s.grant.cohort.clone().or_else(|| s.grant.programme.clone()).unwrap_or_else(|| "*".into());
                         println!(
                             "{}\t{}\t{}\tcreated {}\texpires {}{}",
                             s.id,
@@ -750,9 +820,17 @@ fn migrate_summary(from: &str, r: &storage::transfer::TransferReport) -> String 
         "Copied {from} into PostgreSQL; counts and totals verified equal in both.\n         \x20 cohorts {}, pledges {}, admin tokens {}, idempotency records {}, payments {}, sign-in links {}, sessions {}\n",
         c.cohorts, c.pledges, c.admin_tokens, c.idempotency_keys, c.payments, c.login_links, c.sessions
     );
-    let _ = writeln!(out, "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}", "cohort", "revision", "pledges", "pledged_cents", "received_cents", "backers");
+    let _ = writeln!(
+        out,
+        "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}",
+        "cohort", "revision", "pledges", "pledged_cents", "received_cents", "backers"
+    );
     for f in r.cohorts.values() {
-        let _ = writeln!(out, "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}", f.slug, f.revision, f.pledges, f.pledged, f.received, f.backers);
+        let _ = writeln!(
+            out,
+            "  {:<40} {:>9} {:>8} {:>15} {:>15} {:>8}",
+            f.slug, f.revision, f.pledges, f.pledged, f.received, f.backers
+        );
     }
     out
 }

@@ -167,9 +167,9 @@ pub fn parse_networks(setting: &str, items: &[String]) -> anyhow::Result<Vec<IpN
         .map(|s| s.trim())
         .filter(|s| !s.is_empty())
         .map(|s| {
-            s.parse::<IpNet>()
-                .or_else(|_| s.parse::<IpAddr>().map(IpNet::from))
-                .map_err(|_| anyhow::anyhow!("{setting}: {s:?} is not an IP address or network (e.g. 10.0.0.1 or 10.0.0.0/8)"))
+            s.parse::<IpNet>().or_else(|_| s.parse::<IpAddr>().map(IpNet::from)).map_err(|_| {
+                anyhow::anyhow!("{setting}: {s:?} is not an IP address or network (e.g. 10.0.0.1 or 10.0.0.0/8)")
+            })
         })
         .collect()
 }
@@ -224,7 +224,8 @@ pub struct FileConfig {
 impl FileConfig {
     pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
         let Some(path) = path else { return Ok(FileConfig::default()) };
-        let text = std::fs::read_to_string(path).with_context(|| format!("reading the config file {}", path.display()))?;
+        let text =
+            std::fs::read_to_string(path).with_context(|| format!("reading the config file {}", path.display()))?;
         toml::from_str(&text).with_context(|| format!("in the config file {}", path.display()))
     }
 }
@@ -252,18 +253,26 @@ mod tests {
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("cofund.example.toml");
         let file = FileConfig::load(Some(&path)).unwrap();
         assert_eq!(file.addr.as_deref(), Some("127.0.0.1:8080"));
-        assert!(file.database.is_some() && file.public_url.is_some() && file.widget_dir.is_some() && file.log.is_some());
+        assert!(
+            file.database.is_some() && file.public_url.is_some() && file.widget_dir.is_some() && file.log.is_some()
+        );
         assert!(normalise_public_url(file.public_url.as_deref().unwrap()).is_ok());
         assert!(file.log_format.is_some() && file.pledge_rate_per_minute.is_some() && file.pledge_burst.is_some());
         assert!(file.idempotency_ttl_hours.is_some() && file.metrics.is_some() && file.loader_max_age_secs.is_some());
         assert!(!parse_networks("trusted_proxies", file.trusted_proxies.as_deref().unwrap()).unwrap().is_empty());
         assert!(!parse_networks("metrics_allow", file.metrics_allow.as_deref().unwrap()).unwrap().is_empty());
-        assert!(file.smtp_host.is_some() && file.mail_from.is_some() && file.reply_to.is_some() && file.mail_retry_secs.is_some());
+        assert!(
+            file.smtp_host.is_some()
+                && file.mail_from.is_some()
+                && file.reply_to.is_some()
+                && file.mail_retry_secs.is_some()
+        );
     }
 
     #[test]
     fn networks_are_addresses_or_cidrs_and_anything_else_is_named() {
-        let nets = parse_networks("x", &["10.0.0.1".into(), "192.168.0.0/16".into(), "::1".into(), " ".into()]).unwrap();
+        let nets =
+            parse_networks("x", &["10.0.0.1".into(), "192.168.0.0/16".into(), "::1".into(), " ".into()]).unwrap();
         assert_eq!(nets.len(), 3);
         assert!(nets[0].contains(&"10.0.0.1".parse::<IpAddr>().unwrap()));
         assert!(!nets[0].contains(&"10.0.0.2".parse::<IpAddr>().unwrap()));

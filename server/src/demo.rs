@@ -59,16 +59,41 @@ impl Rng {
 }
 
 const FIRST_NAMES: &[&str] = &[
-    "Fatima", "Joris", "Sanne", "Mohamed", "Anouk", "Daan", "Noor", "Bram", "Yasmina", "Thijs", "Lotte", "Emre", "Sophie",
-    "Ruben", "Aisha", "Jeroen", "Mila", "Kofi", "Eva", "Sem", "Ilse", "Hamza", "Femke", "Luuk", "Zeynep", "Pieter", "Maud",
-    "Tobias", "Naima", "Wim", "Ingrid", "Stijn", "Rachida", "Gert", "Linda", "Ayoub",
+    "Fatima", "Joris", "Sanne", "Mohamed", "Anouk", "Daan", "Noor", "Bram", "Yasmina", "Thijs", "Lotte", "Emre",
+    "Sophie", "Ruben", "Aisha", "Jeroen", "Mila", "Kofi", "Eva", "Sem", "Ilse", "Hamza", "Femke", "Luuk", "Zeynep",
+    "Pieter", "Maud", "Tobias", "Naima", "Wim", "Ingrid", "Stijn", "Rachida", "Gert", "Linda", "Ayoub",
 ];
 const LAST_NAMES: &[&str] = &[
-    "de Vries", "Jansen", "El Amrani", "Bakker", "Visser", "Smit", "Meijer", "Yilmaz", "de Boer", "Mulder", "Bos", "Vos",
-    "Peters", "Hendriks", "van Dijk", "Kaya", "Dekker", "Brouwer", "de Groot", "Mensah", "van Leeuwen", "Koster",
+    "de Vries",
+    "Jansen",
+    "El Amrani",
+    "Bakker",
+    "Visser",
+    "Smit",
+    "Meijer",
+    "Yilmaz",
+    "de Boer",
+    "Mulder",
+    "Bos",
+    "Vos",
+    "Peters",
+    "Hendriks",
+    "van Dijk",
+    "Kaya",
+    "Dekker",
+    "Brouwer",
+    "de Groot",
+    "Mensah",
+    "van Leeuwen",
+    "Koster",
 ];
 const BUSINESSES: &[&str] = &[
-    "Bakkerij Van Dijk", "Fietsenmaker De Spaak", "Buurtsuper Mertens", "Café De Hoek", "Drukkerij Noord", "Bloemenzaak Flora",
+    "Bakkerij Van Dijk",
+    "Fietsenmaker De Spaak",
+    "Buurtsuper Mertens",
+    "Café De Hoek",
+    "Drukkerij Noord",
+    "Bloemenzaak Flora",
 ];
 const MESSAGES: &[&str] = &[
     "Zet hem op, jongens! Trots op jullie.",
@@ -84,7 +109,8 @@ const MESSAGES: &[&str] = &[
 ];
 
 fn definition(v: serde_json::Value) -> anyhow::Result<CohortDefinition> {
-    let def: CohortDefinition = parse_json(v.to_string().as_bytes()).map_err(|e| anyhow::anyhow!("demo definition: {e:?}"))?;
+    let def: CohortDefinition =
+        parse_json(v.to_string().as_bytes()).map_err(|e| anyhow::anyhow!("demo definition: {e:?}"))?;
     def.validate().map_err(|e| anyhow::anyhow!("demo definition {} is invalid: {e:?}", def.slug))?;
     Ok(def)
 }
@@ -137,7 +163,8 @@ fn plans(public_url: &str, now: Timestamp) -> anyhow::Result<Vec<Plan>> {
         json!({"name": name, "kind": "municipality", "status": "committed", "amount_cents": amount, "url": url,
                "match": {"ratio_bps": 5000, "cap_cents": 600_000}})
     };
-    let welfare = |name: &str, status: &str| json!({"name": name, "kind": "welfare", "status": status, "amount_cents": 500_000});
+    let welfare =
+        |name: &str, status: &str| json!({"name": name, "kind": "welfare", "status": status, "amount_cents": 500_000});
     let oranje = |status: &str| {
         json!({"name": "Oranje Fonds", "kind": "fund", "status": status, "amount_cents": 400_000,
                "condition": "als de crowdfunding minstens de helft van het doel haalt", "url": "https://www.oranjefonds.nl"})
@@ -146,7 +173,13 @@ fn plans(public_url: &str, now: Timestamp) -> anyhow::Result<Vec<Plan>> {
         // Mid-campaign, open: about 58 % of the crowd target.
         Plan {
             definition: definition(cohort(
-                "utrecht-voorjaar-2027", "Utrecht", "voorjaar 2027", "S4C-UTR", t - 33 * DAY, t + 26 * DAY, 17,
+                "utrecht-voorjaar-2027",
+                "Utrecht",
+                "voorjaar 2027",
+                "S4C-UTR",
+                t - 33 * DAY,
+                t + 26 * DAY,
+                17,
                 // Contract 1.1: the municipality's € 12.000 is due once the crowd has half
                 // of its target; a fund doubles every crowd euro (up to € 25 a gift, € 5.000 in all).
                 json!([
@@ -157,8 +190,16 @@ fn plans(public_url: &str, now: Timestamp) -> anyhow::Result<Vec<Plan>> {
                     {"name": "Oranje Fonds", "kind": "fund", "status": "committed", "amount_cents": 0, "url": "https://www.oranjefonds.nl",
                      "rules": [{"kind": "match", "ratio_bps": 10_000, "cap_per_gift_cents": 2_500, "cap_cents": 500_000}]}
                 ]),
-                &["Buurtmoestuin De Pioen", "Repair Café Overvecht", "Wijkrestaurant Het Gouden Hart", "Taalcafé Kanaleneiland", "Speeltuin De Bikkel", "Kledingbank Noord"],
-                true, &origins,
+                &[
+                    "Buurtmoestuin De Pioen",
+                    "Repair Café Overvecht",
+                    "Wijkrestaurant Het Gouden Hart",
+                    "Taalcafé Kanaleneiland",
+                    "Speeltuin De Bikkel",
+                    "Kledingbank Noord",
+                ],
+                true,
+                &origins,
             ))?,
             pledges: 150,
             scale: 11_600,
@@ -167,10 +208,21 @@ fn plans(public_url: &str, now: Timestamp) -> anyhow::Result<Vec<Plan>> {
         // Just opened: a handful of pledges.
         Plan {
             definition: definition(cohort(
-                "rotterdam-zuid-najaar-2027", "Rotterdam-Zuid", "najaar 2027", "S4C-RTZ", t - 5 * 3600, t + 59 * DAY, 4,
-                json!([municipality("Gemeente Rotterdam", 1_000_000, "https://www.rotterdam.nl"), welfare("Wijkteam Feijenoord", "committed"), oranje("conditional")]),
+                "rotterdam-zuid-najaar-2027",
+                "Rotterdam-Zuid",
+                "najaar 2027",
+                "S4C-RTZ",
+                t - 5 * 3600,
+                t + 59 * DAY,
+                4,
+                json!([
+                    municipality("Gemeente Rotterdam", 1_000_000, "https://www.rotterdam.nl"),
+                    welfare("Wijkteam Feijenoord", "committed"),
+                    oranje("conditional")
+                ]),
                 &["Buurthuis De Put", "Voedseltuin Zuid", "Huiswerkklas Afrikaanderwijk"],
-                true, &origins,
+                true,
+                &origins,
             ))?,
             pledges: 3,
             scale: 4_000,
@@ -179,10 +231,21 @@ fn plans(public_url: &str, now: Timestamp) -> anyhow::Result<Vec<Plan>> {
         // Open and over-funded: past the crowd target.
         Plan {
             definition: definition(cohort(
-                "amsterdam-noord-2026", "Amsterdam-Noord", "najaar 2026", "S4C-ADN", t - 80 * DAY, t + 10 * DAY, 20,
-                json!([municipality("Gemeente Amsterdam", 1_200_000, "https://www.amsterdam.nl"), welfare("Doras welzijn", "paid"), oranje("committed")]),
+                "amsterdam-noord-2026",
+                "Amsterdam-Noord",
+                "najaar 2026",
+                "S4C-ADN",
+                t - 80 * DAY,
+                t + 10 * DAY,
+                20,
+                json!([
+                    municipality("Gemeente Amsterdam", 1_200_000, "https://www.amsterdam.nl"),
+                    welfare("Doras welzijn", "paid"),
+                    oranje("committed")
+                ]),
                 &["Noorderpark Moestuin", "Repair Café Buiksloterham", "Jongerenwerk De Banne", "Kookclub Tuindorp"],
-                true, &origins,
+                true,
+                &origins,
             ))?,
             pledges: 300,
             scale: 20_000,
@@ -191,10 +254,21 @@ fn plans(public_url: &str, now: Timestamp) -> anyhow::Result<Vec<Plan>> {
         // Closed.
         Plan {
             definition: definition(cohort(
-                "den-haag-najaar-2026", "Den Haag", "najaar 2026", "S4C-DHG", t - 90 * DAY, t - 30 * DAY, 20,
-                json!([municipality("Gemeente Den Haag", 1_200_000, "https://www.denhaag.nl"), welfare("Xtra welzijn", "paid"), oranje("paid")]),
+                "den-haag-najaar-2026",
+                "Den Haag",
+                "najaar 2026",
+                "S4C-DHG",
+                t - 90 * DAY,
+                t - 30 * DAY,
+                20,
+                json!([
+                    municipality("Gemeente Den Haag", 1_200_000, "https://www.denhaag.nl"),
+                    welfare("Xtra welzijn", "paid"),
+                    oranje("paid")
+                ]),
                 &["Buurtkamer Transvaal", "Fietsatelier Moerwijk", "Taalmaatjes Laak"],
-                true, &origins,
+                true,
+                &origins,
             ))?,
             pledges: 200,
             scale: 13_600,
@@ -203,10 +277,21 @@ fn plans(public_url: &str, now: Timestamp) -> anyhow::Result<Vec<Plan>> {
         // Read-only: shown, but pledging happens elsewhere (no links.pledge).
         Plan {
             definition: definition(cohort(
-                "zwolle-voorjaar-2027", "Zwolle", "voorjaar 2027", "S4C-ZWL", t - 40 * DAY, t + 18 * DAY, 12,
-                json!([municipality("Gemeente Zwolle", 1_000_000, "https://www.zwolle.nl"), welfare("Travers Welzijn", "committed"), oranje("conditional")]),
+                "zwolle-voorjaar-2027",
+                "Zwolle",
+                "voorjaar 2027",
+                "S4C-ZWL",
+                t - 40 * DAY,
+                t + 18 * DAY,
+                12,
+                json!([
+                    municipality("Gemeente Zwolle", 1_000_000, "https://www.zwolle.nl"),
+                    welfare("Travers Welzijn", "committed"),
+                    oranje("conditional")
+                ]),
                 &["Stadstuin Dieze", "Klusbus Holtenbroek"],
-                false, &origins,
+                false,
+                &origins,
             ))?,
             pledges: 80,
             scale: 12_250,
@@ -289,9 +374,17 @@ pub async fn seed(storage: &dyn Storage, public_url: &str, now: Timestamp) -> an
         if storage.get_cohort(slug).await.map_err(|e| anyhow::anyhow!("{e}"))?.is_some() {
             continue;
         }
-        storage.put_cohort(&plan.definition, now).await.map_err(|e| anyhow::anyhow!("{e}")).context("seeding a cohort")?;
+        storage
+            .put_cohort(&plan.definition, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("seeding a cohort")?;
         let pledges = pledges_for(plan, now);
-        added += storage.import_pledges(slug, pledges).await.map_err(|e| anyhow::anyhow!("{e}")).context("seeding pledges")?;
+        added += storage
+            .import_pledges(slug, pledges)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("seeding pledges")?;
     }
     Ok(Seeded { cohorts: plans.len(), pledges_added: added })
 }

@@ -149,7 +149,8 @@ impl IntoResponse for ApiError {
             ApiError::Unavailable(e) => tracing::warn!(error = format!("{e:#}"), "database unavailable"),
             _ => {}
         }
-        let body = serde_json::to_vec(&self.body()).unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\",\"message\":\"\"}}".to_vec());
+        let body = serde_json::to_vec(&self.body())
+            .unwrap_or_else(|_| b"{\"error\":{\"code\":\"internal\",\"message\":\"\"}}".to_vec());
         let mut resp = (status, body).into_response();
         let h = resp.headers_mut();
         h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));

@@ -3,8 +3,20 @@
 use crate::storage::PledgeRow;
 
 const HEADER: [&str; 14] = [
-    "id", "created_at", "status", "amount_cents", "amount", "name", "show_name", "show_amount", "email", "message",
-    "message_hidden", "reference", "updated_at", "cohort",
+    "id",
+    "created_at",
+    "status",
+    "amount_cents",
+    "amount",
+    "name",
+    "show_name",
+    "show_amount",
+    "email",
+    "message",
+    "message_hidden",
+    "reference",
+    "updated_at",
+    "cohort",
 ];
 
 /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.

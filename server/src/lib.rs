@@ -48,7 +48,11 @@ pub struct Application {
 
 /// What composing e-mail needs, from the SMTP settings and the unsubscribe-link key
 /// stored in the database (made on first use; shared by every instance).
-pub async fn mailing(storage: &dyn Storage, public_url: &str, smtp: &mail::smtp::SmtpSettings) -> anyhow::Result<domain::mail::Mailing> {
+pub async fn mailing(
+    storage: &dyn Storage,
+    public_url: &str,
+    smtp: &mail::smtp::SmtpSettings,
+) -> anyhow::Result<domain::mail::Mailing> {
     let key = storage
         .server_secret("mail_unsubscribe_key", &domain::mail::Mailing::new_key())
         .await
@@ -101,7 +105,8 @@ impl Application {
                 // The test provider runs in this server; the real Mollie client talks to
                 // it over loopback, exactly as it talks to Mollie.
                 payments::demo::check_allowed(local_addr, &public_url)?;
-                let demo = payments::demo::DemoProvider::new(&public_url, &format!("{public_url}/api/v1/payments/webhook"));
+                let demo =
+                    payments::demo::DemoProvider::new(&public_url, &format!("{public_url}/api/v1/payments/webhook"));
                 let client = payments::mollie::MollieClient::new(
                     &format!("http://{local_addr}{}", payments::demo::MOUNT),
                     demo.api_key(),
@@ -114,7 +119,8 @@ impl Application {
             }
             config::PaymentsSetting::Mollie { api_key, api_url } => {
                 payments::mollie::check_key_fits(api_key, &public_url)?;
-                let client = payments::mollie::MollieClient::new(api_url, api_key.clone(), payments::mollie::DEFAULT_TIMEOUT)?;
+                let client =
+                    payments::mollie::MollieClient::new(api_url, api_key.clone(), payments::mollie::DEFAULT_TIMEOUT)?;
                 if !public_url.starts_with("https://") {
                     tracing::warn!(%public_url, "Mollie must reach the webhook at the public URL; set --public-url to this server's public https address");
                 }
@@ -179,7 +185,8 @@ impl Application {
                 state.pledge_limiter().forget_idle();
             }
         });
-        let sweep = tokio::spawn(sweep_idempotency_keys(cofund.clone(), self.idempotency_ttl, self.idempotency_sweep_interval));
+        let sweep =
+            tokio::spawn(sweep_idempotency_keys(cofund.clone(), self.idempotency_ttl, self.idempotency_sweep_interval));
         let mail_tasks = self.mailer.map(|(mailer, s)| {
             (
                 tokio::spawn(mail::sender::run(cofund.storage().clone(), mailer, s)),

@@ -64,22 +64,38 @@ impl Metrics {
         let requests = Family::<RequestLabels, Counter>::default();
         registry.register("http_requests", "HTTP requests by route template, method and status", requests.clone());
         let pledges_accepted = Family::<OutcomeLabels, Counter>::default();
-        registry.register("pledges_accepted", "Pledge POSTs answered 201: created, or replayed for a known idempotency key", pledges_accepted.clone());
+        registry.register(
+            "pledges_accepted",
+            "Pledge POSTs answered 201: created, or replayed for a known idempotency key",
+            pledges_accepted.clone(),
+        );
         let pledges_refused = Family::<CodeLabels, Counter>::default();
         registry.register("pledges_refused", "Pledge POSTs refused, by error code", pledges_refused.clone());
         let live_subscribers = Gauge::default();
-        registry.register("live_subscribers", "Open live-progress event streams on this instance", live_subscribers.clone());
+        registry.register(
+            "live_subscribers",
+            "Open live-progress event streams on this instance",
+            live_subscribers.clone(),
+        );
         let storage_latency: StorageLatency = Family::new_with_constructor(storage_histogram as fn() -> Histogram);
-        registry.register("storage_call_duration_seconds", "Duration of storage calls, by operation", storage_latency.clone());
+        registry.register(
+            "storage_call_duration_seconds",
+            "Duration of storage calls, by operation",
+            storage_latency.clone(),
+        );
         Arc::new(Metrics { registry, requests, pledges_accepted, pledges_refused, live_subscribers, storage_latency })
     }
 
     pub fn request(&self, route: &str, method: &str, status: u16) {
-        self.requests.get_or_create(&RequestLabels { route: route.to_owned(), method: method.to_owned(), status }).inc();
+        self.requests
+            .get_or_create(&RequestLabels { route: route.to_owned(), method: method.to_owned(), status })
+            .inc();
     }
 
     pub fn pledge_accepted(&self, created: bool) {
-        self.pledges_accepted.get_or_create(&OutcomeLabels { outcome: if created { "created" } else { "replayed" } }).inc();
+        self.pledges_accepted
+            .get_or_create(&OutcomeLabels { outcome: if created { "created" } else { "replayed" } })
+            .inc();
     }
 
     pub fn pledge_refused(&self, code: &'static str) {

@@ -10,8 +10,8 @@
 #[path = "api/helpers.rs"]
 mod helpers;
 
-use helpers::{database_arg, definition, pledge_body};
 use cofund_server::storage::DatabaseLocation;
+use helpers::{database_arg, definition, pledge_body};
 use serde_json::Value;
 use std::collections::{BTreeMap, HashMap};
 use std::process::{Child, Command, Stdio};
@@ -55,7 +55,13 @@ impl Server {
     async fn start(db: DatabaseLocation, slug: &str, dir: &std::path::Path) -> Server {
         let def_path = dir.join(format!("{slug}.json"));
         std::fs::write(&def_path, definition(slug).to_string()).unwrap();
-        let out = Command::new(bin()).args(["cohort", "put"]).arg(&def_path).arg("--database").arg(database_arg(&db)).output().unwrap();
+        let out = Command::new(bin())
+            .args(["cohort", "put"])
+            .arg(&def_path)
+            .arg("--database")
+            .arg(database_arg(&db))
+            .output()
+            .unwrap();
         assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
         let port = free_port();
         let child = Self::spawn(&db, port).await;
@@ -124,7 +130,10 @@ impl Answer {
         match self {
             Answer::Created(_) => "201".into(),
             Answer::Refused { status, code, retry_after } => {
-                format!("{status} {code}{}", retry_after.as_ref().map(|r| format!(" (Retry-After: {r})")).unwrap_or_default())
+                format!(
+                    "{status} {code}{}",
+                    retry_after.as_ref().map(|r| format!(" (Retry-After: {r})")).unwrap_or_default()
+                )
             }
             Answer::NoAnswer(why) => format!("no answer ({why})"),
         }
@@ -144,7 +153,13 @@ async fn pledge(client: &reqwest::Client, url: &str, i: usize) -> Answer {
                 Answer::Refused { status, code: v["error"]["code"].as_str().unwrap_or("?").to_owned(), retry_after }
             }
         }
-        Err(e) => Answer::NoAnswer(if e.is_timeout() { "timeout".into() } else if e.is_connect() { "connection refused".into() } else { "connection closed".into() }),
+        Err(e) => Answer::NoAnswer(if e.is_timeout() {
+            "timeout".into()
+        } else if e.is_connect() {
+            "connection refused".into()
+        } else {
+            "connection closed".into()
+        }),
     }
 }
 
@@ -166,14 +181,16 @@ impl Load {
         let answers = Arc::new(Mutex::new(Vec::new()));
         let tasks = (0..workers)
             .map(|_| {
-                let (client, url, next, stop, phase, answers) = (client.clone(), url.clone(), next.clone(), stop.clone(), phase.clone(), answers.clone());
+                let (client, url, next, stop, phase, answers) =
+                    (client.clone(), url.clone(), next.clone(), stop.clone(), phase.clone(), answers.clone());
                 tokio::spawn(async move {
                     while !stop.load(Ordering::SeqCst) {
                         let i = next.fetch_add(1, Ordering::SeqCst);
                         let sent_in = *phase.lock().unwrap();
                         let answer = pledge(&client, &url, i).await;
                         if matches!(answer, Answer::NoAnswer(_)) {
-                            tokio::time::sleep(Duration::from_millis(50)).await; // a refused connection returns at once
+                            tokio::time::sleep(Duration::from_millis(50)).await;
+                            // a refused connection returns at once
                         }
                         answers.lock().unwrap().push((i, sent_in, answer));
                     }
@@ -215,7 +232,13 @@ fn print_phases(answers: &[(usize, &'static str, Answer)], phases: &[&str]) {
 /// `Retry-After`, at most 20 tries), then checks the stored pledges: each acknowledged
 /// pledge is stored with its id, each key made exactly one pledge, the document's total
 /// matches. Prints the result; panics on any loss or duplicate.
-async fn retry_and_count(url: &str, slug: &str, db: &DatabaseLocation, keys: usize, acknowledged: &HashMap<usize, String>) {
+async fn retry_and_count(
+    url: &str,
+    slug: &str,
+    db: &DatabaseLocation,
+    keys: usize,
+    acknowledged: &HashMap<usize, String>,
+) {
     let client = reqwest::Client::builder().timeout(Duration::from_secs(30)).build().unwrap();
     let mut retried: BTreeMap<String, usize> = BTreeMap::new();
     let mut acknowledged = acknowledged.clone();
@@ -252,7 +275,8 @@ async fn retry_and_count(url: &str, slug: &str, db: &DatabaseLocation, keys: usi
         let i: usize = r.email.trim_start_matches('d').trim_end_matches("@example.nl").parse().unwrap();
         per_key.entry(i).or_default().push(r.id.clone());
     }
-    let lost: Vec<usize> = (0..keys).filter(|i| !per_key.get(i).is_some_and(|ids| ids.contains(&acknowledged[i]))).collect();
+    let lost: Vec<usize> =
+        (0..keys).filter(|i| !per_key.get(i).is_some_and(|ids| ids.contains(&acknowledged[i]))).collect();
     let twice: Vec<usize> = per_key.iter().filter(|(_, ids)| ids.len() > 1).map(|(i, _)| *i).collect();
     let unknown = per_key.keys().filter(|i| **i >= keys).count();
     let doc: Value = client.get(url.trim_end_matches("/pledges")).send().await.unwrap().json().await.unwrap();
@@ -307,7 +331,10 @@ async fn postgres_restarted_while_pledges_arrive() {
     let answers = load.finish().await;
     println!("  answers, by when the pledge was sent (a pledge waits up to 5 s for a database connection):");
     print_phases(&answers, &["before the stop", "while it was down", "after its start"]);
-    assert!(answers.iter().all(|(_, _, a)| !matches!(a, Answer::Refused { status: 500, .. })), "a 500 during the outage");
+    assert!(
+        answers.iter().all(|(_, _, a)| !matches!(a, Answer::Refused { status: 500, .. })),
+        "a 500 during the outage"
+    );
     let same_process = server.child.try_wait().unwrap().is_none() && server.child.id() == pid;
     println!("  the server process: {}", if same_process { "the same one throughout (no restart)" } else { "GONE" });
     assert!(same_process);
@@ -349,7 +376,10 @@ async fn sqlite_disk_full_while_pledges_arrive() {
     let answers = load.finish().await;
     println!("  answers, by when the pledge was sent:");
     print_phases(&answers, &["before the filler", "while full", "after the removal"]);
-    assert!(answers.iter().all(|(_, _, a)| !matches!(a, Answer::Refused { status: 500, .. })), "a 500 while the disk was full");
+    assert!(
+        answers.iter().all(|(_, _, a)| !matches!(a, Answer::Refused { status: 500, .. })),
+        "a 500 while the disk was full"
+    );
     let same_process = server.child.try_wait().unwrap().is_none() && server.child.id() == pid;
     println!("  the server process: {}", if same_process { "the same one throughout (no restart)" } else { "GONE" });
     assert!(same_process);
@@ -377,7 +407,8 @@ async fn sigterm_during_group_commits() {
     sigterm_run(DatabaseLocation::Sqlite(dir.path().join("term.db")), "SQLite", dir.path()).await;
     if let Ok(url) = std::env::var("FAULTS_PG_URL") {
         std::env::set_var("COFUND_TEST_POSTGRES", url);
-        sigterm_run(DatabaseLocation::Postgres(helpers::fresh_postgres_database().await), "PostgreSQL", dir.path()).await;
+        sigterm_run(DatabaseLocation::Postgres(helpers::fresh_postgres_database().await), "PostgreSQL", dir.path())
+            .await;
     }
 }
 
@@ -442,7 +473,12 @@ async fn slow_clients_do_not_stop_pledges() {
     tokio::time::sleep(Duration::from_secs(3)).await;
     let opened = open.load(Ordering::SeqCst);
     let beside = pledges_per_second(&url, 0, 5).await;
-    let health = reqwest::Client::new().get(format!("http://127.0.0.1:{port}/healthz")).send().await.map(|r| r.status().as_u16()).unwrap_or(0);
+    let health = reqwest::Client::new()
+        .get(format!("http://127.0.0.1:{port}/healthz"))
+        .send()
+        .await
+        .map(|r| r.status().as_u16())
+        .unwrap_or(0);
     println!("  beside {opened} slow connections (open for 3 to 8 s, headers unfinished): {beside:.0} pledges/s ({:.0} % of alone); /healthz {health}", 100.0 * beside / alone);
     stop.store(true, Ordering::SeqCst);
     for t in slow {

@@ -35,7 +35,15 @@ async fn serve(db: &str) -> Instance {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_cofund"))
         // Instances behind one load balancer share the public URL their links use.
-        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database", db, "--public-url", "https://cofund.example.org"])
+        .args([
+            "serve",
+            "--addr",
+            &format!("127.0.0.1:{port}"),
+            "--database",
+            db,
+            "--public-url",
+            "https://cofund.example.org",
+        ])
         .env("COFUND_LOG", "warn")
         // Hundreds of pledges come from one loopback address here.
         .env("COFUND_PLEDGE_RATE_PER_MINUTE", "0")
@@ -62,7 +70,12 @@ async fn database() -> String {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("cohort.json");
     std::fs::write(&file, definition("multi").to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(["cohort", "put"]).arg(&file).args(["--database", &db]).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
+        .args(["cohort", "put"])
+        .arg(&file)
+        .args(["--database", &db])
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     db
 }
@@ -109,7 +122,14 @@ async fn a_conditional_get_on_the_other_instance_never_answers_304_for_a_replace
         let before: Value = first.json().await.unwrap();
         assert_eq!(client.get(&url_b).header("if-none-match", &etag).send().await.unwrap().status(), 304);
 
-        let (status, _) = post(&client, &a.base, &format!("conditional-{round}"), &pledge_body(1000 + round, &format!("c{round}@example.nl"))).await.unwrap();
+        let (status, _) = post(
+            &client,
+            &a.base,
+            &format!("conditional-{round}"),
+            &pledge_body(1000 + round, &format!("c{round}@example.nl")),
+        )
+        .await
+        .unwrap();
         assert_eq!(status, 201);
         // Within the bound B answers the revalidation with the new document: 304s may
         // come only before it has heard of the change, never after a 200 with it.
@@ -124,7 +144,8 @@ async fn a_conditional_get_on_the_other_instance_never_answers_304_for_a_replace
             assert!(std::time::Instant::now() < deadline, "instance B still answers 304 after {LIVE_BOUND:?}");
             tokio::time::sleep(Duration::from_millis(10)).await;
         };
-        let moved = after["crowd"]["pledged_cents"].as_i64().unwrap() - before["crowd"]["pledged_cents"].as_i64().unwrap();
+        let moved =
+            after["crowd"]["pledged_cents"].as_i64().unwrap() - before["crowd"]["pledged_cents"].as_i64().unwrap();
         assert_eq!(moved, 1000 + round, "the new document has the pledge");
         let r = client.get(&url_b).header("if-none-match", &etag).send().await.unwrap();
         assert_eq!(r.status(), 200, "once the new document was served, the old ETag never matches again");
@@ -193,7 +214,10 @@ async fn killing_one_instance_loses_no_acknowledged_pledge() {
         let to_survivor = i % 2 == 1;
         tasks.push(tokio::spawn(async move {
             let key = format!("load-{i}");
-            (to_survivor, post(&client, &base, &key, &pledge_body(500 + i, &format!("k{i}@example.nl"))).await.map(|r| (key, r)))
+            (
+                to_survivor,
+                post(&client, &base, &key, &pledge_body(500 + i, &format!("k{i}@example.nl"))).await.map(|r| (key, r)),
+            )
         }));
         if i == 100 {
             tokio::time::sleep(Duration::from_millis(20)).await;
@@ -218,7 +242,10 @@ async fn killing_one_instance_loses_no_acknowledged_pledge() {
 
     // Each donor whose answer was lost retries on the survivor with the same key and body.
     for i in &unanswered {
-        let (status, body) = post(&client, &b.base, &format!("load-{i}"), &pledge_body(500 + i, &format!("k{i}@example.nl"))).await.expect("an answer");
+        let (status, body) =
+            post(&client, &b.base, &format!("load-{i}"), &pledge_body(500 + i, &format!("k{i}@example.nl")))
+                .await
+                .expect("an answer");
         assert_eq!(status, 201, "retry of load-{i}: {body}");
         acknowledged.insert(*i, body["pledge"]["id"].as_str().unwrap().to_owned());
     }
@@ -236,7 +263,11 @@ async fn killing_one_instance_loses_no_acknowledged_pledge() {
         let email = format!("k{i}@example.nl");
         let of_key: Vec<_> = rows.iter().filter(|r| r.email == email).collect();
         assert_eq!(of_key.len(), 1, "key load-{i} made {} pledges", of_key.len());
-        assert_eq!(Some(&of_key[0].id), acknowledged.get(&i), "key load-{i}: the stored pledge is the acknowledged one");
+        assert_eq!(
+            Some(&of_key[0].id),
+            acknowledged.get(&i),
+            "key load-{i}: the stored pledge is the acknowledged one"
+        );
     }
     let doc: Value = client.get(format!("{}/api/v1/cohorts/multi", b.base)).send().await.unwrap().json().await.unwrap();
     assert_eq!(doc["crowd"]["pledged_cents"], rows.iter().map(|r| r.amount_cents).sum::<i64>());

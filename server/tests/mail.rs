@@ -36,11 +36,7 @@ async fn spawn_mail(port: u16, auth: Option<(&str, &str)>) -> MailApp {
     spawn_mail_with(port, auth, |_| {}).await
 }
 
-async fn spawn_mail_with(
-    port: u16,
-    auth: Option<(&str, &str)>,
-    f: impl FnOnce(&mut Settings),
-) -> MailApp {
+async fn spawn_mail_with(port: u16, auth: Option<(&str, &str)>, f: impl FnOnce(&mut Settings)) -> MailApp {
     let dir = tempfile::tempdir().unwrap();
     let mut settings = Settings::for_tests(&dir.path().join("cofund.db"));
     settings.database = helpers::test_database(dir.path(), "cofund").await;
@@ -61,27 +57,13 @@ async fn spawn_mail_with(
         ..Default::default()
     };
     f(&mut settings);
-    let app = Application::build(settings)
-        .await
-        .expect("the application builds");
+    let app = Application::build(settings).await.expect("the application builds");
     let storage = app.storage();
     let cofund = app.cofund();
-    let (_, token) = storage
-        .create_token(None, Some("tests".into()), now())
-        .await
-        .unwrap();
+    let (_, token) = storage.create_token(None, Some("tests".into()), now()).await.unwrap();
     let address = app.address();
     tokio::spawn(app.run_until_stopped());
-    MailApp {
-        app: helpers::TestApp {
-            address,
-            client: Client::new(),
-            token,
-            storage,
-            _dir: dir,
-        },
-        cofund,
-    }
+    MailApp { app: helpers::TestApp { address, client: Client::new(), token, storage, _dir: dir }, cofund }
 }
 
 fn text(m: &Value) -> &str {
@@ -95,89 +77,44 @@ fn to(m: &Value) -> String {
 #[tokio::test]
 async fn a_pledge_sends_one_confirmation_with_the_exact_transfer_details() {
     let mail_dir = tempfile::tempdir().unwrap();
-    let (catcher, port) =
-        Catcher::start_free(mail_dir.path(), Some(("cofund", "geheim wachtwoord")), 0);
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), Some(("cofund", "geheim wachtwoord")), 0);
     let m = spawn_mail(port, Some(("cofund", "geheim wachtwoord"))).await;
     m.app.open_cohort("utrecht").await;
-    let answer = m
-        .app
-        .pledge_ok("utrecht", &pledge_body(2550, "fatima@example.nl"))
-        .await;
+    let answer = m.app.pledge_ok("utrecht", &pledge_body(2550, "fatima@example.nl")).await;
     let reference = answer["payment"]["reference"].as_str().unwrap().to_owned();
 
     let got = catcher.wait_for(1, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let got = if catcher.messages().len() > got.len() {
-        catcher.messages()
-    } else {
-        got
-    };
+    let got = if catcher.messages().len() > got.len() { catcher.messages() } else { got };
     assert_eq!(got.len(), 1, "one confirmation: {got:#?}");
     let c = &got[0];
     assert_eq!(c["envelope_to"], serde_json::json!(["fatima@example.nl"]));
-    assert!(
-        to(c).contains("fatima@example.nl") && to(c).contains("Fatima El Amrani"),
-        "{}",
-        to(c)
-    );
-    assert_eq!(
-        c["subject"],
-        "Bedankt voor je toezegging aan Starters4Communities utrecht"
-    );
+    assert!(to(c).contains("fatima@example.nl") && to(c).contains("Fatima El Amrani"), "{}", to(c));
+    assert_eq!(c["subject"], "Bedankt voor je toezegging aan Starters4Communities utrecht");
     assert_eq!(c["headers"]["reply-to"], "info@starters4communities.nl");
-    assert!(c["headers"]["from"]
-        .as_str()
-        .unwrap()
-        .contains("noreply@starters4communities.nl"));
+    assert!(c["headers"]["from"].as_str().unwrap().contains("noreply@starters4communities.nl"));
     // The exact transfer details, as the widget shows them (core/src/payment.rs).
     for body in [text(c), c["html"].as_str().unwrap()] {
-        assert!(
-            body.contains("25,50"),
-            "the amount as a banking app takes it: {body}"
-        );
-        assert!(
-            body.contains("NL91 ABNA 0417 1643 00"),
-            "the IBAN in groups of four: {body}"
-        );
-        assert!(
-            body.contains(&reference),
-            "the reference {reference}: {body}"
-        );
-        assert!(
-            body.contains("Stichting Starters4Communities"),
-            "the account holder: {body}"
-        );
+        assert!(body.contains("25,50"), "the amount as a banking app takes it: {body}");
+        assert!(body.contains("NL91 ABNA 0417 1643 00"), "the IBAN in groups of four: {body}");
+        assert!(body.contains(&reference), "the reference {reference}: {body}");
+        assert!(body.contains("Stichting Starters4Communities"), "the account holder: {body}");
     }
     // A stable Message-ID, the one in the outbox, and the unsubscribe headers.
     let outbox = m.cofund.outbox(Some("utrecht"), 10).await.unwrap();
     assert_eq!(outbox.len(), 1);
     assert_eq!(outbox[0].status.as_str(), "sent");
-    assert_eq!(
-        c["headers"]["message-id"].as_str().unwrap(),
-        outbox[0].message.message_id
-    );
-    assert!(c["headers"]["list-unsubscribe"]
-        .as_str()
-        .unwrap()
-        .contains("/mail/unsubscribe?e="));
-    assert_eq!(
-        c["headers"]["list-unsubscribe-post"],
-        "List-Unsubscribe=One-Click"
-    );
+    assert_eq!(c["headers"]["message-id"].as_str().unwrap(), outbox[0].message.message_id);
+    assert!(c["headers"]["list-unsubscribe"].as_str().unwrap().contains("/mail/unsubscribe?e="));
+    assert_eq!(c["headers"]["list-unsubscribe-post"], "List-Unsubscribe=One-Click");
 
     // In English when the donor's widget is English.
     let mut body = pledge_body(1000, "sam@example.org");
     body["locale"] = "en-GB".into();
     m.app.pledge_ok("utrecht", &body).await;
     let got = catcher.wait_for(2, Duration::from_secs(20)).await;
-    let en = got
-        .iter()
-        .find(|g| to(g).contains("sam@example.org"))
-        .unwrap();
-    assert_eq!(
-        en["subject"],
-        "Thank you for your pledge to Starters4Communities utrecht"
-    );
+    let en = got.iter().find(|g| to(g).contains("sam@example.org")).unwrap();
+    assert_eq!(en["subject"], "Thank you for your pledge to Starters4Communities utrecht");
     assert!(text(en).contains("Amount: 10.00"), "{}", text(en));
 }
 
@@ -188,18 +125,9 @@ async fn reminders_after_the_period_at_most_twice_then_a_thank_you_and_none_afte
     let m = spawn_mail(port, None).await;
     m.app.open_cohort("utrecht").await;
     let id = |v: &Value| v["pledge"]["id"].as_str().unwrap().to_owned();
-    let paid = id(&m
-        .app
-        .pledge_ok("utrecht", &pledge_body(2500, "betaalt@example.nl"))
-        .await);
-    let cancelled = id(&m
-        .app
-        .pledge_ok("utrecht", &pledge_body(2500, "stopt@example.nl"))
-        .await);
-    let forgets = id(&m
-        .app
-        .pledge_ok("utrecht", &pledge_body(2500, "vergeet@example.nl"))
-        .await);
+    let paid = id(&m.app.pledge_ok("utrecht", &pledge_body(2500, "betaalt@example.nl")).await);
+    let cancelled = id(&m.app.pledge_ok("utrecht", &pledge_body(2500, "stopt@example.nl")).await);
+    let forgets = id(&m.app.pledge_ok("utrecht", &pledge_body(2500, "vergeet@example.nl")).await);
     catcher.wait_for(3, Duration::from_secs(20)).await;
 
     let t0 = now().0;
@@ -210,46 +138,20 @@ async fn reminders_after_the_period_at_most_twice_then_a_thank_you_and_none_afte
     // Running it again (or on another instance) queues nothing more.
     assert_eq!(m.cofund.queue_reminders(at(5), now()).await.unwrap(), 0);
     let got = catcher.wait_for(6, Duration::from_secs(20)).await;
-    let reminders: Vec<&Value> = got
-        .iter()
-        .filter(|g| g["subject"].as_str().unwrap().starts_with("Herinnering"))
-        .collect();
+    let reminders: Vec<&Value> =
+        got.iter().filter(|g| g["subject"].as_str().unwrap().starts_with("Herinnering")).collect();
     assert_eq!(reminders.len(), 3);
-    assert!(
-        text(reminders[0]).contains("NL91 ABNA 0417 1643 00")
-            && text(reminders[0]).contains("25,00")
-    );
+    assert!(text(reminders[0]).contains("NL91 ABNA 0417 1643 00") && text(reminders[0]).contains("25,00"));
 
     // Received by hand: one thank-you. Cancelled: nothing.
-    assert_eq!(
-        m.app
-            .admin_post(&format!("/api/v1/admin/pledges/{paid}/confirm"))
-            .await
-            .status(),
-        200
-    );
-    assert_eq!(
-        m.app
-            .admin_post(&format!("/api/v1/admin/pledges/{cancelled}/cancel"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(m.app.admin_post(&format!("/api/v1/admin/pledges/{paid}/confirm")).await.status(), 200);
+    assert_eq!(m.app.admin_post(&format!("/api/v1/admin/pledges/{cancelled}/cancel")).await.status(), 200);
     let got = catcher.wait_for(7, Duration::from_secs(20)).await;
-    let thanks: Vec<&Value> = got
-        .iter()
-        .filter(|g| g["subject"].as_str().unwrap().starts_with("Ontvangen"))
-        .collect();
+    let thanks: Vec<&Value> = got.iter().filter(|g| g["subject"].as_str().unwrap().starts_with("Ontvangen")).collect();
     assert_eq!(thanks.len(), 1);
     assert!(to(thanks[0]).contains("betaalt@example.nl"));
     // Confirming again sends no second thank-you.
-    assert_eq!(
-        m.app
-            .admin_post(&format!("/api/v1/admin/pledges/{paid}/confirm"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(m.app.admin_post(&format!("/api/v1/admin/pledges/{paid}/confirm")).await.status(), 200);
 
     // The second reminder a period after the first, only to the one still pledged; never a third.
     assert_eq!(m.cofund.queue_reminders(at(9), now()).await.unwrap(), 0);
@@ -257,18 +159,12 @@ async fn reminders_after_the_period_at_most_twice_then_a_thank_you_and_none_afte
     assert_eq!(m.cofund.queue_reminders(at(30), now()).await.unwrap(), 0);
     let got = catcher.wait_for(8, Duration::from_secs(20)).await;
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let got = if catcher.messages().len() > got.len() {
-        catcher.messages()
-    } else {
-        got
-    };
+    let got = if catcher.messages().len() > got.len() { catcher.messages() } else { got };
     assert_eq!(
         got.len(),
         8,
         "3 confirmations, 4 reminders, 1 thank-you: {:#?}",
-        got.iter()
-            .map(|g| (&g["subject"], to(g)))
-            .collect::<Vec<_>>()
+        got.iter().map(|g| (&g["subject"], to(g))).collect::<Vec<_>>()
     );
     let per = |email: &str| got.iter().filter(|g| to(g).contains(email)).count();
     assert_eq!((per("betaalt@"), per("stopt@"), per("vergeet@")), (3, 2, 3));
@@ -283,13 +179,7 @@ async fn smtp_down_while_pledges_arrive_loses_nothing_and_sends_each_once_when_i
     const N: usize = 100;
     let mut references = Vec::new();
     for i in 0..N {
-        let a = m
-            .app
-            .pledge_ok(
-                "utrecht",
-                &pledge_body(1000 + i as i64, &format!("donor{i}@example.nl")),
-            )
-            .await;
+        let a = m.app.pledge_ok("utrecht", &pledge_body(1000 + i as i64, &format!("donor{i}@example.nl"))).await;
         references.push(a["payment"]["reference"].as_str().unwrap().to_owned());
     }
     // The SMTP server is down: every message waits, with its failed attempts recorded.
@@ -297,12 +187,7 @@ async fn smtp_down_while_pledges_arrive_loses_nothing_and_sends_each_once_when_i
     let waiting = m.cofund.outbox(Some("utrecht"), 1000).await.unwrap();
     assert_eq!(waiting.len(), N);
     assert!(waiting.iter().all(|e| e.status.as_str() == "waiting"));
-    assert!(
-        waiting
-            .iter()
-            .any(|e| e.attempts >= 1 && e.last_error.is_some()),
-        "attempts were made and failed"
-    );
+    assert!(waiting.iter().any(|e| e.attempts >= 1 && e.last_error.is_some()), "attempts were made and failed");
 
     let mail_dir = tempfile::tempdir().unwrap();
     let catcher = Catcher::start(port, mail_dir.path(), None);
@@ -310,29 +195,20 @@ async fn smtp_down_while_pledges_arrive_loses_nothing_and_sends_each_once_when_i
     let got = catcher.wait_for(N, Duration::from_secs(60)).await;
     let elapsed = started.elapsed();
     tokio::time::sleep(Duration::from_millis(1500)).await;
-    let got = if catcher.messages().len() > got.len() {
-        catcher.messages()
-    } else {
-        got
-    };
+    let got = if catcher.messages().len() > got.len() { catcher.messages() } else { got };
     assert_eq!(got.len(), N, "each message once");
     for r in &references {
-        assert_eq!(
-            got.iter().filter(|g| text(g).contains(r.as_str())).count(),
-            1,
-            "reference {r} once"
-        );
+        assert_eq!(got.iter().filter(|g| text(g).contains(r.as_str())).count(), 1, "reference {r} once");
     }
-    let mut ids: Vec<&str> = got
-        .iter()
-        .map(|g| g["headers"]["message-id"].as_str().unwrap())
-        .collect();
+    let mut ids: Vec<&str> = got.iter().map(|g| g["headers"]["message-id"].as_str().unwrap()).collect();
     ids.sort();
     ids.dedup();
     assert_eq!(ids.len(), N);
     let sent = m.cofund.outbox(Some("utrecht"), 1000).await.unwrap();
     assert!(sent.iter().all(|e| e.status.as_str() == "sent"));
-    eprintln!("outbox: {N} messages delivered {elapsed:?} after the SMTP server came back (includes up to 2 s of backoff)");
+    eprintln!(
+        "outbox: {N} messages delivered {elapsed:?} after the SMTP server came back (includes up to 2 s of backoff)"
+    );
 }
 
 #[tokio::test]
@@ -342,24 +218,13 @@ async fn outbox_throughput() {
     // The SMTP server comes up only once every pledge is in: the figure is the outbox's
     // delivery alone (claim, SMTP exchange, mark), not the pledges'.
     drop(catcher);
-    let m = spawn_mail_with(port, None, |s| {
-        s.mail_sender.max_backoff = Duration::from_secs(1)
-    })
-    .await;
+    let m = spawn_mail_with(port, None, |s| s.mail_sender.max_backoff = Duration::from_secs(1)).await;
     m.app.open_cohort("utrecht").await;
     const N: usize = 300;
     let started = Instant::now();
     let pledges = (0..N).map(|i| {
         let app = &m.app;
-        async move {
-            app.pledge(
-                "utrecht",
-                &key(),
-                &pledge_body(1000, &format!("d{i}@example.nl")),
-            )
-            .await
-            .status()
-        }
+        async move { app.pledge("utrecht", &key(), &pledge_body(1000, &format!("d{i}@example.nl"))).await.status() }
     });
     let statuses = futures_util::future::join_all(pledges).await;
     assert!(statuses.iter().all(|s| s.as_u16() == 201));
@@ -395,32 +260,14 @@ async fn names_and_subjects_cannot_inject_headers() {
     }
     let got = catcher.wait_for(1, Duration::from_secs(20)).await;
     let g = &got[0];
-    assert_eq!(
-        g["envelope_to"],
-        serde_json::json!(["eve@example.nl"]),
-        "no recipient added"
-    );
-    let names: Vec<String> = g["header_names"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|n| n.as_str().unwrap().to_ascii_lowercase())
-        .collect();
-    assert!(
-        !names.contains(&"bcc".to_owned()) && !names.contains(&"cc".to_owned()),
-        "{names:?}"
-    );
+    assert_eq!(g["envelope_to"], serde_json::json!(["eve@example.nl"]), "no recipient added");
+    let names: Vec<String> =
+        g["header_names"].as_array().unwrap().iter().map(|n| n.as_str().unwrap().to_ascii_lowercase()).collect();
+    assert!(!names.contains(&"bcc".to_owned()) && !names.contains(&"cc".to_owned()), "{names:?}");
     let subject = g["subject"].as_str().unwrap();
-    assert!(
-        subject.chars().count() <= 150 && subject.ends_with('…') && !subject.contains('\n'),
-        "{subject:?}"
-    );
+    assert!(subject.chars().count() <= 150 && subject.ends_with('…') && !subject.contains('\n'), "{subject:?}");
     // Every header line of the message as sent is at most 998 octets (RFC 5322).
-    assert!(g["raw_headers"]
-        .as_str()
-        .unwrap()
-        .split("\r\n")
-        .all(|l| l.len() <= 998));
+    assert!(g["raw_headers"].as_str().unwrap().split("\r\n").all(|l| l.len() <= 998));
 }
 
 #[tokio::test]
@@ -429,21 +276,13 @@ async fn an_unsubscribed_donor_gets_no_reminders_but_still_their_receipts() {
     let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
     let m = spawn_mail(port, None).await;
     m.app.open_cohort("utrecht").await;
-    let quiet = m
-        .app
-        .pledge_ok("utrecht", &pledge_body(2500, "Stil@Example.nl"))
-        .await["pledge"]["id"]
+    let quiet = m.app.pledge_ok("utrecht", &pledge_body(2500, "Stil@Example.nl")).await["pledge"]["id"]
         .as_str()
         .unwrap()
         .to_owned();
-    m.app
-        .pledge_ok("utrecht", &pledge_body(2500, "luid@example.nl"))
-        .await;
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "luid@example.nl")).await;
     let got = catcher.wait_for(2, Duration::from_secs(20)).await;
-    let link = got
-        .iter()
-        .find(|g| to(g).contains("Stil@Example.nl"))
-        .unwrap()["headers"]["list-unsubscribe"]
+    let link = got.iter().find(|g| to(g).contains("Stil@Example.nl")).unwrap()["headers"]["list-unsubscribe"]
         .as_str()
         .unwrap()
         .trim_matches(|c| c == '<' || c == '>')
@@ -455,54 +294,20 @@ async fn an_unsubscribed_donor_gets_no_reminders_but_still_their_receipts() {
     assert!(page.text().await.unwrap().contains("<form method=\"post\""));
     // … a forged one is refused …
     let forged = path.replace("&t=", "&t=00");
-    assert_eq!(
-        m.app
-            .client
-            .post(m.app.url(&forged))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        404
-    );
+    assert_eq!(m.app.client.post(m.app.url(&forged)).send().await.unwrap().status(), 404);
     // … and the POST (the button, or one-click from the mail client) unsubscribes.
-    assert_eq!(
-        m.app
-            .client
-            .post(m.app.url(path))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(m.app.client.post(m.app.url(path)).send().await.unwrap().status(), 200);
 
     let later = Timestamp(now().0 + 6 * DAY);
-    assert_eq!(
-        m.cofund.queue_reminders(later, now()).await.unwrap(),
-        1,
-        "only the other donor"
-    );
+    assert_eq!(m.cofund.queue_reminders(later, now()).await.unwrap(), 1, "only the other donor");
     let got = catcher.wait_for(3, Duration::from_secs(20)).await;
     assert!(to(&got[2]).contains("luid@example.nl"));
     // A receipt of their own payment still goes.
-    assert_eq!(
-        m.app
-            .admin_post(&format!("/api/v1/admin/pledges/{quiet}/confirm"))
-            .await
-            .status(),
-        200
-    );
+    assert_eq!(m.app.admin_post(&format!("/api/v1/admin/pledges/{quiet}/confirm")).await.status(), 200);
     let got = catcher.wait_for(4, Duration::from_secs(20)).await;
-    assert!(
-        to(&got[3]).contains("Stil@Example.nl")
-            && got[3]["subject"].as_str().unwrap().starts_with("Ontvangen")
-    );
+    assert!(to(&got[3]).contains("Stil@Example.nl") && got[3]["subject"].as_str().unwrap().starts_with("Ontvangen"));
     assert_eq!(
-        m.cofund
-            .queue_reminders(Timestamp(now().0 + 20 * DAY), now())
-            .await
-            .unwrap(),
+        m.cofund.queue_reminders(Timestamp(now().0 + 20 * DAY), now()).await.unwrap(),
         1,
         "the other's second reminder only"
     );
@@ -512,8 +317,7 @@ async fn an_unsubscribed_donor_gets_no_reminders_but_still_their_receipts() {
 async fn without_smtp_settings_the_server_runs_and_writes_no_outbox() {
     let app = helpers::spawn().await;
     app.open_cohort("utrecht").await;
-    app.pledge_ok("utrecht", &pledge_body(2500, "a@example.nl"))
-        .await;
+    app.pledge_ok("utrecht", &pledge_body(2500, "a@example.nl")).await;
     assert!(app.storage.outbox(None, 10).await.unwrap().is_empty());
 }
 
@@ -522,17 +326,11 @@ async fn an_online_payment_sends_one_thank_you_however_often_the_webhook_comes()
     use reqwest::redirect::Policy;
     let mail_dir = tempfile::tempdir().unwrap();
     let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
-    let m = spawn_mail_with(port, None, |s| {
-        s.payments = cofund_server::config::PaymentsSetting::Demo
-    })
-    .await;
+    let m = spawn_mail_with(port, None, |s| s.payments = cofund_server::config::PaymentsSetting::Demo).await;
     let mut def = definition("utrecht");
     def["online_payment"] = true.into();
     m.app.cohort("utrecht", def).await;
-    let pledge = m
-        .app
-        .pledge_ok("utrecht", &pledge_body(2550, "ideal@example.nl"))
-        .await;
+    let pledge = m.app.pledge_ok("utrecht", &pledge_body(2550, "ideal@example.nl")).await;
     let start_url = pledge["online_payment"]["start_url"].as_str().unwrap();
     let r = m
         .app
@@ -544,32 +342,15 @@ async fn an_online_payment_sends_one_thank_you_however_often_the_webhook_comes()
         .await
         .unwrap();
     assert_eq!(r.status(), 201);
-    let checkout_url = r.json::<Value>().await.unwrap()["checkout_url"]
-        .as_str()
-        .unwrap()
-        .to_owned();
-    let donor = reqwest::Client::builder()
-        .redirect(Policy::none())
-        .build()
-        .unwrap();
-    let paid = donor
-        .post(&checkout_url)
-        .form(&[("outcome", "paid")])
-        .send()
-        .await
-        .unwrap();
+    let checkout_url = r.json::<Value>().await.unwrap()["checkout_url"].as_str().unwrap().to_owned();
+    let donor = reqwest::Client::builder().redirect(Policy::none()).build().unwrap();
+    let paid = donor.post(&checkout_url).form(&[("outcome", "paid")]).send().await.unwrap();
     assert_eq!(paid.status(), 303);
     // The provider's webhook again, twice: nothing more is sent.
     let id = checkout_url.rsplit('/').next().unwrap().to_owned();
     for _ in 0..2 {
-        let r = m
-            .app
-            .client
-            .post(m.app.url("/api/v1/payments/webhook"))
-            .form(&[("id", id.as_str())])
-            .send()
-            .await
-            .unwrap();
+        let r =
+            m.app.client.post(m.app.url("/api/v1/payments/webhook")).form(&[("id", id.as_str())]).send().await.unwrap();
         assert_eq!(r.status(), 200);
     }
     catcher.wait_for(2, Duration::from_secs(20)).await;
@@ -577,14 +358,7 @@ async fn an_online_payment_sends_one_thank_you_however_often_the_webhook_comes()
     let got = catcher.messages();
     let subjects: Vec<&str> = got.iter().map(|g| g["subject"].as_str().unwrap()).collect();
     assert_eq!(subjects.len(), 2, "{subjects:?}");
-    assert_eq!(
-        subjects
-            .iter()
-            .filter(|s| s.starts_with("Ontvangen"))
-            .count(),
-        1,
-        "{subjects:?}"
-    );
+    assert_eq!(subjects.iter().filter(|s| s.starts_with("Ontvangen")).count(), 1, "{subjects:?}");
     assert!(text(&got[1]).contains("25,50"));
 }
 
@@ -595,25 +369,13 @@ async fn the_demo_mailbox_lists_caught_messages() {
     let caught_in = mail_dir.path().to_owned();
     let m = spawn_mail_with(port, None, move |s| s.dev_mailbox = Some(caught_in)).await;
     m.app.open_cohort("utrecht").await;
-    m.app
-        .pledge_ok("utrecht", &pledge_body(2500, "demo@example.nl"))
-        .await;
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "demo@example.nl")).await;
     catcher.wait_for(1, Duration::from_secs(20)).await;
     let list = m.app.get("/dev/mailbox").await;
     assert_eq!(list.status(), 200);
     let html = list.text().await.unwrap();
-    assert!(
-        html.contains("Bedankt voor je toezegging aan Starters4Communities utrecht"),
-        "{html}"
-    );
-    let link = html
-        .split("href=\"/dev/mailbox/")
-        .nth(1)
-        .unwrap()
-        .split('"')
-        .next()
-        .unwrap()
-        .to_owned();
+    assert!(html.contains("Bedankt voor je toezegging aan Starters4Communities utrecht"), "{html}");
+    let link = html.split("href=\"/dev/mailbox/").nth(1).unwrap().split('"').next().unwrap().to_owned();
     let one = m.app.get(&format!("/dev/mailbox/{link}")).await;
     assert_eq!(one.status(), 200);
     assert!(one.text().await.unwrap().contains("NL91 ABNA 0417 1643 00"));
@@ -646,22 +408,10 @@ async fn pledges_from_before_e_mail_was_on_get_no_reminders() {
         locale: None,
         created_at: Timestamp(now().0 - 30 * DAY),
     };
-    m.app
-        .storage
-        .import_pledges("utrecht", vec![old])
-        .await
-        .unwrap();
-    m.app
-        .pledge_ok("utrecht", &pledge_body(2500, "nieuw@example.nl"))
-        .await;
+    m.app.storage.import_pledges("utrecht", vec![old]).await.unwrap();
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "nieuw@example.nl")).await;
     catcher.wait_for(1, Duration::from_secs(20)).await;
-    assert_eq!(
-        m.cofund
-            .queue_reminders(Timestamp(now().0 + 6 * DAY), now())
-            .await
-            .unwrap(),
-        1
-    );
+    assert_eq!(m.cofund.queue_reminders(Timestamp(now().0 + 6 * DAY), now()).await.unwrap(), 1);
     let got = catcher.wait_for(2, Duration::from_secs(20)).await;
     assert!(got.iter().all(|g| !to(g).contains("oud@example.nl")));
 }

@@ -47,31 +47,18 @@ async fn serve(db: &str, smtp_port: u16, lease_secs: u64) -> Instance {
         ])
         .env("COFUND_LOG", "warn")
         .env("COFUND_PLEDGE_RATE_PER_MINUTE", "0")
-        .env(
-            "COFUND_SMTP_URL",
-            format!("smtp://127.0.0.1:{smtp_port}?tls=none"),
-        )
-        .env(
-            "COFUND_MAIL_FROM",
-            "Starters4Communities <noreply@starters4communities.nl>",
-        )
+        .env("COFUND_SMTP_URL", format!("smtp://127.0.0.1:{smtp_port}?tls=none"))
+        .env("COFUND_MAIL_FROM", "Starters4Communities <noreply@starters4communities.nl>")
         .env("COFUND_MAIL_RETRY_SECS", "1")
         .env("COFUND_MAIL_LEASE_SECS", lease_secs.to_string())
         .stdout(Stdio::null())
         .stderr(Stdio::inherit())
         .spawn()
         .expect("cofund starts");
-    let instance = Instance {
-        child,
-        base: format!("http://127.0.0.1:{port}"),
-    };
+    let instance = Instance { child, base: format!("http://127.0.0.1:{port}") };
     let client = reqwest::Client::new();
     for _ in 0..400 {
-        if let Ok(r) = client
-            .get(format!("{}/healthz", instance.base))
-            .send()
-            .await
-        {
+        if let Ok(r) = client.get(format!("{}/healthz", instance.base)).send().await {
             if r.status() == 200 {
                 return instance;
             }
@@ -92,11 +79,7 @@ async fn database() -> String {
         .args(["--database", &db])
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     db
 }
 
@@ -114,23 +97,16 @@ async fn pledge(client: &reqwest::Client, base: &str, i: usize) -> String {
 }
 
 /// How often each Message-ID and each reference was caught.
-fn tally(
-    caught: &[Value],
-    references: &[String],
-) -> (HashMap<String, usize>, HashMap<String, usize>) {
+fn tally(caught: &[Value], references: &[String]) -> (HashMap<String, usize>, HashMap<String, usize>) {
     let mut ids = HashMap::new();
     for m in caught {
-        *ids.entry(m["headers"]["message-id"].as_str().unwrap().to_owned())
-            .or_insert(0) += 1;
+        *ids.entry(m["headers"]["message-id"].as_str().unwrap().to_owned()).or_insert(0) += 1;
     }
     let mut refs = HashMap::new();
     for r in references {
         refs.insert(
             r.clone(),
-            caught
-                .iter()
-                .filter(|m| m["text"].as_str().unwrap_or_default().contains(r.as_str()))
-                .count(),
+            caught.iter().filter(|m| m["text"].as_str().unwrap_or_default().contains(r.as_str())).count(),
         );
     }
     (ids, refs)
@@ -159,8 +135,7 @@ async fn two_instances_send_each_message_once() {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_instance_killed_while_sending_loses_nothing_and_only_its_unrecorded_deliveries_repeat()
-{
+async fn an_instance_killed_while_sending_loses_nothing_and_only_its_unrecorded_deliveries_repeat() {
     let db = database().await;
     let mail_dir = tempfile::tempdir().unwrap();
     // A slow SMTP server: each message takes 300 ms, so the kill lands mid-batch.
@@ -185,11 +160,7 @@ async fn an_instance_killed_while_sending_loses_nothing_and_only_its_unrecorded_
         if refs.values().all(|n| *n >= 1) {
             break;
         }
-        assert!(
-            started.elapsed() < Duration::from_secs(90),
-            "not all delivered: {} caught",
-            caught.len()
-        );
+        assert!(started.elapsed() < Duration::from_secs(90), "not all delivered: {} caught", caught.len());
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
     tokio::time::sleep(Duration::from_secs(5)).await;
@@ -206,17 +177,14 @@ async fn an_instance_killed_while_sending_loses_nothing_and_only_its_unrecorded_
     for (r, n) in &refs {
         assert!(
             *n == 1
-                || repeated.iter().any(|(id, _)| caught
+                || repeated
                     .iter()
-                    .any(|m| m["headers"]["message-id"] == id.as_str()
+                    .any(|(id, _)| caught.iter().any(|m| m["headers"]["message-id"] == id.as_str()
                         && m["text"].as_str().unwrap().contains(r.as_str()))),
             "{r}"
         );
     }
-    eprintln!(
-        "killed after {before_kill} of {N} caught; {} sent twice (same Message-ID), none lost",
-        repeated.len()
-    );
+    eprintln!("killed after {before_kill} of {N} caught; {} sent twice (same Message-ID), none lost", repeated.len());
     drop(b);
 }
 
@@ -243,53 +211,25 @@ async fn migrate_copies_the_outbox_unsubscribed_donors_and_the_link_key() {
     let mut body = pledge_body(2500, "en@example.org");
     body["locale"] = "en-GB".into();
     sqlite.pledge_ok("utrecht", &body).await;
-    sqlite
-        .pledge_ok("utrecht", &pledge_body(3000, "nl@example.nl"))
-        .await;
+    sqlite.pledge_ok("utrecht", &pledge_body(3000, "nl@example.nl")).await;
     let got = catcher.wait_for(2, Duration::from_secs(20)).await;
-    let link = got
-        .iter()
-        .find(|g| {
-            g["headers"]["to"]
-                .as_str()
-                .unwrap()
-                .contains("nl@example.nl")
-        })
-        .unwrap()["headers"]["list-unsubscribe"]
+    let link = got.iter().find(|g| g["headers"]["to"].as_str().unwrap().contains("nl@example.nl")).unwrap()["headers"]
+        ["list-unsubscribe"]
         .as_str()
         .unwrap()
         .trim_matches(|c| c == '<' || c == '>')
         .to_owned();
     let path = link[link.find("/mail/unsubscribe").unwrap()..].to_owned();
-    assert_eq!(
-        sqlite
-            .client
-            .post(sqlite.url(&path))
-            .send()
-            .await
-            .unwrap()
-            .status(),
-        200
-    );
+    assert_eq!(sqlite.client.post(sqlite.url(&path)).send().await.unwrap().status(), 200);
     let before = sqlite.storage.outbox(None, 10).await.unwrap();
 
     let pg = fresh_postgres_database().await;
     let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
-        .args([
-            "migrate",
-            "--from",
-            &format!("sqlite:{}", src_path.display()),
-            "--to",
-            &pg,
-        ])
+        .args(["migrate", "--from", &format!("sqlite:{}", src_path.display()), "--to", &pg])
         .env("COFUND_LOG", "warn")
         .output()
         .unwrap();
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let copy = spawn_with(|s| {
         s.database = cofund_server::storage::DatabaseLocation::Postgres(pg.clone());
         s.mail = smtp.clone();
@@ -301,16 +241,10 @@ async fn migrate_copies_the_outbox_unsubscribed_donors_and_the_link_key() {
     // The link signed before the copy still works after it, and the donor stays unsubscribed.
     let page = copy.get(&path).await;
     assert_eq!(page.status(), 200);
-    let candidates = copy
-        .storage
-        .reminder_candidates("utrecht", Timestamp(i64::MAX))
-        .await
-        .unwrap();
+    let candidates = copy.storage.reminder_candidates("utrecht", Timestamp(i64::MAX)).await.unwrap();
     assert_eq!(candidates.len(), 2);
     assert_eq!(candidates.iter().filter(|c| c.unsubscribed).count(), 1);
-    assert!(candidates
-        .iter()
-        .any(|c| c.pledge.locale.as_deref() == Some("en-GB")));
+    assert!(candidates.iter().any(|c| c.pledge.locale.as_deref() == Some("en-GB")));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
@@ -331,68 +265,32 @@ async fn reminders_queued_by_two_processes_at_once_go_out_once() {
         Command::new(env!("CARGO_BIN_EXE_cofund"))
             .args(["mail", "remind", "--now", &at, "--database", &db])
             .env("COFUND_LOG", "warn")
-            .env(
-                "COFUND_SMTP_URL",
-                format!("smtp://127.0.0.1:{smtp}?tls=none"),
-            )
+            .env("COFUND_SMTP_URL", format!("smtp://127.0.0.1:{smtp}?tls=none"))
             .env("COFUND_MAIL_FROM", "noreply@starters4communities.nl")
             .stdout(Stdio::piped())
             .spawn()
             .unwrap()
     };
     let (r1, r2) = (remind(), remind());
-    let (o1, o2) = (
-        r1.wait_with_output().unwrap(),
-        r2.wait_with_output().unwrap(),
-    );
+    let (o1, o2) = (r1.wait_with_output().unwrap(), r2.wait_with_output().unwrap());
     assert!(o1.status.success() && o2.status.success());
     let queued = |o: &std::process::Output| -> usize {
-        String::from_utf8_lossy(&o.stdout)
-            .split_whitespace()
-            .next()
-            .unwrap()
-            .parse()
-            .unwrap()
+        String::from_utf8_lossy(&o.stdout).split_whitespace().next().unwrap().parse().unwrap()
     };
     assert_eq!(queued(&o1) + queued(&o2), N, "{:?} {:?}", o1, o2);
     catcher.wait_for(2 * N, Duration::from_secs(60)).await;
     tokio::time::sleep(Duration::from_secs(3)).await;
     let caught = catcher.messages();
     assert_eq!(caught.len(), 2 * N);
-    let reminders = caught
-        .iter()
-        .filter(|m| m["subject"].as_str().unwrap().starts_with("Herinnering"))
-        .count();
+    let reminders = caught.iter().filter(|m| m["subject"].as_str().unwrap().starts_with("Herinnering")).count();
     assert_eq!(reminders, N);
     // The outbox as the CLI lists it.
     let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
-        .args([
-            "mail",
-            "outbox",
-            "multi",
-            "--limit",
-            "100",
-            "--database",
-            &db,
-        ])
+        .args(["mail", "outbox", "multi", "--limit", "100", "--database", &db])
         .env("COFUND_LOG", "warn")
         .output()
         .unwrap();
     let listing = String::from_utf8_lossy(&out.stdout);
-    assert_eq!(
-        listing
-            .lines()
-            .filter(|l| l.contains("\treminder\tsent\t1\t"))
-            .count(),
-        N,
-        "{listing}"
-    );
-    assert_eq!(
-        listing
-            .lines()
-            .filter(|l| l.contains("\tconfirmation\tsent\t1\t"))
-            .count(),
-        N,
-        "{listing}"
-    );
+    assert_eq!(listing.lines().filter(|l| l.contains("\treminder\tsent\t1\t")).count(), N, "{listing}");
+    assert_eq!(listing.lines().filter(|l| l.contains("\tconfirmation\tsent\t1\t")).count(), N, "{listing}");
 }

@@ -15,7 +15,11 @@ use std::process::Command;
 const PUBLIC_URL: &str = "https://cofund.example.org";
 
 fn migrate(from: &str, to: &str) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_cofund")).args(["migrate", "--from", from, "--to", to]).env("COFUND_LOG", "warn").output().unwrap()
+    Command::new(env!("CARGO_BIN_EXE_cofund"))
+        .args(["migrate", "--from", from, "--to", to])
+        .env("COFUND_LOG", "warn")
+        .output()
+        .unwrap()
 }
 
 async fn admin_get(app: &TestApp, token: &str, path: &str) -> Value {
@@ -52,7 +56,9 @@ async fn a_sqlite_database_migrated_to_postgres_serves_the_same_and_a_second_mig
     sqlite.open_cohort("utrecht").await;
     sqlite.open_cohort("zwolle").await;
     let mut ids = Vec::new();
-    for (i, email) in ["a@example.nl", "b@example.nl", "c@example.nl", "A@example.nl", "d@example.nl"].iter().enumerate() {
+    for (i, email) in
+        ["a@example.nl", "b@example.nl", "c@example.nl", "A@example.nl", "d@example.nl"].iter().enumerate()
+    {
         let mut body = pledge_body(1000 + 250 * i as i64, email);
         body["show_name"] = json!(i % 2 == 0);
         ids.push(sqlite.pledge_ok("utrecht", &body).await["pledge"]["id"].as_str().unwrap().to_owned());
@@ -65,7 +71,8 @@ async fn a_sqlite_database_migrated_to_postgres_serves_the_same_and_a_second_mig
     assert_eq!(sqlite.admin_post(&format!("/api/v1/admin/pledges/{}/confirm", ids[3])).await.status(), 200);
     assert_eq!(sqlite.admin_post(&format!("/api/v1/admin/pledges/{}/cancel", ids[1])).await.status(), 200);
     assert_eq!(sqlite.admin_post(&format!("/api/v1/admin/pledges/{}/hide-message", ids[2])).await.status(), 200);
-    let (limited, _) = sqlite.storage.create_token(Some(PROGRAMME.into()), Some("coordinator".into()), now()).await.unwrap();
+    let (limited, _) =
+        sqlite.storage.create_token(Some(PROGRAMME.into()), Some("coordinator".into()), now()).await.unwrap();
     let (revoked, _) = sqlite.storage.create_token(None, Some("old".into()), now()).await.unwrap();
     sqlite.storage.revoke_token(&revoked.id, now()).await.unwrap();
 
@@ -133,7 +140,11 @@ async fn migrate_names_what_is_wrong_with_its_arguments() {
     let missing = dir.path().join("nope.db");
     let out = migrate(&format!("sqlite:{}", missing.display()), "postgres://cofund@127.0.0.1:1/x");
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("there is no SQLite database at"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("there is no SQLite database at"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert!(!missing.exists(), "no empty database was created");
     let out = migrate("sqlite:a.db", "sqlite:b.db");
     assert!(String::from_utf8_lossy(&out.stderr).contains("--to must be a PostgreSQL URL"));

@@ -73,7 +73,8 @@ fn resource(id: &str, status: &str, body: &Value) -> Value {
         "_links": {"self": {"href": format!("https://api.mollie.com/v2/payments/{id}"), "type": "application/hal+json"}}
     });
     if status == "open" {
-        r["_links"]["checkout"] = json!({"href": format!("https://www.mollie.com/checkout/select-method/{id}"), "type": "text/html"});
+        r["_links"]["checkout"] =
+            json!({"href": format!("https://www.mollie.com/checkout/select-method/{id}"), "type": "text/html"});
     }
     r
 }
@@ -86,16 +87,34 @@ async fn create(State(fake): State<Fake>, method: Method, uri: Uri, headers: Hea
     if mode == Mode::Unprocessable {
         let e = json!({"status": 422, "title": "Unprocessable Entity", "detail": "The amount is higher than the maximum", "field": "amount",
                         "_links": {"documentation": {"href": "https://docs.mollie.com/overview/handling-errors", "type": "text/html"}}});
-        return (StatusCode::UNPROCESSABLE_ENTITY, [("content-type", "application/hal+json")], e.to_string()).into_response();
+        return (StatusCode::UNPROCESSABLE_ENTITY, [("content-type", "application/hal+json")], e.to_string())
+            .into_response();
     }
     let body: Value = serde_json::from_slice(&body).unwrap_or(Value::Null);
-    (StatusCode::CREATED, [("content-type", "application/hal+json")], resource("tr_WDqYK6vllg", "open", &body).to_string()).into_response()
+    (
+        StatusCode::CREATED,
+        [("content-type", "application/hal+json")],
+        resource("tr_WDqYK6vllg", "open", &body).to_string(),
+    )
+        .into_response()
 }
 
-async fn fetch(State(fake): State<Fake>, Path(id): Path<String>, method: Method, uri: Uri, headers: HeaderMap, body: Bytes) -> Response {
+async fn fetch(
+    State(fake): State<Fake>,
+    Path(id): Path<String>,
+    method: Method,
+    uri: Uri,
+    headers: HeaderMap,
+    body: Bytes,
+) -> Response {
     record(&fake, method, &uri, &headers, &body).await;
     if id != "tr_WDqYK6vllg" {
-        return (StatusCode::NOT_FOUND, json!({"status": 404, "title": "Not Found", "detail": format!("No payment exists with token {id}.")}).to_string()).into_response();
+        return (
+            StatusCode::NOT_FOUND,
+            json!({"status": 404, "title": "Not Found", "detail": format!("No payment exists with token {id}.")})
+                .to_string(),
+        )
+            .into_response();
     }
     (StatusCode::OK, resource(&id, "paid", &Value::Null).to_string()).into_response()
 }
@@ -161,7 +180,10 @@ async fn fetching_a_payment_reads_its_status_and_pledge() {
     let (base, fake) = start_fake().await;
     let client = MollieClient::new(&base, ApiKey::new(KEY), Duration::from_secs(2)).unwrap();
     let paid = client.get_payment("tr_WDqYK6vllg").await.unwrap();
-    assert_eq!((paid.status, paid.amount_cents, paid.pledge_id.as_deref()), (PaymentStatus::Paid, 2550, Some("pl_KNOWN")));
+    assert_eq!(
+        (paid.status, paid.amount_cents, paid.pledge_id.as_deref()),
+        (PaymentStatus::Paid, 2550, Some("pl_KNOWN"))
+    );
     assert_eq!(paid.checkout_url, None, "a paid payment has no checkout");
     let r = fake.seen.lock().unwrap()[0].clone();
     assert_eq!((r.method, r.path.as_str()), (Method::GET, "/v2/payments/tr_WDqYK6vllg"));
@@ -179,7 +201,9 @@ async fn an_error_answer_says_what_mollie_said() {
     *fake.mode.lock().unwrap() = Mode::Unprocessable;
     let client = MollieClient::new(&base, ApiKey::new(KEY), Duration::from_secs(2)).unwrap();
     match client.create_payment(&new_payment()).await {
-        Err(ProviderError::Rejected { status: 422, detail }) => assert_eq!(detail, "The amount is higher than the maximum (field amount)"),
+        Err(ProviderError::Rejected { status: 422, detail }) => {
+            assert_eq!(detail, "The amount is higher than the maximum (field amount)")
+        }
         other => panic!("expected a 422 rejection, got {other:?}"),
     }
     // A wrong key: refused, and the key is in no error message.

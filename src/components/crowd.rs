@@ -65,11 +65,8 @@ fn Sparkline(cohort: RwSignal<Cohort>, locale: Locale) -> impl IntoView {
     move || {
         cohort.with(|c| {
             let doc = c.document();
-            let points: Vec<(i64, i64)> = doc
-                .history
-                .iter()
-                .filter_map(|h| Some((Date::parse(&h.date)?.0, h.pledged_cents)))
-                .collect();
+            let points: Vec<(i64, i64)> =
+                doc.history.iter().filter_map(|h| Some((Date::parse(&h.date)?.0, h.pledged_cents))).collect();
             let (first, last) = (points.first()?, points.last()?);
             if points.len() < 2 {
                 return None;

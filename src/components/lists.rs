@@ -81,7 +81,9 @@ pub fn RecentPledgeSection(cohort: RwSignal<Cohort>, locale: Locale, id: String)
             doc.recent_pledges
                 .iter()
                 .map(|p| {
-                    let at = Timestamp::parse_rfc3339(&p.at).map(|ts| format::date_time_short(locale, ts)).unwrap_or_default();
+                    let at = Timestamp::parse_rfc3339(&p.at)
+                        .map(|ts| format::date_time_short(locale, ts))
+                        .unwrap_or_default();
                     let amount = p.amount_cents.map(|a| format::money(locale, &doc.currency, a));
                     view! {
                         <li class="cofund-pledge">

@@ -28,7 +28,10 @@ pub(crate) fn css_percent(bps: i64) -> String {
 
 /// Formats cents in the cohort's currency, tracking the cohort (its currency could change
 /// with a refreshed document).
-pub(crate) fn money_in(cohort: leptos::prelude::RwSignal<cofund_core::Cohort>, locale: crate::i18n::Locale) -> impl Fn(i64) -> String + Copy {
+pub(crate) fn money_in(
+    cohort: leptos::prelude::RwSignal<cofund_core::Cohort>,
+    locale: crate::i18n::Locale,
+) -> impl Fn(i64) -> String + Copy {
     use leptos::prelude::With;
     move |cents| cohort.with(|c| crate::format::money(locale, &c.document().currency, cents))
 }

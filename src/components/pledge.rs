@@ -5,9 +5,13 @@
 //! programme instead.
 
 use super::payment::{OnlinePay, ReturnedPayment, TransferDetails};
-use crate::api::{new_idempotency_key, payment_state, reload_cohort, resolve, returned_pledge_id, send_pledge, PledgeOutcome};
+use crate::api::{
+    new_idempotency_key, payment_state, reload_cohort, resolve, returned_pledge_id, send_pledge, PledgeOutcome,
+};
 use crate::{format, i18n::Locale};
-use cofund_core::api::{validate_pledge, OnlinePaymentStatus, PaymentState, PledgeField, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS};
+use cofund_core::api::{
+    validate_pledge, OnlinePaymentStatus, PaymentState, PledgeField, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS,
+};
 use cofund_core::{parse_amount_input, CampaignPhase, Cohort, FieldError, Problem, Timestamp};
 use leptos::prelude::*;
 use wasm_bindgen::JsCast;
@@ -41,7 +45,13 @@ enum Notice {
 }
 
 #[component]
-pub fn PledgeSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, src: String, id: String) -> impl IntoView {
+pub fn PledgeSection(
+    cohort: RwSignal<Cohort>,
+    locale: Locale,
+    now: Timestamp,
+    src: String,
+    id: String,
+) -> impl IntoView {
     let t = locale.t();
     let (links, phase, opens_at) = cohort.with_untracked(|c| (c.document().links.clone(), c.phase(now), c.opens_at()));
     let Some(pledge_link) = links.pledge else {
@@ -54,7 +64,8 @@ pub fn PledgeSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, s
         CampaignPhase::Open { .. } => {}
         CampaignPhase::Closed => return view! { <p class="cofund-readonly">{t.campaign_closed}</p> }.into_any(),
         CampaignPhase::Upcoming { .. } => {
-            return view! { <p class="cofund-readonly">{locale.opens_on(&format::date(locale, opens_at))}</p> }.into_any()
+            return view! { <p class="cofund-readonly">{locale.opens_on(&format::date(locale, opens_at))}</p> }
+                .into_any()
         }
     }
     let url = resolve(&pledge_link, &src).unwrap_or(pledge_link);
@@ -63,15 +74,20 @@ pub fn PledgeSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, s
 
 /// Focuses the element with this id, if it is there (in the page or a shadow root).
 fn focus(id: &str) {
-    if let Some(el) = crate::element_by_id(id)
-        .and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok())
-    {
+    if let Some(el) = crate::element_by_id(id).and_then(|e| e.dyn_into::<web_sys::HtmlElement>().ok()) {
         let _ = el.focus();
     }
 }
 
 #[component]
-fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, url: String, src: String, id: String) -> impl IntoView {
+fn PledgeForm(
+    cohort: RwSignal<Cohort>,
+    locale: Locale,
+    now: Timestamp,
+    url: String,
+    src: String,
+    id: String,
+) -> impl IntoView {
     let t = locale.t();
     let (currency, suggested, min, max) = cohort.with_untracked(|c| {
         let crowd = &c.document().crowd;
@@ -141,9 +157,8 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, url: Str
         });
     }
 
-    let error_for = move |field: &'static str| {
-        move || errors.with(|e| e.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()))
-    };
+    let error_for =
+        move |field: &'static str| move || errors.with(|e| e.iter().find(|(f, _)| f == field).map(|(_, m)| m.clone()));
     let describe = move |field: &'static str, hint: Option<&'static str>| {
         move || {
             let mut ids: Vec<String> = hint.map(fid).into_iter().collect();
@@ -332,11 +347,18 @@ fn PledgeForm(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, url: Str
                 .map(|p| {
                     let name = &c.document().stakeholders[p.stakeholder].name;
                     let left = p.left_after_cents.map(money);
-                    locale.match_preview(name, &money(amount), &money(amount.saturating_add(p.adds_cents)), p.adds_cents == amount, left.as_deref())
+                    locale.match_preview(
+                        name,
+                        &money(amount),
+                        &money(amount.saturating_add(p.adds_cents)),
+                        p.adds_cents == amount,
+                        left.as_deref(),
+                    )
                 })
                 .collect()
         });
-        (!lines.is_empty()).then(|| lines.into_iter().map(|l| view! { <p class="cofund-match cofund-preview">{l}</p> }).collect_view())
+        (!lines.is_empty())
+            .then(|| lines.into_iter().map(|l| view! { <p class="cofund-match cofund-preview">{l}</p> }).collect_view())
     };
 
     let form = move || {

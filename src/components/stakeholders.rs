@@ -16,7 +16,8 @@ pub fn StakeholderSection(cohort: RwSignal<Cohort>, locale: Locale, id: String) 
     // so a list the visitor opened stays open.
     let money = money_in(cohort, locale);
     let summary = move || {
-        let (count, total) = cohort.with(|c| (c.document().stakeholders.len(), c.summary().stakeholder_totals.total_cents));
+        let (count, total) =
+            cohort.with(|c| (c.document().stakeholders.len(), c.summary().stakeholder_totals.total_cents));
         locale.show_stakeholders(count, &money(total))
     };
     let items = move || {

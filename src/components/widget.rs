@@ -1,7 +1,14 @@
 //! The root component: loads the document, shows loading, error or the cohort.
 
-use super::{budget::BudgetSection, crowd::CrowdSection, lists::*, next_id, pledge::PledgeSection,
-            stakeholders::StakeholderSection, status::{ErrorPanel, Skeleton}};
+use super::{
+    budget::BudgetSection,
+    crowd::CrowdSection,
+    lists::*,
+    next_id,
+    pledge::PledgeSection,
+    stakeholders::StakeholderSection,
+    status::{ErrorPanel, Skeleton},
+};
 use crate::api::load_cohort;
 use crate::{format, i18n::Locale, WidgetConfig};
 use cofund_core::{Cohort, Timestamp};
@@ -123,7 +130,9 @@ fn keep_fresh(cohort: RwSignal<Cohort>, src: String, secs: u32) {
 
 /// Whether the page is visible (a background tab is not).
 fn page_visible() -> bool {
-    web_sys::window().and_then(|w| w.document()).is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+    web_sys::window()
+        .and_then(|w| w.document())
+        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
 /// Follows the document's live event stream (`links.events`) while the page is visible:
@@ -175,14 +184,22 @@ fn follow_live(cohort: RwSignal<Cohort>, src: String) {
     let owned = send_wrapper::SendWrapper::new((document, on_visibility, follow));
     on_cleanup(move || {
         let (document, on_visibility, follow) = owned.take();
-        let _ = document.remove_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref());
+        let _ =
+            document.remove_event_listener_with_callback("visibilitychange", on_visibility.as_ref().unchecked_ref());
         follow(false);
     });
 }
 
 /// A loaded cohort. `cohort` becomes a signal so a pledge can update the figures.
 #[component]
-fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, refresh_secs: u32, id: String) -> impl IntoView {
+fn CohortView(
+    cohort: Cohort,
+    locale: Locale,
+    now: Timestamp,
+    src: String,
+    refresh_secs: u32,
+    id: String,
+) -> impl IntoView {
     let t = locale.t();
     let doc = cohort.document().clone();
     let cohort = RwSignal::new(cohort);
@@ -202,7 +219,12 @@ fn CohortView(cohort: Cohort, locale: Locale, now: Timestamp, src: String, refre
     let rest = RwSignal::new(false);
     let crowd_id = id.clone();
     request_animation_frame(move || {
-        set_timeout(move || { rest.try_set(true); }, std::time::Duration::ZERO);
+        set_timeout(
+            move || {
+                rest.try_set(true);
+            },
+            std::time::Duration::ZERO,
+        );
     });
     let below_the_figures = move || {
         rest.get().then(|| {

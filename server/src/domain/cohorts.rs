@@ -13,7 +13,10 @@ pub fn accept_definition(slug: Option<&str>, mut def: CohortDefinition) -> Domai
         if def.slug.is_empty() {
             def.slug = slug.to_owned();
         } else if def.slug != slug {
-            return Err(DomainError::Invalid(vec![FieldError::new("slug", Problem::Inconsistent { with: "the URL".into() })]));
+            return Err(DomainError::Invalid(vec![FieldError::new(
+                "slug",
+                Problem::Inconsistent { with: "the URL".into() },
+            )]));
         }
     }
     def.validate().map_err(DomainError::Invalid)?;
@@ -45,12 +48,16 @@ pub struct OwnContributionChange {
     pub add: Option<i64>,
 }
 
-pub fn apply_own_contribution(def: &mut CohortDefinition, change: &OwnContributionChange) -> Result<(), Vec<FieldError>> {
+pub fn apply_own_contribution(
+    def: &mut CohortDefinition,
+    change: &OwnContributionChange,
+) -> Result<(), Vec<FieldError>> {
     let own = &mut def.own_contributions;
     match (change.received, change.add) {
         (Some(n), None) => own.received = n,
         (None, Some(n)) => {
-            own.received = own.received.checked_add(n).ok_or_else(|| vec![FieldError::new("add", Problem::Overflow)])?;
+            own.received =
+                own.received.checked_add(n).ok_or_else(|| vec![FieldError::new("add", Problem::Overflow)])?;
         }
         _ => {
             return Err(vec![FieldError::new(

@@ -171,7 +171,11 @@ impl CohortDefinition {
                 ));
             }
         }
-        let doc = self.to_document(PledgeFigures::default(), &format!("/api/v1/cohorts/{}", self.slug), "2000-01-01T00:00:00Z".to_owned());
+        let doc = self.to_document(
+            PledgeFigures::default(),
+            &format!("/api/v1/cohorts/{}", self.slug),
+            "2000-01-01T00:00:00Z".to_owned(),
+        );
         let cohort = match Cohort::from_document(doc) {
             Ok(c) => Some(c),
             Err(DocumentError::Invalid(e)) => {
@@ -199,14 +203,20 @@ impl CohortDefinition {
                 if p.iban.trim().is_empty() {
                     errors.push(FieldError::new("payment.iban", Problem::Required));
                 } else if !valid_iban(&p.iban) {
-                    errors.push(FieldError::new("payment.iban", Problem::Format { expected: "an IBAN such as NL91ABNA0417164300".into() }));
+                    errors.push(FieldError::new(
+                        "payment.iban",
+                        Problem::Format { expected: "an IBAN such as NL91ABNA0417164300".into() },
+                    ));
                 }
                 text(&mut errors, "payment.account_holder", &p.account_holder, true, 70);
                 let prefix_ok = !p.reference_prefix.is_empty()
                     && p.reference_prefix.len() <= 12
                     && p.reference_prefix.bytes().all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b == b'-');
                 if !prefix_ok {
-                    errors.push(FieldError::new("payment.reference_prefix", Problem::Format { expected: "1 to 12 of A-Z, 0-9 and -".into() }));
+                    errors.push(FieldError::new(
+                        "payment.reference_prefix",
+                        Problem::Format { expected: "1 to 12 of A-Z, 0-9 and -".into() },
+                    ));
                 }
                 if let Some(n) = &p.note {
                     text(&mut errors, "payment.note", n, false, 500);
@@ -220,7 +230,9 @@ impl CohortDefinition {
             if !valid_origin_pattern(o) {
                 errors.push(FieldError::new(
                     format!("allowed_origins[{i}]"),
-                    Problem::Format { expected: "an origin such as https://www.example.nl, http://localhost:* or *".into() },
+                    Problem::Format {
+                        expected: "an origin such as https://www.example.nl, http://localhost:* or *".into(),
+                    },
                 ));
             }
         }

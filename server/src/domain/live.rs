@@ -141,7 +141,10 @@ impl LiveProgress {
             if *n >= self.per_client_limit {
                 return Err(DomainError::refused(
                     ErrorCode::TooManySubscribers,
-                    format!("This address has {} live streams open, its limit; close one or poll instead.", self.per_client_limit),
+                    format!(
+                        "This address has {} live streams open, its limit; close one or poll instead.",
+                        self.per_client_limit
+                    ),
                 ));
             }
             *n += 1;

@@ -142,8 +142,7 @@ pub fn reminder_due(c: &ReminderCandidate, days: u32, now: Timestamp) -> bool {
 /// The messages a status change causes: received → a thank-you. Cancelling causes
 /// none (and stops reminders, which only go to pledged pledges).
 pub fn on_status_change(before: PledgeStatus, after: PledgeStatus) -> Option<MessageKind> {
-    (before != PledgeStatus::Received && after == PledgeStatus::Received)
-        .then_some(MessageKind::ThankYou)
+    (before != PledgeStatus::Received && after == PledgeStatus::Received).then_some(MessageKind::ThankYou)
 }
 
 /// `nl-NL` or `en-GB`: the donor's language if they gave one we write, else the cohort's.
@@ -158,10 +157,7 @@ pub fn message_locale(pledge: Option<&str>, cohort: &CohortDefinition) -> &'stat
             None
         }
     };
-    pledge
-        .and_then(pick)
-        .or_else(|| cohort.locale.as_deref().and_then(pick))
-        .unwrap_or("nl-NL")
+    pledge.and_then(pick).or_else(|| cohort.locale.as_deref().and_then(pick)).unwrap_or("nl-NL")
 }
 
 /// What composing needs besides the pledge and its cohort: where links point, the key
@@ -177,11 +173,7 @@ pub struct Mailing {
 
 impl std::fmt::Debug for Mailing {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "Mailing {{ public_url: {:?}, reply_to: {:?}, key: … }}",
-            self.public_url, self.reply_to
-        )
+        write!(f, "Mailing {{ public_url: {:?}, reply_to: {:?}, key: … }}", self.public_url, self.reply_to)
     }
 }
 
@@ -197,22 +189,11 @@ impl Mailing {
     ) -> anyhow::Result<Mailing> {
         let bytes: Vec<u8> = (0..key_hex.len())
             .step_by(2)
-            .map(|i| {
-                key_hex
-                    .get(i..i + 2)
-                    .and_then(|b| u8::from_str_radix(b, 16).ok())
-            })
+            .map(|i| key_hex.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok()))
             .collect::<Option<_>>()
             .ok_or_else(|| anyhow::anyhow!("the stored mail key is not hex"))?;
-        let key: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| anyhow::anyhow!("the stored mail key is not 32 bytes"))?;
-        Ok(Mailing {
-            public_url,
-            reply_to,
-            message_id_host,
-            key,
-        })
+        let key: [u8; 32] = bytes.try_into().map_err(|_| anyhow::anyhow!("the stored mail key is not 32 bytes"))?;
+        Ok(Mailing { public_url, reply_to, message_id_host, key })
     }
 
     /// A fresh key, hex (stored once per database: every instance signs alike).
@@ -230,12 +211,7 @@ impl Mailing {
     /// The donor's unsubscribe link: their address and its signature.
     pub fn unsubscribe_url(&self, email: &str) -> String {
         let backer = backer_key(email);
-        format!(
-            "{}/mail/unsubscribe?e={}&t={}",
-            self.public_url,
-            hex(backer.as_bytes()),
-            self.mac(&backer)
-        )
+        format!("{}/mail/unsubscribe?e={}&t={}", self.public_url, hex(backer.as_bytes()), self.mac(&backer))
     }
 
     /// The backer key a link names, if its signature is right.
@@ -264,20 +240,12 @@ impl Mailing {
         pledge: &PledgeRow,
         now: Timestamp,
     ) -> OutboxMessage {
-        let id = format!(
-            "ob_{}",
-            super::base32(&random_bytes::<10>()).to_ascii_lowercase()
-        );
+        let id = format!("ob_{}", super::base32(&random_bytes::<10>()).to_ascii_lowercase());
         let locale = message_locale(pledge.locale.as_deref(), cohort);
         let unsubscribe_url = self.unsubscribe_url(&pledge.email);
-        let composed =
-            crate::mail::compose::compose(kind, locale, cohort, pledge, &unsubscribe_url);
+        let composed = crate::mail::compose::compose(kind, locale, cohort, pledge, &unsubscribe_url);
         OutboxMessage {
-            message_id: format!(
-                "<{id}.{}@{}>",
-                kind.as_str().replace('_', "-"),
-                self.message_id_host
-            ),
+            message_id: format!("<{id}.{}@{}>", kind.as_str().replace('_', "-"), self.message_id_host),
             id,
             kind,
             pledge_id: Some(pledge.id.clone()),
@@ -316,20 +284,12 @@ impl Cofund {
             let def = &cohort.definition;
             let days = def.reminder_days.unwrap_or(DEFAULT_REMINDER_DAYS);
             let cutoff = Timestamp(now.0 - i64::from(days.max(1)) * 86_400);
-            for c in self
-                .storage()
-                .reminder_candidates(&def.slug, cutoff)
-                .await?
-            {
+            for c in self.storage().reminder_candidates(&def.slug, cutoff).await? {
                 if !reminder_due(&c, days, now) {
                     continue;
                 }
                 let message = mailing.message(MessageKind::Reminder, def, &c.pledge, now);
-                if self
-                    .storage()
-                    .queue_reminder(&c.pledge.id, c.reminders, &message, due_at)
-                    .await?
-                {
+                if self.storage().queue_reminder(&c.pledge.id, c.reminders, &message, due_at).await? {
                     queued += 1;
                 }
             }
@@ -394,41 +354,13 @@ mod tests {
     #[test]
     fn reminders_after_the_period_at_most_twice_only_while_pledged() {
         let day = 86_400;
-        assert!(!reminder_due(
-            &candidate(PledgeStatus::Pledged, 0, None),
-            5,
-            Timestamp(5 * day - 1)
-        ));
-        assert!(reminder_due(
-            &candidate(PledgeStatus::Pledged, 0, None),
-            5,
-            Timestamp(5 * day)
-        ));
-        assert!(!reminder_due(
-            &candidate(PledgeStatus::Pledged, 1, Some(5 * day)),
-            5,
-            Timestamp(9 * day)
-        ));
-        assert!(reminder_due(
-            &candidate(PledgeStatus::Pledged, 1, Some(5 * day)),
-            5,
-            Timestamp(10 * day)
-        ));
-        assert!(!reminder_due(
-            &candidate(PledgeStatus::Pledged, 2, Some(10 * day)),
-            5,
-            Timestamp(100 * day)
-        ));
-        assert!(!reminder_due(
-            &candidate(PledgeStatus::Received, 0, None),
-            5,
-            Timestamp(100 * day)
-        ));
-        assert!(!reminder_due(
-            &candidate(PledgeStatus::Cancelled, 0, None),
-            5,
-            Timestamp(100 * day)
-        ));
+        assert!(!reminder_due(&candidate(PledgeStatus::Pledged, 0, None), 5, Timestamp(5 * day - 1)));
+        assert!(reminder_due(&candidate(PledgeStatus::Pledged, 0, None), 5, Timestamp(5 * day)));
+        assert!(!reminder_due(&candidate(PledgeStatus::Pledged, 1, Some(5 * day)), 5, Timestamp(9 * day)));
+        assert!(reminder_due(&candidate(PledgeStatus::Pledged, 1, Some(5 * day)), 5, Timestamp(10 * day)));
+        assert!(!reminder_due(&candidate(PledgeStatus::Pledged, 2, Some(10 * day)), 5, Timestamp(100 * day)));
+        assert!(!reminder_due(&candidate(PledgeStatus::Received, 0, None), 5, Timestamp(100 * day)));
+        assert!(!reminder_due(&candidate(PledgeStatus::Cancelled, 0, None), 5, Timestamp(100 * day)));
         let mut off = candidate(PledgeStatus::Pledged, 0, None);
         off.unsubscribed = true;
         assert!(!reminder_due(&off, 5, Timestamp(100 * day)));
@@ -436,45 +368,21 @@ mod tests {
 
     #[test]
     fn unsubscribe_links_are_signed() {
-        let m = Mailing::new(
-            "https://x.nl".into(),
-            None,
-            "x.nl".into(),
-            &Mailing::new_key(),
-        )
-        .unwrap();
+        let m = Mailing::new("https://x.nl".into(), None, "x.nl".into(), &Mailing::new_key()).unwrap();
         let url = m.unsubscribe_url(" Élise@Example.NL ");
         let q = url.split_once('?').unwrap().1;
         let (e, t) = q.split_once('&').unwrap();
         let (e, t) = (e.strip_prefix("e=").unwrap(), t.strip_prefix("t=").unwrap());
-        assert_eq!(
-            m.verify_unsubscribe(e, t).as_deref(),
-            Some("élise@example.nl")
-        );
+        assert_eq!(m.verify_unsubscribe(e, t).as_deref(), Some("élise@example.nl"));
         assert_eq!(m.verify_unsubscribe(&hex(b"other@example.nl"), t), None);
-        let other = Mailing::new(
-            "https://x.nl".into(),
-            None,
-            "x.nl".into(),
-            &Mailing::new_key(),
-        )
-        .unwrap();
+        let other = Mailing::new("https://x.nl".into(), None, "x.nl".into(), &Mailing::new_key()).unwrap();
         assert_eq!(other.verify_unsubscribe(e, t), None);
     }
 
     #[test]
     fn status_changes() {
-        assert_eq!(
-            on_status_change(PledgeStatus::Pledged, PledgeStatus::Received),
-            Some(MessageKind::ThankYou)
-        );
-        assert_eq!(
-            on_status_change(PledgeStatus::Received, PledgeStatus::Received),
-            None
-        );
-        assert_eq!(
-            on_status_change(PledgeStatus::Pledged, PledgeStatus::Cancelled),
-            None
-        );
+        assert_eq!(on_status_change(PledgeStatus::Pledged, PledgeStatus::Received), Some(MessageKind::ThankYou));
+        assert_eq!(on_status_change(PledgeStatus::Received, PledgeStatus::Received), None);
+        assert_eq!(on_status_change(PledgeStatus::Pledged, PledgeStatus::Cancelled), None);
     }
 }

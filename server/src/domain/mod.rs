@@ -25,10 +25,8 @@ use std::fmt;
 
 /// The current time, whole seconds.
 pub fn now() -> Timestamp {
-    let secs = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map(|d| d.as_secs() as i64)
-        .unwrap_or(0);
+    let secs =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0);
     Timestamp(secs)
 }
 
@@ -145,7 +143,9 @@ pub fn origin_allowed(patterns: &[String], origin: &str) -> bool {
             if origin.get(..base.len()).is_some_and(|o| o.eq_ignore_ascii_case(base)) {
                 let tail = &origin[base.len()..];
                 return tail.is_empty()
-                    || tail.strip_prefix(':').is_some_and(|port| !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit()));
+                    || tail.strip_prefix(':').is_some_and(|port| {
+                        !port.is_empty() && port.len() <= 5 && port.bytes().all(|b| b.is_ascii_digit())
+                    });
             }
         }
         false

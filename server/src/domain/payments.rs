@@ -27,13 +27,27 @@ pub enum WebhookOutcome {
 /// The donor's return URL with the marker the widget recognises, if the URL is on one of
 /// the cohort's allowed origins or on this server (its `/embed/` pages); otherwise a
 /// field error (no open redirect through the provider).
-pub fn return_url(allowed_origins: &[String], public_url: &str, url: &str, pledge_id: &str) -> Result<String, FieldError> {
-    let refused = || FieldError::new("return_url", Problem::Format { expected: "a page on one of the cohort's allowed origins".into() });
+pub fn return_url(
+    allowed_origins: &[String],
+    public_url: &str,
+    url: &str,
+    pledge_id: &str,
+) -> Result<String, FieldError> {
+    let refused = || {
+        FieldError::new(
+            "return_url",
+            Problem::Format { expected: "a page on one of the cohort's allowed origins".into() },
+        )
+    };
     if url.len() > MAX_RETURN_URL || url.chars().any(|c| c.is_control() || c.is_whitespace()) {
         return Err(refused());
     }
     let mut parsed = reqwest::Url::parse(url).map_err(|_| refused())?;
-    if !matches!(parsed.scheme(), "http" | "https") || parsed.host_str().is_none() || !parsed.username().is_empty() || parsed.password().is_some() {
+    if !matches!(parsed.scheme(), "http" | "https")
+        || parsed.host_str().is_none()
+        || !parsed.username().is_empty()
+        || parsed.password().is_some()
+    {
         return Err(refused());
     }
     let origin = parsed.origin().ascii_serialization();
@@ -45,7 +59,11 @@ pub fn return_url(allowed_origins: &[String], public_url: &str, url: &str, pledg
         return Err(refused());
     }
     parsed.set_fragment(None);
-    let kept: Vec<(String, String)> = parsed.query_pairs().filter(|(k, _)| k != PAYMENT_RETURN_MARKER).map(|(k, v)| (k.into_owned(), v.into_owned())).collect();
+    let kept: Vec<(String, String)> = parsed
+        .query_pairs()
+        .filter(|(k, _)| k != PAYMENT_RETURN_MARKER)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect();
     parsed.query_pairs_mut().clear().extend_pairs(kept).append_pair(PAYMENT_RETURN_MARKER, pledge_id);
     Ok(parsed.to_string())
 }
@@ -53,7 +71,11 @@ pub fn return_url(allowed_origins: &[String], public_url: &str, url: &str, pledg
 /// Untrusted text for a log line: at most 32 characters, control characters and
 /// everything outside printable ASCII escaped (`\n`, `\u{202e}`), cut with `…`.
 pub fn loggable(text: &str) -> String {
-    let mut out: String = text.chars().take(32).flat_map(|c| if c == ' ' || c.is_ascii_graphic() { vec![c] } else { c.escape_default().collect() }).collect();
+    let mut out: String = text
+        .chars()
+        .take(32)
+        .flat_map(|c| if c == ' ' || c.is_ascii_graphic() { vec![c] } else { c.escape_default().collect() })
+        .collect();
     if text.chars().count() > 32 {
         out.push('…');
     }
@@ -62,7 +84,10 @@ pub fn loggable(text: &str) -> String {
 
 fn provider_failed(e: ProviderError) -> DomainError {
     tracing::warn!(error = %e, "payment provider");
-    DomainError::refused(ErrorCode::PaymentProviderFailed, "The payment provider could not start the payment; try again, or transfer the amount.")
+    DomainError::refused(
+        ErrorCode::PaymentProviderFailed,
+        "The payment provider could not start the payment; try again, or transfer the amount.",
+    )
 }
 
 impl Cofund {
@@ -98,9 +123,18 @@ impl Cofund {
 
     /// Starts an online payment of a pledged pledge and returns the provider's checkout.
     /// `key` (the donor's idempotency key) makes a retried request the same payment.
-    pub async fn start_payment(&self, slug: &str, pledge_id: &str, requested_return: &str, key: &str, now: Timestamp) -> DomainResult<PaymentStart> {
+    pub async fn start_payment(
+        &self,
+        slug: &str,
+        pledge_id: &str,
+        requested_return: &str,
+        key: &str,
+        now: Timestamp,
+    ) -> DomainResult<PaymentStart> {
         let unavailable = |m: &str| DomainError::refused(ErrorCode::PaymentUnavailable, m);
-        let Some(provider) = self.payments.clone() else { return Err(unavailable("This server takes no online payments.")) };
+        let Some(provider) = self.payments.clone() else {
+            return Err(unavailable("This server takes no online payments."));
+        };
         let cohort = self.cohort(slug).await?;
         let def = &cohort.definition;
         if !def.online_payment {
@@ -112,7 +146,8 @@ impl Cofund {
             PledgeStatus::Received => return Err(unavailable("This pledge is paid already.")),
             PledgeStatus::Cancelled => return Err(unavailable("This pledge was cancelled.")),
         }
-        let redirect_url = return_url(&def.allowed_origins, self.public_url(), requested_return, pledge_id).map_err(|e| DomainError::Invalid(vec![e]))?;
+        let redirect_url = return_url(&def.allowed_origins, self.public_url(), requested_return, pledge_id)
+            .map_err(|e| DomainError::Invalid(vec![e]))?;
         let request = NewPayment {
             amount_cents: pledge.amount_cents,
             currency: def.currency.clone(),
@@ -158,19 +193,31 @@ impl Cofund {
             tracing::info!(payment = %id, "webhook for an unknown payment ignored");
             return Ok(WebhookOutcome::Unknown);
         };
-        let fetched = provider.get_payment(id).await.map_err(|e| DomainError::Internal(anyhow::anyhow!("fetching payment {id}: {e}")))?;
-        if fetched.pledge_id.as_deref() != Some(stored.pledge_id.as_str()) || fetched.amount_cents != stored.amount_cents {
+        let fetched = provider
+            .get_payment(id)
+            .await
+            .map_err(|e| DomainError::Internal(anyhow::anyhow!("fetching payment {id}: {e}")))?;
+        if fetched.pledge_id.as_deref() != Some(stored.pledge_id.as_str())
+            || fetched.amount_cents != stored.amount_cents
+        {
             return Err(DomainError::Internal(anyhow::anyhow!(
                 "payment {id} at the provider does not match the stored one (pledge or amount differ); not applied"
             )));
         }
-        self.apply_payment(&stored, fetched.status, now).await.map(|pledge_received| WebhookOutcome::Applied { pledge_received })
+        self.apply_payment(&stored, fetched.status, now)
+            .await
+            .map(|pledge_received| WebhookOutcome::Applied { pledge_received })
     }
 
     /// Stores the provider's status and applies it to the pledge (paid → received).
     /// Money that arrives for a pledge a coordinator has cancelled is not silently dropped: it is logged as a WARN and shown to
     /// coordinators with the pledge ([`Cofund::payment_conflict`]), to refund or reinstate.
-    async fn apply_payment(&self, stored: &PaymentRow, status: crate::payments::PaymentStatus, now: Timestamp) -> DomainResult<bool> {
+    async fn apply_payment(
+        &self,
+        stored: &PaymentRow,
+        status: crate::payments::PaymentStatus,
+        now: Timestamp,
+    ) -> DomainResult<bool> {
         let newly_paid = status == PaymentStatus::Paid && stored.status != PaymentStatus::Paid;
         if stored.status != status {
             self.storage().set_payment_status(&stored.id, status, now).await?;
@@ -225,13 +272,18 @@ impl Cofund {
                 Err(e) => Err(e),
             };
             match outcome {
-                Ok(p) if p.pledge_id.as_deref() == Some(stored.pledge_id.as_str()) && p.amount_cents == stored.amount_cents => {
+                Ok(p)
+                    if p.pledge_id.as_deref() == Some(stored.pledge_id.as_str())
+                        && p.amount_cents == stored.amount_cents =>
+                {
                     if let Err(e) = self.apply_payment(&stored, p.status, now).await {
                         tracing::warn!(payment = %stored.id, error = %e, "the cancelled payment's status was not stored");
                     }
                 }
                 Ok(_) => tracing::warn!(payment = %stored.id, "payment at the provider does not match the stored one"),
-                Err(e) => tracing::warn!(payment = %stored.id, pledge = %pledge_id, error = %e, "an open payment could not be cancelled at the provider"),
+                Err(e) => {
+                    tracing::warn!(payment = %stored.id, pledge = %pledge_id, error = %e, "an open payment could not be cancelled at the provider")
+                }
             }
         }
     }
@@ -277,11 +329,16 @@ impl Cofund {
         if let (Some(stored), Some(provider)) = (latest.clone(), self.payments.clone()) {
             if !stored.status.is_final() {
                 match provider.get_payment(&stored.id).await {
-                    Ok(p) if p.pledge_id.as_deref() == Some(stored.pledge_id.as_str()) && p.amount_cents == stored.amount_cents => {
+                    Ok(p)
+                        if p.pledge_id.as_deref() == Some(stored.pledge_id.as_str())
+                            && p.amount_cents == stored.amount_cents =>
+                    {
                         self.apply_payment(&stored, p.status, now).await?;
                         latest = Some(PaymentRow { status: p.status, ..stored });
                     }
-                    Ok(_) => tracing::warn!(payment = %stored.id, "payment at the provider does not match the stored one"),
+                    Ok(_) => {
+                        tracing::warn!(payment = %stored.id, "payment at the provider does not match the stored one")
+                    }
                     Err(e) => tracing::warn!(payment = %stored.id, error = %e, "payment status not refreshed"),
                 }
             }
@@ -295,7 +352,10 @@ impl Cofund {
             pledge: pledging::receipt(&pledge),
             online: online_status(latest.map(|p| p.status)),
             payment: pledging::instructions(settings, &pledge),
-            online_payment: self.online_payment_base(slug).filter(|_| payable).map(|base| pledging::online_payment(&base, pledge_id)),
+            online_payment: self
+                .online_payment_base(slug)
+                .filter(|_| payable)
+                .map(|base| pledging::online_payment(&base, pledge_id)),
         })
     }
 }

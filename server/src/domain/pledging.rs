@@ -2,11 +2,12 @@
 //! and how coordinators may change a pledge's status.
 
 use super::{CohortDefinition, DomainError, DomainResult, PaymentSettings};
+use crate::payments::PaymentStatus;
 use crate::storage::{PledgeRow, StoredCohort};
 use anyhow::Context;
-use crate::payments::PaymentStatus;
 use cofund_core::api::{
-    CrowdTotals, ErrorCode, OnlinePayment, OnlinePaymentStatus, PaymentInstructions, PledgeReceipt, PledgeResponse, PledgeStatus,
+    CrowdTotals, ErrorCode, OnlinePayment, OnlinePaymentStatus, PaymentInstructions, PledgeReceipt, PledgeResponse,
+    PledgeStatus,
 };
 use cofund_core::{CampaignPhase, Timestamp};
 
@@ -64,14 +65,20 @@ pub fn instructions(payment: &PaymentSettings, row: &PledgeRow) -> PaymentInstru
 }
 
 pub fn receipt(row: &PledgeRow) -> PledgeReceipt {
-    PledgeReceipt { id: row.id.clone(), amount_cents: row.amount_cents, status: row.status, created_at: row.created_at.to_rfc3339() }
+    PledgeReceipt {
+        id: row.id.clone(),
+        amount_cents: row.amount_cents,
+        status: row.status,
+        created_at: row.created_at.to_rfc3339(),
+    }
 }
 
 /// What a provider's payment status does to its pledge: paid makes a pledged pledge
 /// received; nothing else changes it (failed, cancelled or expired leave it pledged, so
 /// the donor can pay again or transfer; a late or repeated report changes nothing).
 pub fn on_payment(current: &PledgeRow, status: PaymentStatus) -> Option<(PledgeStatus, bool)> {
-    (status == PaymentStatus::Paid && current.status == PledgeStatus::Pledged).then_some((PledgeStatus::Received, current.message_hidden))
+    (status == PaymentStatus::Paid && current.status == PledgeStatus::Pledged)
+        .then_some((PledgeStatus::Received, current.message_hidden))
 }
 
 /// The donor's view of a provider status.
@@ -132,7 +139,10 @@ pub fn apply_change(current: &PledgeRow, change: PledgeChange) -> DomainResult<O
     let next = match change {
         PledgeChange::Confirm => match current.status {
             PledgeStatus::Cancelled => {
-                return Err(DomainError::refused(ErrorCode::InvalidTransition, "A cancelled pledge cannot be confirmed."))
+                return Err(DomainError::refused(
+                    ErrorCode::InvalidTransition,
+                    "A cancelled pledge cannot be confirmed.",
+                ))
             }
             _ => (PledgeStatus::Received, current.message_hidden),
         },
@@ -172,7 +182,13 @@ mod tests {
         assert_eq!(on_payment(&row(Pledged), PaymentStatus::Paid), Some((Received, false)));
         assert_eq!(on_payment(&row(Received), PaymentStatus::Paid), None, "a replayed webhook changes nothing");
         assert_eq!(on_payment(&row(Cancelled), PaymentStatus::Paid), None, "a cancelled pledge stays cancelled");
-        for s in [PaymentStatus::Failed, PaymentStatus::Canceled, PaymentStatus::Expired, PaymentStatus::Open, PaymentStatus::Pending] {
+        for s in [
+            PaymentStatus::Failed,
+            PaymentStatus::Canceled,
+            PaymentStatus::Expired,
+            PaymentStatus::Open,
+            PaymentStatus::Pending,
+        ] {
             assert_eq!(on_payment(&row(Pledged), s), None, "{s}");
             assert_eq!(on_payment(&row(Received), s), None, "a late {s} never undoes a payment");
         }

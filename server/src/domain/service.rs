@@ -1,10 +1,10 @@
 //! [`Cofund`]: what routes and the CLI call. Each method is one use case; it reads and
 //! writes through [`Storage`] and applies the rules of the other domain modules.
 
-use super::cohorts::{self, DefinitionEdit, OwnContributionChange};
-use super::pledging::{PledgeAdmission, PledgeChange};
-use super::live::{LiveProgress, ProgressEvent, Subscription};
 use super::access::{self, Grant, LinkProblem, SessionInfo};
+use super::cohorts::{self, DefinitionEdit, OwnContributionChange};
+use super::live::{LiveProgress, ProgressEvent, Subscription};
+use super::pledging::{PledgeAdmission, PledgeChange};
 use super::{sha256_hex, CohortDefinition, DomainError, DomainResult, IdempotencyKey};
 use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, Storage, StoredCohort, TokenInfo};
 use anyhow::Context;
@@ -135,7 +135,12 @@ impl Cofund {
 
     /// At most `max_subscribers` streams on this instance, `per_client` of them from
     /// one client, each open at most `lifetime`.
-    pub fn with_stream_limits(mut self, max_subscribers: usize, per_client: usize, lifetime: std::time::Duration) -> Cofund {
+    pub fn with_stream_limits(
+        mut self,
+        max_subscribers: usize,
+        per_client: usize,
+        lifetime: std::time::Duration,
+    ) -> Cofund {
         self.live = LiveProgress::with_client_limit(max_subscribers, per_client);
         self.stream_lifetime = lifetime;
         self
@@ -172,7 +177,12 @@ impl Cofund {
     /// A stream's place and, unless the client has seen the current revision
     /// (`last_event_id`), the current state to send first.
     /// `client`: the address the stream is counted against.
-    pub async fn subscribe(&self, slug: &str, last_event_id: Option<i64>, client: std::net::IpAddr) -> DomainResult<(Option<ProgressEvent>, Subscription)> {
+    pub async fn subscribe(
+        &self,
+        slug: &str,
+        last_event_id: Option<i64>,
+        client: std::net::IpAddr,
+    ) -> DomainResult<(Option<ProgressEvent>, Subscription)> {
         let doc = self.document(slug).await?;
         let subscription = self.live.subscribe_from(slug, client)?;
         let current = ProgressEvent::of_document(doc.revision, &doc.body)?;
@@ -279,9 +289,17 @@ impl Cofund {
         let mut attempts = 0;
         let (rendered_revision, doc, valid_until) = loop {
             attempts += 1;
-            let snapshot = self.storage.snapshot(slug, RECENT_PLEDGES).await?.ok_or_else(|| DomainError::cohort_not_found(slug))?;
+            let snapshot = self
+                .storage
+                .snapshot(slug, RECENT_PLEDGES)
+                .await?
+                .ok_or_else(|| DomainError::cohort_not_found(slug))?;
             let has_rules = snapshot.cohort.definition.has_rules();
-            let mut doc = snapshot.cohort.definition.to_document(snapshot.figures, &base, snapshot.cohort.updated_at.to_rfc3339());
+            let mut doc = snapshot.cohort.definition.to_document(
+                snapshot.figures,
+                &base,
+                snapshot.cohort.updated_at.to_rfc3339(),
+            );
             // Only rules need the pledges one by one; without them the maintained figures
             // are the whole document, so a cohort with a million pledges stays cheap.
             if !has_rules {
@@ -305,7 +323,9 @@ impl Cofund {
         let mut cache = self.documents.lock().expect("document cache");
         // Kept only if no change was said while this render read, and never over a newer
         // revision rendered meanwhile.
-        if cache.changes(slug) == changes_seen && cache.documents.get(slug).is_none_or(|r| r.revision <= rendered.revision) {
+        if cache.changes(slug) == changes_seen
+            && cache.documents.get(slug).is_none_or(|r| r.revision <= rendered.revision)
+        {
             cache.documents.insert(slug.to_owned(), rendered.clone());
         }
         Ok(rendered)
@@ -315,8 +335,12 @@ impl Cofund {
     /// slug: built from its cohorts' documents as rendered, so every figure is the one
     /// that cohort's widget shows. Rendered per request from the cached cohort documents.
     pub async fn programme_document(&self, slug: &str) -> DomainResult<Box<RenderedDocument>> {
-        let cohorts: Vec<StoredCohort> =
-            self.cohorts().await?.into_iter().filter(|c| programme_slug(&c.definition.programme.name) == slug).collect();
+        let cohorts: Vec<StoredCohort> = self
+            .cohorts()
+            .await?
+            .into_iter()
+            .filter(|c| programme_slug(&c.definition.programme.name) == slug)
+            .collect();
         let Some(first) = cohorts.first() else {
             return Err(DomainError::not_found(format!("Programme {slug:?}")));
         };
@@ -326,11 +350,13 @@ impl Cofund {
             let r = self.document(&c.definition.slug).await?;
             revision = revision.saturating_add(r.revision);
             let text = std::str::from_utf8(&r.body).context("a document is UTF-8")?;
-            let cohort = Cohort::from_json(text).map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort document: {e}")))?;
+            let cohort =
+                Cohort::from_json(text).map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort document: {e}")))?;
             list.push((cohort, format!("{}/api/v1/cohorts/{}", self.public_url, c.definition.slug)));
         }
-        let doc = ProgrammeDocument::build(&first.definition.programme.name, first.definition.programme.url.clone(), &list)
-            .map_err(|e| DomainError::Internal(anyhow::anyhow!("programme {slug}: {e}")))?;
+        let doc =
+            ProgrammeDocument::build(&first.definition.programme.name, first.definition.programme.url.clone(), &list)
+                .map_err(|e| DomainError::Internal(anyhow::anyhow!("programme {slug}: {e}")))?;
         let body = bytes::Bytes::from(serde_json::to_vec(&doc).context("serialising a programme document")?);
         let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
         Ok(Box::new(RenderedDocument { revision, valid_until: None, body, etag }))
@@ -338,7 +364,12 @@ impl Cofund {
 
     /// Fills in every stakeholder's rule evaluation from the cohort's pledges in their
     /// order (`cofund-core` computes it); returns until when it holds.
-    async fn evaluate_rules(&self, slug: &str, doc: &mut CohortDocument, now: Timestamp) -> DomainResult<Option<Timestamp>> {
+    async fn evaluate_rules(
+        &self,
+        slug: &str,
+        doc: &mut CohortDocument,
+        now: Timestamp,
+    ) -> DomainResult<Option<Timestamp>> {
         let pledges = self.all_pledges(slug).await?;
         let donors: Vec<String> = pledges.iter().map(|p| super::backer_key(&p.email)).collect();
         let gifts: Vec<Gift> = pledges
@@ -375,7 +406,13 @@ impl Cofund {
     /// campaign closed still gets its first answer.
     /// `cohort` is the cohort as the caller read it (for its limits; the write checks the
     /// campaign again on the cohort as stored then).
-    pub async fn pledge(&self, cohort: &StoredCohort, key: &IdempotencyKey, body: &serde_json::Value, now: Timestamp) -> DomainResult<PledgeOutcome> {
+    pub async fn pledge(
+        &self,
+        cohort: &StoredCohort,
+        key: &IdempotencyKey,
+        body: &serde_json::Value,
+        now: Timestamp,
+    ) -> DomainResult<PledgeOutcome> {
         let slug = cohort.definition.slug.as_str();
         if !body.is_object() {
             return Err(DomainError::refused(ErrorCode::MalformedJson, "The request body must be a JSON object."));
@@ -385,10 +422,20 @@ impl Cofund {
         // The canonical body: the request as the server understood it, re-serialised.
         let request_hash = sha256_hex(&serde_json::to_vec(&request).context("serialising a pledge request")?);
         let valid = validate_pledge(&request, crowd.min_cents, crowd.max_cents);
-        let admission = PledgeAdmission { now, online_payment_base: self.online_payment_base(slug), mailing: self.mailing.clone() };
+        let admission =
+            PledgeAdmission { now, online_payment_base: self.online_payment_base(slug), mailing: self.mailing.clone() };
         // The donor's language for e-mail (the widget's), if it is one we write.
-        let locale = body.get("locale").and_then(|l| l.as_str()).map(|l| super::mail::message_locale(Some(l), &cohort.definition).to_owned());
-        let new = valid.map(|pledge| NewPledge { pledge, status: PledgeStatus::Pledged, message_hidden: false, locale, created_at: now });
+        let locale = body
+            .get("locale")
+            .and_then(|l| l.as_str())
+            .map(|l| super::mail::message_locale(Some(l), &cohort.definition).to_owned());
+        let new = valid.map(|pledge| NewPledge {
+            pledge,
+            status: PledgeStatus::Pledged,
+            message_hidden: false,
+            locale,
+            created_at: now,
+        });
         let outcome = self.storage.create_pledge(slug, key, &request_hash, new, &admission).await?;
         if matches!(outcome, PledgeOutcome::Created(_)) {
             self.changed(slug).await;
@@ -413,7 +460,10 @@ impl Cofund {
     /// transfer must not be paid online as well: its open payments are cancelled at the
     /// provider (see [`Cofund::cancel_open_payments`]).
     pub async fn change_pledge(&self, id: &str, change: PledgeChange, now: Timestamp) -> DomainResult<PledgeRow> {
-        let row = self.storage.change_pledge(id, now, self.decision(now, move |current| super::pledging::apply_change(current, change))).await?;
+        let row = self
+            .storage
+            .change_pledge(id, now, self.decision(now, move |current| super::pledging::apply_change(current, change)))
+            .await?;
         self.changed(&row.cohort_slug).await;
         if matches!(change, PledgeChange::Cancel | PledgeChange::Confirm) {
             self.cancel_open_payments(&row.id, now).await;
@@ -423,7 +473,12 @@ impl Cofund {
 
     /// Creates or replaces a cohort from a definition sent for `slug` (see
     /// [`cohorts::accept_definition`]).
-    pub async fn put_cohort(&self, slug: Option<&str>, def: CohortDefinition, now: Timestamp) -> DomainResult<(PutOutcome, CohortDefinition)> {
+    pub async fn put_cohort(
+        &self,
+        slug: Option<&str>,
+        def: CohortDefinition,
+        now: Timestamp,
+    ) -> DomainResult<(PutOutcome, CohortDefinition)> {
         let def = cohorts::accept_definition(slug, def)?;
         let outcome = self.storage.put_cohort(&def, now).await?;
         self.changed(&def.slug).await;
@@ -432,7 +487,13 @@ impl Cofund {
 
     /// `expected_revision`: the revision the change was based on (the dashboard sends
     /// it); a cohort changed since is refused `stale_revision` and nothing is written.
-    pub(super) async fn edit(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> DomainResult<CohortDefinition> {
+    pub(super) async fn edit(
+        &self,
+        slug: &str,
+        now: Timestamp,
+        expected_revision: Option<i64>,
+        edit: DefinitionEdit,
+    ) -> DomainResult<CohortDefinition> {
         let def = self.storage.edit_cohort(slug, now, expected_revision, cohorts::validated(slug, edit)).await?;
         self.changed(slug).await;
         Ok(def)
@@ -441,7 +502,13 @@ impl Cofund {
     /// Adds or replaces a stakeholder; returns whether it is new.
     /// Field errors name the stakeholder's own fields (`rules[0].ratio_bps`), as the
     /// request wrote them.
-    pub async fn put_stakeholder(&self, slug: &str, stakeholder: Stakeholder, expected_revision: Option<i64>, now: Timestamp) -> DomainResult<bool> {
+    pub async fn put_stakeholder(
+        &self,
+        slug: &str,
+        stakeholder: Stakeholder,
+        expected_revision: Option<i64>,
+        now: Timestamp,
+    ) -> DomainResult<bool> {
         cofund_core::validate_stakeholder(&stakeholder).map_err(DomainError::Invalid)?;
         let created = Arc::new(std::sync::atomic::AtomicBool::new(false));
         let flag = created.clone();
@@ -470,11 +537,18 @@ impl Cofund {
         expected_revision: Option<i64>,
         now: Timestamp,
     ) -> DomainResult<OwnContributions> {
-        let def = self.edit(slug, now, expected_revision, Box::new(move |def| cohorts::apply_own_contribution(def, &change))).await?;
+        let def = self
+            .edit(slug, now, expected_revision, Box::new(move |def| cohorts::apply_own_contribution(def, &change)))
+            .await?;
         Ok(def.own_contributions)
     }
 
-    pub async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> DomainResult<(TokenInfo, String)> {
+    pub async fn create_token(
+        &self,
+        programme: Option<String>,
+        label: Option<String>,
+        now: Timestamp,
+    ) -> DomainResult<(TokenInfo, String)> {
         self.storage.create_token(programme, label, now).await
     }
 
@@ -486,7 +560,9 @@ impl Cofund {
         for (i, id) in ids.iter().enumerate() {
             let problem = match self.storage.get_pledge(id).await? {
                 None => Some(cofund_core::Problem::Format { expected: "a pledge of this cohort".into() }),
-                Some((row, _)) if row.cohort_slug != slug => Some(cofund_core::Problem::Format { expected: "a pledge of this cohort".into() }),
+                Some((row, _)) if row.cohort_slug != slug => {
+                    Some(cofund_core::Problem::Format { expected: "a pledge of this cohort".into() })
+                }
                 Some((row, _)) if row.status != PledgeStatus::Pledged => {
                     Some(cofund_core::Problem::Inconsistent { with: format!("its status {}", row.status.as_str()) })
                 }
@@ -506,7 +582,11 @@ impl Cofund {
         for id in ids {
             rows.push(
                 self.storage
-                    .change_pledge(id, now, self.decision(now, |current| super::pledging::apply_change(current, PledgeChange::Confirm)))
+                    .change_pledge(
+                        id,
+                        now,
+                        self.decision(now, |current| super::pledging::apply_change(current, PledgeChange::Confirm)),
+                    )
                     .await?,
             );
         }
@@ -533,7 +613,11 @@ impl Cofund {
             (None, None) => true,
         };
         if !exists {
-            let what = grant.cohort.as_ref().map(|s| format!("Cohort {s:?}")).or_else(|| grant.programme.as_ref().map(|p| format!("Programme {p:?}")));
+            let what = grant
+                .cohort
+                .as_ref()
+                .map(|s| format!("Cohort {s:?}"))
+                .or_else(|| grant.programme.as_ref().map(|p| format!("Programme {p:?}")));
             return Err(DomainError::not_found(what.unwrap_or_default()));
         }
         let (secret, hash) = access::new_link_secret();
@@ -543,7 +627,12 @@ impl Cofund {
 
     /// `token_id`: the admin token the session is started with (its revocation ends the
     /// session too).
-    async fn start_session(&self, grant: Grant, token_id: Option<&str>, now: Timestamp) -> DomainResult<(SessionInfo, String)> {
+    async fn start_session(
+        &self,
+        grant: Grant,
+        token_id: Option<&str>,
+        now: Timestamp,
+    ) -> DomainResult<(SessionInfo, String)> {
         let (id, secret, hash, csrf_token) = access::new_session_secret();
         let session = SessionInfo {
             id,
@@ -558,7 +647,11 @@ impl Cofund {
     }
 
     /// Redeems a sign-in link (once) and starts a session: the session and its cookie secret.
-    pub async fn sign_in_with_link(&self, link_secret: &str, now: Timestamp) -> DomainResult<Result<(SessionInfo, String), LinkProblem>> {
+    pub async fn sign_in_with_link(
+        &self,
+        link_secret: &str,
+        now: Timestamp,
+    ) -> DomainResult<Result<(SessionInfo, String), LinkProblem>> {
         let hash = sha256_hex(link_secret.trim().as_bytes());
         match self.storage.redeem_login_link(&hash, now).await? {
             Ok(grant) => Ok(Ok(self.start_session(grant, None, now).await?)),
@@ -568,7 +661,11 @@ impl Cofund {
 
     /// Starts a coordinator session from an admin token (the dashboard's sign-in page),
     /// limited as the token is; `None` for an unknown or revoked token.
-    pub async fn sign_in_with_token(&self, token_secret: &str, now: Timestamp) -> DomainResult<Option<(SessionInfo, String)>> {
+    pub async fn sign_in_with_token(
+        &self,
+        token_secret: &str,
+        now: Timestamp,
+    ) -> DomainResult<Option<(SessionInfo, String)>> {
         match self.storage.token_by_secret(token_secret.trim()).await? {
             Some(t) => Ok(Some(self.start_session(Grant::coordinator(t.programme.clone()), Some(&t.id), now).await?)),
             None => Ok(None),

@@ -76,26 +76,17 @@ pub fn compose(
     pledge: &PledgeRow,
     unsubscribe_url: &str,
 ) -> Composed {
-    let w = Words {
-        en: locale.starts_with("en"),
-    };
+    let w = Words { en: locale.starts_with("en") };
     let cohort_name = one_line(&cohort.name, 200);
     let programme = one_line(&cohort.programme.name, 200);
-    let greeting = match pledge
-        .name
-        .as_deref()
-        .map(|n| one_line(n, 100))
-        .filter(|n| !n.is_empty())
-    {
+    let greeting = match pledge.name.as_deref().map(|n| one_line(n, 100)).filter(|n| !n.is_empty()) {
         Some(name) => format!("{} {name},", w.t("Beste", "Dear")),
         None => w.t("Beste donateur,", "Dear supporter,").to_owned(),
     };
     let amount = w.money(pledge.amount_cents);
     let payment = cohort.payment.as_ref();
     let iban = payment.map(|p| group_iban(&p.iban)).unwrap_or_default();
-    let holder = payment
-        .map(|p| one_line(&p.account_holder, 200))
-        .unwrap_or_default();
+    let holder = payment.map(|p| one_line(&p.account_holder, 200)).unwrap_or_default();
     let transfer_amount_value = transfer_amount(pledge.amount_cents, if w.en { '.' } else { ',' });
     let (subject, intro, outro): (String, String, String) = match kind {
         MessageKind::Confirmation => (
@@ -162,10 +153,7 @@ pub fn compose(
             "Je ontvangt dit bericht omdat je een toezegging deed via",
             "You receive this message because you pledged through"
         ),
-        w.t(
-            "Geen herinneringen en nieuws meer?",
-            "No more reminders and news?"
-        )
+        w.t("Geen herinneringen en nieuws meer?", "No more reminders and news?")
     );
     let unsubscribe_label = w.t("Afmelden", "Unsubscribe");
     // The cohort's own note on paying (e.g. about the reference), with the transfer details.
@@ -210,11 +198,7 @@ pub fn compose(
             }
         }
     };
-    Composed {
-        subject,
-        text,
-        html: markup.into_string(),
-    }
+    Composed { subject, text, html: markup.into_string() }
 }
 
 #[cfg(test)]
@@ -223,10 +207,7 @@ mod tests {
 
     #[test]
     fn one_line_neutralises_line_breaks_and_cuts() {
-        assert_eq!(
-            one_line("Fatima\r\nBcc: x@evil.nl", 100),
-            "Fatima Bcc: x@evil.nl"
-        );
+        assert_eq!(one_line("Fatima\r\nBcc: x@evil.nl", 100), "Fatima Bcc: x@evil.nl");
         assert_eq!(one_line("  a \t\t b  ", 100), "a b");
         let long = one_line(&"x".repeat(500), 150);
         assert_eq!(long.chars().count(), 150);

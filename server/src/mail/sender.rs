@@ -50,9 +50,7 @@ pub const LEASE_MARGIN: Duration = Duration::from_secs(60);
 /// The pause before attempt `attempts + 1`: `initial × 2^(attempts-1)`, at most `max`.
 pub fn backoff(s: &SenderSettings, attempts: i64) -> Duration {
     let exp = u32::try_from(attempts.saturating_sub(1).clamp(0, 30)).unwrap_or(30);
-    s.initial_backoff
-        .saturating_mul(2u32.saturating_pow(exp))
-        .min(s.max_backoff)
+    s.initial_backoff.saturating_mul(2u32.saturating_pow(exp)).min(s.max_backoff)
 }
 
 /// Sends what is due once; returns how many messages were sent.
@@ -64,9 +62,7 @@ pub async fn send_due(
     let now = domain::now();
     let claim = format!("cl_{}", domain::hex(&domain::random_bytes::<8>()));
     let lease_until = Timestamp(now.0 + i64::try_from(s.lease.as_secs()).unwrap_or(300));
-    let claimed = storage
-        .claim_outbox(now, lease_until, s.batch, &claim)
-        .await?;
+    let claimed = storage.claim_outbox(now, lease_until, s.batch, &claim).await?;
     let results = futures_util::stream::iter(claimed)
         .map(|(message, attempts)| {
             let claim = claim.clone();

@@ -29,9 +29,7 @@ impl TlsMode {
             "starttls" => TlsMode::StartTls,
             "tls" => TlsMode::Tls,
             "none" => TlsMode::None,
-            other => bail!(
-                "smtp_tls {other:?}: use starttls, tls or none (none only for a loopback server)"
-            ),
+            other => bail!("smtp_tls {other:?}: use starttls, tls or none (none only for a loopback server)"),
         })
     }
 }
@@ -96,11 +94,7 @@ impl fmt::Debug for SmtpInput {
 }
 
 fn is_loopback(host: &str) -> bool {
-    host == "localhost"
-        || host
-            .parse::<std::net::IpAddr>()
-            .is_ok_and(|a| a.is_loopback())
-        || host == "[::1]"
+    host == "localhost" || host.parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback()) || host == "[::1]"
 }
 
 impl SmtpSettings {
@@ -110,21 +104,15 @@ impl SmtpSettings {
     pub fn from_input(input: SmtpInput) -> anyhow::Result<Option<SmtpSettings>> {
         let (mut host, mut port, mut tls, mut user, mut password) = (None, None, None, None, None);
         if let Some(url) = input.url.as_deref().filter(|u| !u.trim().is_empty()) {
-            let parsed = reqwest::Url::parse(url.trim()).map_err(|_| {
-                anyhow::anyhow!("smtp_url is not a URL (smtp://HOST:PORT or smtps://HOST:PORT)")
-            })?;
-            let mode = match (
-                parsed.scheme(),
-                parsed
-                    .query_pairs()
-                    .find(|(k, _)| k == "tls")
-                    .map(|(_, v)| v.into_owned()),
-            ) {
-                ("smtps", _) => TlsMode::Tls,
-                ("smtp", None) => TlsMode::StartTls,
-                ("smtp", Some(v)) => TlsMode::parse(&v)?,
-                (other, _) => bail!("smtp_url scheme {other:?}: use smtp:// or smtps://"),
-            };
+            let parsed = reqwest::Url::parse(url.trim())
+                .map_err(|_| anyhow::anyhow!("smtp_url is not a URL (smtp://HOST:PORT or smtps://HOST:PORT)"))?;
+            let mode =
+                match (parsed.scheme(), parsed.query_pairs().find(|(k, _)| k == "tls").map(|(_, v)| v.into_owned())) {
+                    ("smtps", _) => TlsMode::Tls,
+                    ("smtp", None) => TlsMode::StartTls,
+                    ("smtp", Some(v)) => TlsMode::parse(&v)?,
+                    (other, _) => bail!("smtp_url scheme {other:?}: use smtp:// or smtps://"),
+                };
             host = parsed.host_str().map(str::to_owned);
             port = parsed.port();
             tls = Some(mode);
@@ -155,33 +143,18 @@ impl SmtpSettings {
         let Some(from) = input.from.filter(|f| !f.trim().is_empty()) else {
             bail!("an SMTP server is set but no sender: set mail_from (e.g. \"Starters4Communities <noreply@example.org>\")");
         };
-        let from: Mailbox = from
-            .trim()
-            .parse()
-            .with_context(|| format!("mail_from {from:?} is not an address"))?;
+        let from: Mailbox = from.trim().parse().with_context(|| format!("mail_from {from:?} is not an address"))?;
         let reply_to = input
             .reply_to
             .filter(|r| !r.trim().is_empty())
-            .map(|r| {
-                r.trim()
-                    .parse::<Mailbox>()
-                    .with_context(|| format!("reply_to {r:?} is not an address"))
-            })
+            .map(|r| r.trim().parse::<Mailbox>().with_context(|| format!("reply_to {r:?} is not an address")))
             .transpose()?;
         let user = input.user.or(user).filter(|u| !u.is_empty());
         let password = input.password.or(password).map(Password::new);
         if user.is_some() && password.is_none() {
             bail!("smtp_user is set without a password: set COFUND_SMTP_PASSWORD or smtp_password in the config file");
         }
-        Ok(Some(SmtpSettings {
-            host,
-            port,
-            tls,
-            user,
-            password,
-            from,
-            reply_to,
-        }))
+        Ok(Some(SmtpSettings { host, port, tls, user, password, from, reply_to }))
     }
 
     /// The transport (connections are opened when sending).
@@ -210,11 +183,7 @@ impl SmtpSettings {
                 TlsMode::Tls => "TLS",
                 TlsMode::None => "no TLS",
             },
-            if self.user.is_some() {
-                ", authenticated"
-            } else {
-                ""
-            },
+            if self.user.is_some() { ", authenticated" } else { "" },
             self.from.email
         )
     }
@@ -247,9 +216,7 @@ impl Header for ListUnsubscribe {
         HeaderName::new_from_ascii_str("List-Unsubscribe")
     }
     fn parse(s: &str) -> Result<Self, Box<dyn std::error::Error + Send + Sync>> {
-        Ok(ListUnsubscribe(
-            s.trim_matches(|c| c == '<' || c == '>').to_owned(),
-        ))
+        Ok(ListUnsubscribe(s.trim_matches(|c| c == '<' || c == '>').to_owned()))
     }
     fn display(&self) -> HeaderValue {
         HeaderValue::new(Self::name(), format!("<{}>", self.0))
@@ -283,59 +250,33 @@ pub fn build_message(
     default_reply_to: Option<&Mailbox>,
     m: &OutboxMessage,
 ) -> Result<Message, Unsendable> {
-    let address: Address = m
-        .recipient
-        .trim()
-        .parse()
-        .map_err(|e| Unsendable(format!("the recipient is not an address: {e}")))?;
-    let name = m
-        .recipient_name
-        .as_deref()
-        .map(|n| one_line(n, 100))
-        .filter(|n| !n.is_empty());
+    let address: Address =
+        m.recipient.trim().parse().map_err(|e| Unsendable(format!("the recipient is not an address: {e}")))?;
+    let name = m.recipient_name.as_deref().map(|n| one_line(n, 100)).filter(|n| !n.is_empty());
     let to = Mailbox::new(name, address);
     let reply_to = match &m.reply_to {
-        Some(r) => Some(
-            r.trim()
-                .parse::<Mailbox>()
-                .map_err(|e| Unsendable(format!("the reply-to address is not one: {e}")))?,
-        ),
+        Some(r) => {
+            Some(r.trim().parse::<Mailbox>().map_err(|e| Unsendable(format!("the reply-to address is not one: {e}")))?)
+        }
         None => default_reply_to.cloned(),
     };
     let mut builder = Message::builder()
         .from(from.clone())
         .to(to)
-        .subject(one_line(
-            &m.subject,
-            crate::mail::compose::MAX_SUBJECT_CHARS,
-        ))
+        .subject(one_line(&m.subject, crate::mail::compose::MAX_SUBJECT_CHARS))
         .message_id(Some(m.message_id.clone()))
-        .date(
-            std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(m.created_at.0).unwrap_or(0)),
-        )
+        .date(std::time::UNIX_EPOCH + Duration::from_secs(u64::try_from(m.created_at.0).unwrap_or(0)))
         .header(header::MIME_VERSION_1_0);
     if let Some(r) = reply_to {
         builder = builder.reply_to(r);
     }
     if let Some(url) = &m.unsubscribe_url {
-        builder = builder
-            .header(ListUnsubscribe(url.clone()))
-            .header(ListUnsubscribePost);
+        builder = builder.header(ListUnsubscribe(url.clone())).header(ListUnsubscribePost);
     }
     let body = MultiPart::alternative()
-        .singlepart(
-            SinglePart::builder()
-                .header(header::ContentType::TEXT_PLAIN)
-                .body(m.text_body.clone()),
-        )
-        .singlepart(
-            SinglePart::builder()
-                .header(header::ContentType::TEXT_HTML)
-                .body(m.html_body.clone()),
-        );
-    builder
-        .multipart(body)
-        .map_err(|e| Unsendable(format!("building the message: {e}")))
+        .singlepart(SinglePart::builder().header(header::ContentType::TEXT_PLAIN).body(m.text_body.clone()))
+        .singlepart(SinglePart::builder().header(header::ContentType::TEXT_HTML).body(m.html_body.clone()));
+    builder.multipart(body).map_err(|e| Unsendable(format!("building the message: {e}")))
 }
 
 /// Sends built messages.
@@ -364,19 +305,11 @@ impl SmtpMailer {
 
     /// Hands the message to the SMTP server; `Ok` once the server accepted it.
     pub async fn deliver(&self, m: &OutboxMessage) -> Result<(), DeliveryError> {
-        let message =
-            build_message(&self.from, self.reply_to.as_ref(), m).map_err(|Unsendable(e)| {
-                DeliveryError {
-                    permanent: true,
-                    message: e,
-                }
-            })?;
+        let message = build_message(&self.from, self.reply_to.as_ref(), m)
+            .map_err(|Unsendable(e)| DeliveryError { permanent: true, message: e })?;
         match self.transport.send(message).await {
             Ok(_) => Ok(()),
-            Err(e) => Err(DeliveryError {
-                permanent: e.is_permanent(),
-                message: e.to_string(),
-            }),
+            Err(e) => Err(DeliveryError { permanent: e.is_permanent(), message: e.to_string() }),
         }
     }
 }
@@ -411,49 +344,20 @@ mod tests {
         let m = build_message(
             &from,
             None,
-            &message(
-                "Eve\r\nBcc: victim@example.org",
-                "Hoi\r\nBcc: victim@example.org",
-                "eve@example.nl",
-            ),
+            &message("Eve\r\nBcc: victim@example.org", "Hoi\r\nBcc: victim@example.org", "eve@example.nl"),
         )
         .unwrap();
         let raw = String::from_utf8(m.formatted()).unwrap();
         let head = raw.split("\r\n\r\n").next().unwrap();
-        assert!(
-            !head
-                .lines()
-                .any(|l| l.to_ascii_lowercase().starts_with("bcc:")),
-            "{head}"
-        );
+        assert!(!head.lines().any(|l| l.to_ascii_lowercase().starts_with("bcc:")), "{head}");
         assert_eq!(m.envelope().to().len(), 1);
         assert!(head.lines().all(|l| l.len() <= 998));
-        let long = build_message(
-            &from,
-            None,
-            &message("A", &"lang ".repeat(200), "eve@example.nl"),
-        )
-        .unwrap();
+        let long = build_message(&from, None, &message("A", &"lang ".repeat(200), "eve@example.nl")).unwrap();
         let raw = String::from_utf8(long.formatted()).unwrap();
-        assert!(raw
-            .split("\r\n\r\n")
-            .next()
-            .unwrap()
-            .lines()
-            .all(|l| l.len() <= 998));
+        assert!(raw.split("\r\n\r\n").next().unwrap().lines().all(|l| l.len() <= 998));
         // Not an address: refused (permanently), never sent somewhere else.
-        assert!(build_message(
-            &from,
-            None,
-            &message("A", "s", "eve@example.nl>, victim@example.org")
-        )
-        .is_err());
-        assert!(build_message(
-            &from,
-            None,
-            &message("A", "s", "eve@example.nl\r\nBcc: v@example.org")
-        )
-        .is_err());
+        assert!(build_message(&from, None, &message("A", "s", "eve@example.nl>, victim@example.org")).is_err());
+        assert!(build_message(&from, None, &message("A", "s", "eve@example.nl\r\nBcc: v@example.org")).is_err());
     }
 
     #[test]
@@ -465,23 +369,15 @@ mod tests {
         })
         .unwrap()
         .unwrap();
-        assert_eq!(
-            (s.host.as_str(), s.port, s.tls),
-            ("smtp.example.org", 465, TlsMode::Tls)
-        );
+        assert_eq!((s.host.as_str(), s.port, s.tls), ("smtp.example.org", 465, TlsMode::Tls));
         assert_eq!(s.user.as_deref(), Some("mailer"));
         assert_eq!(s.password, Some(Password::new("s@cret")));
         assert!(!format!("{s:?}").contains("cret"));
-        let input = SmtpInput {
-            url: Some("smtps://u:s3cret@h".into()),
-            password: Some("s3cret".into()),
-            ..Default::default()
-        };
+        let input =
+            SmtpInput { url: Some("smtps://u:s3cret@h".into()), password: Some("s3cret".into()), ..Default::default() };
         assert!(!format!("{input:?}").contains("s3cret"));
         assert!(!s.describe().contains("cret"));
-        assert!(SmtpSettings::from_input(SmtpInput::default())
-            .unwrap()
-            .is_none());
+        assert!(SmtpSettings::from_input(SmtpInput::default()).unwrap().is_none());
         let plain_remote = SmtpInput {
             host: Some("smtp.example.org".into()),
             tls: Some("none".into()),
@@ -496,10 +392,7 @@ mod tests {
         };
         let s = SmtpSettings::from_input(plain_local).unwrap().unwrap();
         assert_eq!((s.port, s.tls), (2525, TlsMode::None));
-        let no_from = SmtpInput {
-            host: Some("localhost".into()),
-            ..Default::default()
-        };
+        let no_from = SmtpInput { host: Some("localhost".into()), ..Default::default() };
         assert!(SmtpSettings::from_input(no_from).is_err());
     }
 }

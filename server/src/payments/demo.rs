@@ -35,7 +35,10 @@ pub fn check_allowed(listen: std::net::SocketAddr, public_url: &str) -> anyhow::
         u.scheme() == "http"
             && u.host_str().is_some_and(|h| {
                 h.eq_ignore_ascii_case("localhost")
-                    || h.trim_start_matches('[').trim_end_matches(']').parse::<std::net::IpAddr>().is_ok_and(|a| a.is_loopback())
+                    || h.trim_start_matches('[')
+                        .trim_end_matches(']')
+                        .parse::<std::net::IpAddr>()
+                        .is_ok_and(|a| a.is_loopback())
             })
     });
     if !listen.ip().is_loopback() || !public_loopback {
@@ -106,7 +109,8 @@ impl DemoProvider {
     fn resource(&self, p: &DemoPayment) -> Value {
         let mut links = json!({"self": {"href": format!("{}{MOUNT}/v2/payments/{}", self.public_url, p.id), "type": "application/hal+json"}});
         if !p.status.is_final() {
-            links["checkout"] = json!({"href": format!("{}{MOUNT}/checkout/{}", self.public_url, p.id), "type": "text/html"});
+            links["checkout"] =
+                json!({"href": format!("{}{MOUNT}/checkout/{}", self.public_url, p.id), "type": "text/html"});
         }
         json!({
             "resource": "payment",
@@ -126,7 +130,8 @@ impl DemoProvider {
 
 /// Mollie's error shape.
 fn error(status: StatusCode, detail: &str, field: Option<&str>) -> Response {
-    let mut body = json!({"status": status.as_u16(), "title": status.canonical_reason().unwrap_or(""), "detail": detail});
+    let mut body =
+        json!({"status": status.as_u16(), "title": status.canonical_reason().unwrap_or(""), "detail": detail});
     if let Some(f) = field {
         body["field"] = json!(f);
     }
@@ -176,7 +181,11 @@ async fn create(State(demo): State<Arc<DemoProvider>>, headers: HeaderMap, Json(
         }
     }
     if demo.payments.lock().expect("payments").len() >= MAX_PAYMENTS {
-        return error(StatusCode::SERVICE_UNAVAILABLE, "The test provider holds as many payments as it keeps; restart the server", None);
+        return error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "The test provider holds as many payments as it keeps; restart the server",
+            None,
+        );
     }
     let id = format!("tr_{}", crate::domain::base32(&crate::domain::random_bytes::<8>()).to_ascii_lowercase());
     let payment = DemoPayment {
@@ -269,13 +278,20 @@ struct Choice {
     outcome: String,
 }
 
-async fn checkout_choice(State(demo): State<Arc<DemoProvider>>, Path(id): Path<String>, Form(choice): Form<Choice>) -> Response {
+async fn checkout_choice(
+    State(demo): State<Arc<DemoProvider>>,
+    Path(id): Path<String>,
+    Form(choice): Form<Choice>,
+) -> Response {
     let status = match choice.outcome.as_str() {
         "paid" => PaymentStatus::Paid,
         "failed" => PaymentStatus::Failed,
         "canceled" => PaymentStatus::Canceled,
         "expired" => PaymentStatus::Expired,
-        _ => return (StatusCode::UNPROCESSABLE_ENTITY, "outcome must be paid, failed, canceled or expired").into_response(),
+        _ => {
+            return (StatusCode::UNPROCESSABLE_ENTITY, "outcome must be paid, failed, canceled or expired")
+                .into_response()
+        }
     };
     let payment = {
         let mut payments = demo.payments.lock().expect("payments");
@@ -290,7 +306,9 @@ async fn checkout_choice(State(demo): State<Arc<DemoProvider>>, Path(id): Path<S
         match demo.http.post(url).form(&[("id", payment.id.as_str())]).send().await {
             Ok(r) if r.status().is_success() => {}
             Ok(r) => tracing::warn!(payment = %payment.id, status = %r.status(), "demo provider: the webhook refused"),
-            Err(e) => tracing::warn!(payment = %payment.id, error = %e.without_url(), "demo provider: the webhook could not be called"),
+            Err(e) => {
+                tracing::warn!(payment = %payment.id, error = %e.without_url(), "demo provider: the webhook could not be called")
+            }
         }
     }
     // Checked when the payment was made; a refusal here would still never panic.
@@ -321,7 +339,11 @@ mod tests {
 
     #[test]
     fn it_runs_only_on_loopback_with_a_plain_http_loopback_address() {
-        let ok = [("127.0.0.1:8080", "http://127.0.0.1:8080"), ("127.0.0.1:8080", "http://localhost:8080"), ("[::1]:8080", "http://[::1]:8080")];
+        let ok = [
+            ("127.0.0.1:8080", "http://127.0.0.1:8080"),
+            ("127.0.0.1:8080", "http://localhost:8080"),
+            ("[::1]:8080", "http://[::1]:8080"),
+        ];
         for (listen, public) in ok {
             assert!(check_allowed(listen.parse().unwrap(), public).is_ok(), "{listen} {public}");
         }
@@ -342,7 +364,10 @@ mod tests {
         let hook = format!("{PUBLIC}/api/v1/payments/webhook");
         let demo = DemoProvider::new(PUBLIC, &hook);
         assert_eq!(create_with(&demo, "https://www.starters4communities.nl/steun", &hook).await, StatusCode::CREATED);
-        assert_eq!(create_with(&demo, "https://www.starters4communities.nl/steun", "https://evil.example/hook").await, StatusCode::UNPROCESSABLE_ENTITY);
+        assert_eq!(
+            create_with(&demo, "https://www.starters4communities.nl/steun", "https://evil.example/hook").await,
+            StatusCode::UNPROCESSABLE_ENTITY
+        );
         for bad in ["https://a.example/\r\nSet-Cookie: x=1", "https://a.example/\u{7f}", "https://a.example/\u{85}"] {
             assert_eq!(create_with(&demo, bad, &hook).await, StatusCode::UNPROCESSABLE_ENTITY, "{bad:?}");
         }

@@ -118,7 +118,9 @@ pub enum ProviderError {
 impl fmt::Display for ProviderError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ProviderError::Rejected { status, detail } => write!(f, "the payment provider refused ({status}): {detail}"),
+            ProviderError::Rejected { status, detail } => {
+                write!(f, "the payment provider refused ({status}): {detail}")
+            }
             ProviderError::NotFound => write!(f, "the payment provider does not know this payment"),
             ProviderError::Timeout => write!(f, "the payment provider did not answer in time"),
             ProviderError::Unreachable(why) => write!(f, "the payment provider could not be reached: {why}"),

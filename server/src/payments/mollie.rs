@@ -3,7 +3,10 @@
 //! `Idempotency-Key` on creation. The base URL is configurable so tests (and the
 //! built-in test provider) can stand in for `https://api.mollie.com`.
 
-use super::{amount_value, parse_amount_value, ApiKey, NewPayment, PaymentProvider, PaymentStatus, ProviderError, ProviderPayment};
+use super::{
+    amount_value, parse_amount_value, ApiKey, NewPayment, PaymentProvider, PaymentStatus, ProviderError,
+    ProviderPayment,
+};
 use async_trait::async_trait;
 use serde::Deserialize;
 use serde_json::{json, Value};
@@ -57,7 +60,10 @@ impl MollieClient {
     fn payment_of_our_mode(&self, value: Value) -> Result<ProviderPayment, ProviderError> {
         match value.get("mode").and_then(Value::as_str) {
             Some(mode) if mode == self.mode => read_payment(value),
-            other => Err(ProviderError::Malformed(format!("a payment in mode {other:?}, but the API key is a {} key", self.mode))),
+            other => Err(ProviderError::Malformed(format!(
+                "a payment in mode {other:?}, but the API key is a {} key",
+                self.mode
+            ))),
         }
     }
 
@@ -132,10 +138,13 @@ struct MollieLink {
 
 /// Reads a payment resource into the provider-neutral shape.
 fn read_payment(value: Value) -> Result<ProviderPayment, ProviderError> {
-    let p: MolliePayment = serde_json::from_value(value).map_err(|e| ProviderError::Malformed(format!("payment: {e}")))?;
-    let status = PaymentStatus::parse(&p.status).ok_or_else(|| ProviderError::Malformed(format!("unknown status {:?}", p.status)))?;
-    let amount_cents = parse_amount_value(&p.amount.value)
-        .ok_or_else(|| ProviderError::Malformed(format!("amount.value {:?} is not a decimal with two places", p.amount.value)))?;
+    let p: MolliePayment =
+        serde_json::from_value(value).map_err(|e| ProviderError::Malformed(format!("payment: {e}")))?;
+    let status = PaymentStatus::parse(&p.status)
+        .ok_or_else(|| ProviderError::Malformed(format!("unknown status {:?}", p.status)))?;
+    let amount_cents = parse_amount_value(&p.amount.value).ok_or_else(|| {
+        ProviderError::Malformed(format!("amount.value {:?} is not a decimal with two places", p.amount.value))
+    })?;
     // Metadata comes back as it was sent: an object, or (some integrations) a JSON string.
     let metadata = match p.metadata {
         Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::Null),
@@ -167,7 +176,8 @@ pub fn check_key_fits(api_key: &ApiKey, public_url: &str) -> anyhow::Result<()> 
 
 /// Payment ids are `tr_` and letters and digits; anything else is never sent on.
 pub fn valid_payment_id(id: &str) -> bool {
-    id.strip_prefix("tr_").is_some_and(|rest| !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
+    id.strip_prefix("tr_")
+        .is_some_and(|rest| !rest.is_empty() && rest.len() <= 64 && rest.bytes().all(|b| b.is_ascii_alphanumeric()))
 }
 
 #[async_trait]
@@ -233,10 +243,17 @@ mod tests {
         assert_eq!(p.status, PaymentStatus::Open);
         assert!(p.checkout_url.unwrap().starts_with("https://www.mollie.com/checkout/"));
         let paid = read_payment(json!({"id": "tr_x", "status": "paid", "amount": {"value": "1.00", "currency": "EUR"},
-            "metadata": "{\"pledge_id\":\"pl_S\"}"})).unwrap();
-        assert_eq!((paid.status, paid.pledge_id.as_deref(), paid.checkout_url), (PaymentStatus::Paid, Some("pl_S"), None));
-        assert!(read_payment(json!({"id": "tr_x", "status": "weird", "amount": {"value": "1.00", "currency": "EUR"}})).is_err());
-        assert!(read_payment(json!({"id": "tr_x", "status": "paid", "amount": {"value": "1", "currency": "EUR"}})).is_err());
+            "metadata": "{\"pledge_id\":\"pl_S\"}"}))
+        .unwrap();
+        assert_eq!(
+            (paid.status, paid.pledge_id.as_deref(), paid.checkout_url),
+            (PaymentStatus::Paid, Some("pl_S"), None)
+        );
+        assert!(read_payment(json!({"id": "tr_x", "status": "weird", "amount": {"value": "1.00", "currency": "EUR"}}))
+            .is_err());
+        assert!(
+            read_payment(json!({"id": "tr_x", "status": "paid", "amount": {"value": "1", "currency": "EUR"}})).is_err()
+        );
     }
 
     #[test]

@@ -4,6 +4,7 @@
 
 use super::extract::ApiJson;
 use super::AppState;
+use crate::domain::access::{Access, Role};
 use crate::domain::cohorts::OwnContributionChange;
 use crate::domain::pledging::PledgeChange;
 use crate::domain::{self, CohortDefinition};
@@ -11,11 +12,10 @@ use crate::error::{ApiError, ApiResult};
 use crate::storage::{PledgeRow, PutOutcome, StoredCohort, TokenInfo};
 use axum::extract::{FromRequestParts, Path, State};
 use axum::http::request::Parts;
+use axum::http::HeaderMap;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
-use crate::domain::access::{Access, Role};
-use axum::http::HeaderMap;
 use cofund_core::{FieldError, OwnContributions, Problem, Stakeholder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -69,7 +69,12 @@ fn expected_revision(headers: &HeaderMap) -> ApiResult<Option<i64>> {
         .map(|s| s.trim().trim_start_matches("W/").trim_matches('"').trim_start_matches('r'))
         .and_then(|s| s.parse::<i64>().ok())
         .map(Some)
-        .ok_or_else(|| ApiError::Validation(vec![FieldError::new("If-Match", Problem::Format { expected: "a cohort revision such as \"r12\"".into() })]))
+        .ok_or_else(|| {
+            ApiError::Validation(vec![FieldError::new(
+                "If-Match",
+                Problem::Format { expected: "a cohort revision such as \"r12\"".into() },
+            )])
+        })
 }
 
 async fn cohort_for(state: &AppState, admin: &Admin, slug: &str) -> ApiResult<StoredCohort> {
@@ -94,7 +99,11 @@ pub async fn list_cohorts(State(state): State<AppState>, admin: Admin) -> ApiRes
 /// `If-Match` on an edit to have a stale edit refused with `409`.
 pub async fn get_cohort(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
     let c = cohort_for(&state, &admin, &slug).await?;
-    Ok(([(header::ETAG, format!("\"r{}\"", c.revision)), (header::CACHE_CONTROL, "no-store".to_owned())], Json(c.definition)).into_response())
+    Ok((
+        [(header::ETAG, format!("\"r{}\"", c.revision)), (header::CACHE_CONTROL, "no-store".to_owned())],
+        Json(c.definition),
+    )
+        .into_response())
 }
 
 pub async fn put_cohort(
@@ -213,7 +222,11 @@ pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug):
 /// address), with its status. Its `id` is a row key derived from the pledge id, never
 /// the pledge id itself: the pledge id is what the donor holds to read their payment
 /// (amount and reference included), so it must not reach anyone who may not see those.
-pub async fn list_pledges(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
+pub async fn list_pledges(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> ApiResult<Response> {
     let cohort = state.cofund().cohort(&slug).await?;
     admin.may_view(&cohort)?;
     let rows = state.cofund().all_pledges(&slug).await?;
@@ -319,17 +332,29 @@ async fn change(state: &AppState, admin: &Admin, id: &str, change: PledgeChange)
 
 /// One pledge as coordinators see it, with `payment_conflict` when something needs
 /// their attention (`paid_while_cancelled`: money arrived for a cancelled pledge).
-pub async fn get_pledge(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<AdminPledge>> {
+pub async fn get_pledge(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminPledge>> {
     let row = pledge_for(&state, &admin, &id).await?;
     let conflict = state.cofund().payment_conflict(&row).await?;
     Ok(Json(AdminPledge { payment_conflict: conflict, ..row.into() }))
 }
 
-pub async fn confirm_pledge(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<AdminPledge>> {
+pub async fn confirm_pledge(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminPledge>> {
     change(&state, &admin, &id, PledgeChange::Confirm).await
 }
 
-pub async fn cancel_pledge(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<AdminPledge>> {
+pub async fn cancel_pledge(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> ApiResult<Json<AdminPledge>> {
     change(&state, &admin, &id, PledgeChange::Cancel).await
 }
 
@@ -371,7 +396,11 @@ pub struct CreatedToken {
     pub token: String,
 }
 
-pub async fn create_token(State(state): State<AppState>, admin: Admin, ApiJson(req): ApiJson<Option<NewToken>>) -> ApiResult<Response> {
+pub async fn create_token(
+    State(state): State<AppState>,
+    admin: Admin,
+    ApiJson(req): ApiJson<Option<NewToken>>,
+) -> ApiResult<Response> {
     admin.coordinator()?;
     let req = req.unwrap_or(NewToken { programme: None, label: None });
     let programme = match (admin.0.programme_limit().map(str::to_owned), req.programme) {
@@ -384,7 +413,10 @@ pub async fn create_token(State(state): State<AppState>, admin: Admin, ApiJson(r
         (None, None) => None,
     };
     let mut errors = Vec::new();
-    if programme.as_deref().is_some_and(|p| p.trim().is_empty() || p.chars().count() > 200 || p.chars().any(char::is_control)) {
+    if programme
+        .as_deref()
+        .is_some_and(|p| p.trim().is_empty() || p.chars().count() > 200 || p.chars().any(char::is_control))
+    {
         errors.push(FieldError::new("programme", Problem::Format { expected: "a programme name".into() }));
     }
     if req.label.as_deref().is_some_and(|l| l.chars().count() > 200 || l.chars().any(char::is_control)) {
@@ -411,7 +443,11 @@ pub async fn list_tokens(State(state): State<AppState>, admin: Admin) -> ApiResu
     Ok(Json(json!({ "tokens": tokens })))
 }
 
-pub async fn revoke_token(State(state): State<AppState>, admin: Admin, Path(id): Path<String>) -> ApiResult<Json<TokenInfo>> {
+pub async fn revoke_token(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(id): Path<String>,
+) -> ApiResult<Json<TokenInfo>> {
     admin.coordinator()?;
     let storage = state.cofund().storage();
     let token = storage.get_token(&id).await?.ok_or_else(|| ApiError::not_found(format!("Token {id:?}")))?;

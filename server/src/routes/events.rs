@@ -19,8 +19,14 @@ const HEARTBEAT: Duration = Duration::from_secs(15);
 /// How long a browser waits before reconnecting a dropped stream.
 const RETRY: Duration = Duration::from_secs(3);
 
-pub async fn events(State(state): State<AppState>, Path(slug): Path<String>, ClientAddress(client): ClientAddress, headers: HeaderMap) -> Response {
-    let last_event_id = headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+pub async fn events(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ClientAddress(client): ClientAddress,
+    headers: HeaderMap,
+) -> Response {
+    let last_event_id =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     let cofund = state.cofund().clone();
     let (initial, subscription) = match cofund.subscribe(&slug, last_event_id, client).await {
         Ok(s) => s,
@@ -48,7 +54,9 @@ pub async fn events(State(state): State<AppState>, Path(slug): Path<String>, Cli
         })
         .map(move |e| {
             let _held = &place; // the subscriber's place lives as long as the stream
-            Ok::<_, Infallible>(Event::default().event("progress").id(e.revision.to_string()).retry(RETRY).data(e.data.clone()))
+            Ok::<_, Infallible>(
+                Event::default().event("progress").id(e.revision.to_string()).retry(RETRY).data(e.data.clone()),
+            )
         })
         .take_until(cofund.stopped())
         // A stream ends after its lifetime; the browser reconnects with Last-Event-ID

@@ -22,12 +22,15 @@ impl<S: Send + Sync, T: DeserializeOwned, const LIMIT: usize> FromRequest<S> for
     type Rejection = ApiError;
 
     async fn from_request(req: Request, _state: &S) -> Result<Self, ApiError> {
-        let declared = req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
+        let declared =
+            req.headers().get(header::CONTENT_LENGTH).and_then(|v| v.to_str().ok()).and_then(|v| v.parse::<u64>().ok());
         if declared.is_some_and(|n| n > LIMIT as u64) {
             return Err(ApiError::PayloadTooLarge { limit: LIMIT });
         }
         let content_type = req.headers().get(header::CONTENT_TYPE).and_then(|v| v.to_str().ok()).map(str::to_owned);
-        let bytes: Bytes = axum::body::to_bytes(req.into_body(), LIMIT).await.map_err(|_| ApiError::PayloadTooLarge { limit: LIMIT })?;
+        let bytes: Bytes = axum::body::to_bytes(req.into_body(), LIMIT)
+            .await
+            .map_err(|_| ApiError::PayloadTooLarge { limit: LIMIT })?;
         if bytes.iter().all(u8::is_ascii_whitespace) {
             return parse_json::<T>(b"null").map(ApiJson).map_err(|_| ApiError::malformed_json("the body is empty"));
         }

@@ -172,7 +172,9 @@ mod tests {
             l.check(a).unwrap();
         }
         match l.check(a) {
-            Err(ApiError::RateLimited { retry_after_secs }) => assert!((1..=10).contains(&retry_after_secs), "{retry_after_secs}"),
+            Err(ApiError::RateLimited { retry_after_secs }) => {
+                assert!((1..=10).contains(&retry_after_secs), "{retry_after_secs}")
+            }
             other => panic!("{other:?}"),
         }
         l.check(ip("192.0.2.2")).unwrap();

@@ -28,24 +28,13 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
          button{{font:inherit;padding:.5rem 1rem}}</style></head><body><main><h1>{title}</h1>{body}</main></body></html>",
         title = esc(title)
     );
-    (
-        status,
-        [
-            (header::CACHE_CONTROL, "no-store"),
-            (header::REFERRER_POLICY, "no-referrer"),
-        ],
-        Html(html),
-    )
+    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html))
         .into_response()
 }
 
 /// The page behind the link: a button that unsubscribes.
 pub async fn unsubscribe_page(State(state): State<AppState>, Query(link): Query<Link>) -> Response {
-    let valid = state
-        .cofund()
-        .mailing()
-        .and_then(|m| m.verify_unsubscribe(&link.e, &link.t))
-        .is_some();
+    let valid = state.cofund().mailing().and_then(|m| m.verify_unsubscribe(&link.e, &link.t)).is_some();
     if !valid {
         return page(
             StatusCode::NOT_FOUND,
@@ -53,11 +42,7 @@ pub async fn unsubscribe_page(State(state): State<AppState>, Query(link): Query<
             "<p>Deze afmeldlink klopt niet. / This unsubscribe link is not valid.</p>",
         );
     }
-    let action = format!(
-        "/mail/unsubscribe?e={}&amp;t={}",
-        esc(&link.e),
-        esc(&link.t)
-    );
+    let action = format!("/mail/unsubscribe?e={}&amp;t={}", esc(&link.e), esc(&link.t));
     page(
         StatusCode::OK,
         "Afmelden / Unsubscribe",
@@ -70,15 +55,8 @@ pub async fn unsubscribe_page(State(state): State<AppState>, Query(link): Query<
 }
 
 /// Unsubscribes the backer the signed link names.
-pub async fn unsubscribe(
-    State(state): State<AppState>,
-    Query(link): Query<Link>,
-) -> ApiResult<Response> {
-    if state
-        .cofund()
-        .unsubscribe(&link.e, &link.t, crate::domain::now())
-        .await?
-    {
+pub async fn unsubscribe(State(state): State<AppState>, Query(link): Query<Link>) -> ApiResult<Response> {
+    if state.cofund().unsubscribe(&link.e, &link.t, crate::domain::now()).await? {
         Ok(page(StatusCode::OK, "Afgemeld / Unsubscribed", "<p>Je krijgt geen herinneringen en nieuws meer.</p><p lang=\"en\">You will receive no more reminders and news.</p>"))
     } else {
         Ok(page(
@@ -141,10 +119,7 @@ pub async fn dev_mailbox(State(state): State<AppState>) -> Response {
             continue;
         };
         let stem = name.trim_end_matches(".json");
-        let at = m["received_at"]
-            .as_f64()
-            .map(|t| cofund_core::Timestamp(t as i64).to_rfc3339())
-            .unwrap_or_default();
+        let at = m["received_at"].as_f64().map(|t| cofund_core::Timestamp(t as i64).to_rfc3339()).unwrap_or_default();
         rows.push_str(&format!(
             "<tr><td>{}</td><td>{}</td><td><a href=\"/dev/mailbox/{}\">{}</a></td></tr>",
             esc(&at),
@@ -154,23 +129,20 @@ pub async fn dev_mailbox(State(state): State<AppState>) -> Response {
         ));
     }
     let body = if rows.is_empty() {
-        "<p>No messages yet: pledge in the widget, and the confirmation appears here.</p>"
-            .to_owned()
+        "<p>No messages yet: pledge in the widget, and the confirmation appears here.</p>".to_owned()
     } else {
         format!("<table><thead><tr><th scope=\"col\">Received</th><th scope=\"col\">To</th><th scope=\"col\">Subject</th></tr></thead><tbody>{rows}</tbody></table>")
     };
-    page(StatusCode::OK, "Demo mailbox", &format!("<p>Every e-mail the demo sent, as its SMTP server caught it (development only).</p>{body}"))
+    page(
+        StatusCode::OK,
+        "Demo mailbox",
+        &format!("<p>Every e-mail the demo sent, as its SMTP server caught it (development only).</p>{body}"),
+    )
 }
 
 /// One caught message: headers, the HTML part (sandboxed) and the plain text.
 pub async fn dev_message(State(state): State<AppState>, Path(name): Path<String>) -> Response {
-    let not_found = || {
-        page(
-            StatusCode::NOT_FOUND,
-            "Not found",
-            "<p>No such message.</p>",
-        )
-    };
+    let not_found = || page(StatusCode::NOT_FOUND, "Not found", "<p>No such message.</p>");
     let Some(dir) = state.dev_mailbox() else {
         return not_found();
     };
@@ -192,9 +164,5 @@ pub async fn dev_message(State(state): State<AppState>, Path(name): Path<String>
         esc(html),
         esc(m["text"].as_str().unwrap_or_default())
     );
-    page(
-        StatusCode::OK,
-        m["subject"].as_str().unwrap_or("Message"),
-        &body,
-    )
+    page(StatusCode::OK, m["subject"].as_str().unwrap_or("Message"), &body)
 }

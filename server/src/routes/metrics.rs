@@ -31,14 +31,19 @@ fn method_label(method: &Method) -> &'static str {
 /// token without a programme limit, or a coordinator's session for all programmes. A
 /// member or a coordinator limited to one programme gets `403`: the figures cover every
 /// programme on this instance.
-pub async fn metrics(State(state): State<AppState>, ClientAddress(client): ClientAddress, admin: Result<Admin, ApiError>) -> Response {
+pub async fn metrics(
+    State(state): State<AppState>,
+    ClientAddress(client): ClientAddress,
+    admin: Result<Admin, ApiError>,
+) -> Response {
     let Some(metrics) = state.metrics() else { return ApiError::not_found("This page").into_response() };
     let allowed = state.metrics_allow().iter().any(|n| n.contains(&client));
     if !allowed {
         match admin {
             Err(e) => return e.into_response(),
             Ok(Admin(access)) if !access.administers_everything() => {
-                return ApiError::forbidden("Only an administrator of every programme reads the metrics.").into_response();
+                return ApiError::forbidden("Only an administrator of every programme reads the metrics.")
+                    .into_response();
             }
             Ok(_) => {}
         }
@@ -51,7 +56,11 @@ pub async fn metrics(State(state): State<AppState>, ClientAddress(client): Clien
 /// status; requests that match no route count as `(unmatched)`.
 pub async fn count_request(State(state): State<AppState>, req: Request, next: Next) -> Response {
     let Some(metrics) = state.metrics().cloned() else { return next.run(req).await };
-    let route = req.extensions().get::<MatchedPath>().map(|p| p.as_str().to_owned()).unwrap_or_else(|| "(unmatched)".to_owned());
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map(|p| p.as_str().to_owned())
+        .unwrap_or_else(|| "(unmatched)".to_owned());
     let method = method_label(req.method());
     let resp = next.run(req).await;
     metrics.request(&route, method, resp.status().as_u16());

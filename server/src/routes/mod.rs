@@ -20,10 +20,10 @@ use crate::config::Settings;
 use crate::domain::Cofund;
 use crate::error::ApiError;
 use crate::metrics::Metrics;
-use ipnet::IpNet;
-use limits::PledgeLimiter;
 use axum::routing::{delete, get, post, put};
 use axum::Router;
+use ipnet::IpNet;
+use limits::PledgeLimiter;
 use std::path::PathBuf;
 use std::sync::Arc;
 use tower::ServiceBuilder;
@@ -52,7 +52,12 @@ struct Inner {
 impl AppState {
     /// `metrics`: the figures `/metrics` serves, when it is on; `demo_provider`: the
     /// built-in test provider's routes, served under `/demo-psp/`.
-    pub fn new(cofund: Arc<Cofund>, settings: &Settings, metrics: Option<Arc<Metrics>>, demo_provider: Option<Router>) -> AppState {
+    pub fn new(
+        cofund: Arc<Cofund>,
+        settings: &Settings,
+        metrics: Option<Arc<Metrics>>,
+        demo_provider: Option<Router>,
+    ) -> AppState {
         AppState(Arc::new(Inner {
             cofund,
             widget_files: widget::WidgetFiles::new(settings.widget_dir.clone(), settings.loader_max_age_secs),
@@ -102,13 +107,15 @@ impl AppState {
 pub fn router(state: AppState) -> Router {
     let dashboard = site::dashboard_service(&state.0.dashboard_dir);
     let demo_provider = state.0.demo_provider.clone();
-    let metrics_layer = state.metrics().is_some().then(|| axum::middleware::from_fn_with_state(state.clone(), metrics::count_request));
+    let metrics_layer =
+        state.metrics().is_some().then(|| axum::middleware::from_fn_with_state(state.clone(), metrics::count_request));
     let mut router = Router::new();
     if state.metrics().is_some() {
         router = router.route("/metrics", get(metrics::metrics));
     }
     if state.dev_mailbox().is_some() {
-        router = router.route("/dev/mailbox", get(mail::dev_mailbox)).route("/dev/mailbox/{name}", get(mail::dev_message));
+        router =
+            router.route("/dev/mailbox", get(mail::dev_mailbox)).route("/dev/mailbox/{name}", get(mail::dev_message));
     }
     let router = router
         .route("/healthz", get(public::healthz))
@@ -120,10 +127,7 @@ pub fn router(state: AppState) -> Router {
             "/api/v1/cohorts/{slug}/pledges",
             get(public::list_pledges).post(public::create_pledge).options(public::pledges_preflight),
         )
-        .route(
-            "/api/v1/cohorts/{slug}/pledges/{id}/payments",
-            post(payments::start).options(payments::start_preflight),
-        )
+        .route("/api/v1/cohorts/{slug}/pledges/{id}/payments", post(payments::start).options(payments::start_preflight))
         .route("/api/v1/cohorts/{slug}/pledges/{id}/payment", get(payments::state).options(public::document_preflight))
         .route("/api/v1/payments/webhook", post(payments::webhook))
         .route("/api/v1/admin/cohorts", get(admin::list_cohorts))
@@ -140,7 +144,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/session", get(session::current).post(session::sign_in_with_token).delete(session::sign_out))
         .route(
             "/sign-in",
-            get(session::sign_in_page).post(session::sign_in_with_link).layer(axum::middleware::from_fn(session::deny_framing)),
+            get(session::sign_in_page)
+                .post(session::sign_in_with_link)
+                .layer(axum::middleware::from_fn(session::deny_framing)),
         )
         .route("/api/v1/admin/pledges/{id}", get(admin::get_pledge))
         .route("/api/v1/admin/pledges/{id}/confirm", post(admin::confirm_pledge))

@@ -4,6 +4,7 @@
 
 use super::cors;
 use super::extract::{ApiJson, PLEDGE_BODY_LIMIT};
+use super::limits::ClientAddress;
 use super::AppState;
 use crate::domain::{self, payments::WebhookOutcome};
 use crate::error::{ApiError, ApiResult};
@@ -11,14 +12,17 @@ use axum::extract::{Path, State};
 use axum::http::{header, HeaderMap, HeaderName, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Form;
-use super::limits::ClientAddress;
 use cofund_core::api::{ErrorCode, PaymentStartRequest};
 use serde::Deserialize;
 
 const IDEMPOTENCY_KEY: HeaderName = HeaderName::from_static("idempotency-key");
 
 /// `OPTIONS …/pledges/{id}/payments`: like a pledge's preflight.
-pub async fn start_preflight(State(state): State<AppState>, Path((slug, _id)): Path<(String, String)>, headers: HeaderMap) -> Response {
+pub async fn start_preflight(
+    State(state): State<AppState>,
+    Path((slug, _id)): Path<(String, String)>,
+    headers: HeaderMap,
+) -> Response {
     match state.cofund().cohort(&slug).await {
         Ok(c) => cors::pledge_preflight(&c.definition, cors::origin(&headers)),
         Err(e) => ApiError::from(e).into_response(),
@@ -57,11 +61,15 @@ async fn start_inner(
 ) -> ApiResult<Response> {
     let cohort = state.cofund().cohort(slug).await?;
     cors::check_pledge_origin(&cohort.definition, cors::origin(headers))?;
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .and_then(domain::IdempotencyKey::parse)
-        .ok_or_else(|| ApiError::coded(ErrorCode::IdempotencyKeyRequired, "An Idempotency-Key header of 1 to 128 visible ASCII characters is required."))?;
+    let key =
+        headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).and_then(domain::IdempotencyKey::parse).ok_or_else(
+            || {
+                ApiError::coded(
+                    ErrorCode::IdempotencyKeyRequired,
+                    "An Idempotency-Key header of 1 to 128 visible ASCII characters is required.",
+                )
+            },
+        )?;
     let ApiJson(request) = body?;
     let started = state.cofund().start_payment(slug, id, &request.return_url, key.as_str(), domain::now()).await?;
     Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], axum::Json(started)).into_response())
@@ -88,7 +96,10 @@ pub struct WebhookForm {
 /// The body is never trusted: it only names a payment. `200` once the payment's status
 /// is applied (or when the id is not ours); `500` when the provider could not be asked,
 /// so the provider calls again later.
-pub async fn webhook(State(state): State<AppState>, form: Result<Form<WebhookForm>, axum::extract::rejection::FormRejection>) -> Response {
+pub async fn webhook(
+    State(state): State<AppState>,
+    form: Result<Form<WebhookForm>, axum::extract::rejection::FormRejection>,
+) -> Response {
     let Some(id) = form.ok().and_then(|Form(f)| f.id).filter(|id| !id.is_empty() && id.len() <= 128) else {
         return ApiError::coded(ErrorCode::BadRequest, "A webhook names a payment: id=tr_…").into_response();
     };

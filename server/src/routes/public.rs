@@ -29,9 +29,11 @@ pub async fn document_preflight() -> Response {
 
 /// Whether an `If-None-Match` header matches `etag` (weak comparison, as RFC 9110 asks).
 pub(super) fn none_match(headers: &HeaderMap, etag: &str) -> bool {
-    headers.get_all(header::IF_NONE_MATCH).iter().filter_map(|v| v.to_str().ok()).any(|v| {
-        v.split(',').map(str::trim).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag)
-    })
+    headers
+        .get_all(header::IF_NONE_MATCH)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .any(|v| v.split(',').map(str::trim).any(|t| t == "*" || t.strip_prefix("W/").unwrap_or(t) == etag))
 }
 
 pub async fn document(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
@@ -45,11 +47,15 @@ pub async fn programme(State(state): State<AppState>, Path(slug): Path<String>, 
 
 /// A rendered document with its ETag (`304` when the client has it), cacheable and
 /// readable from any origin.
-fn rendered<R: std::ops::Deref<Target = crate::domain::RenderedDocument>>(result: crate::domain::DomainResult<R>, headers: &HeaderMap) -> Response {
+fn rendered<R: std::ops::Deref<Target = crate::domain::RenderedDocument>>(
+    result: crate::domain::DomainResult<R>,
+    headers: &HeaderMap,
+) -> Response {
     let resp = match result {
         Ok(r) => {
             let fresh = !none_match(headers, &r.etag);
-            let mut resp = if fresh { r.body.clone().into_response() } else { StatusCode::NOT_MODIFIED.into_response() };
+            let mut resp =
+                if fresh { r.body.clone().into_response() } else { StatusCode::NOT_MODIFIED.into_response() };
             let h = resp.headers_mut();
             if fresh {
                 h.insert(header::CONTENT_TYPE, HeaderValue::from_static("application/json"));
@@ -90,7 +96,8 @@ async fn list_pledges_inner(state: &AppState, slug: &str, query: &HashMap<String
         Some(c) => match Cursor::decode(c) {
             Some(c) => Some(c),
             None => {
-                errors.push(FieldError::new("cursor", Problem::Format { expected: "a cursor from next_cursor".into() }));
+                errors
+                    .push(FieldError::new("cursor", Problem::Format { expected: "a cursor from next_cursor".into() }));
                 None
             }
         },
@@ -101,14 +108,19 @@ async fn list_pledges_inner(state: &AppState, slug: &str, query: &HashMap<String
     let mut rows = state.cofund().public_pledges(slug, cursor, limit + 1).await?;
     let more = rows.len() > limit as usize;
     rows.truncate(limit as usize);
-    let next_cursor = if more { rows.last().map(|r| Cursor { created_at: r.created_at.0, seq: r.seq }.encode()) } else { None };
+    let next_cursor =
+        if more { rows.last().map(|r| Cursor { created_at: r.created_at.0, seq: r.seq }.encode()) } else { None };
     let page = PledgePage { pledges: rows.iter().map(|r| r.public()).collect(), next_cursor };
     Ok(([(header::CACHE_CONTROL, CACHE_CONTROL_PUBLIC)], axum::Json(page)).into_response())
 }
 
 /// `OPTIONS /api/v1/cohorts/{slug}/pledges`: a preflight for `POST` is answered for
 /// the cohort's allowed origins only; one for `GET` like the document's.
-pub async fn pledges_preflight(State(state): State<AppState>, Path(slug): Path<String>, headers: HeaderMap) -> Response {
+pub async fn pledges_preflight(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    headers: HeaderMap,
+) -> Response {
     let method = headers.get(header::ACCESS_CONTROL_REQUEST_METHOD).and_then(|v| v.to_str().ok());
     if method != Some("POST") {
         return cors::read_preflight();
@@ -144,19 +156,28 @@ pub async fn create_pledge(
     }
 }
 
-async fn pledge(state: &AppState, slug: &str, headers: &HeaderMap, body: Result<ApiJson<Value, PLEDGE_BODY_LIMIT>, ApiError>) -> ApiResult<Response> {
+async fn pledge(
+    state: &AppState,
+    slug: &str,
+    headers: &HeaderMap,
+    body: Result<ApiJson<Value, PLEDGE_BODY_LIMIT>, ApiError>,
+) -> ApiResult<Response> {
     let cohort = state.cofund().cohort(slug).await?;
     cors::check_pledge_origin(&cohort.definition, cors::origin(headers))?;
-    let key = headers
-        .get(IDEMPOTENCY_KEY)
-        .and_then(|v| v.to_str().ok())
-        .and_then(IdempotencyKey::parse)
-        .ok_or_else(|| ApiError::coded(ErrorCode::IdempotencyKeyRequired, "An Idempotency-Key header of 1 to 128 visible ASCII characters is required."))?;
+    let key = headers.get(IDEMPOTENCY_KEY).and_then(|v| v.to_str().ok()).and_then(IdempotencyKey::parse).ok_or_else(
+        || {
+            ApiError::coded(
+                ErrorCode::IdempotencyKeyRequired,
+                "An Idempotency-Key header of 1 to 128 visible ASCII characters is required.",
+            )
+        },
+    )?;
     let ApiJson(body) = body?;
     let outcome = state.cofund().pledge(&cohort, &key, &body, domain::now()).await?;
     if let Some(metrics) = state.metrics() {
         metrics.pledge_accepted(matches!(outcome, PledgeOutcome::Created(_)));
     }
     let (PledgeOutcome::Created(body) | PledgeOutcome::Replayed(body)) = outcome;
-    Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body).into_response())
+    Ok((StatusCode::CREATED, [(header::CONTENT_TYPE, "application/json"), (header::CACHE_CONTROL, "no-store")], body)
+        .into_response())
 }

@@ -41,7 +41,9 @@ mod tests {
 
     #[test]
     fn ids_of_common_shapes_are_well_formed_and_others_not() {
-        for ok in ["3f2b1c1e-7a8e-4c55-9d2a-0c3c8f6b2e11", "01HZX3J5M6", "Root=1-67891233-abcdef012345678912345678", "a"] {
+        for ok in
+            ["3f2b1c1e-7a8e-4c55-9d2a-0c3c8f6b2e11", "01HZX3J5M6", "Root=1-67891233-abcdef012345678912345678", "a"]
+        {
             assert!(well_formed(ok.as_bytes()), "{ok}");
         }
         let long = "x".repeat(129);

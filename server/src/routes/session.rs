@@ -2,12 +2,12 @@
 //! session API (`/api/v1/session`: who am I, sign in with an admin token once, sign
 //! out), the session cookie and the CSRF check for cookie-authenticated changes.
 
+use super::extract::ApiJson;
 use super::site::esc;
 use super::AppState;
-use crate::domain::access::{Access, LinkProblem, SessionInfo, session_cookie_name, CSRF_HEADER, SESSION_HOURS};
+use crate::domain::access::{session_cookie_name, Access, LinkProblem, SessionInfo, CSRF_HEADER, SESSION_HOURS};
 use crate::domain::{self};
 use crate::error::{ApiError, ApiResult};
-use super::extract::ApiJson;
 use axum::extract::{Form, Query, State};
 use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
@@ -114,12 +114,18 @@ pub struct TokenSignIn {
 
 /// `POST /api/v1/session` `{"token": "cfd_…"}`: a coordinator signs in once with an
 /// admin token; the dashboard keeps only the session cookie.
-pub async fn sign_in_with_token(State(state): State<AppState>, headers: HeaderMap, ApiJson(body): ApiJson<TokenSignIn>) -> ApiResult<Response> {
+pub async fn sign_in_with_token(
+    State(state): State<AppState>,
+    headers: HeaderMap,
+    ApiJson(body): ApiJson<TokenSignIn>,
+) -> ApiResult<Response> {
     if !same_origin(&headers, state.public_url()) {
         return Err(ApiError::forbidden("Sign in from this site's dashboard."));
     }
-    let (session, secret) = state.cofund().sign_in_with_token(&body.token, domain::now()).await?.ok_or(ApiError::Unauthorized)?;
-    let mut response = (StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(who(&session))).into_response();
+    let (session, secret) =
+        state.cofund().sign_in_with_token(&body.token, domain::now()).await?.ok_or(ApiError::Unauthorized)?;
+    let mut response =
+        (StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(who(&session))).into_response();
     response.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, &secret, SESSION_HOURS * 3600));
     Ok(response)
 }
@@ -129,7 +135,9 @@ pub async fn sign_in_with_token(State(state): State<AppState>, headers: HeaderMa
 pub async fn sign_out(State(state): State<AppState>, request: axum::extract::Request) -> ApiResult<Response> {
     let (parts, _) = request.into_parts();
     let Access::Session(session) = access_of(&parts, &state).await? else {
-        return Err(ApiError::forbidden("Only a browser session can sign out; revoke tokens with cofund token revoke."));
+        return Err(ApiError::forbidden(
+            "Only a browser session can sign out; revoke tokens with cofund token revoke.",
+        ));
     };
     state.cofund().end_session(&session.id, domain::now()).await?;
     let mut response = StatusCode::NO_CONTENT.into_response();
@@ -147,7 +155,8 @@ fn page(status: StatusCode, title: &str, body: &str) -> Response {
          <body><main><h1>{t}</h1>{body}</main></body></html>",
         t = esc(title)
     );
-    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html)).into_response()
+    (status, [(header::CACHE_CONTROL, "no-store"), (header::REFERRER_POLICY, "no-referrer")], Html(html))
+        .into_response()
 }
 
 /// Keeps a response out of frames on other sites (clickjacking onto the sign-in button
@@ -205,7 +214,9 @@ pub async fn sign_in_with_link(State(state): State<AppState>, Form(form): Form<L
     let again = "<p><a href=\"/manage/\">Naar het dashboard / <span lang=\"en\">To the dashboard</span></a></p>";
     match state.cofund().sign_in_with_link(&form.link, domain::now()).await? {
         Ok((_, secret)) => {
-            let mut response = (StatusCode::SEE_OTHER, [(header::LOCATION, "/manage/"), (header::CACHE_CONTROL, "no-store")]).into_response();
+            let mut response =
+                (StatusCode::SEE_OTHER, [(header::LOCATION, "/manage/"), (header::CACHE_CONTROL, "no-store")])
+                    .into_response();
             response.headers_mut().insert(header::SET_COOKIE, set_cookie(&state, &secret, SESSION_HOURS * 3600));
             Ok(response)
         }

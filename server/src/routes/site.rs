@@ -17,10 +17,7 @@ use tower_http::set_header::SetResponseHeaderLayer;
 pub const OPENAPI: &str = include_str!("../../openapi.yaml");
 
 pub async fn openapi() -> Response {
-    (
-        [(header::CONTENT_TYPE, "application/yaml; charset=utf-8"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")],
-        OPENAPI,
-    )
+    ([(header::CONTENT_TYPE, "application/yaml; charset=utf-8"), (header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], OPENAPI)
         .into_response()
 }
 
@@ -163,7 +160,9 @@ pub async fn embed(
 /// The built dashboard (Trunk's `dashboard/dist`), served at `/manage/`: its own
 /// origin's page, never framed by another site, never cached stale (file names carry a
 /// hash; `index.html` is revalidated).
-pub fn dashboard_service(dir: &FsPath) -> impl tower::Service<
+pub fn dashboard_service(
+    dir: &FsPath,
+) -> impl tower::Service<
     axum::http::Request<axum::body::Body>,
     Response = axum::http::Response<tower_http::services::fs::ServeFileSystemResponseBody>,
     Error = std::convert::Infallible,
@@ -174,7 +173,10 @@ pub fn dashboard_service(dir: &FsPath) -> impl tower::Service<
        + 'static {
     ServiceBuilder::new()
         .layer(SetResponseHeaderLayer::overriding(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY")))
-        .layer(SetResponseHeaderLayer::if_not_present(header::CONTENT_SECURITY_POLICY, HeaderValue::from_static("frame-ancestors 'none'")))
+        .layer(SetResponseHeaderLayer::if_not_present(
+            header::CONTENT_SECURITY_POLICY,
+            HeaderValue::from_static("frame-ancestors 'none'"),
+        ))
         .layer(SetResponseHeaderLayer::overriding(header::REFERRER_POLICY, HeaderValue::from_static("no-referrer")))
         .layer(SetResponseHeaderLayer::if_not_present(header::CACHE_CONTROL, HeaderValue::from_static("no-cache")))
         .layer(SetResponseHeaderLayer::if_not_present(header::VARY, HeaderValue::from_static("accept-encoding")))
@@ -186,7 +188,8 @@ pub fn dashboard_service(dir: &FsPath) -> impl tower::Service<
 pub async fn qr_code(State(state): State<AppState>, Path(slug): Path<String>) -> ApiResult<Response> {
     let cohort = state.cofund().cohort(&slug).await?;
     let url = format!("{}/embed/{}", state.public_url(), cohort.definition.slug);
-    let code = qrcode::QrCode::new(url.as_bytes()).map_err(|e| crate::error::ApiError::Internal(anyhow::anyhow!("QR code of {url}: {e}")))?;
+    let code = qrcode::QrCode::new(url.as_bytes())
+        .map_err(|e| crate::error::ApiError::Internal(anyhow::anyhow!("QR code of {url}: {e}")))?;
     let svg = code
         .render::<qrcode::render::svg::Color>()
         .min_dimensions(256, 256)

@@ -63,7 +63,9 @@ pub fn is_content_named(name: &str) -> bool {
     let stem = stem.strip_suffix("_bg").unwrap_or(stem);
     match stem.rsplit_once('-') {
         Some((base, hash)) => {
-            !base.is_empty() && hash.len() == 16 && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+            !base.is_empty()
+                && hash.len() == 16
+                && hash.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
         }
         None => false,
     }
@@ -71,14 +73,15 @@ pub fn is_content_named(name: &str) -> bool {
 
 /// The encodings the request accepts, from `Accept-Encoding` (`q=0` refuses one).
 fn accepts(headers: &HeaderMap, encoding: &str) -> bool {
-    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(|item| {
-        let mut parts = item.split(';').map(str::trim);
-        let name = parts.next().unwrap_or("");
-        let refused = parts.any(|p| {
-            p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0)
-        });
-        (name.eq_ignore_ascii_case(encoding) || name == "*") && !refused
-    })
+    headers.get_all(header::ACCEPT_ENCODING).iter().filter_map(|v| v.to_str().ok()).flat_map(|v| v.split(',')).any(
+        |item| {
+            let mut parts = item.split(';').map(str::trim);
+            let name = parts.next().unwrap_or("");
+            let refused = parts
+                .any(|p| p.strip_prefix("q=").and_then(|q| q.trim().parse::<f32>().ok()).is_some_and(|q| q <= 0.0));
+            (name.eq_ignore_ascii_case(encoding) || name == "*") && !refused
+        },
+    )
 }
 
 /// A request path made safe: plain names separated by `/`, nothing that climbs out of
@@ -126,7 +129,11 @@ impl WidgetFiles {
 
     /// The file to send for `path` and the request's encodings: the `.br` or `.gz`
     /// copy where accepted and present, else the file itself.
-    async fn pick(&self, path: &FsPath, headers: &HeaderMap) -> Option<(PathBuf, Option<&'static str>, std::fs::Metadata)> {
+    async fn pick(
+        &self,
+        path: &FsPath,
+        headers: &HeaderMap,
+    ) -> Option<(PathBuf, Option<&'static str>, std::fs::Metadata)> {
         let full = self.dir.join(path);
         for (encoding, suffix) in [("br", "br"), ("gzip", "gz")] {
             if accepts(headers, encoding) {
@@ -163,13 +170,15 @@ impl WidgetFiles {
     }
 
     async fn serve(&self, path: &str, headers: &HeaderMap) -> Response {
-        let not_found = || (StatusCode::NOT_FOUND, [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], "not found").into_response();
+        let not_found =
+            || (StatusCode::NOT_FOUND, [(header::ACCESS_CONTROL_ALLOW_ORIGIN, "*")], "not found").into_response();
         let Some(relative) = relative_path(path) else { return not_found() };
         let Some((file, encoding, meta)) = self.pick(&relative, headers).await else { return not_found() };
         let Ok(bytes) = tokio::fs::read(&file).await else { return not_found() };
         let etag = self.etag(&file, &meta, &bytes);
         let name = relative.file_name().and_then(|n| n.to_str()).unwrap_or("");
-        let cache = if is_content_named(name) { HeaderValue::from_static(IMMUTABLE) } else { self.fixed_name_cache.clone() };
+        let cache =
+            if is_content_named(name) { HeaderValue::from_static(IMMUTABLE) } else { self.fixed_name_cache.clone() };
         let mut response = if super::public::none_match(headers, etag.to_str().unwrap_or_default()) {
             StatusCode::NOT_MODIFIED.into_response()
         } else {

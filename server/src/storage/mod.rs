@@ -17,8 +17,8 @@ use crate::domain::mail::{OutboxEntry, OutboxMessage, ReminderCandidate};
 use crate::domain::pledging::PledgeAdmission;
 use crate::domain::{CohortDefinition, IdempotencyKey, PledgeFigures};
 use async_trait::async_trait;
-use cofund_core::api::{PledgeStatus, PublicPledge, ValidPledge};
 use cofund_core::api::ErrorCode;
+use cofund_core::api::{PledgeStatus, PublicPledge, ValidPledge};
 use cofund_core::{FieldError, Timestamp};
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -87,7 +87,6 @@ fn replay(known: records::KeyRecord, request_hash: &str) -> StoreResult<PledgeOu
 fn reference_prefix(def: &CohortDefinition) -> String {
     def.payment.as_ref().map(|p| p.reference_prefix.clone()).unwrap_or_else(|| "CFD".to_owned())
 }
-
 
 /// Storage reports failures in the domain's terms (a cohort not found, a refusal decided
 /// by a domain rule inside the transaction, or an internal error).
@@ -259,7 +258,13 @@ pub trait Storage: Send + Sync + 'static {
     /// Reads, edits and writes a definition in one transaction; the edit (which
     /// validates) refuses with field errors. With `expected_revision`, a cohort whose
     /// revision has moved on is refused `stale_revision` and nothing is written.
-    async fn edit_cohort(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> StoreResult<CohortDefinition>;
+    async fn edit_cohort(
+        &self,
+        slug: &str,
+        now: Timestamp,
+        expected_revision: Option<i64>,
+        edit: DefinitionEdit,
+    ) -> StoreResult<CohortDefinition>;
     async fn get_cohort(&self, slug: &str) -> StoreResult<Option<StoredCohort>>;
     async fn list_cohorts(&self) -> StoreResult<Vec<StoredCohort>>;
     /// The revision of a cohort, for caching its document.
@@ -284,7 +289,12 @@ pub trait Storage: Send + Sync + 'static {
     /// Inserts pledges without idempotency keys (demo seeding, imports), one transaction.
     async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize>;
     /// Public (non-cancelled) pledges, newest first, after `cursor`.
-    async fn public_pledges(&self, slug: &str, cursor: Option<Cursor>, limit: u32) -> StoreResult<Option<Vec<PledgeRow>>>;
+    async fn public_pledges(
+        &self,
+        slug: &str,
+        cursor: Option<Cursor>,
+        limit: u32,
+    ) -> StoreResult<Option<Vec<PledgeRow>>>;
     /// Every pledge of a cohort, oldest first (admin export).
     async fn all_pledges(&self, slug: &str) -> StoreResult<Option<Vec<PledgeRow>>>;
     /// A pledge and the programme of its cohort.
@@ -301,10 +311,20 @@ pub trait Storage: Send + Sync + 'static {
     /// Every payment of a pledge, oldest first.
     async fn payments_of(&self, pledge_id: &str) -> StoreResult<Vec<PaymentRow>>;
     /// Stores the status the provider reported for a payment.
-    async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()>;
+    async fn set_payment_status(
+        &self,
+        id: &str,
+        status: crate::payments::PaymentStatus,
+        now: Timestamp,
+    ) -> StoreResult<()>;
 
     /// Creates a token; returns it and its secret (shown once, stored only hashed).
-    async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)>;
+    async fn create_token(
+        &self,
+        programme: Option<String>,
+        label: Option<String>,
+        now: Timestamp,
+    ) -> StoreResult<(TokenInfo, String)>;
     /// The active token with this secret.
     async fn token_by_secret(&self, secret: &str) -> StoreResult<Option<TokenInfo>>;
     async fn get_token(&self, id: &str) -> StoreResult<Option<TokenInfo>>;
@@ -317,12 +337,19 @@ pub trait Storage: Send + Sync + 'static {
     /// more, so pledge writes never wait behind a long delete.
     async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64>;
     /// Stores a sign-in link by the hash of its secret.
-    async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()>;
+    async fn create_login_link(
+        &self,
+        link_hash: &str,
+        grant: &Grant,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()>;
     /// Marks the link used, in one statement, and returns what it grants; or why not.
     async fn redeem_login_link(&self, link_hash: &str, now: Timestamp) -> StoreResult<Result<Grant, LinkProblem>>;
     /// Stores a session by the hash of its secret; `token_id`: the admin token it was
     /// started with, if any.
-    async fn create_session(&self, session: &SessionInfo, secret_hash: &str, token_id: Option<&str>) -> StoreResult<()>;
+    async fn create_session(&self, session: &SessionInfo, secret_hash: &str, token_id: Option<&str>)
+        -> StoreResult<()>;
     /// The session with this secret, if it is neither revoked nor expired at `now`.
     async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>>;
     async fn revoke_session(&self, id: &str, now: Timestamp) -> StoreResult<SessionInfo>;
@@ -331,11 +358,24 @@ pub trait Storage: Send + Sync + 'static {
     /// Claims up to `limit` messages that are waiting and due at `now` and not held by
     /// another sender's lease, for `claim` until `lease_until`; returns each with its
     /// attempts so far. Two senders never claim the same message while a lease holds.
-    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32, claim: &str) -> StoreResult<Vec<(OutboxMessage, i64)>>;
+    async fn claim_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+        claim: &str,
+    ) -> StoreResult<Vec<(OutboxMessage, i64)>>;
     /// Marks a claimed message sent (only while `claim` holds it).
     async fn outbox_sent(&self, id: &str, claim: &str, now: Timestamp) -> StoreResult<()>;
     /// Records a failed attempt: waiting again from `next_attempt_at`, or failed for good.
-    async fn outbox_failed(&self, id: &str, claim: &str, next_attempt_at: Timestamp, error: &str, permanent: bool) -> StoreResult<()>;
+    async fn outbox_failed(
+        &self,
+        id: &str,
+        claim: &str,
+        next_attempt_at: Timestamp,
+        error: &str,
+        permanent: bool,
+    ) -> StoreResult<()>;
     /// The outbox, newest first, of one cohort or all.
     async fn outbox(&self, slug: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxEntry>>;
     /// The pledged pledges of `slug` made before `created_before` that were confirmed by
@@ -345,7 +385,13 @@ pub trait Storage: Send + Sync + 'static {
     /// exactly `expected_reminders` reminders and its donor has not unsubscribed;
     /// returns whether it was written.
     /// The reminder is due (may be sent) from `due_at`.
-    async fn queue_reminder(&self, pledge_id: &str, expected_reminders: i64, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<bool>;
+    async fn queue_reminder(
+        &self,
+        pledge_id: &str,
+        expected_reminders: i64,
+        message: &OutboxMessage,
+        due_at: Timestamp,
+    ) -> StoreResult<bool>;
     /// Records that a backer wants no more messages but receipts.
     async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()>;
     /// A secret shared by every instance on this database: the stored one, or
@@ -358,7 +404,9 @@ fn check_revision(slug: &str, expected: Option<i64>, actual: i64) -> StoreResult
     match expected {
         Some(r) if r != actual => Err(StoreError::refused(
             ErrorCode::StaleRevision,
-            format!("Cohort {slug:?} changed since revision {r} (it is at {actual}); load it again and redo the change."),
+            format!(
+                "Cohort {slug:?} changed since revision {r} (it is at {actual}); load it again and redo the change."
+            ),
         )),
         _ => Ok(()),
     }
@@ -384,7 +432,9 @@ pub(crate) struct PledgeJob {
 /// pledge is as durable as with one transaction per pledge, for one commit per group.
 pub(crate) fn spawn_pledge_writer<F>(write_group: F) -> tokio::sync::mpsc::Sender<PledgeJob>
 where
-    F: for<'a> Fn(&'a [PledgeJob]) -> futures_util::future::BoxFuture<'a, Vec<StoreResult<PledgeOutcome>>> + Send + 'static,
+    F: for<'a> Fn(&'a [PledgeJob]) -> futures_util::future::BoxFuture<'a, Vec<StoreResult<PledgeOutcome>>>
+        + Send
+        + 'static,
 {
     let (sender, mut jobs) = tokio::sync::mpsc::channel::<PledgeJob>(4 * MAX_GROUP);
     tokio::spawn(async move {

@@ -9,17 +9,18 @@
 //! the server's (on by default): a commit is durable before it is acknowledged.
 
 use super::records::{
-    self, CandidateRecord, OutboxRecord, OUTBOX_COLUMNS, CohortRecord, DayRecord, KeyRecord, LinkRecord, PaymentRecord, PledgeRecord, SessionRecord, TokenRecord, TotalsRecord, PAYMENT_COLUMNS,
-    PLEDGE_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS,
+    self, CandidateRecord, CohortRecord, DayRecord, KeyRecord, LinkRecord, OutboxRecord, PaymentRecord, PledgeRecord,
+    SessionRecord, TokenRecord, TotalsRecord, OUTBOX_COLUMNS, PAYMENT_COLUMNS, PLEDGE_COLUMNS, SESSION_COLUMNS,
+    TOKEN_COLUMNS,
 };
 use super::*;
 use crate::domain::{self, CohortDefinition, PledgeFigures};
 use anyhow::Context;
 use cofund_core::api::{CrowdTotals, PledgeStatus, ValidPledge};
 use cofund_core::Timestamp;
+use futures_util::future::{BoxFuture, FutureExt};
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
 use sqlx::{PgPool, Postgres, Transaction};
-use futures_util::future::{BoxFuture, FutureExt};
 use std::str::FromStr;
 use std::time::Duration;
 
@@ -60,11 +61,13 @@ impl PostgresStorage {
     }
 
     async fn touch_cohort(tx: &mut Tx, slug: &str, at: Timestamp) -> Result<(), StoreError> {
-        sqlx::query("UPDATE cohorts SET revision = revision + 1, updated_at = GREATEST(updated_at, $1) WHERE slug = $2")
-            .bind(at.0)
-            .bind(slug)
-            .execute(&mut **tx)
-            .await?;
+        sqlx::query(
+            "UPDATE cohorts SET revision = revision + 1, updated_at = GREATEST(updated_at, $1) WHERE slug = $2",
+        )
+        .bind(at.0)
+        .bind(slug)
+        .execute(&mut **tx)
+        .await?;
         Ok(())
     }
 
@@ -81,7 +84,12 @@ impl PostgresStorage {
 
     /// Moves the maintained figures of `slug` by one pledge write (see
     /// [`records::FiguresDelta`]).
-    async fn move_figures(tx: &mut Tx, slug: &str, row: &PledgeRow, before: Option<PledgeStatus>) -> Result<(), StoreError> {
+    async fn move_figures(
+        tx: &mut Tx,
+        slug: &str,
+        row: &PledgeRow,
+        before: Option<PledgeStatus>,
+    ) -> Result<(), StoreError> {
         let delta = records::FiguresDelta::of(row.amount_cents, before, row.status);
         if delta.is_zero() {
             return Ok(());
@@ -218,7 +226,12 @@ impl PostgresStorage {
     async fn insert_pledge(tx: &mut Tx, slug: &str, prefix: &str, p: &NewPledge) -> Result<PledgeRow, StoreError> {
         let mut reference = domain::new_reference(prefix);
         // 40 random bits: a collision is rare, but checked rather than hoped away.
-        while sqlx::query("SELECT 1 FROM pledges WHERE reference = $1").bind(&reference).fetch_optional(&mut **tx).await?.is_some() {
+        while sqlx::query("SELECT 1 FROM pledges WHERE reference = $1")
+            .bind(&reference)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some()
+        {
             reference = domain::new_reference(prefix);
         }
         let v: &ValidPledge = &p.pledge;
@@ -355,9 +368,17 @@ impl Storage for PostgresStorage {
         Ok(if inserted { PutOutcome::Created } else { PutOutcome::Updated })
     }
 
-    async fn edit_cohort(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> StoreResult<CohortDefinition> {
+    async fn edit_cohort(
+        &self,
+        slug: &str,
+        now: Timestamp,
+        expected_revision: Option<i64>,
+        edit: DefinitionEdit,
+    ) -> StoreResult<CohortDefinition> {
         let mut tx = self.pool.begin().await?;
-        let Some(stored) = Self::cohort_in(&mut tx, slug, true).await? else { return Err(StoreError::cohort_not_found(slug)) };
+        let Some(stored) = Self::cohort_in(&mut tx, slug, true).await? else {
+            return Err(StoreError::cohort_not_found(slug));
+        };
         check_revision(slug, expected_revision, stored.revision)?;
         let mut def = stored.definition;
         edit(&mut def).map_err(StoreError::Invalid)?;
@@ -374,21 +395,27 @@ impl Storage for PostgresStorage {
     }
 
     async fn get_cohort(&self, slug: &str) -> StoreResult<Option<StoredCohort>> {
-        let row: Option<CohortRecord> = sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts WHERE slug = $1")
-            .bind(slug)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<CohortRecord> =
+            sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts WHERE slug = $1")
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(StoredCohort::try_from).transpose()
     }
 
     async fn list_cohorts(&self) -> StoreResult<Vec<StoredCohort>> {
         let rows: Vec<CohortRecord> =
-            sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts ORDER BY slug").fetch_all(&self.pool).await?;
+            sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts ORDER BY slug")
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter().map(StoredCohort::try_from).collect()
     }
 
     async fn cohort_revision(&self, slug: &str) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT revision FROM cohorts WHERE slug = $1").bind(slug).fetch_optional(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT revision FROM cohorts WHERE slug = $1")
+            .bind(slug)
+            .fetch_optional(&self.pool)
+            .await?)
     }
 
     async fn snapshot(&self, slug: &str, recent: usize) -> StoreResult<Option<CohortSnapshot>> {
@@ -431,7 +458,9 @@ impl Storage for PostgresStorage {
 
     async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize> {
         let mut tx = self.pool.begin().await?;
-        let Some(cohort) = Self::cohort_in(&mut tx, slug, true).await? else { return Err(StoreError::cohort_not_found(slug)) };
+        let Some(cohort) = Self::cohort_in(&mut tx, slug, true).await? else {
+            return Err(StoreError::cohort_not_found(slug));
+        };
         let prefix = reference_prefix(&cohort.definition);
         for p in &pledges {
             Self::insert_pledge(&mut tx, slug, &prefix, p).await?;
@@ -441,7 +470,12 @@ impl Storage for PostgresStorage {
         Ok(pledges.len())
     }
 
-    async fn public_pledges(&self, slug: &str, cursor: Option<Cursor>, limit: u32) -> StoreResult<Option<Vec<PledgeRow>>> {
+    async fn public_pledges(
+        &self,
+        slug: &str,
+        cursor: Option<Cursor>,
+        limit: u32,
+    ) -> StoreResult<Option<Vec<PledgeRow>>> {
         let mut tx = self.pool.begin().await?;
         if Self::cohort_in(&mut tx, slug, false).await?.is_none() {
             return Ok(None);
@@ -466,32 +500,38 @@ impl Storage for PostgresStorage {
         if Self::cohort_in(&mut tx, slug, false).await?.is_none() {
             return Ok(None);
         }
-        let rows: Vec<PledgeRecord> =
-            sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE cohort_slug = $1 ORDER BY created_at, seq"))
-                .bind(slug)
-                .fetch_all(&mut *tx)
-                .await?;
+        let rows: Vec<PledgeRecord> = sqlx::query_as(&format!(
+            "SELECT {PLEDGE_COLUMNS} FROM pledges WHERE cohort_slug = $1 ORDER BY created_at, seq"
+        ))
+        .bind(slug)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Some(records::pledges(rows)?))
     }
 
     async fn get_pledge(&self, id: &str) -> StoreResult<Option<(PledgeRow, String)>> {
         let mut tx = self.pool.begin().await?;
-        let row: Option<PledgeRecord> =
-            sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = $1")).bind(id).fetch_optional(&mut *tx).await?;
+        let row: Option<PledgeRecord> = sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = $1"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(row) = row else { return Ok(None) };
-        let programme: String =
-            sqlx::query_scalar("SELECT programme FROM cohorts WHERE slug = $1").bind(&row.cohort_slug).fetch_one(&mut *tx).await?;
+        let programme: String = sqlx::query_scalar("SELECT programme FROM cohorts WHERE slug = $1")
+            .bind(&row.cohort_slug)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Some((row.try_into()?, programme)))
     }
 
     async fn change_pledge(&self, id: &str, now: Timestamp, decide: PledgeDecision) -> StoreResult<PledgeRow> {
         let mut tx = self.pool.begin().await?;
-        let row: Option<PledgeRecord> = sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = $1 FOR UPDATE"))
-            .bind(id)
-            .fetch_optional(&mut *tx)
-            .await?;
+        let row: Option<PledgeRecord> =
+            sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = $1 FOR UPDATE"))
+                .bind(id)
+                .fetch_optional(&mut *tx)
+                .await?;
         let Some(current) = row.map(PledgeRow::try_from).transpose()? else {
             return Err(StoreError::not_found(format!("Pledge {id:?}")));
         };
@@ -541,10 +581,11 @@ impl Storage for PostgresStorage {
     }
 
     async fn get_payment(&self, id: &str) -> StoreResult<Option<PaymentRow>> {
-        let row: Option<PaymentRecord> = sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<PaymentRecord> =
+            sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         row.map(PaymentRow::try_from).transpose()
     }
 
@@ -568,7 +609,12 @@ impl Storage for PostgresStorage {
         rows.into_iter().map(PaymentRow::try_from).collect()
     }
 
-    async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
+    async fn set_payment_status(
+        &self,
+        id: &str,
+        status: crate::payments::PaymentStatus,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE payments SET status = $1, updated_at = $2 WHERE id = $3")
             .bind(status.as_str())
             .bind(now.0)
@@ -578,34 +624,43 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)> {
+    async fn create_token(
+        &self,
+        programme: Option<String>,
+        label: Option<String>,
+        now: Timestamp,
+    ) -> StoreResult<(TokenInfo, String)> {
         let (id, secret, hash) = domain::new_admin_token();
-        sqlx::query("INSERT INTO admin_tokens (id, token_hash, programme, label, created_at) VALUES ($1, $2, $3, $4, $5)")
-            .bind(&id)
-            .bind(&hash)
-            .bind(&programme)
-            .bind(&label)
-            .bind(now.0)
-            .execute(&self.pool)
-            .await?;
+        sqlx::query(
+            "INSERT INTO admin_tokens (id, token_hash, programme, label, created_at) VALUES ($1, $2, $3, $4, $5)",
+        )
+        .bind(&id)
+        .bind(&hash)
+        .bind(&programme)
+        .bind(&label)
+        .bind(now.0)
+        .execute(&self.pool)
+        .await?;
         Ok((TokenInfo { id, programme, label, created_at: now.to_rfc3339(), revoked_at: None }, secret))
     }
 
     async fn token_by_secret(&self, secret: &str) -> StoreResult<Option<TokenInfo>> {
         let hash = domain::sha256_hex(secret.as_bytes());
-        let row: Option<TokenRecord> =
-            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL"))
-                .bind(&hash)
-                .fetch_optional(&self.pool)
-                .await?;
+        let row: Option<TokenRecord> = sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE token_hash = $1 AND revoked_at IS NULL"
+        ))
+        .bind(&hash)
+        .fetch_optional(&self.pool)
+        .await?;
         Ok(row.map(TokenInfo::from))
     }
 
     async fn get_token(&self, id: &str) -> StoreResult<Option<TokenInfo>> {
-        let row: Option<TokenRecord> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE id = $1"))
-            .bind(id)
-            .fetch_optional(&self.pool)
-            .await?;
+        let row: Option<TokenRecord> =
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE id = $1"))
+                .bind(id)
+                .fetch_optional(&self.pool)
+                .await?;
         Ok(row.map(TokenInfo::from))
     }
 
@@ -618,15 +673,20 @@ impl Storage for PostgresStorage {
         .bind(id)
         .fetch_optional(&mut *tx)
         .await?;
-        sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1) WHERE token_id = $2").bind(now.0).bind(id).execute(&mut *tx).await?;
+        sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, $1) WHERE token_id = $2")
+            .bind(now.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         row.map(TokenInfo::from).ok_or_else(|| StoreError::not_found(format!("Token {id:?}")))
     }
 
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
-        let rows: Vec<TokenRecord> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens ORDER BY created_at, id"))
-            .fetch_all(&self.pool)
-            .await?;
+        let rows: Vec<TokenRecord> =
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens ORDER BY created_at, id"))
+                .fetch_all(&self.pool)
+                .await?;
         Ok(rows.into_iter().map(TokenInfo::from).collect())
     }
 
@@ -644,7 +704,13 @@ impl Storage for PostgresStorage {
         Ok(done.rows_affected())
     }
 
-    async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+    async fn create_login_link(
+        &self,
+        link_hash: &str,
+        grant: &Grant,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO login_links (link_hash, role, programme, cohort, created_at, expires_at) VALUES ($1, $2, $3, $4, $5, $6)")
             .bind(link_hash)
             .bind(grant.role.as_str())
@@ -668,7 +734,11 @@ impl Storage for PostgresStorage {
         .fetch_optional(&self.pool)
         .await?;
         if let Some(r) = used {
-            return Ok(Ok(Grant { role: crate::domain::access::Role::parse(&r.role)?, programme: r.programme, cohort: r.cohort }));
+            return Ok(Ok(Grant {
+                role: crate::domain::access::Role::parse(&r.role)?,
+                programme: r.programme,
+                cohort: r.cohort,
+            }));
         }
         let known: Option<LinkRecord> =
             sqlx::query_as("SELECT role, programme, cohort, expires_at, used_at FROM login_links WHERE link_hash = $1")
@@ -725,11 +795,19 @@ impl Storage for PostgresStorage {
 
     async fn list_sessions(&self) -> StoreResult<Vec<SessionInfo>> {
         let rows: Vec<SessionRecord> =
-            sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at, id")).fetch_all(&self.pool).await?;
+            sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at, id"))
+                .fetch_all(&self.pool)
+                .await?;
         rows.into_iter().map(SessionInfo::try_from).collect()
     }
 
-    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32, claim: &str) -> StoreResult<Vec<(OutboxMessage, i64)>> {
+    async fn claim_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+        claim: &str,
+    ) -> StoreResult<Vec<(OutboxMessage, i64)>> {
         // Rows another instance is claiming are skipped, not waited for; a claimed row's
         // lease keeps it from every other sender until it runs out.
         let rows: Vec<OutboxRecord> = sqlx::query_as(&format!(
@@ -759,7 +837,14 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
-    async fn outbox_failed(&self, id: &str, claim: &str, next_attempt_at: Timestamp, error: &str, permanent: bool) -> StoreResult<()> {
+    async fn outbox_failed(
+        &self,
+        id: &str,
+        claim: &str,
+        next_attempt_at: Timestamp,
+        error: &str,
+        permanent: bool,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE outbox SET status = $1, next_attempt_at = $2, attempts = attempts + 1, last_error = $3, claim = NULL, claimed_until = NULL \
              WHERE id = $4 AND claim = $5",
@@ -802,7 +887,13 @@ impl Storage for PostgresStorage {
         rows.into_iter().map(ReminderCandidate::try_from).collect()
     }
 
-    async fn queue_reminder(&self, pledge_id: &str, expected_reminders: i64, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<bool> {
+    async fn queue_reminder(
+        &self,
+        pledge_id: &str,
+        expected_reminders: i64,
+        message: &OutboxMessage,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
         let mut tx = self.pool.begin().await?;
         // The pledge locked first: two instances queueing its reminder take turns. The
         // check is a statement of its own, so (at READ COMMITTED) it sees the reminder
@@ -841,7 +932,10 @@ impl Storage for PostgresStorage {
             .bind(candidate)
             .execute(&self.pool)
             .await?;
-        Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1").bind(name).fetch_one(&self.pool).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = $1")
+            .bind(name)
+            .fetch_one(&self.pool)
+            .await?)
     }
 }
 

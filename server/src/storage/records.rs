@@ -152,7 +152,8 @@ pub fn history(days: &[DayRecord]) -> Result<Vec<cofund_core::HistoryPoint>, Sto
     let mut cumulative: i64 = 0;
     for d in days {
         cumulative = cumulative.checked_add(d.cents).context("history total overflows")?;
-        history.push(cofund_core::HistoryPoint { date: cofund_core::Date(d.day).to_string(), pledged_cents: cumulative });
+        history
+            .push(cofund_core::HistoryPoint { date: cofund_core::Date(d.day).to_string(), pledged_cents: cumulative });
     }
     if history.len() > MAX_HISTORY {
         history.drain(..history.len() - MAX_HISTORY);
@@ -179,8 +180,9 @@ impl TryFrom<PaymentRecord> for super::PaymentRow {
     type Error = StoreError;
 
     fn try_from(r: PaymentRecord) -> Result<super::PaymentRow, StoreError> {
-        let status = crate::payments::PaymentStatus::parse(&r.status)
-            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown payment status {:?} in the database", r.status)))?;
+        let status = crate::payments::PaymentStatus::parse(&r.status).ok_or_else(|| {
+            StoreError::Internal(anyhow::anyhow!("unknown payment status {:?} in the database", r.status))
+        })?;
         Ok(super::PaymentRow {
             id: r.id,
             pledge_id: r.pledge_id,
@@ -292,8 +294,10 @@ impl TryFrom<OutboxRecord> for OutboxEntry {
     type Error = StoreError;
 
     fn try_from(r: OutboxRecord) -> Result<OutboxEntry, StoreError> {
-        let kind = MessageKind::parse(&r.kind).ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown message kind {:?} in the outbox", r.kind)))?;
-        let status = OutboxStatus::parse(&r.status).ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown outbox status {:?}", r.status)))?;
+        let kind = MessageKind::parse(&r.kind)
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown message kind {:?} in the outbox", r.kind)))?;
+        let status = OutboxStatus::parse(&r.status)
+            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown outbox status {:?}", r.status)))?;
         Ok(OutboxEntry {
             message: OutboxMessage {
                 id: r.id,
@@ -355,11 +359,26 @@ mod tests {
 
     #[test]
     fn figures_move_with_status() {
-        assert_eq!(FiguresDelta::of(500, None, Pledged), FiguresDelta { pledged_cents: 500, received_cents: 0, counted: 1 });
-        assert_eq!(FiguresDelta::of(500, None, Received), FiguresDelta { pledged_cents: 500, received_cents: 500, counted: 1 });
-        assert_eq!(FiguresDelta::of(500, Some(Pledged), Received), FiguresDelta { pledged_cents: 0, received_cents: 500, counted: 0 });
-        assert_eq!(FiguresDelta::of(500, Some(Received), Cancelled), FiguresDelta { pledged_cents: -500, received_cents: -500, counted: -1 });
-        assert_eq!(FiguresDelta::of(500, Some(Pledged), Cancelled), FiguresDelta { pledged_cents: -500, received_cents: 0, counted: -1 });
+        assert_eq!(
+            FiguresDelta::of(500, None, Pledged),
+            FiguresDelta { pledged_cents: 500, received_cents: 0, counted: 1 }
+        );
+        assert_eq!(
+            FiguresDelta::of(500, None, Received),
+            FiguresDelta { pledged_cents: 500, received_cents: 500, counted: 1 }
+        );
+        assert_eq!(
+            FiguresDelta::of(500, Some(Pledged), Received),
+            FiguresDelta { pledged_cents: 0, received_cents: 500, counted: 0 }
+        );
+        assert_eq!(
+            FiguresDelta::of(500, Some(Received), Cancelled),
+            FiguresDelta { pledged_cents: -500, received_cents: -500, counted: -1 }
+        );
+        assert_eq!(
+            FiguresDelta::of(500, Some(Pledged), Cancelled),
+            FiguresDelta { pledged_cents: -500, received_cents: 0, counted: -1 }
+        );
         assert!(FiguresDelta::of(500, Some(Cancelled), Cancelled).is_zero());
         assert!(FiguresDelta::of(500, None, Cancelled).is_zero());
     }

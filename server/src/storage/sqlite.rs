@@ -9,21 +9,21 @@
 //! instead of failing or interleaving. Reads use a separate pool and see committed data.
 
 use super::records::{
-    self, CandidateRecord, OutboxRecord, OUTBOX_COLUMNS, CohortRecord, DayRecord, KeyRecord, LinkRecord, PaymentRecord, PledgeRecord, SessionRecord, TokenRecord, TotalsRecord, PAYMENT_COLUMNS,
-    PLEDGE_COLUMNS, SESSION_COLUMNS, TOKEN_COLUMNS,
+    self, CandidateRecord, CohortRecord, DayRecord, KeyRecord, LinkRecord, OutboxRecord, PaymentRecord, PledgeRecord,
+    SessionRecord, TokenRecord, TotalsRecord, OUTBOX_COLUMNS, PAYMENT_COLUMNS, PLEDGE_COLUMNS, SESSION_COLUMNS,
+    TOKEN_COLUMNS,
 };
 use super::*;
 use crate::domain::{self, CohortDefinition, PledgeFigures};
 use anyhow::Context;
 use cofund_core::api::{CrowdTotals, PledgeStatus, ValidPledge};
 use cofund_core::Timestamp;
+use futures_util::future::{BoxFuture, FutureExt};
 use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
 use sqlx::{Sqlite, SqlitePool, Transaction};
-use futures_util::future::{BoxFuture, FutureExt};
-use tokio::sync::mpsc;
 use std::path::Path;
 use std::time::Duration;
-
+use tokio::sync::mpsc;
 
 pub struct SqliteStorage {
     write: SqlitePool,
@@ -91,16 +91,22 @@ impl SqliteStorage {
     }
 
     async fn cohort_in(tx: &mut Tx, slug: &str) -> Result<Option<StoredCohort>, StoreError> {
-        let row: Option<CohortRecord> = sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts WHERE slug = ?")
-            .bind(slug)
-            .fetch_optional(&mut **tx)
-            .await?;
+        let row: Option<CohortRecord> =
+            sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts WHERE slug = ?")
+                .bind(slug)
+                .fetch_optional(&mut **tx)
+                .await?;
         row.map(StoredCohort::try_from).transpose()
     }
 
     /// Moves the maintained figures of `slug` by one pledge write (see
     /// [`records::FiguresDelta`]).
-    async fn move_figures(tx: &mut Tx, slug: &str, row: &PledgeRow, before: Option<PledgeStatus>) -> Result<(), StoreError> {
+    async fn move_figures(
+        tx: &mut Tx,
+        slug: &str,
+        row: &PledgeRow,
+        before: Option<PledgeStatus>,
+    ) -> Result<(), StoreError> {
         let delta = records::FiguresDelta::of(row.amount_cents, before, row.status);
         if delta.is_zero() {
             return Ok(());
@@ -237,7 +243,12 @@ impl SqliteStorage {
     async fn insert_pledge(tx: &mut Tx, slug: &str, prefix: &str, p: &NewPledge) -> Result<PledgeRow, StoreError> {
         let mut reference = domain::new_reference(prefix);
         // 40 random bits: a collision is rare, but checked rather than hoped away.
-        while sqlx::query("SELECT 1 FROM pledges WHERE reference = ?").bind(&reference).fetch_optional(&mut **tx).await?.is_some() {
+        while sqlx::query("SELECT 1 FROM pledges WHERE reference = ?")
+            .bind(&reference)
+            .fetch_optional(&mut **tx)
+            .await?
+            .is_some()
+        {
             reference = domain::new_reference(prefix);
         }
         let id = domain::new_pledge_id();
@@ -341,9 +352,17 @@ impl Storage for SqliteStorage {
         Ok(if existed { PutOutcome::Updated } else { PutOutcome::Created })
     }
 
-    async fn edit_cohort(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> StoreResult<CohortDefinition> {
+    async fn edit_cohort(
+        &self,
+        slug: &str,
+        now: Timestamp,
+        expected_revision: Option<i64>,
+        edit: DefinitionEdit,
+    ) -> StoreResult<CohortDefinition> {
         let mut tx = self.begin_write().await?;
-        let Some(stored) = Self::cohort_in(&mut tx, slug).await? else { return Err(StoreError::cohort_not_found(slug)) };
+        let Some(stored) = Self::cohort_in(&mut tx, slug).await? else {
+            return Err(StoreError::cohort_not_found(slug));
+        };
         check_revision(slug, expected_revision, stored.revision)?;
         let mut def = stored.definition;
         edit(&mut def).map_err(StoreError::Invalid)?;
@@ -360,21 +379,27 @@ impl Storage for SqliteStorage {
     }
 
     async fn get_cohort(&self, slug: &str) -> StoreResult<Option<StoredCohort>> {
-        let row: Option<CohortRecord> = sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts WHERE slug = ?")
-            .bind(slug)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<CohortRecord> =
+            sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts WHERE slug = ?")
+                .bind(slug)
+                .fetch_optional(&self.read)
+                .await?;
         row.map(StoredCohort::try_from).transpose()
     }
 
     async fn list_cohorts(&self) -> StoreResult<Vec<StoredCohort>> {
         let rows: Vec<CohortRecord> =
-            sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts ORDER BY slug").fetch_all(&self.read).await?;
+            sqlx::query_as("SELECT definition, revision, updated_at FROM cohorts ORDER BY slug")
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(StoredCohort::try_from).collect()
     }
 
     async fn cohort_revision(&self, slug: &str) -> StoreResult<Option<i64>> {
-        Ok(sqlx::query_scalar("SELECT revision FROM cohorts WHERE slug = ?").bind(slug).fetch_optional(&self.read).await?)
+        Ok(sqlx::query_scalar("SELECT revision FROM cohorts WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&self.read)
+            .await?)
     }
 
     async fn snapshot(&self, slug: &str, recent: usize) -> StoreResult<Option<CohortSnapshot>> {
@@ -416,7 +441,9 @@ impl Storage for SqliteStorage {
 
     async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize> {
         let mut tx = self.begin_write().await?;
-        let Some(cohort) = Self::cohort_in(&mut tx, slug).await? else { return Err(StoreError::cohort_not_found(slug)) };
+        let Some(cohort) = Self::cohort_in(&mut tx, slug).await? else {
+            return Err(StoreError::cohort_not_found(slug));
+        };
         let prefix = reference_prefix(&cohort.definition);
         for p in &pledges {
             Self::insert_pledge(&mut tx, slug, &prefix, p).await?;
@@ -426,7 +453,12 @@ impl Storage for SqliteStorage {
         Ok(pledges.len())
     }
 
-    async fn public_pledges(&self, slug: &str, cursor: Option<Cursor>, limit: u32) -> StoreResult<Option<Vec<PledgeRow>>> {
+    async fn public_pledges(
+        &self,
+        slug: &str,
+        cursor: Option<Cursor>,
+        limit: u32,
+    ) -> StoreResult<Option<Vec<PledgeRow>>> {
         let mut tx: Tx = self.read.begin().await?;
         if sqlx::query("SELECT 1 FROM cohorts WHERE slug = ?").bind(slug).fetch_optional(&mut *tx).await?.is_none() {
             return Ok(None);
@@ -452,29 +484,37 @@ impl Storage for SqliteStorage {
         if sqlx::query("SELECT 1 FROM cohorts WHERE slug = ?").bind(slug).fetch_optional(&mut *tx).await?.is_none() {
             return Ok(None);
         }
-        let rows: Vec<PledgeRecord> = sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE cohort_slug = ? ORDER BY created_at, seq"))
-            .bind(slug)
-            .fetch_all(&mut *tx)
-            .await?;
+        let rows: Vec<PledgeRecord> = sqlx::query_as(&format!(
+            "SELECT {PLEDGE_COLUMNS} FROM pledges WHERE cohort_slug = ? ORDER BY created_at, seq"
+        ))
+        .bind(slug)
+        .fetch_all(&mut *tx)
+        .await?;
         tx.commit().await?;
         Ok(Some(records::pledges(rows)?))
     }
 
     async fn get_pledge(&self, id: &str) -> StoreResult<Option<(PledgeRow, String)>> {
         let mut tx: Tx = self.read.begin().await?;
-        let row: Option<PledgeRecord> =
-            sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?")).bind(id).fetch_optional(&mut *tx).await?;
+        let row: Option<PledgeRecord> = sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(row) = row else { return Ok(None) };
-        let programme: String =
-            sqlx::query_scalar("SELECT programme FROM cohorts WHERE slug = ?").bind(&row.cohort_slug).fetch_one(&mut *tx).await?;
+        let programme: String = sqlx::query_scalar("SELECT programme FROM cohorts WHERE slug = ?")
+            .bind(&row.cohort_slug)
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(Some((row.try_into()?, programme)))
     }
 
     async fn change_pledge(&self, id: &str, now: Timestamp, decide: PledgeDecision) -> StoreResult<PledgeRow> {
         let mut tx = self.begin_write().await?;
-        let row: Option<PledgeRecord> =
-            sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?")).bind(id).fetch_optional(&mut *tx).await?;
+        let row: Option<PledgeRecord> = sqlx::query_as(&format!("SELECT {PLEDGE_COLUMNS} FROM pledges WHERE id = ?"))
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         let Some(current) = row.map(PledgeRow::try_from).transpose()? else {
             return Err(StoreError::not_found(format!("Pledge {id:?}")));
         };
@@ -523,10 +563,11 @@ impl Storage for SqliteStorage {
     }
 
     async fn get_payment(&self, id: &str) -> StoreResult<Option<PaymentRow>> {
-        let row: Option<PaymentRecord> = sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
+        let row: Option<PaymentRecord> =
+            sqlx::query_as(&format!("SELECT {PAYMENT_COLUMNS} FROM payments WHERE id = ?"))
+                .bind(id)
+                .fetch_optional(&self.read)
+                .await?;
         row.map(PaymentRow::try_from).transpose()
     }
 
@@ -550,7 +591,12 @@ impl Storage for SqliteStorage {
         rows.into_iter().map(PaymentRow::try_from).collect()
     }
 
-    async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
+    async fn set_payment_status(
+        &self,
+        id: &str,
+        status: crate::payments::PaymentStatus,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         sqlx::query("UPDATE payments SET status = ?, updated_at = ? WHERE id = ?")
             .bind(status.as_str())
             .bind(now.0)
@@ -560,7 +606,12 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)> {
+    async fn create_token(
+        &self,
+        programme: Option<String>,
+        label: Option<String>,
+        now: Timestamp,
+    ) -> StoreResult<(TokenInfo, String)> {
         let (id, secret, hash) = domain::new_admin_token();
         let mut tx = self.begin_write().await?;
         sqlx::query("INSERT INTO admin_tokens (id, token_hash, programme, label, created_at) VALUES (?, ?, ?, ?, ?)")
@@ -577,39 +628,47 @@ impl Storage for SqliteStorage {
 
     async fn token_by_secret(&self, secret: &str) -> StoreResult<Option<TokenInfo>> {
         let hash = domain::sha256_hex(secret.as_bytes());
+        let row: Option<TokenRecord> = sqlx::query_as(&format!(
+            "SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE token_hash = ? AND revoked_at IS NULL"
+        ))
+        .bind(&hash)
+        .fetch_optional(&self.read)
+        .await?;
+        Ok(row.map(TokenInfo::from))
+    }
+
+    async fn get_token(&self, id: &str) -> StoreResult<Option<TokenInfo>> {
         let row: Option<TokenRecord> =
-            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE token_hash = ? AND revoked_at IS NULL"))
-                .bind(&hash)
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE id = ?"))
+                .bind(id)
                 .fetch_optional(&self.read)
                 .await?;
         Ok(row.map(TokenInfo::from))
     }
 
-    async fn get_token(&self, id: &str) -> StoreResult<Option<TokenInfo>> {
-        let row: Option<TokenRecord> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens WHERE id = ?"))
-            .bind(id)
-            .fetch_optional(&self.read)
-            .await?;
-        Ok(row.map(TokenInfo::from))
-    }
-
     async fn revoke_token(&self, id: &str, now: Timestamp) -> StoreResult<TokenInfo> {
         let mut tx = self.begin_write().await?;
-        let row: Option<TokenRecord> =
-            sqlx::query_as(&format!("UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING {TOKEN_COLUMNS}"))
-                .bind(now.0)
-                .bind(id)
-                .fetch_optional(&mut *tx)
-                .await?;
-        sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE token_id = ?").bind(now.0).bind(id).execute(&mut *tx).await?;
+        let row: Option<TokenRecord> = sqlx::query_as(&format!(
+            "UPDATE admin_tokens SET revoked_at = COALESCE(revoked_at, ?) WHERE id = ? RETURNING {TOKEN_COLUMNS}"
+        ))
+        .bind(now.0)
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE sessions SET revoked_at = COALESCE(revoked_at, ?) WHERE token_id = ?")
+            .bind(now.0)
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
         tx.commit().await?;
         row.map(TokenInfo::from).ok_or_else(|| StoreError::not_found(format!("Token {id:?}")))
     }
 
     async fn list_tokens(&self) -> StoreResult<Vec<TokenInfo>> {
-        let rows: Vec<TokenRecord> = sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens ORDER BY created_at, id"))
-            .fetch_all(&self.read)
-            .await?;
+        let rows: Vec<TokenRecord> =
+            sqlx::query_as(&format!("SELECT {TOKEN_COLUMNS} FROM admin_tokens ORDER BY created_at, id"))
+                .fetch_all(&self.read)
+                .await?;
         Ok(rows.into_iter().map(TokenInfo::from).collect())
     }
 
@@ -627,7 +686,13 @@ impl Storage for SqliteStorage {
         Ok(done.rows_affected())
     }
 
-    async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+    async fn create_login_link(
+        &self,
+        link_hash: &str,
+        grant: &Grant,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
         sqlx::query("INSERT INTO login_links (link_hash, role, programme, cohort, created_at, expires_at) VALUES (?, ?, ?, ?, ?, ?)")
             .bind(link_hash)
             .bind(grant.role.as_str())
@@ -651,7 +716,11 @@ impl Storage for SqliteStorage {
         .fetch_optional(&self.write)
         .await?;
         if let Some(r) = used {
-            return Ok(Ok(Grant { role: crate::domain::access::Role::parse(&r.role)?, programme: r.programme, cohort: r.cohort }));
+            return Ok(Ok(Grant {
+                role: crate::domain::access::Role::parse(&r.role)?,
+                programme: r.programme,
+                cohort: r.cohort,
+            }));
         }
         let known: Option<LinkRecord> =
             sqlx::query_as("SELECT role, programme, cohort, expires_at, used_at FROM login_links WHERE link_hash = ?")
@@ -708,11 +777,19 @@ impl Storage for SqliteStorage {
 
     async fn list_sessions(&self) -> StoreResult<Vec<SessionInfo>> {
         let rows: Vec<SessionRecord> =
-            sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at, id")).fetch_all(&self.read).await?;
+            sqlx::query_as(&format!("SELECT {SESSION_COLUMNS} FROM sessions ORDER BY created_at, id"))
+                .fetch_all(&self.read)
+                .await?;
         rows.into_iter().map(SessionInfo::try_from).collect()
     }
 
-    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32, claim: &str) -> StoreResult<Vec<(OutboxMessage, i64)>> {
+    async fn claim_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+        claim: &str,
+    ) -> StoreResult<Vec<(OutboxMessage, i64)>> {
         // One statement under the write lock: of two senders, one gets each message.
         let rows: Vec<OutboxRecord> = sqlx::query_as(&format!(
             "UPDATE outbox SET claim = ?, claimed_until = ? WHERE id IN \
@@ -742,7 +819,14 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
-    async fn outbox_failed(&self, id: &str, claim: &str, next_attempt_at: Timestamp, error: &str, permanent: bool) -> StoreResult<()> {
+    async fn outbox_failed(
+        &self,
+        id: &str,
+        claim: &str,
+        next_attempt_at: Timestamp,
+        error: &str,
+        permanent: bool,
+    ) -> StoreResult<()> {
         sqlx::query(
             "UPDATE outbox SET status = ?, next_attempt_at = ?, attempts = attempts + 1, last_error = ?, claim = NULL, claimed_until = NULL \
              WHERE id = ? AND claim = ?",
@@ -786,7 +870,13 @@ impl Storage for SqliteStorage {
         rows.into_iter().map(ReminderCandidate::try_from).collect()
     }
 
-    async fn queue_reminder(&self, pledge_id: &str, expected_reminders: i64, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<bool> {
+    async fn queue_reminder(
+        &self,
+        pledge_id: &str,
+        expected_reminders: i64,
+        message: &OutboxMessage,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
         let mut tx = self.begin_write().await?;
         let ok: Option<i64> = sqlx::query_scalar(
             "SELECT 1 FROM pledges p WHERE p.id = ? AND p.status = 'pledged' \
@@ -807,11 +897,13 @@ impl Storage for SqliteStorage {
     }
 
     async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()> {
-        sqlx::query("INSERT INTO mail_unsubscribed (backer_key, created_at) VALUES (?, ?) ON CONFLICT (backer_key) DO NOTHING")
-            .bind(backer_key)
-            .bind(now.0)
-            .execute(&self.write)
-            .await?;
+        sqlx::query(
+            "INSERT INTO mail_unsubscribed (backer_key, created_at) VALUES (?, ?) ON CONFLICT (backer_key) DO NOTHING",
+        )
+        .bind(backer_key)
+        .bind(now.0)
+        .execute(&self.write)
+        .await?;
         Ok(())
     }
 
@@ -821,7 +913,10 @@ impl Storage for SqliteStorage {
             .bind(candidate)
             .execute(&self.write)
             .await?;
-        Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?").bind(name).fetch_one(&self.write).await?)
+        Ok(sqlx::query_scalar("SELECT value FROM server_secrets WHERE name = ?")
+            .bind(name)
+            .fetch_one(&self.write)
+            .await?)
     }
 }
 
@@ -851,7 +946,10 @@ mod tests {
         // Room again (a fresh connection has no page limit; the old one is given room).
         sqlx::query("PRAGMA max_page_count = 1073741823").execute(&storage.write).await.unwrap();
         for _ in 0..3 {
-            storage.create_token(None, Some("after".into()), domain::now()).await.expect("a write after the disk has room again");
+            storage
+                .create_token(None, Some("after".into()), domain::now())
+                .await
+                .expect("a write after the disk has room again");
         }
     }
 }

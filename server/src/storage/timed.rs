@@ -50,22 +50,44 @@ impl Storage for TimedStorage {
     async fn payments_of(&self, pledge_id: &str) -> StoreResult<Vec<PaymentRow>> {
         timed!(self, "payments_of", self.inner.payments_of(pledge_id))
     }
-    async fn set_payment_status(&self, id: &str, status: crate::payments::PaymentStatus, now: Timestamp) -> StoreResult<()> {
+    async fn set_payment_status(
+        &self,
+        id: &str,
+        status: crate::payments::PaymentStatus,
+        now: Timestamp,
+    ) -> StoreResult<()> {
         timed!(self, "set_payment_status", self.inner.set_payment_status(id, status, now))
     }
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome> {
         timed!(self, "put_cohort", self.inner.put_cohort(definition, now))
     }
-    async fn edit_cohort(&self, slug: &str, now: Timestamp, expected_revision: Option<i64>, edit: DefinitionEdit) -> StoreResult<CohortDefinition> {
+    async fn edit_cohort(
+        &self,
+        slug: &str,
+        now: Timestamp,
+        expected_revision: Option<i64>,
+        edit: DefinitionEdit,
+    ) -> StoreResult<CohortDefinition> {
         timed!(self, "edit_cohort", self.inner.edit_cohort(slug, now, expected_revision, edit))
     }
-    async fn create_login_link(&self, link_hash: &str, grant: &Grant, now: Timestamp, expires_at: Timestamp) -> StoreResult<()> {
+    async fn create_login_link(
+        &self,
+        link_hash: &str,
+        grant: &Grant,
+        now: Timestamp,
+        expires_at: Timestamp,
+    ) -> StoreResult<()> {
         timed!(self, "create_login_link", self.inner.create_login_link(link_hash, grant, now, expires_at))
     }
     async fn redeem_login_link(&self, link_hash: &str, now: Timestamp) -> StoreResult<Result<Grant, LinkProblem>> {
         timed!(self, "redeem_login_link", self.inner.redeem_login_link(link_hash, now))
     }
-    async fn create_session(&self, session: &SessionInfo, secret_hash: &str, token_id: Option<&str>) -> StoreResult<()> {
+    async fn create_session(
+        &self,
+        session: &SessionInfo,
+        secret_hash: &str,
+        token_id: Option<&str>,
+    ) -> StoreResult<()> {
         timed!(self, "create_session", self.inner.create_session(session, secret_hash, token_id))
     }
     async fn session_by_secret(&self, secret: &str, now: Timestamp) -> StoreResult<Option<SessionInfo>> {
@@ -102,7 +124,12 @@ impl Storage for TimedStorage {
     async fn import_pledges(&self, slug: &str, pledges: Vec<NewPledge>) -> StoreResult<usize> {
         timed!(self, "import_pledges", self.inner.import_pledges(slug, pledges))
     }
-    async fn public_pledges(&self, slug: &str, cursor: Option<Cursor>, limit: u32) -> StoreResult<Option<Vec<PledgeRow>>> {
+    async fn public_pledges(
+        &self,
+        slug: &str,
+        cursor: Option<Cursor>,
+        limit: u32,
+    ) -> StoreResult<Option<Vec<PledgeRow>>> {
         timed!(self, "public_pledges", self.inner.public_pledges(slug, cursor, limit))
     }
     async fn all_pledges(&self, slug: &str) -> StoreResult<Option<Vec<PledgeRow>>> {
@@ -114,7 +141,12 @@ impl Storage for TimedStorage {
     async fn change_pledge(&self, id: &str, now: Timestamp, decide: PledgeDecision) -> StoreResult<PledgeRow> {
         timed!(self, "change_pledge", self.inner.change_pledge(id, now, decide))
     }
-    async fn create_token(&self, programme: Option<String>, label: Option<String>, now: Timestamp) -> StoreResult<(TokenInfo, String)> {
+    async fn create_token(
+        &self,
+        programme: Option<String>,
+        label: Option<String>,
+        now: Timestamp,
+    ) -> StoreResult<(TokenInfo, String)> {
         timed!(self, "create_token", self.inner.create_token(programme, label, now))
     }
     async fn token_by_secret(&self, secret: &str) -> StoreResult<Option<TokenInfo>> {
@@ -130,15 +162,32 @@ impl Storage for TimedStorage {
         timed!(self, "list_tokens", self.inner.list_tokens())
     }
     async fn delete_expired_idempotency_keys(&self, created_before: Timestamp, limit: u32) -> StoreResult<u64> {
-        timed!(self, "delete_expired_idempotency_keys", self.inner.delete_expired_idempotency_keys(created_before, limit))
+        timed!(
+            self,
+            "delete_expired_idempotency_keys",
+            self.inner.delete_expired_idempotency_keys(created_before, limit)
+        )
     }
-    async fn claim_outbox(&self, now: Timestamp, lease_until: Timestamp, limit: u32, claim: &str) -> StoreResult<Vec<(OutboxMessage, i64)>> {
+    async fn claim_outbox(
+        &self,
+        now: Timestamp,
+        lease_until: Timestamp,
+        limit: u32,
+        claim: &str,
+    ) -> StoreResult<Vec<(OutboxMessage, i64)>> {
         timed!(self, "claim_outbox", self.inner.claim_outbox(now, lease_until, limit, claim))
     }
     async fn outbox_sent(&self, id: &str, claim: &str, now: Timestamp) -> StoreResult<()> {
         timed!(self, "outbox_sent", self.inner.outbox_sent(id, claim, now))
     }
-    async fn outbox_failed(&self, id: &str, claim: &str, next_attempt_at: Timestamp, error: &str, permanent: bool) -> StoreResult<()> {
+    async fn outbox_failed(
+        &self,
+        id: &str,
+        claim: &str,
+        next_attempt_at: Timestamp,
+        error: &str,
+        permanent: bool,
+    ) -> StoreResult<()> {
         timed!(self, "outbox_failed", self.inner.outbox_failed(id, claim, next_attempt_at, error, permanent))
     }
     async fn outbox(&self, slug: Option<&str>, limit: u32) -> StoreResult<Vec<OutboxEntry>> {
@@ -147,7 +196,13 @@ impl Storage for TimedStorage {
     async fn reminder_candidates(&self, slug: &str, created_before: Timestamp) -> StoreResult<Vec<ReminderCandidate>> {
         timed!(self, "reminder_candidates", self.inner.reminder_candidates(slug, created_before))
     }
-    async fn queue_reminder(&self, pledge_id: &str, expected_reminders: i64, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<bool> {
+    async fn queue_reminder(
+        &self,
+        pledge_id: &str,
+        expected_reminders: i64,
+        message: &OutboxMessage,
+        due_at: Timestamp,
+    ) -> StoreResult<bool> {
         timed!(self, "queue_reminder", self.inner.queue_reminder(pledge_id, expected_reminders, message, due_at))
     }
     async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()> {

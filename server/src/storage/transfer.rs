@@ -222,7 +222,15 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
         .execute(&mut *tx)
         .await?;
     let present: TableCounts = sqlx::query_as(COUNTS).fetch_one(&mut *tx).await?;
-    let empty = TableCounts { cohorts: 0, pledges: 0, admin_tokens: 0, idempotency_keys: 0, payments: 0, login_links: 0, sessions: 0 };
+    let empty = TableCounts {
+        cohorts: 0,
+        pledges: 0,
+        admin_tokens: 0,
+        idempotency_keys: 0,
+        payments: 0,
+        login_links: 0,
+        sessions: 0,
+    };
     if present != empty {
         bail!(
             "the target database {} is not empty ({} cohorts, {} pledges, {} admin tokens, {} idempotency records, {} payments, \
@@ -238,14 +246,22 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
         );
     }
 
-    let cohorts: Vec<CohortRow> =
-        sqlx::query_as("SELECT slug, programme, definition, revision, created_at, updated_at FROM cohorts ORDER BY slug")
-            .fetch_all(&mut *src)
-            .await?;
+    let cohorts: Vec<CohortRow> = sqlx::query_as(
+        "SELECT slug, programme, definition, revision, created_at, updated_at FROM cohorts ORDER BY slug",
+    )
+    .fetch_all(&mut *src)
+    .await?;
     for chunk in cohorts.chunks(BATCH as usize) {
-        let mut q = QueryBuilder::<Postgres>::new("INSERT INTO cohorts (slug, programme, definition, revision, created_at, updated_at) ");
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO cohorts (slug, programme, definition, revision, created_at, updated_at) ",
+        );
         q.push_values(chunk, |mut b, c| {
-            b.push_bind(&c.slug).push_bind(&c.programme).push_bind(&c.definition).push_bind(c.revision).push_bind(c.created_at).push_bind(c.updated_at);
+            b.push_bind(&c.slug)
+                .push_bind(&c.programme)
+                .push_bind(&c.definition)
+                .push_bind(c.revision)
+                .push_bind(c.created_at)
+                .push_bind(c.updated_at);
         });
         q.build().execute(&mut *tx).await.context("copying cohorts")?;
     }
@@ -299,9 +315,16 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
             .fetch_all(&mut *src)
             .await?;
     for chunk in tokens.chunks(BATCH as usize) {
-        let mut q = QueryBuilder::<Postgres>::new("INSERT INTO admin_tokens (id, token_hash, programme, label, created_at, revoked_at) ");
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO admin_tokens (id, token_hash, programme, label, created_at, revoked_at) ",
+        );
         q.push_values(chunk, |mut b, t| {
-            b.push_bind(&t.id).push_bind(&t.token_hash).push_bind(&t.programme).push_bind(&t.label).push_bind(t.created_at).push_bind(t.revoked_at);
+            b.push_bind(&t.id)
+                .push_bind(&t.token_hash)
+                .push_bind(&t.programme)
+                .push_bind(&t.label)
+                .push_bind(t.created_at)
+                .push_bind(t.revoked_at);
         });
         q.build().execute(&mut *tx).await.context("copying admin tokens")?;
     }
@@ -368,7 +391,9 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
             .fetch_all(&mut *src)
             .await?;
     for chunk in links.chunks(BATCH as usize) {
-        let mut q = QueryBuilder::<Postgres>::new("INSERT INTO login_links (link_hash, role, programme, cohort, created_at, expires_at, used_at) ");
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO login_links (link_hash, role, programme, cohort, created_at, expires_at, used_at) ",
+        );
         q.push_values(chunk, |mut b, l| {
             b.push_bind(&l.link_hash)
                 .push_bind(&l.role)
@@ -416,7 +441,9 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
     let copied = target_report(&mut tx).await?;
     if copied != expected {
         // Dropping the transaction rolls the copy back.
-        bail!("the copy does not match the source, nothing was committed:\n  source: {expected:?}\n  copy:   {copied:?}");
+        bail!(
+            "the copy does not match the source, nothing was committed:\n  source: {expected:?}\n  copy:   {copied:?}"
+        );
     }
     tx.commit().await.context("committing the copy")?;
     Ok(copied)
@@ -425,7 +452,10 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
 /// The e-mail tables: the outbox (sent, waiting and failed messages; claims are not
 /// copied, so a waiting message is claimed afresh), unsubscribed backers and the
 /// unsubscribe-link key (so links in messages already sent keep working).
-async fn copy_mail(src: &mut Transaction<'static, sqlx::Sqlite>, tx: &mut Transaction<'static, Postgres>) -> anyhow::Result<()> {
+async fn copy_mail(
+    src: &mut Transaction<'static, sqlx::Sqlite>,
+    tx: &mut Transaction<'static, Postgres>,
+) -> anyhow::Result<()> {
     let mut after = 0_i64;
     let mut copied = 0_i64;
     loop {
@@ -471,7 +501,8 @@ async fn copy_mail(src: &mut Transaction<'static, sqlx::Sqlite>, tx: &mut Transa
     if in_target != copied {
         bail!("the outbox copy has {in_target} messages, the source {copied}; nothing was committed");
     }
-    let unsubscribed: Vec<(String, i64)> = sqlx::query_as("SELECT backer_key, created_at FROM mail_unsubscribed").fetch_all(&mut **src).await?;
+    let unsubscribed: Vec<(String, i64)> =
+        sqlx::query_as("SELECT backer_key, created_at FROM mail_unsubscribed").fetch_all(&mut **src).await?;
     for chunk in unsubscribed.chunks(BATCH as usize) {
         let mut q = QueryBuilder::<Postgres>::new("INSERT INTO mail_unsubscribed (backer_key, created_at) ");
         q.push_values(chunk, |mut b, (k, at)| {
@@ -479,7 +510,8 @@ async fn copy_mail(src: &mut Transaction<'static, sqlx::Sqlite>, tx: &mut Transa
         });
         q.build().execute(&mut **tx).await.context("copying unsubscribed donors")?;
     }
-    let secrets: Vec<(String, String)> = sqlx::query_as("SELECT name, value FROM server_secrets").fetch_all(&mut **src).await?;
+    let secrets: Vec<(String, String)> =
+        sqlx::query_as("SELECT name, value FROM server_secrets").fetch_all(&mut **src).await?;
     for (name, value) in secrets {
         sqlx::query("INSERT INTO server_secrets (name, value) VALUES ($1, $2) ON CONFLICT (name) DO UPDATE SET value = excluded.value")
             .bind(name)

@@ -9,12 +9,25 @@ async fn a_missing_wrong_or_revoked_token_is_401_and_changes_nothing() {
     let id = pledge["pledge"]["id"].as_str().unwrap().to_owned();
 
     // A second token, revoked over the API.
-    let r = app.client.post(app.url("/api/v1/admin/tokens")).bearer_auth(&app.token).json(&json!({"label": "weg"})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/admin/tokens"))
+        .bearer_auth(&app.token)
+        .json(&json!({"label": "weg"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let created: Value = r.json().await.unwrap();
     let revoked = created["token"].as_str().unwrap().to_owned();
     assert!(revoked.starts_with("cfd_"));
-    let r = app.client.delete(app.url(&format!("/api/v1/admin/tokens/{}", created["id"].as_str().unwrap()))).bearer_auth(&app.token).send().await.unwrap();
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/admin/tokens/{}", created["id"].as_str().unwrap())))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.json::<Value>().await.unwrap()["revoked_at"].is_string());
 
@@ -31,7 +44,8 @@ async fn a_missing_wrong_or_revoked_token_is_401_and_changes_nothing() {
         let requests = vec![
             with(c.put(app.url("/api/v1/admin/cohorts/a"))).json(&changed),
             with(c.put(app.url("/api/v1/admin/cohorts/new"))).json(&definition("new")),
-            with(c.put(app.url("/api/v1/admin/cohorts/a/stakeholders/X"))).json(&json!({"kind": "fund", "status": "paid", "amount_cents": 1})),
+            with(c.put(app.url("/api/v1/admin/cohorts/a/stakeholders/X")))
+                .json(&json!({"kind": "fund", "status": "paid", "amount_cents": 1})),
             with(c.post(app.url("/api/v1/admin/cohorts/a/own-contributions"))).json(&json!({"add": 1})),
             with(c.post(app.url(&format!("/api/v1/admin/pledges/{id}/confirm")))),
             with(c.post(app.url(&format!("/api/v1/admin/pledges/{id}/cancel")))),
@@ -74,7 +88,8 @@ async fn a_programme_token_only_touches_its_programme() {
     let (_, scoped) = app.storage.create_token(Some(PROGRAMME.into()), None, now()).await.unwrap();
     let c = &app.client;
     // Allowed on its own programme.
-    let r = c.post(app.url(&format!("/api/v1/admin/pledges/{ours_id}/confirm"))).bearer_auth(&scoped).send().await.unwrap();
+    let r =
+        c.post(app.url(&format!("/api/v1/admin/pledges/{ours_id}/confirm"))).bearer_auth(&scoped).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let r = c.get(app.url("/api/v1/admin/cohorts/ours/pledges.csv")).bearer_auth(&scoped).send().await.unwrap();
     assert_eq!(r.status(), 200);

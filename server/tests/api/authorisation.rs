@@ -47,19 +47,31 @@ async fn sign_in(app: &TestApp, grant: Grant) -> (String, String) {
         .await
         .unwrap();
     let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
-    let me: Value = app.client.get(app.url("/api/v1/session")).header("cookie", &cookie).send().await.unwrap().json().await.unwrap();
+    let me: Value = app
+        .client
+        .get(app.url("/api/v1/session"))
+        .header("cookie", &cookie)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     (cookie, me["csrf_token"].as_str().unwrap().to_owned())
 }
 
 fn as_who(rb: RequestBuilder, who: Who, app: &TestApp, c: &Credentials) -> RequestBuilder {
     match who {
         Who::Nobody => rb,
-        Who::Member => rb.header("cookie", &c.member_cookie).header("origin", &app.address).header("x-csrf-token", &c.member_csrf),
+        Who::Member => {
+            rb.header("cookie", &c.member_cookie).header("origin", &app.address).header("x-csrf-token", &c.member_csrf)
+        }
         Who::OtherProgramme => rb.bearer_auth(&c.other_token),
         Who::NoCsrf => rb.header("cookie", &c.coordinator_cookie).header("origin", &app.address),
-        Who::ForeignOrigin => {
-            rb.header("cookie", &c.coordinator_cookie).header("origin", "https://evil.example").header("x-csrf-token", &c.coordinator_csrf)
-        }
+        Who::ForeignOrigin => rb
+            .header("cookie", &c.coordinator_cookie)
+            .header("origin", "https://evil.example")
+            .header("x-csrf-token", &c.coordinator_csrf),
     }
 }
 
@@ -107,8 +119,20 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
         ("/api/v1/cohorts/{slug}", Method::GET, "/api/v1/cohorts/a".into(), None, [200; 5]),
         ("/api/v1/cohorts/{slug}/events", Method::GET, "/api/v1/cohorts/a/events".into(), None, [200; 5]),
         ("/api/v1/cohorts/{slug}/pledges", Method::GET, "/api/v1/cohorts/a/pledges".into(), None, [200; 5]),
-        ("/api/v1/cohorts/{slug}/pledges/{id}/payments", Method::POST, format!("/api/v1/cohorts/a/pledges/{id}/payments"), Some(json!({"return_url": ORIGIN})), [409, 403, 409, 403, 403]),
-        ("/api/v1/cohorts/{slug}/pledges/{id}/payment", Method::GET, format!("/api/v1/cohorts/a/pledges/{id}/payment"), None, [404; 5]),
+        (
+            "/api/v1/cohorts/{slug}/pledges/{id}/payments",
+            Method::POST,
+            format!("/api/v1/cohorts/a/pledges/{id}/payments"),
+            Some(json!({"return_url": ORIGIN})),
+            [409, 403, 409, 403, 403],
+        ),
+        (
+            "/api/v1/cohorts/{slug}/pledges/{id}/payment",
+            Method::GET,
+            format!("/api/v1/cohorts/a/pledges/{id}/payment"),
+            None,
+            [404; 5],
+        ),
         ("/api/v1/payments/webhook", Method::POST, "/api/v1/payments/webhook".into(), None, [400; 5]),
         ("/api/v1/cohorts/{slug}/qr.svg", Method::GET, "/api/v1/cohorts/a/qr.svg".into(), None, [200; 5]),
         ("/embed/{slug}", Method::GET, "/embed/a".into(), None, [200; 5]),
@@ -119,27 +143,123 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
         ("/widget/{*path}", Method::GET, "/widget/cofund.js".into(), None, [404; 5]),
         ("/sign-in", Method::GET, "/sign-in".into(), None, [400; 5]),
         ("/api/v1/admin/cohorts", Method::GET, "/api/v1/admin/cohorts".into(), None, [401, 200, 200, 200, 200]),
-        ("/api/v1/admin/cohorts/{slug}", Method::GET, "/api/v1/admin/cohorts/a".into(), None, [401, 403, 403, 200, 200]),
-        ("/api/v1/admin/cohorts/{slug}", Method::PUT, "/api/v1/admin/cohorts/a".into(), Some(changed.clone()), [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/cohorts/{slug}", Method::PUT, "/api/v1/admin/cohorts/new".into(), Some(definition("new")), [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/cohorts/{slug}/stakeholders/{name}", Method::PUT, "/api/v1/admin/cohorts/a/stakeholders/X".into(), Some(stakeholder), [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/cohorts/{slug}/own-contributions", Method::POST, "/api/v1/admin/cohorts/a/own-contributions".into(), Some(json!({"add": 1})), [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/cohorts/{slug}/online-payment", Method::PUT, "/api/v1/admin/cohorts/a/online-payment".into(), Some(json!({"enabled": true})), [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/cohorts/{slug}/pledges", Method::GET, "/api/v1/admin/cohorts/a/pledges".into(), None, [401, 200, 403, 200, 200]),
+        (
+            "/api/v1/admin/cohorts/{slug}",
+            Method::GET,
+            "/api/v1/admin/cohorts/a".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}",
+            Method::PUT,
+            "/api/v1/admin/cohorts/a".into(),
+            Some(changed.clone()),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}",
+            Method::PUT,
+            "/api/v1/admin/cohorts/new".into(),
+            Some(definition("new")),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/stakeholders/{name}",
+            Method::PUT,
+            "/api/v1/admin/cohorts/a/stakeholders/X".into(),
+            Some(stakeholder),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/own-contributions",
+            Method::POST,
+            "/api/v1/admin/cohorts/a/own-contributions".into(),
+            Some(json!({"add": 1})),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/online-payment",
+            Method::PUT,
+            "/api/v1/admin/cohorts/a/online-payment".into(),
+            Some(json!({"enabled": true})),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/pledges",
+            Method::GET,
+            "/api/v1/admin/cohorts/a/pledges".into(),
+            None,
+            [401, 200, 403, 200, 200],
+        ),
         // The outbox names donors' addresses: coordinators of the cohort's programme only.
-        ("/api/v1/admin/cohorts/{slug}/outbox", Method::GET, "/api/v1/admin/cohorts/a/outbox".into(), None, [401, 403, 403, 200, 200]),
+        (
+            "/api/v1/admin/cohorts/{slug}/outbox",
+            Method::GET,
+            "/api/v1/admin/cohorts/a/outbox".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
         // The unsubscribe link's page and button: without a signed link, nothing.
         ("/mail/unsubscribe", Method::GET, "/mail/unsubscribe".into(), None, [404; 5]),
         ("/mail/unsubscribe", Method::POST, "/mail/unsubscribe".into(), None, [404; 5]),
-        ("/api/v1/admin/cohorts/{slug}/pledges.csv", Method::GET, "/api/v1/admin/cohorts/a/pledges.csv".into(), None, [401, 403, 403, 200, 200]),
-        ("/api/v1/admin/cohorts/{slug}/pledges/confirm", Method::POST, "/api/v1/admin/cohorts/a/pledges/confirm".into(), Some(json!({"pledges": [id]})), [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/pledges/{id}", Method::GET, format!("/api/v1/admin/pledges/{id}"), None, [401, 403, 403, 200, 200]),
-        ("/api/v1/admin/pledges/{id}/confirm", Method::POST, format!("/api/v1/admin/pledges/{id}/confirm"), None, [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/pledges/{id}/cancel", Method::POST, format!("/api/v1/admin/pledges/{id}/cancel"), None, [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/pledges/{id}/hide-message", Method::POST, format!("/api/v1/admin/pledges/{id}/hide-message"), None, [401, 403, 403, 403, 403]),
-        ("/api/v1/admin/tokens", Method::POST, "/api/v1/admin/tokens".into(), Some(json!({"programme": PROGRAMME})), [401, 403, 403, 403, 403]),
+        (
+            "/api/v1/admin/cohorts/{slug}/pledges.csv",
+            Method::GET,
+            "/api/v1/admin/cohorts/a/pledges.csv".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/pledges/confirm",
+            Method::POST,
+            "/api/v1/admin/cohorts/a/pledges/confirm".into(),
+            Some(json!({"pledges": [id]})),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/pledges/{id}",
+            Method::GET,
+            format!("/api/v1/admin/pledges/{id}"),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            "/api/v1/admin/pledges/{id}/confirm",
+            Method::POST,
+            format!("/api/v1/admin/pledges/{id}/confirm"),
+            None,
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/pledges/{id}/cancel",
+            Method::POST,
+            format!("/api/v1/admin/pledges/{id}/cancel"),
+            None,
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/pledges/{id}/hide-message",
+            Method::POST,
+            format!("/api/v1/admin/pledges/{id}/hide-message"),
+            None,
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/tokens",
+            Method::POST,
+            "/api/v1/admin/tokens".into(),
+            Some(json!({"programme": PROGRAMME})),
+            [401, 403, 403, 403, 403],
+        ),
         ("/api/v1/admin/tokens", Method::GET, "/api/v1/admin/tokens".into(), None, [401, 403, 200, 200, 200]),
-        ("/api/v1/admin/tokens/{id}", Method::DELETE, format!("/api/v1/admin/tokens/{}", victim.id), None, [401, 403, 403, 403, 403]),
+        (
+            "/api/v1/admin/tokens/{id}",
+            Method::DELETE,
+            format!("/api/v1/admin/tokens/{}", victim.id),
+            None,
+            [401, 403, 403, 403, 403],
+        ),
         ("/api/v1/session", Method::GET, "/api/v1/session".into(), None, [401, 200, 401, 200, 200]),
         ("/api/v1/session", Method::POST, "/api/v1/session".into(), Some(wrong_token), [403, 401, 403, 401, 403]),
         // Last: a member may sign itself out (and nobody else may end a session this way).
@@ -159,7 +279,8 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
     let before = state(&app).await;
     for (route, method, path, body, expected) in &table {
         for (who, want) in WHO.iter().zip(expected) {
-            let mut rb = as_who(app.client.request(method.clone(), app.url(path)), *who, &app, &c).header("idempotency-key", key());
+            let mut rb = as_who(app.client.request(method.clone(), app.url(path)), *who, &app, &c)
+                .header("idempotency-key", key());
             if let Some(b) = body {
                 rb = rb.json(b);
             }

@@ -46,18 +46,46 @@ async fn the_cli_administers_cohorts_stakeholders_contributions_pledges_tokens_a
     let shown: Value = serde_json::from_str(&cli.run(&["cohort", "show", "utrecht"])).unwrap();
     assert_eq!(shown["slug"], "utrecht");
 
-    cli.run(&["stakeholder", "put", "utrecht", "--name", "Fonds Noord", "--kind", "fund", "--status", "committed", "--amount", "1.000"]);
-    let doc = app.document_when("utrecht", |d| d["stakeholders"].as_array().is_some_and(|s| s.iter().any(|s| s["name"] == "Fonds Noord"))).await;
-    let fund = doc["stakeholders"].as_array().unwrap().iter().find(|s| s["name"] == "Fonds Noord").expect("the stakeholder");
+    cli.run(&[
+        "stakeholder",
+        "put",
+        "utrecht",
+        "--name",
+        "Fonds Noord",
+        "--kind",
+        "fund",
+        "--status",
+        "committed",
+        "--amount",
+        "1.000",
+    ]);
+    let doc = app
+        .document_when("utrecht", |d| {
+            d["stakeholders"].as_array().is_some_and(|s| s.iter().any(|s| s["name"] == "Fonds Noord"))
+        })
+        .await;
+    let fund =
+        doc["stakeholders"].as_array().unwrap().iter().find(|s| s["name"] == "Fonds Noord").expect("the stakeholder");
     assert_eq!((fund["amount_cents"].as_i64(), fund["kind"].as_str()), (Some(100_000), Some("fund")));
 
     cli.run(&["contribution", "receive", "utrecht", "--count", "2"]);
-    assert_eq!(app.document_when("utrecht", |d| d["own_contributions"]["received"] == 5).await["own_contributions"]["received"], 5);
+    assert_eq!(
+        app.document_when("utrecht", |d| d["own_contributions"]["received"] == 5).await["own_contributions"]
+            ["received"],
+        5
+    );
     cli.run(&["contribution", "set", "utrecht", "7"]);
-    assert_eq!(app.document_when("utrecht", |d| d["own_contributions"]["received"] == 7).await["own_contributions"]["received"], 7);
+    assert_eq!(
+        app.document_when("utrecht", |d| d["own_contributions"]["received"] == 7).await["own_contributions"]
+            ["received"],
+        7
+    );
 
     cli.run(&["cohort", "online-payment", "utrecht", "on"]);
-    assert_eq!(serde_json::from_str::<Value>(&cli.run(&["cohort", "show", "utrecht"])).unwrap()["online_payment"], true);
+    assert_eq!(
+        serde_json::from_str::<Value>(&cli.run(&["cohort", "show", "utrecht"])).unwrap()["online_payment"],
+        true
+    );
 
     let pledge = app.pledge_ok("utrecht", &pledge_body(2500, "cli@example.nl")).await;
     let id = pledge["pledge"]["id"].as_str().unwrap();
@@ -87,7 +115,10 @@ async fn the_cli_administers_cohorts_stakeholders_contributions_pledges_tokens_a
     assert_eq!(admin_list().await.unwrap().status(), 401);
 
     // A sign-in link and the session it starts; the CLI lists and ends it.
-    let url = cli.run(&["login-link", "--cohort", "utrecht", "--role", "member", "--public-url", &app.address]).trim().to_owned();
+    let url = cli
+        .run(&["login-link", "--cohort", "utrecht", "--role", "member", "--public-url", &app.address])
+        .trim()
+        .to_owned();
     let link = url.split("link=").nth(1).expect("a sign-in link").to_owned();
     let r = reqwest::Client::builder()
         .redirect(reqwest::redirect::Policy::none())
@@ -103,7 +134,8 @@ async fn the_cli_administers_cohorts_stakeholders_contributions_pledges_tokens_a
     let me = || app.client.get(app.url("/api/v1/session")).header("cookie", &cookie).send();
     assert_eq!(me().await.unwrap().status(), 200);
     let sessions = cli.run(&["session", "list"]);
-    let session_id = sessions.lines().find(|l| l.contains("member\tutrecht")).unwrap().split('\t').next().unwrap().to_owned();
+    let session_id =
+        sessions.lines().find(|l| l.contains("member\tutrecht")).unwrap().split('\t').next().unwrap().to_owned();
     assert!(cli.run(&["session", "revoke", &session_id]).contains("ended"));
     assert_eq!(me().await.unwrap().status(), 401);
 }

@@ -75,7 +75,9 @@ async fn only_configured_origins_may_pledge() {
     assert_eq!(r.headers()["access-control-allow-origin"], ORIGIN);
 
     // Refused: another origin, and look-alikes.
-    for origin in ["https://evil.example", "http://localhost.evil.example", "https://www.starters4communities.nl.evil.example"] {
+    for origin in
+        ["https://evil.example", "http://localhost.evil.example", "https://www.starters4communities.nl.evil.example"]
+    {
         let r = preflight(&app, origin).await;
         assert!(r.headers().get("access-control-allow-origin").is_none(), "{origin}");
         let r = app

@@ -87,7 +87,13 @@ async fn stopped_mid_load(stop: Stop) {
     // Set up the cohort and a token with the CLI, straight on the database.
     let def_path = dir.path().join("cohort.json");
     std::fs::write(&def_path, definition("durable").to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(["cohort", "put"]).arg(&def_path).arg("--database").arg(database_arg(&db)).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
+        .args(["cohort", "put"])
+        .arg(&def_path)
+        .arg("--database")
+        .arg(database_arg(&db))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
 
     let port = free_port();
@@ -111,7 +117,13 @@ async fn stopped_mid_load(stop: Stop) {
                 let key = format!("k{c}-{n}");
                 let answer = client.post(&url).header("Idempotency-Key", &key).json(&pledge(c, n)).send().await;
                 let (id, server_gone) = match answer {
-                    Ok(r) if r.status() == 201 => (r.json::<serde_json::Value>().await.ok().and_then(|v| v["pledge"]["id"].as_str().map(str::to_owned)), false),
+                    Ok(r) if r.status() == 201 => (
+                        r.json::<serde_json::Value>()
+                            .await
+                            .ok()
+                            .and_then(|v| v["pledge"]["id"].as_str().map(str::to_owned)),
+                        false,
+                    ),
                     Ok(_) => (None, false),
                     Err(_) => (None, true),
                 };
@@ -154,7 +166,11 @@ async fn stopped_mid_load(stop: Stop) {
             }
         }
     }
-    println!("{stop:?} after {kill_after} acknowledgements: {} acknowledged, {} unanswered", acknowledged.len(), unanswered.len());
+    println!(
+        "{stop:?} after {kill_after} acknowledgements: {} acknowledged, {} unanswered",
+        acknowledged.len(),
+        unanswered.len()
+    );
     assert!(acknowledged.len() >= kill_after);
     assert!(!unanswered.is_empty(), "no pledge was in flight when the server stopped");
 
@@ -181,7 +197,14 @@ async fn stopped_mid_load(stop: Stop) {
             assert_eq!(&of_key[0].id, id, "key {key} kept its acknowledged pledge");
         }
     }
-    let doc: serde_json::Value = client.get(format!("http://127.0.0.1:{port}/api/v1/cohorts/durable")).send().await.unwrap().json().await.unwrap();
+    let doc: serde_json::Value = client
+        .get(format!("http://127.0.0.1:{port}/api/v1/cohorts/durable"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(doc["crowd"]["pledged_cents"], rows.iter().map(|r| r.amount_cents).sum::<i64>());
 
     // SIGTERM: a graceful stop.
@@ -199,7 +222,13 @@ async fn sigterm_lets_a_request_in_flight_finish() {
     let db = test_database(dir.path(), "term").await;
     let def_path = dir.path().join("cohort.json");
     std::fs::write(&def_path, definition("term").to_string()).unwrap();
-    let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(["cohort", "put"]).arg(&def_path).arg("--database").arg(database_arg(&db)).output().unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
+        .args(["cohort", "put"])
+        .arg(&def_path)
+        .arg("--database")
+        .arg(database_arg(&db))
+        .output()
+        .unwrap();
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let port = free_port();
     let mut child = start(&db, port).await;

@@ -37,7 +37,16 @@ async fn a_pledge_reaches_open_streams_without_private_data() {
     assert!(e.id.unwrap().parse::<i64>().unwrap() > first.id.unwrap().parse::<i64>().unwrap());
 
     // A coordinator's change is an event too.
-    let pledges: Value = app.client.get(app.url("/api/v1/admin/cohorts/live/pledges")).bearer_auth(&app.token).send().await.unwrap().json().await.unwrap();
+    let pledges: Value = app
+        .client
+        .get(app.url("/api/v1/admin/cohorts/live/pledges"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     let id = pledges["pledges"][0]["id"].as_str().unwrap();
     assert_eq!(app.admin_post(&format!("/api/v1/admin/pledges/{id}/confirm")).await.status(), 200);
     let e = events.next(Duration::from_secs(2)).await.expect("an event after confirming");

@@ -69,7 +69,8 @@ async fn a_member_gets_no_pledge_ids_and_the_payment_status_is_only_where_online
     let id = pledge["pledge"]["id"].as_str().unwrap().to_owned();
 
     let (_, cookie, _) = session(&app, Grant::member("plain".into())).await;
-    let r = app.client.get(app.url("/api/v1/admin/cohorts/plain/pledges")).header("cookie", &cookie).send().await.unwrap();
+    let r =
+        app.client.get(app.url("/api/v1/admin/cohorts/plain/pledges")).header("cookie", &cookie).send().await.unwrap();
     assert_eq!(r.status(), 200);
     let text = r.text().await.unwrap();
     assert!(!text.contains(&id), "a member's list holds no pledge id: {text}");
@@ -95,7 +96,11 @@ async fn a_member_gets_no_pledge_ids_and_the_payment_status_is_only_where_online
 #[tokio::test]
 async fn the_test_provider_refuses_to_start_off_loopback_and_takes_no_published_key() {
     let dir = tempfile::tempdir().unwrap();
-    for (addr, public_url) in [("0.0.0.0:0", None), ("127.0.0.1:0", Some("https://cofund.example.org")), ("127.0.0.1:0", Some("http://cofund.example.org"))] {
+    for (addr, public_url) in [
+        ("0.0.0.0:0", None),
+        ("127.0.0.1:0", Some("https://cofund.example.org")),
+        ("127.0.0.1:0", Some("http://cofund.example.org")),
+    ] {
         let mut settings = Settings::for_tests(&dir.path().join("demo.db"));
         settings.database = test_database(dir.path(), "demo").await;
         settings.addr = addr.to_owned();
@@ -179,7 +184,10 @@ async fn cancelling_or_confirming_a_pledge_cancels_its_open_payment_at_the_provi
         assert!(checkout_page(&app, &checkout).await.contains("value=\"paid\""));
         assert_eq!(app.admin_post(&format!("/api/v1/admin/pledges/{id}/{action}")).await.status(), 200);
         let page = checkout_page(&app, &checkout).await;
-        assert!(page.contains("canceled") && !page.contains("value=\"paid\""), "{action}: the payment is cancelled at the provider: {page}");
+        assert!(
+            page.contains("canceled") && !page.contains("value=\"paid\""),
+            "{action}: the payment is cancelled at the provider: {page}"
+        );
         let before = app.document("utrecht").await["crowd"].clone();
         pay(&checkout).await;
         assert_eq!(app.document("utrecht").await["crowd"], before, "{action}: nothing paid, nothing counted");
@@ -199,8 +207,21 @@ async fn money_for_a_cancelled_pledge_is_shown_to_its_coordinators() {
     assert!(get().await.unwrap().json::<Value>().await.unwrap().get("payment_conflict").is_none());
     pay(&checkout).await;
     let seen: Value = get().await.unwrap().json().await.unwrap();
-    assert_eq!((seen["status"].as_str(), seen["payment_conflict"].as_str()), (Some("cancelled"), Some("paid_while_cancelled")), "{seen}");
-    let list: Value = app.client.get(app.url("/api/v1/admin/cohorts/utrecht/pledges")).bearer_auth(&app.token).send().await.unwrap().json().await.unwrap();
+    assert_eq!(
+        (seen["status"].as_str(), seen["payment_conflict"].as_str()),
+        (Some("cancelled"), Some("paid_while_cancelled")),
+        "{seen}"
+    );
+    let list: Value = app
+        .client
+        .get(app.url("/api/v1/admin/cohorts/utrecht/pledges"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
     assert_eq!(list["pledges"][0]["payment_conflict"], "paid_while_cancelled", "also in the coordinators' list");
 }
 
@@ -209,17 +230,37 @@ async fn money_for_a_cancelled_pledge_is_shown_to_its_coordinators() {
 async fn revoking_a_token_ends_the_sessions_started_with_it() {
     let app = spawn().await;
     let (info, secret) = app.storage.create_token(None, Some("browser".into()), now()).await.unwrap();
-    let r = app.client.post(app.url("/api/v1/session")).header("origin", app.address.clone()).json(&json!({"token": secret})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .header("origin", app.address.clone())
+        .json(&json!({"token": secret}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 201);
     let cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
     let me = || app.client.get(app.url("/api/v1/session")).header("cookie", &cookie).send();
     assert_eq!(me().await.unwrap().status(), 200);
     // Another token's session and a link's session live on.
     let (_, other) = app.storage.create_token(None, None, now()).await.unwrap();
-    let r = app.client.post(app.url("/api/v1/session")).header("origin", app.address.clone()).json(&json!({"token": other})).send().await.unwrap();
+    let r = app
+        .client
+        .post(app.url("/api/v1/session"))
+        .header("origin", app.address.clone())
+        .json(&json!({"token": other}))
+        .send()
+        .await
+        .unwrap();
     let other_cookie = r.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
 
-    let r = app.client.delete(app.url(&format!("/api/v1/admin/tokens/{}", info.id))).bearer_auth(&app.token).send().await.unwrap();
+    let r = app
+        .client
+        .delete(app.url(&format!("/api/v1/admin/tokens/{}", info.id)))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert_eq!(me().await.unwrap().status(), 401, "the session ended with its token");
     let r = app.client.get(app.url("/api/v1/admin/tokens")).header("cookie", &cookie).send().await.unwrap();
@@ -304,7 +345,11 @@ async fn on_https_the_session_cookie_has_the_host_prefix_and_sign_in_and_dashboa
     for r in [&page, &app.get("/manage/").await] {
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["x-frame-options"], "DENY", "{}", r.url());
-        assert!(r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"), "{}", r.url());
+        assert!(
+            r.headers()["content-security-policy"].to_str().unwrap().contains("frame-ancestors 'none'"),
+            "{}",
+            r.url()
+        );
     }
     let r = no_redirects()
         .post(app.url("/sign-in"))
@@ -317,11 +362,18 @@ async fn on_https_the_session_cookie_has_the_host_prefix_and_sign_in_and_dashboa
     assert_eq!(r.headers()["x-frame-options"], "DENY");
     let set_cookie = r.headers()["set-cookie"].to_str().unwrap().to_owned();
     assert!(set_cookie.starts_with("__Host-cofund_session=cfs_"), "{set_cookie}");
-    assert!(set_cookie.contains("; Secure") && set_cookie.contains("Path=/") && !set_cookie.contains("Domain"), "{set_cookie}");
+    assert!(
+        set_cookie.contains("; Secure") && set_cookie.contains("Path=/") && !set_cookie.contains("Domain"),
+        "{set_cookie}"
+    );
     let secret = set_cookie.split(';').next().unwrap().split_once('=').unwrap().1.to_owned();
     let me = |cookie: String| app.client.get(app.url("/api/v1/session")).header("cookie", cookie).send();
     assert_eq!(me(format!("__Host-cofund_session={secret}")).await.unwrap().status(), 200);
-    assert_eq!(me(format!("cofund_session={secret}")).await.unwrap().status(), 401, "the unprefixed name is not read on https");
+    assert_eq!(
+        me(format!("cofund_session={secret}")).await.unwrap().status(),
+        401,
+        "the unprefixed name is not read on https"
+    );
 }
 
 // 11. A Mollie test key was accepted on a public https server; a payment's mode was
@@ -332,7 +384,8 @@ async fn a_mollie_test_key_is_refused_on_an_https_public_url() {
     let mut settings = Settings::for_tests(&dir.path().join("m.db"));
     settings.database = test_database(dir.path(), "m").await;
     settings.public_url = Some("https://cofund.example.org".into());
-    settings.payments = PaymentsSetting::parse("mollie", Some("test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM".into()), None).unwrap();
+    settings.payments =
+        PaymentsSetting::parse("mollie", Some("test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM".into()), None).unwrap();
     let e = Application::build(settings).await.err().expect("refused");
     assert!(e.to_string().contains("test key"), "{e}");
 }
@@ -360,7 +413,8 @@ async fn fake_mollie(mode: &'static str) -> String {
 async fn a_payment_in_the_other_mode_than_the_key_is_refused() {
     let api = fake_mollie("live").await;
     let app = spawn_with(|s| {
-        s.payments = PaymentsSetting::parse("mollie", Some("test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM".into()), Some(api)).unwrap();
+        s.payments =
+            PaymentsSetting::parse("mollie", Some("test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM".into()), Some(api)).unwrap();
     })
     .await;
     app.cohort("utrecht", paying("utrecht")).await;
@@ -378,7 +432,8 @@ async fn a_payment_in_the_other_mode_than_the_key_is_refused() {
 
     let api = fake_mollie("test").await;
     let app = spawn_with(|s| {
-        s.payments = PaymentsSetting::parse("mollie", Some("test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM".into()), Some(api)).unwrap();
+        s.payments =
+            PaymentsSetting::parse("mollie", Some("test_dHar4XY7LxsDOtmnkVtjNVWXLSlXsM".into()), Some(api)).unwrap();
     })
     .await;
     app.cohort("utrecht", paying("utrecht")).await;

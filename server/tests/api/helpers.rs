@@ -2,11 +2,11 @@ use cofund_core::Timestamp;
 use cofund_server::config::Settings;
 use cofund_server::storage::{DatabaseLocation, Storage};
 use cofund_server::Application;
+use futures_util::StreamExt;
 use reqwest::{Client, Response};
 use serde_json::{json, Value};
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use futures_util::StreamExt;
 use std::time::Duration;
 
 pub const PROGRAMME: &str = "Starters4Communities";

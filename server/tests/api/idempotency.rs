@@ -9,7 +9,8 @@ async fn fifty_concurrent_retries_with_one_key_make_exactly_one_pledge() {
     let body = pledge_body(2500, "retry@example.nl");
     let tasks: Vec<_> = (0..50)
         .map(|_| {
-            let (client, url, k, body) = (app.client.clone(), app.url("/api/v1/cohorts/idem/pledges"), k.clone(), body.clone());
+            let (client, url, k, body) =
+                (app.client.clone(), app.url("/api/v1/cohorts/idem/pledges"), k.clone(), body.clone());
             tokio::spawn(async move {
                 let r = client.post(url).header("Idempotency-Key", k).json(&body).send().await.unwrap();
                 (r.status().as_u16(), r.text().await.unwrap())
@@ -69,7 +70,8 @@ async fn a_hundred_concurrent_pledges_from_many_clients_are_all_counted() {
             let url = app.url("/api/v1/cohorts/busy/pledges");
             tokio::spawn(async move {
                 let body = pledge_body(500 + i, &format!("donor{}@example.nl", i % 80));
-                let r = client.post(url).header("Idempotency-Key", format!("busy-{i}")).json(&body).send().await.unwrap();
+                let r =
+                    client.post(url).header("Idempotency-Key", format!("busy-{i}")).json(&body).send().await.unwrap();
                 r.status().as_u16()
             })
         })

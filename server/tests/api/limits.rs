@@ -5,7 +5,11 @@ use reqwest::Response;
 use serde_json::Value;
 
 async fn post(app: &TestApp, slug: &str, forwarded_for: Option<&str>, body: &Value) -> Response {
-    let mut req = app.client.post(app.url(&format!("/api/v1/cohorts/{slug}/pledges"))).header("Idempotency-Key", key()).json(body);
+    let mut req = app
+        .client
+        .post(app.url(&format!("/api/v1/cohorts/{slug}/pledges")))
+        .header("Idempotency-Key", key())
+        .json(body);
     if let Some(xff) = forwarded_for {
         req = req.header("X-Forwarded-For", xff);
     }

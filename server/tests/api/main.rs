@@ -2,8 +2,8 @@
 //! database file and talks HTTP to it.
 
 mod admin;
-mod cli;
 mod authorisation;
+mod cli;
 mod cors;
 mod durability;
 mod events;

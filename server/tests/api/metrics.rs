@@ -83,13 +83,32 @@ async fn metrics_count_requests_by_route_pledges_by_outcome_subscribers_and_stor
     assert_eq!(sample(&after, invalid) - sample(&before, invalid), 1.0, "{after}");
     assert_eq!(sample(&after, missing_key) - sample(&before, missing_key), 1.0, "{after}");
     // Requests by route template and status, never by raw path.
-    assert!(sample(&after, r#"cofund_http_requests_total{route="/api/v1/cohorts/{slug}",method="GET",status="200"}"#) >= 1.0, "{after}");
-    assert_eq!(sample(&after, r#"cofund_http_requests_total{route="/api/v1/cohorts/{slug}/pledges",method="POST",status="201"}"#), 2.0, "{after}");
+    assert!(
+        sample(&after, r#"cofund_http_requests_total{route="/api/v1/cohorts/{slug}",method="GET",status="200"}"#)
+            >= 1.0,
+        "{after}"
+    );
+    assert_eq!(
+        sample(
+            &after,
+            r#"cofund_http_requests_total{route="/api/v1/cohorts/{slug}/pledges",method="POST",status="201"}"#
+        ),
+        2.0,
+        "{after}"
+    );
     assert!(!after.contains("/api/v1/cohorts/metered"), "a raw path leaked into labels: {after}");
     assert_eq!(sample(&after, "cofund_live_subscribers"), 1.0, "{after}");
     // Storage time: one observation per create_pledge call — the pledge, its replay and
     // the invalid one (the key is looked up under the write before validation refuses).
-    assert_eq!(sample(&after, r#"cofund_storage_call_duration_seconds_count{operation="create_pledge"}"#), 3.0, "{after}");
-    assert_eq!(sample(&after, r#"cofund_storage_call_duration_seconds_bucket{le="+Inf",operation="create_pledge"}"#), 3.0, "{after}");
+    assert_eq!(
+        sample(&after, r#"cofund_storage_call_duration_seconds_count{operation="create_pledge"}"#),
+        3.0,
+        "{after}"
+    );
+    assert_eq!(
+        sample(&after, r#"cofund_storage_call_duration_seconds_bucket{le="+Inf",operation="create_pledge"}"#),
+        3.0,
+        "{after}"
+    );
     drop(stream);
 }

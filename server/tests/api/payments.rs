@@ -23,7 +23,14 @@ const RETURN: &str = "https://www.starters4communities.nl/steun?campagne=utrecht
 impl TestApp {
     /// Starts a payment; returns the status and the body.
     async fn start_payment(&self, start_url: &str, return_url: &str, key: &str) -> (u16, Value) {
-        let r = self.client.post(start_url).header("Idempotency-Key", key).json(&json!({"return_url": return_url})).send().await.unwrap();
+        let r = self
+            .client
+            .post(start_url)
+            .header("Idempotency-Key", key)
+            .json(&json!({"return_url": return_url}))
+            .send()
+            .await
+            .unwrap();
         (r.status().as_u16(), r.json().await.unwrap_or(Value::Null))
     }
 
@@ -89,8 +96,14 @@ async fn a_paid_payment_makes_the_pledge_received_once_however_often_the_webhook
     let back = app.checkout(&checkout_url, "paid").await;
     assert_eq!(back, format!("https://www.starters4communities.nl/steun?campagne=utrecht&cofund_payment={pledge_id}"));
     let after = app.document("utrecht").await;
-    assert_eq!(after["crowd"]["received_cents"].as_i64().unwrap(), before["crowd"]["received_cents"].as_i64().unwrap() + 2550);
-    assert_eq!(after["crowd"]["pledged_cents"].as_i64().unwrap(), before["crowd"]["pledged_cents"].as_i64().unwrap() + 2550);
+    assert_eq!(
+        after["crowd"]["received_cents"].as_i64().unwrap(),
+        before["crowd"]["received_cents"].as_i64().unwrap() + 2550
+    );
+    assert_eq!(
+        after["crowd"]["pledged_cents"].as_i64().unwrap(),
+        before["crowd"]["pledged_cents"].as_i64().unwrap() + 2550
+    );
     let state = app.payment_state(status_url).await;
     assert_eq!((state["online"].as_str(), state["pledge"]["status"].as_str()), (Some("paid"), Some("received")));
     assert!(state.get("online_payment").is_none(), "a paid pledge is not offered another payment");
@@ -119,10 +132,18 @@ async fn a_failed_payment_counts_nothing_and_the_donor_can_pay_again() {
         let (_, started) = app.start_payment(start_url, RETURN, &key()).await;
         app.checkout(started["checkout_url"].as_str().unwrap(), outcome).await;
         let state = app.payment_state(status_url).await;
-        assert_eq!((state["online"].as_str(), state["pledge"]["status"].as_str()), (Some("failed"), Some("pledged")), "{outcome}");
+        assert_eq!(
+            (state["online"].as_str(), state["pledge"]["status"].as_str()),
+            (Some("failed"), Some("pledged")),
+            "{outcome}"
+        );
         assert_eq!(state["online_payment"]["start_url"], pledge["online_payment"]["start_url"], "a retry is offered");
         assert_eq!(state["payment"]["reference"], pledge["payment"]["reference"], "and the transfer details");
-        assert_eq!(app.document("utrecht").await["crowd"]["received_cents"], before["crowd"]["received_cents"], "nothing received");
+        assert_eq!(
+            app.document("utrecht").await["crowd"]["received_cents"],
+            before["crowd"]["received_cents"],
+            "nothing received"
+        );
     }
     let (_, started) = app.start_payment(start_url, RETURN, &key()).await;
     app.checkout(started["checkout_url"].as_str().unwrap(), "paid").await;
@@ -139,7 +160,9 @@ async fn a_forged_webhook_changes_nothing() {
     app.pledge_ok("utrecht", &pledge_body(2500, "forged@example.nl")).await;
     let etag = app.etag("utrecht").await;
     let before = app.document("utrecht").await;
-    for body in [vec![("id", "tr_forged123")], vec![("id", "tr_forged123"), ("status", "paid")], vec![("id", "../../admin")]] {
+    for body in
+        [vec![("id", "tr_forged123")], vec![("id", "tr_forged123"), ("status", "paid")], vec![("id", "../../admin")]]
+    {
         assert_eq!(app.webhook(&body).await, 200, "an unknown payment is acknowledged and ignored");
     }
     assert_eq!(app.webhook(&[]).await, 400, "a webhook names a payment");
@@ -186,7 +209,9 @@ async fn return_urls_stay_on_the_cohorts_origins() {
     open["allowed_origins"] = json!(["*"]);
     app.cohort("open", open).await;
     let pledge = app.pledge_ok("open", &pledge_body(2500, "star@example.nl")).await;
-    let (status, _) = app.start_payment(pledge["online_payment"]["start_url"].as_str().unwrap(), "https://anywhere.example/", &key()).await;
+    let (status, _) = app
+        .start_payment(pledge["online_payment"]["start_url"].as_str().unwrap(), "https://anywhere.example/", &key())
+        .await;
     assert_eq!(status, 422);
 }
 
@@ -215,7 +240,13 @@ async fn online_payment_is_a_per_cohort_choice_and_needs_a_provider() {
     assert!(app.pledge_ok("utrecht", &pledge_body(2500, "on@example.nl")).await["online_payment"].is_object());
     let (status, _) = app.start_payment(&start, RETURN, &key()).await;
     assert_eq!(status, 201, "an earlier pledge can now be paid online too");
-    let unauthorised = app.client.put(app.url("/api/v1/admin/cohorts/utrecht/online-payment")).json(&json!({"enabled": false})).send().await.unwrap();
+    let unauthorised = app
+        .client
+        .put(app.url("/api/v1/admin/cohorts/utrecht/online-payment"))
+        .json(&json!({"enabled": false}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(unauthorised.status(), 401);
 
     // A server without a payment provider never offers it, whatever the cohort says.
@@ -224,9 +255,20 @@ async fn online_payment_is_a_per_cohort_choice_and_needs_a_provider() {
     let pledge = plain.pledge_ok("utrecht", &pledge_body(2500, "plain@example.nl")).await;
     assert!(pledge.get("online_payment").is_none());
     let pledge_id = pledge["pledge"]["id"].as_str().unwrap();
-    let (status, _) = plain.start_payment(&plain.url(&format!("/api/v1/cohorts/utrecht/pledges/{pledge_id}/payments")), RETURN, &key()).await;
+    let (status, _) = plain
+        .start_payment(&plain.url(&format!("/api/v1/cohorts/utrecht/pledges/{pledge_id}/payments")), RETURN, &key())
+        .await;
     assert_eq!(status, 409);
     // The definition never holds a provider key.
-    let stored = plain.client.get(plain.url("/api/v1/admin/cohorts/utrecht")).bearer_auth(&plain.token).send().await.unwrap().text().await.unwrap();
+    let stored = plain
+        .client
+        .get(plain.url("/api/v1/admin/cohorts/utrecht"))
+        .bearer_auth(&plain.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(!stored.contains("test_cofund_demo_provider") && !stored.contains("api_key"));
 }

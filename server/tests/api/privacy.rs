@@ -20,7 +20,8 @@ async fn emails_hidden_names_and_hidden_amounts_never_appear_publicly() {
     app.pledge_ok("p", &pledge_body(2500, "zichtbaar@example.nl")).await;
 
     let mut public = String::new();
-    for path in ["/api/v1/cohorts/p", "/api/v1/cohorts/p/pledges", "/api/v1/cohorts/p/pledges?limit=1", "/", "/embed/p"] {
+    for path in ["/api/v1/cohorts/p", "/api/v1/cohorts/p/pledges", "/api/v1/cohorts/p/pledges?limit=1", "/", "/embed/p"]
+    {
         let r = app.get(path).await;
         assert_eq!(r.status(), 200, "{path}");
         public.push_str(&r.text().await.unwrap());
@@ -32,6 +33,15 @@ async fn emails_hidden_names_and_hidden_amounts_never_appear_publicly() {
     assert!(public.contains("Fatima El Amrani"));
     assert!(public.contains("Anoniem"));
     // The coordinator's export does have the address.
-    let csv = app.client.get(app.url("/api/v1/admin/cohorts/p/pledges.csv")).bearer_auth(&app.token).send().await.unwrap().text().await.unwrap();
+    let csv = app
+        .client
+        .get(app.url("/api/v1/admin/cohorts/p/pledges.csv"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
     assert!(csv.contains(email) && csv.contains(secret_name));
 }

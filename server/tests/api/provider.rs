@@ -36,7 +36,10 @@ fn payment(s: &Script) -> Value {
 async fn create(State(s): State<Shared>, Json(body): Json<Value>) -> (axum::http::StatusCode, Json<Value>) {
     let mut s = s.lock().unwrap();
     s.status = "open".into();
-    s.created = Some((body["metadata"]["pledge_id"].as_str().unwrap().to_owned(), body["amount"]["value"].as_str().unwrap().to_owned()));
+    s.created = Some((
+        body["metadata"]["pledge_id"].as_str().unwrap().to_owned(),
+        body["amount"]["value"].as_str().unwrap().to_owned(),
+    ));
     (axum::http::StatusCode::CREATED, Json(payment(&s)))
 }
 
@@ -100,7 +103,14 @@ async fn started_pledge(app: &TestApp) -> Value {
 }
 
 async fn webhook(app: &TestApp) -> u16 {
-    app.client.post(app.url("/api/v1/payments/webhook")).form(&[("id", "tr_scripted1")]).send().await.unwrap().status().as_u16()
+    app.client
+        .post(app.url("/api/v1/payments/webhook"))
+        .form(&[("id", "tr_scripted1")])
+        .send()
+        .await
+        .unwrap()
+        .status()
+        .as_u16()
 }
 
 #[tokio::test]
@@ -142,7 +152,11 @@ async fn a_donor_back_before_the_webhook_sees_the_payment_paid() {
     script.lock().unwrap().status = "paid".into();
     let fetched_before = script.lock().unwrap().fetched;
     let state: Value = app.client.get(status_url).send().await.unwrap().json().await.unwrap();
-    assert_eq!((state["online"].as_str(), state["pledge"]["status"].as_str()), (Some("paid"), Some("received")), "{state}");
+    assert_eq!(
+        (state["online"].as_str(), state["pledge"]["status"].as_str()),
+        (Some("paid"), Some("received")),
+        "{state}"
+    );
     assert!(script.lock().unwrap().fetched > fetched_before, "the server asked the provider");
     assert_eq!(app.document("utrecht").await["crowd"]["received_cents"].as_i64().unwrap(), before + 2500);
 }

@@ -18,7 +18,13 @@ async fn etag_and_304() {
     assert_eq!(r.headers()["access-control-allow-origin"], "*");
     assert!(r.bytes().await.unwrap().is_empty());
     // In a list, and weak, it still matches; another tag does not.
-    let r = app.client.get(app.url("/api/v1/cohorts/e")).header("If-None-Match", format!("\"x\", W/{etag}")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/cohorts/e"))
+        .header("If-None-Match", format!("\"x\", W/{etag}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 304);
     let r = app.client.get(app.url("/api/v1/cohorts/e")).header("If-None-Match", "\"other\"").send().await.unwrap();
     assert_eq!(r.status(), 200);

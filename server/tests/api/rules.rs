@@ -18,7 +18,12 @@ fn with_rules(slug: &str) -> Value {
 }
 
 fn stakeholder<'a>(doc: &'a Value, name: &str) -> &'a Value {
-    doc["stakeholders"].as_array().unwrap().iter().find(|s| s["name"] == name).unwrap_or_else(|| panic!("{name} in {doc}"))
+    doc["stakeholders"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|s| s["name"] == name)
+        .unwrap_or_else(|| panic!("{name} in {doc}"))
 }
 
 #[tokio::test]
@@ -115,17 +120,28 @@ async fn each_bad_rule_gets_a_422_naming_its_field_and_stores_nothing() {
     let cases = [
         (json!({"kind": "match", "ratio_bps": 0}), "rules[0].ratio_bps"),
         (json!({"kind": "match", "ratio_bps": -10_000}), "rules[0].ratio_bps"),
-        (json!({"kind": "match", "ratio_bps": 10_000, "cap_per_gift_cents": 600_000, "cap_cents": 500_000}), "rules[0].cap_per_gift_cents"),
-        (json!({"kind": "match", "ratio_bps": 10_000, "cap_per_donor_cents": 600_000, "cap_cents": 500_000}), "rules[0].cap_per_donor_cents"),
+        (
+            json!({"kind": "match", "ratio_bps": 10_000, "cap_per_gift_cents": 600_000, "cap_cents": 500_000}),
+            "rules[0].cap_per_gift_cents",
+        ),
+        (
+            json!({"kind": "match", "ratio_bps": 10_000, "cap_per_donor_cents": 600_000, "cap_cents": 500_000}),
+            "rules[0].cap_per_donor_cents",
+        ),
         (json!({"kind": "match", "ratio_bps": 10_000, "from": days(2), "until": days(1)}), "rules[0].until"),
-        (json!({"kind": "trigger", "amount_cents": 100, "share_of_target_bps": 10_001}), "rules[0].share_of_target_bps"),
+        (
+            json!({"kind": "trigger", "amount_cents": 100, "share_of_target_bps": 10_001}),
+            "rules[0].share_of_target_bps",
+        ),
         (json!({"kind": "trigger", "amount_cents": 100, "share_of_target_bps": 5000, "by": days(30)}), "rules[0].by"),
         (json!({"kind": "trigger", "amount_cents": 100}), "rules[0].share_of_target_bps"),
         (json!({"kind": "pot_share", "amount_cents": 100}), "rules[0].kind"),
         (json!({"kind": "match", "ratio_bps": "1:1"}), "rules[0].ratio_bps"),
     ];
     for (rule, field) in cases {
-        let r = put_stakeholder(&app, json!({"kind": "fund", "status": "committed", "amount_cents": 0, "rules": [rule]})).await;
+        let r =
+            put_stakeholder(&app, json!({"kind": "fund", "status": "committed", "amount_cents": 0, "rules": [rule]}))
+                .await;
         let (status, code, fields) = error_of(r).await;
         assert_eq!((status, code.as_str(), fields), (422, "validation_failed", vec![field.to_owned()]), "{rule}");
     }
@@ -159,15 +175,48 @@ async fn the_cli_stores_rules_and_refuses_bad_ones() {
     let out = run(&["cohort", "put", file.to_str().unwrap()]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let rules = r#"[{"kind":"match","ratio_bps":5000,"cap_cents":100000}]"#;
-    let out = run(&["stakeholder", "put", "utrecht", "--name", "VSBfonds", "--kind", "fund", "--status", "committed", "--amount", "0", "--rules", rules]);
+    let out = run(&[
+        "stakeholder",
+        "put",
+        "utrecht",
+        "--name",
+        "VSBfonds",
+        "--kind",
+        "fund",
+        "--status",
+        "committed",
+        "--amount",
+        "0",
+        "--rules",
+        rules,
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bad = r#"[{"kind":"match","ratio_bps":0}]"#;
-    let out = run(&["stakeholder", "put", "utrecht", "--name", "Nep", "--kind", "fund", "--status", "committed", "--amount", "0", "--rules", bad]);
+    let out = run(&[
+        "stakeholder",
+        "put",
+        "utrecht",
+        "--name",
+        "Nep",
+        "--kind",
+        "fund",
+        "--status",
+        "committed",
+        "--amount",
+        "0",
+        "--rules",
+        bad,
+    ]);
     assert!(!out.status.success());
-    assert!(String::from_utf8_lossy(&out.stderr).contains("rules[0].ratio_bps"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("rules[0].ratio_bps"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let out = run(&["cohort", "show", "utrecht"]);
     let def: Value = serde_json::from_slice(&out.stdout).unwrap();
-    let names: Vec<_> = def["stakeholders"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
+    let names: Vec<_> =
+        def["stakeholders"].as_array().unwrap().iter().map(|s| s["name"].as_str().unwrap().to_owned()).collect();
     assert_eq!(names, ["Gemeente Utrecht", "Oranje Fonds", "VSBfonds"]);
     assert_eq!(def["stakeholders"][2]["rules"][0]["ratio_bps"], 5000);
 }
@@ -191,10 +240,22 @@ async fn the_programme_document_adds_up_its_cohorts() {
     assert_eq!(p["totals"]["backers"], 2);
     // Utrecht's fund doubled € 25; Zwolle's municipality: € 12.000 fixed + 50 ct per euro.
     assert_eq!(p["totals"]["stakeholders_cents"], 2_500 + 1_200_000 + 5_000);
-    let again = app.client.get(app.url("/api/v1/programmes/starters4communities")).header("if-none-match", &etag).send().await.unwrap();
+    let again = app
+        .client
+        .get(app.url("/api/v1/programmes/starters4communities"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(again.status(), 304);
     app.pledge_ok("zwolle", &pledge_body(1_000, "sanne@example.nl")).await;
-    let moved = app.client.get(app.url("/api/v1/programmes/starters4communities")).header("if-none-match", &etag).send().await.unwrap();
+    let moved = app
+        .client
+        .get(app.url("/api/v1/programmes/starters4communities"))
+        .header("if-none-match", &etag)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(moved.status(), 200, "a pledge in any cohort changes the programme");
     assert_eq!(app.get("/api/v1/programmes/nope").await.status(), 404);
 }

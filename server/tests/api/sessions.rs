@@ -47,7 +47,11 @@ async fn a_sign_in_link_works_once_and_says_clearly_when_it_does_not() {
     assert_eq!(r.status(), 200);
     assert!(r.text().await.unwrap().contains("method=\"post\""));
     let post = |link: String| {
-        no_redirects().post(app.url("/sign-in")).header("content-type", "application/x-www-form-urlencoded").body(format!("link={link}")).send()
+        no_redirects()
+            .post(app.url("/sign-in"))
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(format!("link={link}"))
+            .send()
     };
     let r = post(link.clone()).await.unwrap();
     assert_eq!(r.status(), 303);
@@ -84,8 +88,16 @@ async fn cookie_changes_need_this_origin_and_the_csrf_token_and_sign_out_ends_th
     let c = &app.client;
     let refused = [
         c.post(&url).header("cookie", &cookie).json(&json!({"add": 1})),
-        c.post(&url).header("cookie", &cookie).header("origin", "http://evil.example").header("x-csrf-token", &csrf).json(&json!({"add": 1})),
-        c.post(&url).header("cookie", &cookie).header("origin", app.address.clone()).header("x-csrf-token", "0".repeat(48)).json(&json!({"add": 1})),
+        c.post(&url)
+            .header("cookie", &cookie)
+            .header("origin", "http://evil.example")
+            .header("x-csrf-token", &csrf)
+            .json(&json!({"add": 1})),
+        c.post(&url)
+            .header("cookie", &cookie)
+            .header("origin", app.address.clone())
+            .header("x-csrf-token", "0".repeat(48))
+            .json(&json!({"add": 1})),
         c.post(&url).header("cookie", &cookie).header("origin", app.address.clone()).json(&json!({"add": 1})),
     ];
     for rb in refused {
@@ -134,7 +146,8 @@ async fn a_member_sees_one_cohort_as_the_public_does_and_changes_nothing() {
         c.post(app.url(&format!("/api/v1/admin/pledges/{id}/cancel"))),
         c.post(app.url(&format!("/api/v1/admin/pledges/{id}/hide-message"))),
         c.post(app.url("/api/v1/admin/cohorts/a/own-contributions")).json(&json!({"add": 1})),
-        c.put(app.url("/api/v1/admin/cohorts/a/stakeholders/X")).json(&json!({"kind": "fund", "status": "paid", "amount_cents": 1})),
+        c.put(app.url("/api/v1/admin/cohorts/a/stakeholders/X"))
+            .json(&json!({"kind": "fund", "status": "paid", "amount_cents": 1})),
         c.post(app.url("/api/v1/admin/cohorts/a/pledges/confirm")).json(&json!({"pledges": [id]})),
         c.post(app.url("/api/v1/admin/tokens")),
     ];
@@ -143,7 +156,12 @@ async fn a_member_sees_one_cohort_as_the_public_does_and_changes_nothing() {
         let url = r.url().to_string();
         assert_eq!(r.status(), 403, "{url}");
     }
-    for path in ["/api/v1/admin/cohorts/a", "/api/v1/admin/cohorts/a/pledges.csv", "/api/v1/admin/cohorts/b/pledges", "/api/v1/admin/tokens"] {
+    for path in [
+        "/api/v1/admin/cohorts/a",
+        "/api/v1/admin/cohorts/a/pledges.csv",
+        "/api/v1/admin/cohorts/b/pledges",
+        "/api/v1/admin/tokens",
+    ] {
         let r = c.get(app.url(path)).header("cookie", &cookie).send().await.unwrap();
         assert_eq!(r.status(), 403, "{path}");
     }
@@ -173,7 +191,11 @@ async fn a_stale_edit_is_409_and_bulk_confirmation_checks_every_pledge_first() {
     let a = app.pledge_ok("a", &pledge_body(2500, "a@example.nl")).await["pledge"]["id"].as_str().unwrap().to_owned();
     let b = app.pledge_ok("a", &pledge_body(5000, "b@example.nl")).await["pledge"]["id"].as_str().unwrap().to_owned();
     let confirm = |ids: Value| {
-        app.client.post(app.url("/api/v1/admin/cohorts/a/pledges/confirm")).bearer_auth(&app.token).json(&json!({"pledges": ids})).send()
+        app.client
+            .post(app.url("/api/v1/admin/cohorts/a/pledges/confirm"))
+            .bearer_auth(&app.token)
+            .json(&json!({"pledges": ids}))
+            .send()
     };
     let (status, _, fields) = error_of(confirm(json!([a, "pl_nope"])).await.unwrap()).await;
     assert_eq!((status, fields), (422, vec!["pledges[1]".to_owned()]));
@@ -201,6 +223,12 @@ async fn a_session_ends_after_its_hours() {
     assert!(at(hours - 1).await.unwrap().is_some(), "valid until its last second");
     assert!(at(hours).await.unwrap().is_none(), "over when its hours are");
     // And over HTTP, the cookie works now.
-    let r = app.client.get(app.url("/api/v1/session")).header("cookie", format!("cofund_session={secret}")).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/session"))
+        .header("cookie", format!("cofund_session={secret}"))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
 }

@@ -33,8 +33,15 @@ async fn health_openapi_pages_and_widget_files() {
     assert!(r.headers().get("content-encoding").is_none());
     assert_eq!(r.bytes().await.unwrap().as_ref(), b"\0asm\x01\0\0\0");
     // The precompressed copies, by what the browser accepts, with the wasm's own type.
-    for (accept, encoding, body) in [("gzip", "gzip", &b"gzip bytes"[..]), ("gzip, deflate, br", "br", b"brotli bytes")] {
-        let r = app.client.get(app.url("/widget/cofund-widget_bg.wasm")).header("accept-encoding", accept).send().await.unwrap();
+    for (accept, encoding, body) in [("gzip", "gzip", &b"gzip bytes"[..]), ("gzip, deflate, br", "br", b"brotli bytes")]
+    {
+        let r = app
+            .client
+            .get(app.url("/widget/cofund-widget_bg.wasm"))
+            .header("accept-encoding", accept)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(r.status(), 200);
         assert_eq!(r.headers()["content-encoding"], encoding);
         assert_eq!(r.headers()["content-type"], "application/wasm");
@@ -187,8 +194,12 @@ async fn content_named_widget_files_are_immutable_and_the_loader_revalidates() {
 
     // /embed/{slug} preloads the current content-named files (those the loader imports).
     let html = app.get("/embed/s").await.text().await.unwrap();
-    assert!(html.contains(&format!("href=\"{}/widget/cofund-widget-fedcba9876543210_bg.wasm\" as=\"fetch\"", app.address)), "{html}");
-    assert!(html.contains(&format!("rel=\"modulepreload\" href=\"{}/widget/cofund-widget-0123456789abcdef.js\"", app.address)));
+    assert!(
+        html.contains(&format!("href=\"{}/widget/cofund-widget-fedcba9876543210_bg.wasm\" as=\"fetch\"", app.address)),
+        "{html}"
+    );
+    assert!(html
+        .contains(&format!("rel=\"modulepreload\" href=\"{}/widget/cofund-widget-0123456789abcdef.js\"", app.address)));
     assert!(!html.contains("cofund-widget_bg.wasm"), "no fixed names in the page");
     assert_eq!(get("/widget/../Cargo.toml", vec![]).await.status(), 404);
 }
@@ -204,7 +215,8 @@ async fn a_new_build_is_served_without_a_restart_and_changes_the_loaders_etag() 
     // The next build: new names in the loader and the manifest, the old files kept.
     let dist = app._dir.path().join("dist");
     let names = r#"{"glue":"cofund-widget-1111111111111111.js","wasm":"cofund-widget-2222222222222222_bg.wasm"}"#;
-    std::fs::write(dist.join("cofund-widget-1111111111111111.js"), "export default function init() { /* 2 */ }").unwrap();
+    std::fs::write(dist.join("cofund-widget-1111111111111111.js"), "export default function init() { /* 2 */ }")
+        .unwrap();
     std::fs::write(dist.join("cofund-widget-2222222222222222_bg.wasm"), b"\0asm\x01\0\0\0\0").unwrap();
     std::fs::write(dist.join("cofund.js"), format!("const FILES = {names};\n// the next build\n")).unwrap();
     std::fs::write(dist.join("widget-manifest.json"), names).unwrap();
@@ -214,7 +226,9 @@ async fn a_new_build_is_served_without_a_restart_and_changes_the_loaders_etag() 
     assert_ne!(r.headers()["etag"].to_str().unwrap(), old_etag);
     assert!(r.text().await.unwrap().contains("cofund-widget-1111111111111111.js"));
     let html = app.get("/embed/s").await.text().await.unwrap();
-    assert!(html.contains("cofund-widget-2222222222222222_bg.wasm") && html.contains("cofund-widget-1111111111111111.js"));
+    assert!(
+        html.contains("cofund-widget-2222222222222222_bg.wasm") && html.contains("cofund-widget-1111111111111111.js")
+    );
     // What the old loader names is still there for pages that loaded it.
     assert_eq!(app.get("/widget/cofund-widget-0123456789abcdef.js").await.status(), 200);
     assert_eq!(app.get("/widget/cofund-widget-fedcba9876543210_bg.wasm").await.status(), 200);

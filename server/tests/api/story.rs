@@ -127,7 +127,13 @@ async fn the_whole_story() {
     assert_eq!(stakeholders[1]["amount_cents"], 450000);
 
     // The export has every pledge, with e-mail addresses, for coordinators only.
-    let r = app.client.get(app.url("/api/v1/admin/cohorts/utrecht/pledges.csv")).bearer_auth(&app.token).send().await.unwrap();
+    let r = app
+        .client
+        .get(app.url("/api/v1/admin/cohorts/utrecht/pledges.csv"))
+        .bearer_auth(&app.token)
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), 200);
     assert!(r.headers()["content-type"].to_str().unwrap().starts_with("text/csv"));
     let csv = r.text().await.unwrap();

@@ -46,7 +46,10 @@ async fn every_pledge_field_is_checked_and_reported_at_once() {
     assert_eq!(fields_of(&app, with("consent", json!(false))).await, ["consent"]);
     assert_eq!(fields_of(&app, with("website", json!("x"))).await, ["website"]);
     // Mistyped and invalid fields together are still all reported.
-    assert_eq!(fields_of(&app, json!({"amount_cents": "10", "email": "x", "consent": false})).await, ["amount_cents", "email", "consent"]);
+    assert_eq!(
+        fields_of(&app, json!({"amount_cents": "10", "email": "x", "consent": false})).await,
+        ["amount_cents", "email", "consent"]
+    );
 
     // Limits are inclusive; a message of exactly 280 characters with a line break is fine.
     let mut edge = with("amount_cents", json!(500));
@@ -69,9 +72,25 @@ async fn malformed_oversized_keyless_unknown_and_closed_requests_are_refused() {
     let url = app.url("/api/v1/cohorts/v/pledges");
 
     // 400 malformed JSON, in the shared shape.
-    let r = app.client.post(&url).header("Idempotency-Key", key()).header("content-type", "application/json").body("{\"amount_cents\": 25").send().await.unwrap();
+    let r = app
+        .client
+        .post(&url)
+        .header("Idempotency-Key", key())
+        .header("content-type", "application/json")
+        .body("{\"amount_cents\": 25")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(r).await, (400, "malformed_json".into(), vec![]));
-    let r = app.client.post(&url).header("Idempotency-Key", key()).header("content-type", "application/json").body("[1,2]").send().await.unwrap();
+    let r = app
+        .client
+        .post(&url)
+        .header("Idempotency-Key", key())
+        .header("content-type", "application/json")
+        .body("[1,2]")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(error_of(r).await.1, "malformed_json");
 
     // 415 for a body that is not application/json, declared or not; nothing stored.
@@ -81,7 +100,11 @@ async fn malformed_oversized_keyless_unknown_and_closed_requests_are_refused() {
         if let Some(t) = content_type {
             req = req.header("content-type", t);
         }
-        assert_eq!(error_of(req.send().await.unwrap()).await, (415, "unsupported_media_type".into(), vec![]), "{content_type:?}");
+        assert_eq!(
+            error_of(req.send().await.unwrap()).await,
+            (415, "unsupported_media_type".into(), vec![]),
+            "{content_type:?}"
+        );
     }
     assert_eq!(app.document("v").await["crowd"]["backers"], 0);
 
@@ -157,7 +180,14 @@ async fn an_invalid_cohort_definition_is_refused_with_field_paths() {
     let r = app.put_cohort_with("bad", &def, &app.token).await;
     let (status, code, fields) = error_of(r).await;
     assert_eq!((status, code.as_str()), (422, "validation_failed"));
-    for f in ["budget_cents", "campaign.closes_at", "crowd.max_cents", "stakeholders[0].amount_cents", "payment.iban", "allowed_origins[1]"] {
+    for f in [
+        "budget_cents",
+        "campaign.closes_at",
+        "crowd.max_cents",
+        "stakeholders[0].amount_cents",
+        "payment.iban",
+        "allowed_origins[1]",
+    ] {
         assert!(fields.iter().any(|x| x == f), "{f} in {fields:?}");
     }
 
@@ -203,7 +233,9 @@ async fn names_and_messages_with_invisible_formatting_are_refused() {
     let app = spawn().await;
     app.open_cohort("bidi").await;
     // A right-to-left override makes "Fatima\u{202E}gnp.exe" read as "Fatimaexe.png".
-    for (field, text) in [("name", "Fatima\u{202E}gnp.exe"), ("message", "Succes \u{2066}x\u{2069}"), ("name", "A\u{200F}B")] {
+    for (field, text) in
+        [("name", "Fatima\u{202E}gnp.exe"), ("message", "Succes \u{2066}x\u{2069}"), ("name", "A\u{200F}B")]
+    {
         let mut body = pledge_body(2500, "bidi@example.nl");
         body[field] = json!(text);
         let (status, code, fields) = error_of(app.pledge("bidi", &key(), &body).await).await;

@@ -9,11 +9,7 @@ use std::time::{Duration, Instant};
 
 /// A free loopback port (bound, read, released).
 pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .unwrap()
-        .local_addr()
-        .unwrap()
-        .port()
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
 /// The SMTP server: a child process catching messages into `dir`.
@@ -44,12 +40,7 @@ impl Catcher {
 
     /// `delay_ms`: the server answers each message this much later (a slow server).
     /// `None` when it could not listen on `port`.
-    pub fn try_start(
-        port: u16,
-        dir: &Path,
-        auth: Option<(&str, &str)>,
-        delay_ms: u64,
-    ) -> Option<Catcher> {
+    pub fn try_start(port: u16, dir: &Path, auth: Option<(&str, &str)>, delay_ms: u64) -> Option<Catcher> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/smtp_catcher.py");
         let mut cmd = Command::new("python3");
         cmd.arg(&script)
@@ -69,18 +60,13 @@ impl Catcher {
             .expect("python3 with aiosmtpd (scripts/setup.sh installs it)");
         let mut line = String::new();
         use std::io::BufRead;
-        std::io::BufReader::new(child.stdout.take().unwrap())
-            .read_line(&mut line)
-            .unwrap();
+        std::io::BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
         if !line.starts_with("listening") {
             let _ = child.kill();
             let _ = child.wait();
             return None;
         }
-        Some(Catcher {
-            child,
-            dir: dir.to_owned(),
-        })
+        Some(Catcher { child, dir: dir.to_owned() })
     }
 
     /// Every message caught so far, oldest first (decoded by the catcher).
@@ -96,11 +82,7 @@ impl Catcher {
             if m.len() >= n {
                 return m;
             }
-            assert!(
-                started.elapsed() < within,
-                "{} of {n} messages caught within {within:?}",
-                m.len()
-            );
+            assert!(started.elapsed() < within, "{} of {n} messages caught within {within:?}", m.len());
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
@@ -109,16 +91,11 @@ impl Catcher {
 pub fn caught(dir: &Path) -> Vec<Value> {
     let mut names: Vec<PathBuf> = std::fs::read_dir(dir)
         .map(|d| {
-            d.filter_map(|e| e.ok().map(|e| e.path()))
-                .filter(|p| p.extension().is_some_and(|x| x == "json"))
-                .collect()
+            d.filter_map(|e| e.ok().map(|e| e.path())).filter(|p| p.extension().is_some_and(|x| x == "json")).collect()
         })
         .unwrap_or_default();
     names.sort();
-    names
-        .iter()
-        .map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap())
-        .collect()
+    names.iter().map(|p| serde_json::from_slice(&std::fs::read(p).unwrap()).unwrap()).collect()
 }
 
 impl Drop for Catcher {
