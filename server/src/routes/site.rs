@@ -80,7 +80,7 @@ const STYLE: &str = "\
 body{margin:0;background:Canvas;color:CanvasText}\
 .skip{position:absolute;left:-999px}.skip:focus{left:1rem;top:1rem;background:Canvas;padding:.5rem;outline:3px solid}\
 header,main,footer{max-width:60rem;margin:0 auto;padding:1rem 1.25rem}\
-h1{font-size:1.8rem;margin:.5rem 0}h2{font-size:1.35rem;margin-top:2.5rem}\
+h1{font-size:clamp(1.35rem,.6rem + 4vw,1.8rem);margin:.5rem 0;overflow-wrap:break-word}h2{font-size:1.35rem;margin-top:2.5rem}\
 section{border-top:1px solid #8886;padding-top:.5rem}\
 pre{overflow-x:auto;padding:1rem;border-radius:.5rem;background:#8882;font-size:.85rem}\
 a{color:LinkText}a:focus-visible{outline:3px solid;outline-offset:2px}\
