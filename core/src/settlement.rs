@@ -122,16 +122,12 @@ pub fn settle(s: &Stakeholder, setting: &Setting, ledger: Ledger) -> Settlement 
                         }
                     }
                 }
-                Rule::Trigger(_) if result.state == RuleState::Met => {
-                    let at = result.met_at.clone();
-                    let met_by = at
-                        .as_deref()
-                        .and_then(crate::Timestamp::parse_rfc3339)
-                        .and_then(|t| ledger.gifts.iter().position(|g| g.status != GiftStatus::Cancelled && g.at == t));
+                Rule::Trigger(t) if result.state == RuleState::Met => {
+                    let met_by = t.met_by(ledger.gifts, setting);
                     lines.push(SettlementLine {
                         kind: LineKind::Trigger,
                         rule: Some(r),
-                        at,
+                        at: result.met_at.clone(),
                         pledge: met_by.and_then(|i| ledger.pledge(i)),
                         gift_cents: None,
                         amount_cents: result.unlocked_cents,
