@@ -288,3 +288,63 @@ async fn settlement_statements_list_what_each_stakeholder_and_the_pot_owe_and_wh
     ];
     assert_eq!(r.text().await.unwrap(), expected.join("\r\n") + "\r\n");
 }
+
+/// Figures for the README, not a check: the size and server time of a cohort document
+/// and of the programme document with 10 cohorts in a pot (100 pledges each). Run with
+/// `cargo test -p cofund-server --test api programmes::measure -- --ignored --nocapture`.
+#[tokio::test]
+#[ignore]
+async fn measure_ten_cohorts_in_a_pot() {
+    let app = spawn_with(|s| s.pledge_rate_per_minute = 0).await;
+    let slugs: Vec<String> = (0..10).map(|i| format!("c{i}")).collect();
+    for s in &slugs {
+        app.open_cohort(s).await;
+    }
+    let mut big = settings();
+    big["pot"]["pot_cents"] = json!(1_000_000);
+    big["pot"]["funders"] = json!([{"name": "Oranje Fonds", "amount_cents": 600_000}, {"name": "Provincie Utrecht", "amount_cents": 400_000}]);
+    big["pot"]["cap_per_cohort_cents"] = json!(200_000);
+    assert_eq!(put_programme(&app, &big).await.status(), 201);
+    let mut tasks = Vec::new();
+    for i in 0..1000 {
+        let (client, url, slug) = (app.client.clone(), app.address.clone(), slugs[i % 10].clone());
+        tasks.push(tokio::spawn(async move {
+            client
+                .post(format!("{url}/api/v1/cohorts/{slug}/pledges"))
+                .header("Idempotency-Key", format!("m-{i}"))
+                .json(&pledge_body(1_000 + (i as i64 * 37) % 4_000, &format!("m{i}@example.nl")))
+                .send()
+                .await
+                .unwrap()
+                .status()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+    let time = |path: String| {
+        let app = &app;
+        async move {
+            let started = std::time::Instant::now();
+            let body = app.get(&path).await.bytes().await.unwrap();
+            (body.len(), started.elapsed())
+        }
+    };
+    let mut rendered = Vec::new();
+    let mut cached = Vec::new();
+    for round in 0..5 {
+        // A pledge makes every document of the programme stale: the next GET renders.
+        app.pledge_ok("c0", &pledge_body(1_000, &format!("r{round}@example.nl"))).await;
+        rendered.push(time("/api/v1/cohorts/c5".into()).await);
+        cached.push(time("/api/v1/cohorts/c5".into()).await);
+    }
+    let programme = time(format!("/api/v1/programmes/{SLUG}")).await;
+    let ms = |v: &[(usize, std::time::Duration)]| {
+        let mut t: Vec<f64> = v.iter().map(|(_, d)| d.as_secs_f64() * 1000.0).collect();
+        t.sort_by(f64::total_cmp);
+        t[t.len() / 2]
+    };
+    println!("10 cohorts in a pot, 1005 pledges (debug build):");
+    println!("  cohort document: {} bytes; rendered after a change: median {:.1} ms; cached: median {:.1} ms", rendered[0].0, ms(&rendered), ms(&cached));
+    println!("  programme document: {} bytes, {:.1} ms", programme.0, programme.1.as_secs_f64() * 1000.0);
+}
