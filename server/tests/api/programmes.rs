@@ -345,6 +345,11 @@ async fn measure_ten_cohorts_in_a_pot() {
         t[t.len() / 2]
     };
     println!("10 cohorts in a pot, 1005 pledges (debug build):");
-    println!("  cohort document: {} bytes; rendered after a change: median {:.1} ms; cached: median {:.1} ms", rendered[0].0, ms(&rendered), ms(&cached));
+    println!(
+        "  cohort document: {} bytes; rendered after a change: median {:.1} ms; cached: median {:.1} ms",
+        rendered[0].0,
+        ms(&rendered),
+        ms(&cached)
+    );
     println!("  programme document: {} bytes, {:.1} ms", programme.0, programme.1.as_secs_f64() * 1000.0);
 }
