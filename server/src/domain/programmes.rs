@@ -23,6 +23,7 @@ use cofund_core::rules::{Gift, GiftStatus, Setting};
 use cofund_core::settlement::{settle, settle_pot, Ledger, Settlement};
 use cofund_core::{FieldError, Problem, Timestamp};
 use serde::Serialize;
+use std::sync::Arc;
 
 /// The key of a programme's live events among the cohorts' (a cohort slug has no `:`).
 pub const PROGRAMME_EVENTS: &str = "programme:";
@@ -69,6 +70,13 @@ pub struct PotReading {
     pub slugs: Vec<String>,
     /// Per cohort, its pledges in their order and, for each, what the pot gave it.
     pub pledges: Vec<Vec<(PledgeRow, i64)>>,
+}
+
+/// The pot allocated over a programme's cohorts, without the pledges: what documents show.
+pub struct PotShares {
+    pub allocation: PotAllocation,
+    /// `slugs[i]` is cohort `i` of the allocation.
+    pub slugs: Vec<String>,
 }
 
 /// The pot's state for one cohort's document (see [`Cofund::pot_for_document`]).
@@ -140,6 +148,25 @@ impl Cofund {
         Ok(PotReading { allocation, slugs: group.cohorts.iter().map(|c| c.slug.clone()).collect(), pledges })
     }
 
+    /// The pot's allocation for `group` at its revision: from memory if this instance
+    /// computed it at that revision already, else read from the pledges.
+    pub async fn pot_shares(&self, pot: &PotDefinition, group: &ProgrammeGroup) -> DomainResult<Arc<PotShares>> {
+        let revision = group.revision();
+        let key = group.programme.slug.clone();
+        if let Some((r, shares)) = self.pot_allocations.lock().expect("pot allocations").get(&key) {
+            if *r == revision {
+                return Ok(shares.clone());
+            }
+        }
+        let reading = self.read_pot(pot, group).await?;
+        let shares = Arc::new(PotShares { allocation: reading.allocation, slugs: reading.slugs });
+        let mut cache = self.pot_allocations.lock().expect("pot allocations");
+        if cache.get(&key).is_none_or(|(r, _)| *r <= revision) {
+            cache.insert(key, (revision, shares.clone()));
+        }
+        Ok(shares)
+    }
+
     /// The pot's state for cohort `slug`'s document, the group's revision (the
     /// document's) and the cohort's own revision in that reading; read until the group's
     /// revisions hold still over the reading (three tries). `None`: the programme has no
@@ -153,7 +180,7 @@ impl Cofund {
             let Some(pot) = group.programme.settings.pot.clone() else {
                 return Ok(Some(GroupReading { pot: None, revision: group.revision(), own_revision }));
             };
-            let reading = self.read_pot(&pot, &group).await?;
+            let reading = self.pot_shares(&pot, &group).await?;
             let index = reading.slugs.iter().position(|s| s == slug).unwrap_or(usize::MAX);
             let state = pot.state_for_cohort(&group.programme.slug, &reading.allocation, index);
             let again = self.programme_group(slug).await?;
@@ -290,7 +317,7 @@ impl Cofund {
             doc.url = settings.url.clone();
         }
         if let Some(pot) = &settings.pot {
-            let reading = self.read_pot(pot, &group).await?;
+            let reading = self.pot_shares(pot, &group).await?;
             let mut state = pot.programme_state(slug, &reading.allocation, &reading.slugs);
             // In the order of the document's cohorts.
             state.per_cohort.sort_by_key(|s| doc.cohorts.iter().position(|c| c.slug == s.slug));

@@ -76,6 +76,10 @@ pub struct Cofund {
     stream_lifetime: std::time::Duration,
     /// E-mail to donors, when on (see `mail.rs`): changes write their messages to the outbox.
     pub(super) mailing: Option<Arc<super::mail::Mailing>>,
+    /// The last pot allocation of each programme, by the programme group's revision (see
+    /// `programmes.rs`): the allocation is a function of that revision, so the cohorts'
+    /// documents and the programme's share one reading of the pledges.
+    pub(super) pot_allocations: Mutex<HashMap<String, (i64, Arc<super::programmes::PotShares>)>>,
 }
 
 /// An event stream's longest life unless configured otherwise.
@@ -101,6 +105,7 @@ impl Cofund {
             payments: None,
             stream_lifetime: DEFAULT_STREAM_LIFETIME,
             mailing: None,
+            pot_allocations: Mutex::new(HashMap::new()),
         }
     }
 
