@@ -458,17 +458,23 @@ impl MatchRule {
 /// Walks the gifts that are not cancelled, in order, until `met` says the running crowd
 /// total and distinct backers meet the conditions; the time of that gift.
 fn first_met(gifts: &[Gift], deadline: Timestamp, met: impl Fn(i64, i64) -> bool) -> (Option<Timestamp>, i64, i64) {
+    let (met_by, pledged, backers) = first_met_by(gifts, deadline, met);
+    (met_by.map(|i| gifts[i].at), pledged, backers)
+}
+
+/// [`first_met`] with the index of the gift that met the conditions.
+fn first_met_by(gifts: &[Gift], deadline: Timestamp, met: impl Fn(i64, i64) -> bool) -> (Option<usize>, i64, i64) {
     let mut pledged = 0i64;
     let mut donors: HashSet<&str> = HashSet::new();
-    let mut met_at = None;
-    for g in gifts.iter().filter(|g| g.status != GiftStatus::Cancelled) {
+    let mut met_by = None;
+    for (i, g) in gifts.iter().enumerate().filter(|(_, g)| g.status != GiftStatus::Cancelled) {
         pledged = pledged.saturating_add(g.amount_cents);
         donors.insert(g.donor);
-        if met_at.is_none() && g.at < deadline && met(pledged, donors.len() as i64) {
-            met_at = Some(g.at);
+        if met_by.is_none() && g.at < deadline && met(pledged, donors.len() as i64) {
+            met_by = Some(i);
         }
     }
-    (met_at, pledged, donors.len() as i64)
+    (met_by, pledged, donors.len() as i64)
 }
 
 /// The state of a condition that was met at `met_at` or must be met by `deadline`.
@@ -484,6 +490,16 @@ impl TriggerRule {
     /// The crowd total that meets the share condition: rounded up, like the target.
     fn threshold_cents(&self, target: i64) -> Option<i64> {
         self.share_of_target_bps.map(|bps| crate::progress::crowd_target_cents(target, bps))
+    }
+
+    /// The index of the gift that met the trigger, if one did (for settlement lines).
+    pub fn met_by(&self, gifts: &[Gift], s: &Setting) -> Option<usize> {
+        let deadline = time(&self.by).map_or(s.closes_at, |b| b.min(s.closes_at));
+        let threshold = self.threshold_cents(s.crowd_target_cents);
+        first_met_by(gifts, deadline, |pledged, backers| {
+            threshold.is_none_or(|t| pledged >= t) && self.backers.is_none_or(|b| backers >= b)
+        })
+        .0
     }
 
     fn evaluate(&self, gifts: &[Gift], s: &Setting) -> RuleEvaluation {
@@ -649,6 +665,15 @@ impl crate::Cohort {
             }
         }
         out
+    }
+}
+
+impl crate::Cohort {
+    /// For a gift of `amount_cents` by a new donor: what the programme's multiplier pot
+    /// would add to it and leave after it ("De pot van Starters4Communities voegt € 25
+    /// toe"); `None` without a pot, or when the pot is exhausted.
+    pub fn pot_preview(&self, amount_cents: i64) -> Option<crate::pot::PotPreview> {
+        self.document().pot.as_ref()?.preview(amount_cents)
     }
 }
 

@@ -568,6 +568,15 @@ fn json_schema_names_every_field() {
     let mut evaluation = rules::evaluate(&full.stakeholders[0].rules, &setting, &[]);
     evaluation.rules[1].met_at = Some("2027-03-01T00:00:00Z".into());
     full.stakeholders[0].evaluation = Some(evaluation);
+    // Contract 1.1: the programme's multiplier pot.
+    full.pot = Some(
+        serde_json::from_str(
+            r#"{"programme":"starters4communities","name":"Pot","funders":[{"name":"Oranje Fonds","amount_cents":1000}],
+                "pot_cents":1000,"ratio_bps":10000,"cap_per_gift_cents":100,"cap_per_cohort_cents":500,
+                "added_cents":100,"left_cents":900,"exhausted":false}"#,
+        )
+        .unwrap(),
+    );
     let doc = serde_json::to_value(&full).unwrap();
 
     fn compare(path: &str, value: &serde_json::Value, schema: &serde_json::Value) {

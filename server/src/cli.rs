@@ -132,6 +132,9 @@ pub enum Command {
     /// Create, update or show cohorts.
     #[command(subcommand)]
     Cohort(CohortCommand),
+    /// Set or show a programme's page, multiplier pot and impact figures.
+    #[command(subcommand)]
+    Programme(ProgrammeCommand),
     /// Add or update a stakeholder of a cohort.
     #[command(subcommand)]
     Stakeholder(StakeholderCommand),
@@ -234,6 +237,19 @@ pub enum CohortCommand {
         #[arg(value_parser = ["on", "off"])]
         state: String,
     },
+}
+
+#[derive(Debug, Subcommand)]
+pub enum ProgrammeCommand {
+    /// Set a programme's name, page, multiplier pot and impact figures from a JSON file,
+    /// the body of `PUT /api/v1/admin/programmes/{slug}`, e.g.
+    /// {"name": "Starters4Communities", "url": null, "pot": {"name": "Vermenigvuldigingspot",
+    /// "funders": [{"name": "Oranje Fonds", "amount_cents": 1000000}], "pot_cents": 1000000,
+    /// "ratio_bps": 10000, "cap_per_gift_cents": 2500, "cap_per_cohort_cents": 300000},
+    /// "impact": [{"kind": "participants", "value": 250, "as_of": "2026-06-30", "source": "Jaarverslag 2025"}]}
+    Put { slug: String, file: PathBuf },
+    /// Print a programme's settings.
+    Show { slug: String },
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -580,6 +596,37 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
                     for c in cofund.cohorts().await.map_err(store_err)? {
                         println!("{}\t{}\t{}", c.definition.slug, c.definition.programme.name, c.definition.name);
                     }
+                }
+            }
+        }
+        Command::Programme(cmd) => {
+            let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
+            match cmd {
+                ProgrammeCommand::Put { slug, file } => {
+                    let bytes = std::fs::read(&file).with_context(|| format!("reading {}", file.display()))?;
+                    let invalid = |fields: Vec<cofund_core::FieldError>| {
+                        let lines: Vec<String> = fields.iter().map(|f| format!("  {f}")).collect();
+                        anyhow::anyhow!("{} is not valid programme settings:\n{}", file.display(), lines.join("\n"))
+                    };
+                    let settings = match parse_json::<cofund_core::programme::ProgrammeSettings>(&bytes) {
+                        Ok(s) => s,
+                        Err(JsonError::Syntax(m)) => bail!("{} is not valid JSON: {m}", file.display()),
+                        Err(JsonError::Shape(fields)) => return Err(invalid(fields)),
+                    };
+                    let (outcome, stored) = match cofund.put_programme(&slug, settings, domain::now()).await {
+                        Ok(r) => r,
+                        Err(DomainError::Invalid(fields)) => return Err(invalid(fields)),
+                        Err(e) => return Err(store_err(e)),
+                    };
+                    println!(
+                        "{} programme {slug} (revision {})",
+                        if outcome == storage::PutOutcome::Created { "Created" } else { "Updated" },
+                        stored.revision
+                    );
+                }
+                ProgrammeCommand::Show { slug } => {
+                    let p = cofund.programme_settings(&slug).await.map_err(store_err)?;
+                    println!("{}", serde_json::to_string_pretty(&p.settings)?);
                 }
             }
         }

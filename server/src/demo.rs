@@ -386,5 +386,57 @@ pub async fn seed(storage: &dyn Storage, public_url: &str, now: Timestamp) -> an
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("seeding pledges")?;
     }
+    let programme = cofund_core::programme::programme_slug(PROGRAMME);
+    if storage.get_programme(&programme).await.map_err(|e| anyhow::anyhow!("{e}"))?.is_none() {
+        let settings = programme_settings(now);
+        settings.validate().map_err(|e| anyhow::anyhow!("the demo programme's settings: {e:?}"))?;
+        storage
+            .put_programme(&programme, &settings, now)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))
+            .context("seeding the programme")?;
+    }
     Ok(Seeded { cohorts: plans.len(), pledges_added: added })
+}
+
+/// Starters4Communities' settings: a multiplier pot over its cohorts (issue 14) and its
+/// impact figures. The figures are those of the article in ../shared/seeds ("ruim 250
+/// starters doen mee aan 16 programma's en 88 wijkinitiatieven zijn een stap verder
+/// gebracht; ruim de helft van de deelnemers vond werk"), which gives no date: they are
+/// dated the day the demo is seeded, and the source says so.
+fn programme_settings(now: Timestamp) -> cofund_core::programme::ProgrammeSettings {
+    use cofund_core::pot::{Funder, PotDefinition};
+    use cofund_core::programme::{ImpactFigure, ImpactKind, ProgrammeSettings};
+    let as_of = now.to_rfc3339()[..10].to_owned();
+    let source = "Initiatievenknooppunten: \"Starters4communities: een financieringsmodel dat klopt!\" (zonder datum)";
+    let figure = |kind, label: Option<&str>, value| ImpactFigure {
+        kind,
+        label: label.map(str::to_owned),
+        value,
+        as_of: as_of.clone(),
+        source: source.to_owned(),
+    };
+    ProgrammeSettings {
+        name: PROGRAMME.to_owned(),
+        url: Some("https://starters4communities.nl".to_owned()),
+        // € 15.000 from two funders: each crowd euro doubled, up to € 25 a gift and € 6.000 a cohort.
+        pot: Some(PotDefinition {
+            name: "Vermenigvuldigingspot Starters4Communities".to_owned(),
+            funders: vec![
+                Funder { name: "Oranje Fonds".to_owned(), amount_cents: 1_000_000 },
+                Funder { name: "Provincie Utrecht".to_owned(), amount_cents: 500_000 },
+            ],
+            pot_cents: 1_500_000,
+            ratio_bps: 10_000,
+            cap_per_gift_cents: Some(2_500),
+            cap_per_cohort_cents: Some(600_000),
+        }),
+        impact: vec![
+            figure(ImpactKind::Participants, None, 250),
+            figure(ImpactKind::Custom, Some("Programma's"), 16),
+            figure(ImpactKind::Initiatives, None, 88),
+            // "Ruim de helft": at least half.
+            figure(ImpactKind::FoundWorkShareBps, Some("Ruim de helft vond werk"), 5_000),
+        ],
+    }
 }

@@ -287,3 +287,165 @@ async fn a_pledge_on_one_instance_reaches_streams_on_the_other() {
     assert!(e.id.unwrap().parse::<i64>().unwrap() > first.id.unwrap().parse::<i64>().unwrap());
     assert_eq!(serde_json::from_str::<Value>(&e.data).unwrap()["crowd"]["pledged_cents"], 3100);
 }
+
+/// The programme pot test's pot: € 2.000, 1:1, at most € 25 a gift and € 900 a cohort.
+const POT_CENTS: i64 = 200_000;
+const POT_COHORTS: [&str; 3] = ["pot-a", "pot-b", "pot-c"];
+
+/// A database with three cohorts of the programme and its pot, set up with the CLI.
+async fn pot_database() -> String {
+    let db = fresh_postgres_database().await;
+    let dir = tempfile::tempdir().unwrap();
+    let cli = |args: Vec<std::ffi::OsString>| {
+        let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(args).args(["--database", &db]).output().unwrap();
+        assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    };
+    for slug in POT_COHORTS {
+        let file = dir.path().join(format!("{slug}.json"));
+        std::fs::write(&file, definition(slug).to_string()).unwrap();
+        cli(vec!["cohort".into(), "put".into(), file.into()]);
+    }
+    let settings = serde_json::json!({
+        "name": PROGRAMME,
+        "pot": {
+            "name": "Vermenigvuldigingspot",
+            "funders": [{"name": "Oranje Fonds", "amount_cents": 150_000}, {"name": "Provincie", "amount_cents": 50_000}],
+            "pot_cents": POT_CENTS, "ratio_bps": 10_000, "cap_per_gift_cents": 2_500, "cap_per_cohort_cents": 90_000
+        },
+        "impact": []
+    });
+    let file = dir.path().join("programme.json");
+    std::fs::write(&file, settings.to_string()).unwrap();
+    cli(vec!["programme".into(), "put".into(), "starters4communities".into(), file.into()]);
+    db
+}
+
+/// What one cohort document says of the pot: (added, left, exhausted).
+fn pot_of(doc: &Value) -> (i64, i64, bool) {
+    let p = &doc["pot"];
+    (p["added_cents"].as_i64().expect("pot.added_cents"), p["left_cents"].as_i64().unwrap(), p["exhausted"] == true)
+}
+
+async fn get_json(client: &reqwest::Client, url: String) -> Value {
+    client.get(url).send().await.unwrap().json().await.unwrap()
+}
+
+/// Checks what one reading shows of the pot: never beyond it or a cohort's cap, and the
+/// programme document (one allocation) accounts for every cent.
+async fn check_pot(client: &reqwest::Client, base: &str) {
+    for slug in POT_COHORTS {
+        let (added, left, exhausted) = pot_of(&get_json(client, format!("{base}/api/v1/cohorts/{slug}")).await);
+        assert!((0..=90_000).contains(&added), "{slug} got {added} from the pot, beyond its cap");
+        assert!((0..=POT_CENTS).contains(&left) && added <= POT_CENTS - left, "{slug}: added {added}, left {left}");
+        assert_eq!(exhausted, left == 0);
+    }
+    let programme = get_json(client, format!("{base}/api/v1/programmes/starters4communities")).await;
+    let given: i64 =
+        programme["pot"]["per_cohort"].as_array().unwrap().iter().map(|c| c["added_cents"].as_i64().unwrap()).sum();
+    let left = programme["pot"]["left_cents"].as_i64().unwrap();
+    assert!(given <= POT_CENTS, "the pot gave {given} of {POT_CENTS}");
+    assert_eq!(given + left, POT_CENTS, "the programme document accounts for every cent");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn three_cohorts_share_a_pot_over_two_instances_never_beyond_it_and_to_the_cent_once_it_runs_out() {
+    let db = pot_database().await;
+    let (a, b) = (serve(&db).await, serve(&db).await);
+    let client = reqwest::Client::new();
+
+    // Readers on both instances check every reading while the pledges come in.
+    let done = std::sync::Arc::new(std::sync::atomic::AtomicBool::new(false));
+    let mut readers = Vec::new();
+    for base in [a.base.clone(), b.base.clone()] {
+        let (client, done) = (client.clone(), done.clone());
+        readers.push(tokio::spawn(async move {
+            let mut readings = 0;
+            while !done.load(std::sync::atomic::Ordering::SeqCst) {
+                check_pot(&client, &base).await;
+                readings += 1;
+            }
+            readings
+        }));
+    }
+
+    // 300 pledges of € 10 to € 29,98 at once, spread over both instances and the three
+    // cohorts: about € 6.000 of crowd money for a pot of € 2.000.
+    let mut tasks = Vec::new();
+    let mut per_cohort = [0i64; 3];
+    for i in 0..300i64 {
+        let base = if i % 2 == 0 { a.base.clone() } else { b.base.clone() };
+        let cohort = (i % 3) as usize;
+        let amount = 1_000 + (i * 37) % 2_000;
+        per_cohort[cohort] += amount;
+        let client = client.clone();
+        tasks.push(tokio::spawn(async move {
+            let r = client
+                .post(format!("{base}/api/v1/cohorts/{}/pledges", POT_COHORTS[cohort]))
+                .header("Idempotency-Key", format!("pot-{i}"))
+                .json(&pledge_body(amount, &format!("p{i}@example.nl")))
+                .send()
+                .await
+                .unwrap();
+            r.status().as_u16()
+        }));
+    }
+    for t in tasks {
+        assert_eq!(t.await.unwrap(), 201);
+    }
+
+    // Both instances settle on every pledge within the bound, and then agree.
+    let deadline = std::time::Instant::now() + LIVE_BOUND;
+    let docs = loop {
+        let mut docs = Vec::new();
+        for base in [&a.base, &b.base] {
+            for slug in POT_COHORTS {
+                docs.push(get_json(&client, format!("{base}/api/v1/cohorts/{slug}")).await);
+            }
+        }
+        let settled = docs.iter().enumerate().all(|(i, d)| d["crowd"]["pledged_cents"] == per_cohort[i % 3]);
+        if settled || std::time::Instant::now() > deadline {
+            break docs;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    done.store(true, std::sync::atomic::Ordering::SeqCst);
+    for r in readers {
+        assert!(r.await.unwrap() > 0, "each instance was read during the load");
+    }
+    check_pot(&client, &a.base).await;
+    check_pot(&client, &b.base).await;
+    for i in 0..3 {
+        assert_eq!(docs[i]["crowd"]["pledged_cents"], per_cohort[i], "{}", POT_COHORTS[i]);
+        assert_eq!(docs[i], docs[i + 3], "both instances serve the same document of {}", POT_COHORTS[i]);
+    }
+    // The pot ran out: what it gave the three cohorts is the pot, to the cent.
+    let given: i64 = docs[..3].iter().map(|d| pot_of(d).0).sum();
+    assert_eq!(given, POT_CENTS);
+    assert!(docs.iter().all(|d| pot_of(d).1 == 0 && pot_of(d).2), "every widget says the pot is empty");
+
+    // And it is the allocation of the stored pledges, recomputed here from scratch.
+    let storage = cofund_server::storage::open(&cofund_server::storage::DatabaseLocation::Postgres(db)).await.unwrap();
+    let mut rows = Vec::new();
+    for slug in POT_COHORTS {
+        rows.push(storage.all_pledges(slug).await.unwrap().unwrap());
+    }
+    let donors: Vec<Vec<String>> =
+        rows.iter().map(|r| r.iter().map(|p| cofund_server::domain::backer_key(&p.email)).collect()).collect();
+    let mut gifts = Vec::new();
+    for (c, (r, d)) in rows.iter().zip(&donors).enumerate() {
+        gifts.extend(
+            cofund_server::domain::programmes::gifts(r, d)
+                .into_iter()
+                .map(|gift| cofund_core::pot::PotGift { cohort: c, gift }),
+        );
+    }
+    let pot = cofund_core::pot::Pot {
+        pot_cents: POT_CENTS,
+        ratio_bps: 10_000,
+        cap_per_gift_cents: Some(2_500),
+        cap_per_cohort_cents: Some(90_000),
+    };
+    let allocation = cofund_core::pot::allocate(&pot, 3, &gifts);
+    let served: Vec<i64> = docs[..3].iter().map(|d| pot_of(d).0).collect();
+    assert_eq!(served, allocation.per_cohort_cents);
+}

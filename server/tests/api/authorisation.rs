@@ -92,7 +92,13 @@ async fn state(app: &TestApp) -> Value {
         .map(|p| json!([p.id, p.status.as_str(), p.message_hidden, p.updated_at.0]))
         .collect();
     let tokens = serde_json::to_value(app.storage.list_tokens().await.unwrap()).unwrap();
-    json!({"cohorts": cohorts, "pledges": pledges, "tokens": tokens})
+    let programme = app
+        .storage
+        .get_programme("starters4communities")
+        .await
+        .unwrap()
+        .map(|p| json!({"revision": p.revision, "settings": serde_json::to_value(&p.settings).unwrap()}));
+    json!({"cohorts": cohorts, "pledges": pledges, "tokens": tokens, "programme": programme})
 }
 
 #[tokio::test]
@@ -137,6 +143,43 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
         ("/api/v1/cohorts/{slug}/qr.svg", Method::GET, "/api/v1/cohorts/a/qr.svg".into(), None, [200; 5]),
         ("/embed/{slug}", Method::GET, "/embed/a".into(), None, [200; 5]),
         ("/api/v1/programmes/{slug}", Method::GET, "/api/v1/programmes/starters4communities".into(), None, [200; 5]),
+        (
+            "/api/v1/programmes/{slug}/events",
+            Method::GET,
+            "/api/v1/programmes/starters4communities/events".into(),
+            None,
+            [200; 5],
+        ),
+        // A programme's settings (pot, impact): its coordinators only.
+        (
+            "/api/v1/admin/programmes/{slug}",
+            Method::GET,
+            "/api/v1/admin/programmes/starters4communities".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            "/api/v1/admin/programmes/{slug}",
+            Method::PUT,
+            "/api/v1/admin/programmes/starters4communities".into(),
+            Some(json!({"name": PROGRAMME, "pot": null, "impact": []})),
+            [401, 403, 403, 403, 403],
+        ),
+        // Settlement statements: what stakeholders owe, coordinators of the programme only.
+        (
+            "/api/v1/admin/cohorts/{slug}/settlements",
+            Method::GET,
+            "/api/v1/admin/cohorts/a/settlements".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/settlements.csv",
+            Method::GET,
+            "/api/v1/admin/cohorts/a/settlements.csv".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
         // The widget's files: public (no widget directory in these tests, so 404 for all).
         ("/widget", Method::GET, "/widget".into(), None, [404; 5]),
         ("/widget/", Method::GET, "/widget/".into(), None, [404; 5]),

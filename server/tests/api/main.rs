@@ -14,6 +14,7 @@ mod limits;
 mod metrics;
 mod payments;
 mod privacy;
+mod programmes;
 mod provider;
 mod read;
 mod request_id;

@@ -78,7 +78,7 @@ async fn a_missing_widget_directory_is_404_not_a_failure() {
 }
 
 #[tokio::test]
-async fn the_demo_seeds_five_valid_cohorts_once() {
+async fn the_demo_seeds_five_valid_cohorts_and_the_programme_pot_once() {
     let app = spawn().await;
     let first = cofund_server::demo::seed(app.storage.as_ref(), &app.address, now()).await.unwrap();
     assert_eq!(first.cohorts, 5);
@@ -117,6 +117,19 @@ async fn the_demo_seeds_five_valid_cohorts_once() {
     let zwolle = doc("zwolle-voorjaar-2027").await;
     assert!(zwolle.document().links.pledge.is_none() && !zwolle.accepts_pledges(t), "read-only");
     assert!(zwolle.document().crowd.pledged_cents > 0);
+
+    // The programme's multiplier pot over its cohorts, and its impact figures.
+    let pot = utrecht.document().pot.as_ref().expect("the demo programme has a pot");
+    assert_eq!((pot.pot_cents, pot.funders.len()), (1_500_000, 2));
+    let programme: serde_json::Value = app.get("/api/v1/programmes/starters4communities").await.json().await.unwrap();
+    let given: i64 =
+        programme["pot"]["per_cohort"].as_array().unwrap().iter().map(|c| c["added_cents"].as_i64().unwrap()).sum();
+    assert!(given > 0 && given + programme["pot"]["left_cents"].as_i64().unwrap() == 1_500_000);
+    assert_eq!(programme["impact"].as_array().unwrap().len(), 4);
+    assert_eq!(
+        programme["impact"][0],
+        serde_json::json!({"kind": "participants", "value": 250, "as_of": programme["impact"][0]["as_of"], "source": programme["impact"][0]["source"]})
+    );
 
     // The hidden spam message is nowhere public.
     for slug in ["utrecht-voorjaar-2027", "amsterdam-noord-2026"] {
