@@ -859,6 +859,79 @@ pub struct RuleWords {
     pub state: Option<String>,
 }
 
+/// The programme mode's texts (`cofund/programme@1`).
+impl Locale {
+    pub fn programme_kicker(self) -> &'static str {
+        self.pick("Programma", "Programme")
+    }
+
+    pub fn programme_totals_heading(self) -> &'static str {
+        self.pick("Samen opgehaald door de crowd", "Raised by the crowd together")
+    }
+
+    pub fn cohorts_heading(self) -> &'static str {
+        self.pick("Cohorten", "Cohorts")
+    }
+
+    pub fn cohort_count(self, n: i64) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "1 cohort".into(),
+            (Locale::Nl, n) => format!("{n} cohorten"),
+            (Locale::En, 1) => "1 cohort".into(),
+            (Locale::En, n) => format!("{n} cohorts"),
+        }
+    }
+
+    pub fn own_contributions_total(self, received: &str, target: &str) -> String {
+        match self {
+            Locale::Nl => format!("Eigen bijdragen: {received} van {target}"),
+            Locale::En => format!("Own contributions: {received} of {target}"),
+        }
+    }
+
+    pub fn stakeholders_total(self, total: &str) -> String {
+        match self {
+            Locale::Nl => format!("Belanghebbenden: {total}"),
+            Locale::En => format!("Stakeholders: {total}"),
+        }
+    }
+
+    pub fn received_total(self, total: &str) -> String {
+        match self {
+            Locale::Nl => format!("Ontvangen: {total}"),
+            Locale::En => format!("Received: {total}"),
+        }
+    }
+
+    pub fn no_cohorts(self) -> &'static str {
+        self.pick("Dit programma heeft nog geen cohorten.", "This programme has no cohorts yet.")
+    }
+
+    /// Cohort entries the document had but that could not be read.
+    pub fn cohorts_skipped(self, n: usize) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "1 cohort kon niet worden getoond.".into(),
+            (Locale::Nl, n) => format!("{n} cohorten konden niet worden getoond."),
+            (Locale::En, 1) => "1 cohort could not be shown.".into(),
+            (Locale::En, n) => format!("{n} cohorts could not be shown."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod programme_texts {
+    use super::Locale;
+
+    #[test]
+    fn counts_and_totals_in_both_languages() {
+        assert_eq!(Locale::Nl.cohort_count(1), "1 cohort");
+        assert_eq!(Locale::Nl.cohort_count(3), "3 cohorten");
+        assert_eq!(Locale::En.cohort_count(3), "3 cohorts");
+        assert_eq!(Locale::Nl.own_contributions_total("€ 10", "€ 20"), "Eigen bijdragen: € 10 van € 20");
+        assert_eq!(Locale::En.cohorts_skipped(2), "2 cohorts could not be shown.");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

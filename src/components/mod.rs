@@ -6,6 +6,7 @@ mod crowd;
 mod lists;
 mod payment;
 mod pledge;
+mod programme;
 mod stakeholders;
 mod status;
 mod widget;
