@@ -17,6 +17,7 @@ mod fields;
 pub mod i18n;
 mod overview;
 mod pledges;
+pub mod rule_draft;
 mod stakeholders;
 
 pub use cofund_widget::format;
