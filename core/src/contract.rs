@@ -18,6 +18,8 @@ pub const SCHEMA_V1: &str = "cofund/cohort@1";
 /// version only adds what a reader may ignore); writers use 1.1 only for documents
 /// that carry rules, so every 1.0 reader still reads the others.
 pub const SCHEMA_V1_1: &str = "cofund/cohort@1.1";
+// Contract 1.1 also adds the programme's multiplier pot (`pot`); a document with a pot
+// is written as 1.1 too.
 
 /// True for `cofund/cohort@1` and any of its minor versions (`cofund/cohort@1.1`, …).
 pub fn is_schema_v1(schema: &str) -> bool {
@@ -61,6 +63,10 @@ pub struct CohortDocument {
     pub links: Links,
     /// RFC 3339.
     pub updated_at: String,
+    /// Contract 1.1: the programme's multiplier pot, present only when the cohort's
+    /// programme has one: what it gave this cohort and what is left in it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pot: Option<crate::pot::PotState>,
 }
 
 fn default_currency() -> String {

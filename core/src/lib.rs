@@ -30,6 +30,7 @@ pub mod programme;
 pub mod progress;
 pub mod reconcile;
 pub mod rules;
+pub mod settlement;
 pub mod time;
 mod validate;
 

@@ -113,3 +113,220 @@ pub fn allocate(pot: &Pot, cohorts: usize, gifts: &[PotGift]) -> PotAllocation {
         left_cents: left,
     }
 }
+
+// ---------------------------------------------------------------------------------
+// The pot as coordinators define it and as documents carry it (issue 14's contract).
+// ---------------------------------------------------------------------------------
+
+use serde::{Deserialize, Serialize};
+
+/// Funders in one pot, at most.
+pub const MAX_FUNDERS: usize = 20;
+const MAX_NAME_CHARS: usize = 200;
+
+/// One funder's part of the pot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Funder {
+    pub name: String,
+    pub amount_cents: i64,
+}
+
+/// The pot as a coordinator enters it (`PUT /api/v1/admin/programmes/{slug}`, field
+/// `pot`): its name, its funders, what is in it and its match rule.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PotDefinition {
+    pub name: String,
+    pub funders: Vec<Funder>,
+    /// What the funders put in together: the sum of their `amount_cents`.
+    pub pot_cents: i64,
+    /// 10 000 = each crowd euro unlocks one euro from the pot.
+    pub ratio_bps: i64,
+    #[serde(default)]
+    pub cap_per_gift_cents: Option<i64>,
+    #[serde(default)]
+    pub cap_per_cohort_cents: Option<i64>,
+}
+
+impl PotDefinition {
+    /// The match rule [`allocate`] applies.
+    pub fn rule(&self) -> Pot {
+        Pot {
+            pot_cents: self.pot_cents,
+            ratio_bps: self.ratio_bps,
+            cap_per_gift_cents: self.cap_per_gift_cents,
+            cap_per_cohort_cents: self.cap_per_cohort_cents,
+        }
+    }
+
+    /// The pot's state as the document of the programme's cohort `cohort` (an index in
+    /// the list given to [`allocate`]) carries it.
+    pub fn state_for_cohort(&self, programme_slug: &str, allocation: &PotAllocation, cohort: usize) -> PotState {
+        PotState {
+            programme: programme_slug.to_owned(),
+            name: self.name.clone(),
+            funders: self.funders.clone(),
+            pot_cents: self.pot_cents,
+            ratio_bps: self.ratio_bps,
+            cap_per_gift_cents: self.cap_per_gift_cents,
+            cap_per_cohort_cents: self.cap_per_cohort_cents,
+            added_cents: allocation.per_cohort_cents.get(cohort).copied().unwrap_or(0),
+            left_cents: allocation.left_cents,
+            exhausted: allocation.exhausted(),
+        }
+    }
+
+    /// The pot's state as the programme document carries it; `slugs[i]` is the slug of
+    /// cohort `i` of the allocation.
+    pub fn programme_state(&self, programme_slug: &str, allocation: &PotAllocation, slugs: &[String]) -> ProgrammePot {
+        ProgrammePot {
+            programme: programme_slug.to_owned(),
+            name: self.name.clone(),
+            funders: self.funders.clone(),
+            pot_cents: self.pot_cents,
+            ratio_bps: self.ratio_bps,
+            cap_per_gift_cents: self.cap_per_gift_cents,
+            cap_per_cohort_cents: self.cap_per_cohort_cents,
+            left_cents: allocation.left_cents,
+            exhausted: allocation.exhausted(),
+            per_cohort: slugs
+                .iter()
+                .zip(&allocation.per_cohort_cents)
+                .map(|(slug, added)| PotCohortShare { slug: slug.clone(), added_cents: *added })
+                .collect(),
+        }
+    }
+}
+
+/// Checks a pot as a writer must; errors name fields under `prefix` (`pot.` in the
+/// admin API): a name, one to [`MAX_FUNDERS`] funders whose amounts add up to
+/// `pot_cents`, and the match rule of [`validate_pot`].
+pub fn validate_pot_definition(prefix: &str, d: &PotDefinition) -> Vec<FieldError> {
+    let f = |name: &str| format!("{prefix}{name}");
+    let mut errors = Vec::new();
+    text(&mut errors, &f("name"), &d.name);
+    if d.funders.is_empty() {
+        errors.push(FieldError::new(f("funders"), Problem::Required));
+    } else if d.funders.len() > MAX_FUNDERS {
+        errors.push(FieldError::new(f("funders"), Problem::OutOfRange { min: 1, max: MAX_FUNDERS as i64 }));
+    }
+    let mut sum = Some(0i64);
+    for (i, funder) in d.funders.iter().enumerate() {
+        text(&mut errors, &f(&format!("funders[{i}].name")), &funder.name);
+        if funder.amount_cents < 0 {
+            errors.push(FieldError::new(f(&format!("funders[{i}].amount_cents")), Problem::Negative));
+        } else if funder.amount_cents == 0 {
+            errors.push(FieldError::new(
+                f(&format!("funders[{i}].amount_cents")),
+                Problem::OutOfRange { min: 1, max: i64::MAX },
+            ));
+        }
+        sum = sum.and_then(|s| s.checked_add(funder.amount_cents));
+    }
+    if let Err(rule) = validate_pot(&d.rule()) {
+        errors.extend(rule.into_iter().map(|e| FieldError::new(f(&e.field), e.problem)));
+    }
+    match sum {
+        None => errors.push(FieldError::new(f("funders"), Problem::Overflow)),
+        Some(s) if !d.funders.is_empty() && d.pot_cents > 0 && s != d.pot_cents => {
+            errors.push(FieldError::new(f("pot_cents"), Problem::Inconsistent { with: f("funders") }))
+        }
+        Some(_) => {}
+    }
+    errors
+}
+
+fn text(errors: &mut Vec<FieldError>, field: &str, value: &str) {
+    if value.trim().is_empty() {
+        errors.push(FieldError::new(field, Problem::Required));
+    } else if value.chars().count() > MAX_NAME_CHARS {
+        errors.push(FieldError::new(field, Problem::TooLong { max: MAX_NAME_CHARS as u32 }));
+    } else if value.chars().any(char::is_control) {
+        errors.push(FieldError::new(field, Problem::ControlCharacters));
+    }
+}
+
+/// The pot's state in a cohort document (contract 1.1, field `pot`; present only when
+/// the cohort's programme has a pot). Computed by the server from every pledge of the
+/// programme's cohorts; readers show it and use [`crate::Cohort::pot_preview`].
+///
+/// What the pot gave the cohort (`added_cents`) counts as committed co-funding in the
+/// cohort's summary ([`crate::StakeholderTotals::pot_cents`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PotState {
+    /// The programme's slug.
+    pub programme: String,
+    pub name: String,
+    #[serde(default)]
+    pub funders: Vec<Funder>,
+    pub pot_cents: i64,
+    pub ratio_bps: i64,
+    #[serde(default)]
+    pub cap_per_gift_cents: Option<i64>,
+    #[serde(default)]
+    pub cap_per_cohort_cents: Option<i64>,
+    /// What the pot has given this cohort.
+    pub added_cents: i64,
+    /// What is left in the whole pot.
+    pub left_cents: i64,
+    /// Nothing is left: every widget says so.
+    pub exhausted: bool,
+}
+
+/// The pot's state in the programme document: [`PotState`] without `added_cents`, with
+/// what it gave each cohort instead.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammePot {
+    pub programme: String,
+    pub name: String,
+    #[serde(default)]
+    pub funders: Vec<Funder>,
+    pub pot_cents: i64,
+    pub ratio_bps: i64,
+    #[serde(default)]
+    pub cap_per_gift_cents: Option<i64>,
+    #[serde(default)]
+    pub cap_per_cohort_cents: Option<i64>,
+    pub left_cents: i64,
+    pub exhausted: bool,
+    /// In the order of the programme document's `cohorts`.
+    #[serde(default)]
+    pub per_cohort: Vec<PotCohortShare>,
+}
+
+/// What the pot gave one cohort.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PotCohortShare {
+    pub slug: String,
+    pub added_cents: i64,
+}
+
+/// What the pot would add to a new gift, for the pledge form.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PotPreview {
+    /// What the pot would add to the gift (0 when a cap or an empty pot holds it back).
+    pub adds_cents: i64,
+    /// What would be left in the pot after it.
+    pub left_after_cents: i64,
+}
+
+impl PotState {
+    /// What a new gift of `amount_cents` would get from the pot, as [`allocate`] gives
+    /// it: a new pledge is the latest, so it gets the ratio within the caps and what is
+    /// left. `None` for a pot that is exhausted or an amount that is not positive.
+    pub fn preview(&self, amount_cents: i64) -> Option<PotPreview> {
+        if amount_cents <= 0 || self.exhausted || self.left_cents <= 0 {
+            return None;
+        }
+        let mut give =
+            i64::try_from(i128::from(amount_cents) * i128::from(self.ratio_bps.max(0)) / 10_000).unwrap_or(i64::MAX);
+        if let Some(cap) = self.cap_per_gift_cents {
+            give = give.min(cap);
+        }
+        if let Some(cap) = self.cap_per_cohort_cents {
+            give = give.min(cap.saturating_sub(self.added_cents));
+        }
+        let give = give.min(self.left_cents).max(0);
+        Some(PotPreview { adds_cents: give, left_after_cents: self.left_cents - give })
+    }
+}

@@ -3,7 +3,9 @@
 //! the cohorts' own documents through [`crate::Cohort`]'s summary, so a programme shows
 //! exactly what each cohort's widget shows.
 //!
-//! Not in this version: impact figures, the multiplier pot's state and live events.
+//! Additive fields (issue 14): `pot`, the multiplier pot's state with what it gave each
+//! cohort ([`crate::pot::ProgrammePot`]), and `impact`, the figures coordinators enter
+//! ([`ImpactFigure`]); both are set through [`ProgrammeSettings`].
 
 use crate::error::{FieldError, Problem};
 use crate::progress::percent_floor;
@@ -24,6 +26,132 @@ pub struct ProgrammeDocument {
     /// Newest campaign first.
     pub cohorts: Vec<ProgrammeCohort>,
     pub totals: ProgrammeTotals,
+    /// The multiplier pot, when the programme has one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub pot: Option<crate::pot::ProgrammePot>,
+    /// Impact figures, as the coordinators entered them.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub impact: Vec<ImpactFigure>,
+}
+
+/// Which impact figure: widgets and the dashboard translate the known kinds and show
+/// `label` for `custom`. An open set: a kind this version does not know reads as
+/// `unrecognised` (shown by its label) and a writer refuses it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ImpactKind {
+    /// Participants (starters) so far.
+    Participants,
+    /// Neighbourhood initiatives supported.
+    Initiatives,
+    /// Share of participants who found work, in basis points (6 200 = 62 %).
+    FoundWorkShareBps,
+    /// Anything else: `label` says what.
+    Custom,
+    #[serde(other)]
+    Unrecognised,
+}
+
+/// One impact figure with its date and source.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ImpactFigure {
+    pub kind: ImpactKind,
+    /// Free text; required for `custom`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub label: Option<String>,
+    pub value: i64,
+    /// `YYYY-MM-DD`: the date the figure holds for.
+    pub as_of: String,
+    /// Where it comes from ("Jaarverslag 2025").
+    pub source: String,
+}
+
+/// Impact figures per programme, at most.
+pub const MAX_IMPACT: usize = 20;
+const MAX_TEXT_CHARS: usize = 200;
+const MAX_URL_CHARS: usize = 2048;
+
+/// What a coordinator sets of a programme (`PUT /api/v1/admin/programmes/{slug}`, also
+/// its `GET` and the CLI): its name, page, multiplier pot and impact figures.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ProgrammeSettings {
+    pub name: String,
+    #[serde(default)]
+    pub url: Option<String>,
+    #[serde(default)]
+    pub pot: Option<crate::pot::PotDefinition>,
+    #[serde(default)]
+    pub impact: Vec<ImpactFigure>,
+}
+
+fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, required: bool, max: usize) {
+    if required && value.trim().is_empty() {
+        errors.push(FieldError::new(field, Problem::Required));
+    } else if value.chars().count() > max {
+        errors.push(FieldError::new(field, Problem::TooLong { max: max as u32 }));
+    } else if value.chars().any(char::is_control) {
+        errors.push(FieldError::new(field, Problem::ControlCharacters));
+    }
+}
+
+impl ProgrammeSettings {
+    /// Checks the settings as a writer must; every error names its field (`url`,
+    /// `pot.ratio_bps`, `impact[2].label`, …).
+    pub fn validate(&self) -> Result<(), Vec<FieldError>> {
+        let mut e = Vec::new();
+        check_text(&mut e, "name", &self.name, true, MAX_TEXT_CHARS);
+        if !self.name.trim().is_empty() && programme_slug(&self.name).is_empty() {
+            e.push(FieldError::new("name", Problem::Format { expected: "a name with letters or digits".into() }));
+        }
+        if let Some(u) = &self.url {
+            let before = e.len();
+            check_text(&mut e, "url", u, true, MAX_URL_CHARS);
+            if e.len() == before && !(u.starts_with("https://") || u.starts_with("http://")) {
+                e.push(FieldError::new("url", Problem::Format { expected: "an http(s) URL".into() }));
+            }
+        }
+        if let Some(p) = &self.pot {
+            e.extend(crate::pot::validate_pot_definition("pot.", p));
+        }
+        if self.impact.len() > MAX_IMPACT {
+            e.push(FieldError::new("impact", Problem::OutOfRange { min: 0, max: MAX_IMPACT as i64 }));
+        }
+        for (i, f) in self.impact.iter().enumerate() {
+            let field = |name: &str| format!("impact[{i}].{name}");
+            match f.kind {
+                ImpactKind::Unrecognised => e.push(FieldError::new(
+                    field("kind"),
+                    Problem::Format {
+                        expected: "one of participants, initiatives, found_work_share_bps, custom".into(),
+                    },
+                )),
+                ImpactKind::Custom => {
+                    check_text(&mut e, &field("label"), f.label.as_deref().unwrap_or(""), true, MAX_TEXT_CHARS)
+                }
+                _ => {
+                    if let Some(l) = &f.label {
+                        check_text(&mut e, &field("label"), l, false, MAX_TEXT_CHARS);
+                    }
+                }
+            }
+            let max = if f.kind == ImpactKind::FoundWorkShareBps { 10_000 } else { i64::MAX };
+            if f.value < 0 {
+                e.push(FieldError::new(field("value"), Problem::Negative));
+            } else if f.value > max {
+                e.push(FieldError::new(field("value"), Problem::OutOfRange { min: 0, max }));
+            }
+            if crate::Date::parse(&f.as_of).is_none() {
+                e.push(FieldError::new(field("as_of"), Problem::Format { expected: "a date YYYY-MM-DD".into() }));
+            }
+            check_text(&mut e, &field("source"), &f.source, true, MAX_TEXT_CHARS);
+        }
+        if e.is_empty() {
+            Ok(())
+        } else {
+            Err(e)
+        }
+    }
 }
 
 /// One cohort as the programme shows it; `document` is the cohort document's URL.
@@ -137,6 +265,8 @@ impl ProgrammeDocument {
             url,
             cohorts: list,
             totals: t,
+            pot: None,
+            impact: Vec::new(),
         })
     }
 

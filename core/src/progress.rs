@@ -72,11 +72,18 @@ pub struct StakeholderProgress {
 }
 
 /// Stakeholders' co-funding by status.
+///
+/// The programme's multiplier pot counts here, once: what it gave the cohort (the
+/// document's `pot.added_cents`) is `pot_cents`, and is part of `committed_cents` and
+/// `total_cents` (the funders have put the money in the pot), so every total, bar and
+/// gap that uses the stakeholders' co-funding includes it.
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct StakeholderTotals {
     pub committed_cents: i64,
     pub conditional_cents: i64,
     pub paid_cents: i64,
+    /// What the programme's multiplier pot gave the cohort (0 without a pot).
+    pub pot_cents: i64,
     pub total_cents: i64,
 }
 
@@ -266,6 +273,12 @@ pub fn summarise(d: &CohortDocument) -> Result<Summary, FieldError> {
             total_cents: total,
             status: s.status,
         });
+    }
+
+    if let Some(pot) = &d.pot {
+        totals.pot_cents = pot.added_cents;
+        totals.committed_cents = add("pot.added_cents", totals.committed_cents, pot.added_cents)?;
+        totals.total_cents = add("pot.added_cents", totals.total_cents, pot.added_cents)?;
     }
 
     let shares = add("crowd.target_share_bps", own_target, target)?;

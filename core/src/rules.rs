@@ -652,6 +652,15 @@ impl crate::Cohort {
     }
 }
 
+impl crate::Cohort {
+    /// For a gift of `amount_cents` by a new donor: what the programme's multiplier pot
+    /// would add to it and leave after it ("De pot van Starters4Communities voegt € 25
+    /// toe"); `None` without a pot, or when the pot is exhausted.
+    pub fn pot_preview(&self, amount_cents: i64) -> Option<crate::pot::PotPreview> {
+        self.document().pot.as_ref()?.preview(amount_cents)
+    }
+}
+
 /// The next instant after `now` at which the rules' evaluation may change without a new
 /// pledge (a window opens or ends, a trigger's date or the close passes): a document
 /// rendered now is up to date until then.

@@ -363,7 +363,54 @@ pub fn read_forgivingly(mut d: CohortDocument) -> CohortDocument {
     d.crowd.suggested_cents.truncate(MAX_SUGGESTED);
     keep_link(&mut d.links.page);
     keep_link(&mut d.links.pledge);
+    // A pot whose figures do not add up is left out rather than shown wrong.
+    if d.pot.as_ref().is_some_and(|p| !pot_state_problems(p).is_empty()) {
+        d.pot = None;
+    }
+    if let Some(p) = &mut d.pot {
+        cut(&mut p.name, MAX_TEXT_CHARS, false);
+        cut(&mut p.programme, MAX_TEXT_CHARS, false);
+        p.funders.truncate(crate::pot::MAX_FUNDERS);
+        for f in &mut p.funders {
+            cut(&mut f.name, MAX_TEXT_CHARS, false);
+        }
+    }
     d
+}
+
+/// What is wrong with a document's `pot` figures: amounts below zero, more given or
+/// left than the pot holds, `exhausted` that contradicts `left_cents`.
+fn pot_state_problems(p: &crate::pot::PotState) -> Vec<FieldError> {
+    let mut e = Vec::new();
+    let mut amount = |field: &str, v: i64, min: i64| {
+        if v < min {
+            e.push(FieldError::new(
+                field,
+                if v < 0 { Problem::Negative } else { Problem::OutOfRange { min, max: i64::MAX } },
+            ));
+        }
+    };
+    amount("pot.pot_cents", p.pot_cents, 1);
+    amount("pot.ratio_bps", p.ratio_bps, 1);
+    amount("pot.added_cents", p.added_cents, 0);
+    amount("pot.left_cents", p.left_cents, 0);
+    for (field, cap) in
+        [("pot.cap_per_gift_cents", p.cap_per_gift_cents), ("pot.cap_per_cohort_cents", p.cap_per_cohort_cents)]
+    {
+        if let Some(c) = cap {
+            amount(field, c, 1);
+        }
+    }
+    if p.added_cents > p.pot_cents {
+        e.push(FieldError::new("pot.added_cents", Problem::Inconsistent { with: "pot.pot_cents".into() }));
+    }
+    if p.left_cents > p.pot_cents {
+        e.push(FieldError::new("pot.left_cents", Problem::Inconsistent { with: "pot.pot_cents".into() }));
+    }
+    if p.exhausted != (p.left_cents == 0) {
+        e.push(FieldError::new("pot.exhausted", Problem::Inconsistent { with: "pot.left_cents".into() }));
+    }
+    e
 }
 
 /// A rule that does not pass a writer's checks on its own becomes one that cannot be
@@ -732,6 +779,17 @@ impl Validator {
         self.url("links.pledge", &d.links.pledge);
         self.url("links.page", &d.links.page);
         self.url("links.events", &d.links.events);
+
+        if let Some(p) = &d.pot {
+            self.errors.extend(pot_state_problems(p));
+            self.text("pot.name", &p.name, true, MAX_TEXT_CHARS);
+            self.text("pot.programme", &p.programme, true, MAX_TEXT_CHARS);
+            self.list_len("pot.funders", p.funders.len(), crate::pot::MAX_FUNDERS);
+            for (i, f) in p.funders.iter().enumerate() {
+                self.text(&format!("pot.funders[{i}].name"), &f.name, true, MAX_TEXT_CHARS);
+                self.amount(&format!("pot.funders[{i}].amount_cents"), f.amount_cents);
+            }
+        }
     }
 }
 

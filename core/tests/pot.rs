@@ -138,3 +138,272 @@ mod programme {
         assert_eq!(serde_json::from_str::<ProgrammeDocument>(&json).unwrap(), p);
     }
 }
+
+proptest! {
+    /// Cancelling a pledge gives back what it had unlocked: gifts pledged before it keep
+    /// exactly what they had, later ones never get less, and what the pot gave in all
+    /// changes by what the cancelled gift had minus what the later ones now take from it.
+    /// Cancelling the latest pledge puts exactly its share back in the pot.
+    #[test]
+    fn cancelling_a_pledge_gives_back_what_it_had_unlocked(
+        gifts in arb_gifts(),
+        pick in any::<prop::sample::Index>(),
+        pot_cents in 1i64..5_000_000,
+        ratio in 1i64..=30_000,
+        per_cohort in prop::option::of(1i64..5_000_000),
+    ) {
+        prop_assume!(!gifts.is_empty());
+        let pot = Pot { pot_cents, ratio_bps: ratio, cap_per_gift_cents: None, cap_per_cohort_cents: per_cohort.map(|c| c.min(pot_cents)) };
+        let k = pick.index(gifts.len());
+        let before = allocate(&pot, 3, &gifts);
+        let mut cancelled = gifts.clone();
+        cancelled[k].gift.status = GiftStatus::Cancelled;
+        let after = allocate(&pot, 3, &cancelled);
+        prop_assert_eq!(after.per_gift_cents[k], 0);
+        let key = |i: usize| (gifts[i].gift.at, gifts[i].cohort, i);
+        let mut later_gain = 0i64;
+        for i in 0..gifts.len() {
+            if i == k { continue; }
+            if key(i) < key(k) {
+                prop_assert_eq!(after.per_gift_cents[i], before.per_gift_cents[i]);
+            } else {
+                prop_assert!(after.per_gift_cents[i] >= before.per_gift_cents[i]);
+                later_gain += after.per_gift_cents[i] - before.per_gift_cents[i];
+            }
+        }
+        prop_assert_eq!(after.used_cents, before.used_cents - before.per_gift_cents[k] + later_gain);
+        prop_assert!(later_gain <= before.per_gift_cents[k]);
+        if (0..gifts.len()).all(|i| i == k || key(i) < key(k)) {
+            prop_assert_eq!(after.left_cents, before.left_cents + before.per_gift_cents[k]);
+        }
+    }
+}
+
+mod contract {
+    use cofund_core::pot::{allocate, Funder, PotDefinition, PotGift, PotState};
+    use cofund_core::programme::{ImpactFigure, ImpactKind, ProgrammeSettings};
+    use cofund_core::rules::{Gift, GiftStatus, Setting};
+    use cofund_core::settlement::{settle, settle_pot, Ledger, LineKind};
+    use cofund_core::{Cohort, CohortDocument, DocumentError, Timestamp};
+
+    fn utrecht() -> CohortDocument {
+        let json = std::fs::read_to_string(format!(
+            "{}/../public/cohorts/utrecht-voorjaar-2027.json",
+            env!("CARGO_MANIFEST_DIR")
+        ))
+        .unwrap();
+        serde_json::from_str(&json).unwrap()
+    }
+
+    fn definition() -> PotDefinition {
+        PotDefinition {
+            name: "Vermenigvuldigingspot Starters4Communities".into(),
+            funders: vec![
+                Funder { name: "Oranje Fonds".into(), amount_cents: 500_000 },
+                Funder { name: "Provincie Utrecht".into(), amount_cents: 500_000 },
+            ],
+            pot_cents: 1_000_000,
+            ratio_bps: 10_000,
+            cap_per_gift_cents: Some(2_500),
+            cap_per_cohort_cents: Some(300_000),
+        }
+    }
+
+    fn state(added: i64, left: i64) -> PotState {
+        PotState {
+            programme: "starters4communities".into(),
+            name: "Vermenigvuldigingspot Starters4Communities".into(),
+            funders: definition().funders,
+            pot_cents: 1_000_000,
+            ratio_bps: 10_000,
+            cap_per_gift_cents: Some(2_500),
+            cap_per_cohort_cents: Some(300_000),
+            added_cents: added,
+            left_cents: left,
+            exhausted: left == 0,
+        }
+    }
+
+    #[test]
+    fn the_pot_in_a_cohort_document_counts_as_committed_co_funding_once() {
+        let plain = Cohort::from_document(utrecht()).unwrap();
+        let mut d = utrecht();
+        d.pot = Some(state(12_345, 54_321));
+        let with_pot = Cohort::from_document(d).unwrap();
+        let (a, b) = (&plain.summary().stakeholder_totals, &with_pot.summary().stakeholder_totals);
+        assert_eq!(b.pot_cents, 12_345);
+        assert_eq!(b.total_cents, a.total_cents + 12_345);
+        assert_eq!(b.committed_cents, a.committed_cents + 12_345);
+        assert_eq!(with_pot.summary().funded_cents, plain.summary().funded_cents + 12_345);
+        let json = serde_json::to_value(with_pot.document()).unwrap();
+        assert_eq!(json["pot"]["added_cents"], 12_345);
+        assert_eq!(json["pot"]["cap_per_gift_cents"], 2_500);
+        assert!(serde_json::to_value(plain.document()).unwrap().get("pot").is_none(), "absent without a pot");
+    }
+
+    #[test]
+    fn a_pot_whose_figures_do_not_add_up_is_refused_by_writers_and_left_out_by_readers() {
+        let mut d = utrecht();
+        let mut bad = state(2_000_000, 0);
+        bad.exhausted = false;
+        d.pot = Some(bad);
+        let Err(DocumentError::Invalid(errors)) = Cohort::from_document(d.clone()) else { panic!() };
+        let fields: Vec<_> = errors.iter().map(|e| e.field.as_str()).collect();
+        assert_eq!(fields, ["pot.added_cents", "pot.exhausted"]);
+        let read = Cohort::from_json(&serde_json::to_string(&d).unwrap()).unwrap();
+        assert_eq!(read.document().pot, None);
+    }
+
+    #[test]
+    fn the_pot_preview_follows_the_typed_amount_within_caps_and_what_is_left() {
+        let mut d = utrecht();
+        d.pot = Some(state(299_000, 54_321));
+        let c = Cohort::from_document(d).unwrap();
+        // € 10 → € 10 (1:1); € 50 → € 25 (cap per gift); the cohort has € 10 of its cap left.
+        assert_eq!(c.pot_preview(1_000).map(|p| (p.adds_cents, p.left_after_cents)), Some((1_000, 53_321)));
+        let mut d = utrecht();
+        d.pot = Some(state(0, 54_321));
+        let c = Cohort::from_document(d).unwrap();
+        assert_eq!(c.pot_preview(5_000).map(|p| p.adds_cents), Some(2_500));
+        assert_eq!(c.pot_preview(0), None);
+        let mut d = utrecht();
+        d.pot = Some(state(0, 1_000));
+        assert_eq!(Cohort::from_document(d).unwrap().pot_preview(5_000).map(|p| p.left_after_cents), Some(0));
+        let mut d = utrecht();
+        d.pot = Some(state(300_000, 0));
+        assert_eq!(Cohort::from_document(d).unwrap().pot_preview(5_000), None, "an exhausted pot previews nothing");
+    }
+
+    fn settings(json: &str) -> ProgrammeSettings {
+        serde_json::from_str(json).unwrap()
+    }
+
+    fn errors(s: &ProgrammeSettings) -> Vec<(String, &'static str)> {
+        s.validate().unwrap_err().into_iter().map(|e| (e.field, e.problem.code())).collect()
+    }
+
+    #[test]
+    fn programme_settings_are_checked_field_by_field() {
+        let good = ProgrammeSettings {
+            name: "Starters4Communities".into(),
+            url: Some("https://starters4communities.nl".into()),
+            pot: Some(definition()),
+            impact: vec![
+                ImpactFigure {
+                    kind: ImpactKind::Participants,
+                    label: None,
+                    value: 250,
+                    as_of: "2026-06-30".into(),
+                    source: "Jaarverslag 2025".into(),
+                },
+                ImpactFigure {
+                    kind: ImpactKind::Custom,
+                    label: Some("Buurtmaaltijden".into()),
+                    value: 40,
+                    as_of: "2026-06-30".into(),
+                    source: "Eigen telling".into(),
+                },
+            ],
+        };
+        assert_eq!(good.validate(), Ok(()));
+        let json = serde_json::to_string(&good).unwrap();
+        assert_eq!(settings(&json), good);
+
+        // A pot rule without a pot: no money in it, no funders.
+        let s = settings(r#"{"name":"S4C","pot":{"name":"Pot","funders":[],"pot_cents":0,"ratio_bps":10000}}"#);
+        assert_eq!(errors(&s), [("pot.funders".into(), "required"), ("pot.pot_cents".into(), "out_of_range")]);
+        // A ratio of 0 or below; caps that contradict each other.
+        let s = settings(
+            r#"{"name":"S4C","pot":{"name":"Pot","funders":[{"name":"F","amount_cents":1000}],"pot_cents":1000,"ratio_bps":0,"cap_per_gift_cents":900,"cap_per_cohort_cents":500}}"#,
+        );
+        assert_eq!(
+            errors(&s),
+            [("pot.ratio_bps".into(), "out_of_range"), ("pot.cap_per_gift_cents".into(), "inconsistent")]
+        );
+        let s = settings(
+            r#"{"name":"S4C","pot":{"name":"Pot","funders":[{"name":"F","amount_cents":1000}],"pot_cents":1000,"ratio_bps":-1,"cap_per_cohort_cents":5000}}"#,
+        );
+        assert_eq!(
+            errors(&s),
+            [("pot.ratio_bps".into(), "negative"), ("pot.cap_per_cohort_cents".into(), "inconsistent")]
+        );
+        // Funders that do not add up to the pot.
+        let s = settings(
+            r#"{"name":"S4C","pot":{"name":"Pot","funders":[{"name":"F","amount_cents":900}],"pot_cents":1000,"ratio_bps":10000}}"#,
+        );
+        assert_eq!(errors(&s), [("pot.pot_cents".into(), "inconsistent")]);
+        // Impact: custom without a label, a share above 100 %, a bad date, no source.
+        let s = settings(
+            r#"{"name":"S4C","url":"javascript:alert(1)","impact":[
+                {"kind":"custom","value":1,"as_of":"2026-06-30","source":"x"},
+                {"kind":"found_work_share_bps","value":12000,"as_of":"30-06-2026","source":""},
+                {"kind":"smiles","value":-1,"as_of":"2026-06-30","source":"x"}]}"#,
+        );
+        assert_eq!(
+            errors(&s),
+            [
+                ("url".into(), "format"),
+                ("impact[0].label".into(), "required"),
+                ("impact[1].value".into(), "out_of_range"),
+                ("impact[1].as_of".into(), "format"),
+                ("impact[1].source".into(), "required"),
+                ("impact[2].kind".into(), "format"),
+                ("impact[2].value".into(), "negative"),
+            ]
+        );
+    }
+
+    fn ts(s: &str) -> Timestamp {
+        Timestamp::parse_rfc3339(s).unwrap()
+    }
+
+    #[test]
+    fn a_settlement_lists_the_fixed_amount_each_matched_gift_and_the_met_trigger_from_the_evaluation() {
+        let mut d = utrecht();
+        // A fund: € 1.000 fixed, 1:1 on each gift up to € 20 per gift; the municipality
+        // € 500 once there are two backers.
+        d.stakeholders[0].rules =
+            serde_json::from_str(r#"[{"kind":"match","ratio_bps":10000,"cap_per_gift_cents":2000}]"#).unwrap();
+        d.stakeholders[0].amount_cents = 100_000;
+        d.stakeholders[0].match_ = None;
+        d.stakeholders[1].rules =
+            serde_json::from_str(r#"[{"kind":"trigger","amount_cents":50000,"backers":2}]"#).unwrap();
+        d.stakeholders[1].match_ = None;
+        let setting = Setting {
+            crowd_target_cents: 3_000_000,
+            closes_at: ts("2027-04-16T00:00:00+02:00"),
+            now: ts("2027-03-20T12:00:00+01:00"),
+        };
+        let gifts = [
+            Gift { amount_cents: 1_500, at: ts("2027-03-02T10:00:00Z"), status: GiftStatus::Pledged, donor: "a" },
+            Gift { amount_cents: 5_000, at: ts("2027-03-03T10:00:00Z"), status: GiftStatus::Cancelled, donor: "b" },
+            Gift { amount_cents: 2_500, at: ts("2027-03-04T10:00:00Z"), status: GiftStatus::Received, donor: "c" },
+        ];
+        let pledges: Vec<String> = ["p1", "p2", "p3"].map(String::from).to_vec();
+        let ledger = Ledger { gifts: &gifts, pledges: &pledges };
+        let fund = settle(&d.stakeholders[0], &setting, ledger);
+        let lines: Vec<_> = fund.lines.iter().map(|l| (l.kind, l.pledge.as_deref(), l.amount_cents)).collect();
+        assert_eq!(
+            lines,
+            [
+                (LineKind::Fixed, None, 100_000),
+                (LineKind::Match, Some("p1"), 1_500),
+                (LineKind::Match, Some("p3"), 2_000)
+            ]
+        );
+        assert_eq!(fund.total_cents, 103_500);
+        let evaluation = cofund_core::rules::evaluate(&d.stakeholders[0].rules, &setting, &gifts);
+        assert_eq!(fund.total_cents, 100_000 + evaluation.unlocked_cents, "the evaluation's figure, line by line");
+        let municipality = settle(&d.stakeholders[1], &setting, ledger);
+        let trigger = municipality.lines.iter().find(|l| l.kind == LineKind::Trigger).unwrap();
+        assert_eq!((trigger.at.as_deref(), trigger.pledge.as_deref()), (Some("2027-03-04T10:00:00Z"), Some("p3")));
+        assert_eq!(trigger.amount_cents, 50_000);
+        // The pot's statement: what allocate gave each gift.
+        let pot = definition();
+        let pot_gifts: Vec<PotGift> = gifts.iter().map(|g| PotGift { cohort: 0, gift: g.clone() }).collect();
+        let a = allocate(&pot.rule(), 1, &pot_gifts);
+        let s = settle_pot(&pot, ledger, &a.per_gift_cents);
+        assert_eq!(s.lines.iter().map(|l| l.amount_cents).collect::<Vec<_>>(), [1_500, 2_500]);
+        assert_eq!(s.total_cents, a.used_cents);
+    }
+}

@@ -70,6 +70,79 @@ pub fn pledges_csv(rows: &[PledgeRow]) -> String {
     out
 }
 
+/// One row of cells, each with whether it is untrusted text (see [`field`]).
+fn row(out: &mut String, cells: &[(String, bool)]) {
+    for (i, (v, untrusted)) in cells.iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        field(out, v, *untrusted);
+    }
+    out.push_str("\r\n");
+}
+
+const SETTLEMENT_HEADER: [&str; 11] = [
+    "cohort",
+    "stakeholder",
+    "line",
+    "rule",
+    "at",
+    "pledge",
+    "gift_cents",
+    "amount_cents",
+    "amount",
+    "void",
+    "conditional",
+];
+
+/// A cohort's settlement statements as CSV: one row per line of each statement, then a
+/// `total` row per statement (a void statement has only its total, 0).
+pub fn settlements_csv(s: &crate::domain::programmes::CohortSettlements) -> String {
+    let mut out = SETTLEMENT_HEADER.join(",");
+    out.push_str("\r\n");
+    let opt = |v: Option<i64>| v.map(|v| v.to_string()).unwrap_or_default();
+    for st in &s.statements {
+        let kind = |k: cofund_core::settlement::LineKind| {
+            serde_json::to_value(k).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_default()
+        };
+        for l in &st.lines {
+            row(
+                &mut out,
+                &[
+                    (s.cohort.clone(), false),
+                    (st.stakeholder.clone(), true),
+                    (kind(l.kind), false),
+                    (l.rule.map(|r| r.to_string()).unwrap_or_default(), false),
+                    (l.at.clone().unwrap_or_default(), false),
+                    (l.pledge.clone().unwrap_or_default(), false),
+                    (opt(l.gift_cents), false),
+                    (l.amount_cents.to_string(), false),
+                    (cofund_core::format_decimal(l.amount_cents), false),
+                    (st.void.to_string(), false),
+                    (st.conditional.to_string(), false),
+                ],
+            );
+        }
+        row(
+            &mut out,
+            &[
+                (s.cohort.clone(), false),
+                (st.stakeholder.clone(), true),
+                ("total".to_owned(), false),
+                (String::new(), false),
+                (String::new(), false),
+                (String::new(), false),
+                (String::new(), false),
+                (st.total_cents.to_string(), false),
+                (cofund_core::format_decimal(st.total_cents), false),
+                (st.void.to_string(), false),
+                (st.conditional.to_string(), false),
+            ],
+        );
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -150,6 +150,8 @@ impl CohortDefinition {
                 events: Some(format!("{base}/events")),
             },
             updated_at,
+            // The programme's pot is filled in from all its cohorts' pledges afterwards.
+            pot: None,
         }
     }
 

@@ -39,6 +39,19 @@ impl ProgressEvent {
             "own_contributions_received": doc["own_contributions"]["received"],
             "latest_pledge": doc["recent_pledges"].get(0).cloned().unwrap_or(Value::Null),
         });
+        // Contract 1.1: the programme's pot, which a pledge in another cohort changes too.
+        let data = match doc.get("pot") {
+            Some(pot) => {
+                let mut data = data;
+                data["pot"] = json!({
+                    "added_cents": pot["added_cents"],
+                    "left_cents": pot["left_cents"],
+                    "exhausted": pot["exhausted"],
+                });
+                data
+            }
+            None => data,
+        };
         Ok(ProgressEvent { revision, data: data.to_string() })
     }
 }

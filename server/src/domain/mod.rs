@@ -12,6 +12,7 @@ pub mod live;
 pub mod mail;
 pub mod payments;
 pub mod pledging;
+pub mod programmes;
 mod service;
 mod upkeep;
 

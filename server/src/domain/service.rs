@@ -10,7 +10,7 @@ use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, St
 use anyhow::Context;
 use cofund_core::api::{read_pledge_request, validate_pledge, ErrorCode, PledgeStatus};
 use cofund_core::programme::{programme_slug, ProgrammeDocument};
-use cofund_core::rules::{self, Gift, GiftStatus, Setting};
+use cofund_core::rules::{self, Setting};
 use cofund_core::{Cohort, CohortDocument, OwnContributions, Stakeholder, Timestamp};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -189,37 +189,78 @@ impl Cofund {
         Ok(((last_event_id != Some(doc.revision)).then_some(current), subscription))
     }
 
+    /// A stream's place for the programme `slug`'s events and, unless the client has
+    /// seen the current revision, the current state to send first.
+    pub async fn subscribe_programme(
+        &self,
+        slug: &str,
+        last_event_id: Option<i64>,
+        client: std::net::IpAddr,
+    ) -> DomainResult<(Option<ProgressEvent>, Subscription)> {
+        let current = self.programme_event(slug).await?;
+        let subscription =
+            self.live.subscribe_from(&format!("{}{slug}", super::programmes::PROGRAMME_EVENTS), client)?;
+        Ok(((last_event_id != Some(current.revision)).then_some(current), subscription))
+    }
+
     /// Tells every instance's streams that `slug` changed: through the storage where it
     /// is shared by several instances, directly otherwise.
+    /// Every cohort of a programme with a row changes with each of them (its pot, its
+    /// group revision: see `programmes.rs`); the announcement names only `slug`, and each
+    /// instance widens it to the group in [`Cofund::cohort_changed`].
     pub(super) async fn changed(&self, slug: &str) {
-        self.documents.lock().expect("document cache").invalidate(slug);
-        match self.storage.announce_change(slug).await {
-            Ok(true) => {}
-            Ok(false) => self.publish(slug).await,
+        let (programme, group) = self.cohorts_changed_with(slug).await;
+        {
+            let mut cache = self.documents.lock().expect("document cache");
+            for s in &group {
+                cache.invalidate(s);
+            }
+        }
+        let announced = match self.storage.announce_change(slug).await {
+            Ok(announced) => announced,
             Err(e) => {
                 tracing::warn!(slug, error = %e, "announcing a change failed; streams catch up within seconds");
-                self.publish(slug).await;
+                false
             }
+        };
+        if !announced {
+            self.publish_group(programme, &group).await;
+        }
+    }
+
+    /// Publishes the cohorts of a group and their programme's stream.
+    async fn publish_group(&self, programme: Option<String>, group: &[String]) {
+        for s in group {
+            self.publish(s).await;
+        }
+        if let Some(p) = programme {
+            self.publish(&format!("{}{p}", super::programmes::PROGRAMME_EVENTS)).await;
         }
     }
 
     /// Sends the current state of `slug` to this instance's streams, if it is newer
     /// than what they got.
+    /// `slug` may also be a programme's stream (`programme:{slug}`).
     pub async fn publish(&self, slug: &str) {
         if !self.live.is_watched(slug) {
+            return;
+        }
+        if let Some(programme) = slug.strip_prefix(super::programmes::PROGRAMME_EVENTS) {
+            let event = match self.programme_event(programme).await {
+                Ok(e) => e,
+                Err(e) => return tracing::warn!(slug, error = %e, "rendering a programme's live event failed"),
+            };
+            if self.newer_than_published(slug, event.revision) {
+                self.live.send(slug, event);
+            }
             return;
         }
         let doc = match self.document(slug).await {
             Ok(d) => d,
             Err(e) => return tracing::warn!(slug, error = %e, "rendering a live event failed"),
         };
-        {
-            let mut published = self.published.lock().expect("published revisions");
-            let last = published.entry(slug.to_owned()).or_insert(0);
-            if *last >= doc.revision {
-                return;
-            }
-            *last = doc.revision;
+        if !self.newer_than_published(slug, doc.revision) {
+            return;
         }
         match ProgressEvent::of_document(doc.revision, &doc.body) {
             Ok(event) => self.live.send(slug, event),
@@ -227,11 +268,29 @@ impl Cofund {
         }
     }
 
-    /// A change announced by any instance (this one included): the cached document goes
-    /// and the streams get the new state.
+    /// Whether `revision` is newer than what `key`'s streams got here; if so, it is theirs now.
+    fn newer_than_published(&self, key: &str, revision: i64) -> bool {
+        let mut published = self.published.lock().expect("published revisions");
+        let last = published.entry(key.to_owned()).or_insert(0);
+        if *last >= revision {
+            return false;
+        }
+        *last = revision;
+        true
+    }
+
+    /// A change announced by any instance (this one included): the cached documents of
+    /// the cohort and of every cohort that changes with it go, and their streams (and the
+    /// programme's) get the new state.
     pub async fn cohort_changed(&self, slug: &str) {
-        self.documents.lock().expect("document cache").invalidate(slug);
-        self.publish(slug).await;
+        let (programme, group) = self.cohorts_changed_with(slug).await;
+        {
+            let mut cache = self.documents.lock().expect("document cache");
+            for s in &group {
+                cache.invalidate(s);
+            }
+        }
+        self.publish_group(programme, &group).await;
     }
 
     /// Compares every cached document's revision with the database's and drops those
@@ -244,11 +303,16 @@ impl Cofund {
             let cache = self.documents.lock().expect("document cache");
             cache.documents.iter().map(|(slug, d)| (slug.clone(), d.revision)).collect()
         };
-        for (slug, revision) in cached {
-            match self.storage.cohort_revision(&slug).await {
-                Ok(Some(now)) if now == revision => {}
-                Ok(_) => self.documents.lock().expect("document cache").invalidate(&slug),
+        if !cached.is_empty() {
+            // A document's revision is its programme group's where the programme has a row.
+            let current = match self.document_revisions().await {
+                Ok(c) => c,
                 Err(e) => return tracing::warn!(error = %e, "checking cached documents failed; retrying later"),
+            };
+            for (slug, revision) in cached {
+                if current.get(&slug) != Some(&revision) {
+                    self.documents.lock().expect("document cache").invalidate(&slug);
+                }
             }
         }
         for slug in self.live.watched() {
@@ -300,17 +364,28 @@ impl Cofund {
                 &base,
                 snapshot.cohort.updated_at.to_rfc3339(),
             );
-            // Only rules need the pledges one by one; without them the maintained figures
-            // are the whole document, so a cohort with a million pledges stays cheap.
-            if !has_rules {
-                break (snapshot.cohort.revision, doc, None);
+            // Only rules and a programme's pot need the pledges one by one; without them
+            // the maintained figures are the whole document, so a cohort with a million
+            // pledges stays cheap.
+            let valid_until = if has_rules { self.evaluate_rules(slug, &mut doc, now).await? } else { None };
+            // A cohort of a programme with a row: its document has the group's revision
+            // and, with a pot, the pot's state from every pledge of the programme.
+            let group = self.pot_for_document(slug).await?;
+            let own_revision = match &group {
+                Some(g) => Some(g.own_revision),
+                None if has_rules => self.storage.cohort_revision(slug).await?,
+                None => Some(snapshot.cohort.revision),
+            };
+            let revision = group.as_ref().map_or(snapshot.cohort.revision, |g| g.revision);
+            if let Some(pot) = group.and_then(|g| g.pot) {
+                doc.pot = Some(pot);
+                doc.schema = cofund_core::SCHEMA_V1_1.to_owned();
             }
-            let valid_until = self.evaluate_rules(slug, &mut doc, now).await?;
             // The pledges are read after the snapshot: a pledge in between would be
             // evaluated but not in the totals. Then read both again (a busy cohort gets
             // the last reading after three tries; the next revision corrects it).
-            if attempts == 3 || self.storage.cohort_revision(slug).await? == Some(snapshot.cohort.revision) {
-                break (snapshot.cohort.revision, doc, valid_until);
+            if attempts == 3 || own_revision == Some(snapshot.cohort.revision) {
+                break (revision, doc, valid_until);
             }
         };
         // Served only if the shared crate accepts it, exactly as the widget will.
@@ -354,9 +429,13 @@ impl Cofund {
                 Cohort::from_json(text).map_err(|e| DomainError::Internal(anyhow::anyhow!("cohort document: {e}")))?;
             list.push((cohort, format!("{}/api/v1/cohorts/{}", self.public_url, c.definition.slug)));
         }
-        let doc =
+        let mut doc =
             ProgrammeDocument::build(&first.definition.programme.name, first.definition.programme.url.clone(), &list)
                 .map_err(|e| DomainError::Internal(anyhow::anyhow!("programme {slug}: {e}")))?;
+        // The programme's own settings: its pot (allocated now) and impact figures.
+        if let Some(group_revision) = self.programme_extras(slug, &mut doc).await? {
+            revision = group_revision;
+        }
         let body = bytes::Bytes::from(serde_json::to_vec(&doc).context("serialising a programme document")?);
         let etag = format!("\"{}\"", &sha256_hex(&body)[..32]);
         Ok(Box::new(RenderedDocument { revision, valid_until: None, body, etag }))
@@ -372,20 +451,7 @@ impl Cofund {
     ) -> DomainResult<Option<Timestamp>> {
         let pledges = self.all_pledges(slug).await?;
         let donors: Vec<String> = pledges.iter().map(|p| super::backer_key(&p.email)).collect();
-        let gifts: Vec<Gift> = pledges
-            .iter()
-            .zip(&donors)
-            .map(|(p, donor)| Gift {
-                amount_cents: p.amount_cents,
-                at: p.created_at,
-                status: match p.status {
-                    PledgeStatus::Pledged => GiftStatus::Pledged,
-                    PledgeStatus::Received => GiftStatus::Received,
-                    PledgeStatus::Cancelled => GiftStatus::Cancelled,
-                },
-                donor,
-            })
-            .collect();
+        let gifts = super::programmes::gifts(&pledges, &donors);
         let closes_at = Timestamp::parse_rfc3339(&doc.campaign.closes_at)
             .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("cohort {slug} has an unreadable close")))?;
         let target = cofund_core::progress::crowd_target_cents(doc.budget_cents, doc.crowd.target_share_bps);

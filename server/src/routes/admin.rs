@@ -213,6 +213,76 @@ pub async fn export_csv(State(state): State<AppState>, admin: Admin, Path(slug):
         .into_response())
 }
 
+/// `GET /api/v1/admin/cohorts/{slug}/settlements`: each stakeholder's statement (and
+/// the programme pot's) of what it owes and why; coordinators of the programme only.
+pub async fn settlements(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
+    cohort_for(&state, &admin, &slug).await?;
+    let s = state.cofund().settlements(&slug, domain::now()).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store".to_owned())], Json(s)).into_response())
+}
+
+/// `GET /api/v1/admin/cohorts/{slug}/settlements.csv`: the same lines, one row each.
+pub async fn settlements_csv(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> ApiResult<Response> {
+    cohort_for(&state, &admin, &slug).await?;
+    let s = state.cofund().settlements(&slug, domain::now()).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-settlements.csv\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        crate::export::settlements_csv(&s),
+    )
+        .into_response())
+}
+
+/// Coordinators of programme `slug`: of every name its cohorts (and its row) go by, and
+/// of the name a new setting gives it.
+async fn may_change_programme(state: &AppState, admin: &Admin, slug: &str, new_name: Option<&str>) -> ApiResult<()> {
+    for name in state.cofund().programme_names(slug).await? {
+        admin.may(&name)?;
+    }
+    if let Some(n) = new_name {
+        admin.may(n)?;
+    }
+    Ok(())
+}
+
+/// `GET /api/v1/admin/programmes/{slug}`: what `PUT` sets (name, url, pot, impact), with
+/// its revision as the `ETag`.
+pub async fn get_programme(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> ApiResult<Response> {
+    let p = state.cofund().programme_settings(&slug).await?;
+    may_change_programme(&state, &admin, &slug, None).await?;
+    Ok((
+        [(header::ETAG, format!("\"r{}\"", p.revision)), (header::CACHE_CONTROL, "no-store".to_owned())],
+        Json(p.settings),
+    )
+        .into_response())
+}
+
+/// `PUT /api/v1/admin/programmes/{slug}`: a programme's name, page, multiplier pot (or
+/// `null`) and impact figures, checked by `cofund-core`; every cohort of the programme
+/// gets its new documents.
+pub async fn put_programme(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    ApiJson(settings): ApiJson<cofund_core::programme::ProgrammeSettings>,
+) -> ApiResult<Response> {
+    may_change_programme(&state, &admin, &slug, Some(&settings.name)).await?;
+    let (outcome, stored) = state.cofund().put_programme(&slug, settings, domain::now()).await?;
+    let status = if outcome == PutOutcome::Created { StatusCode::CREATED } else { StatusCode::OK };
+    Ok((status, [(header::ETAG, format!("\"r{}\"", stored.revision))], Json(stored.settings)).into_response())
+}
+
 /// `GET /api/v1/admin/cohorts/{slug}/pledges`: every pledge of the cohort, newest first,
 /// as coordinators see them (with e-mail addresses and cancelled ones, and a
 /// `payment_conflict` where money arrived for a cancelled pledge), for a coordinator's

@@ -28,7 +28,36 @@ pub async fn events(
     let last_event_id =
         headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
     let cofund = state.cofund().clone();
-    let (initial, subscription) = match cofund.subscribe(&slug, last_event_id, client).await {
+    let subscribed = cofund.subscribe(&slug, last_event_id, client).await;
+    stream(cofund, subscribed, last_event_id)
+}
+
+/// `GET /api/v1/programmes/{slug}/events`: the programme's live figures, in the same
+/// format: one event whenever any of its cohorts' documents, or its pot, changes.
+pub async fn programme_events(
+    State(state): State<AppState>,
+    Path(slug): Path<String>,
+    ClientAddress(client): ClientAddress,
+    headers: HeaderMap,
+) -> Response {
+    let last_event_id =
+        headers.get("last-event-id").and_then(|v| v.to_str().ok()).and_then(|v| v.trim().parse::<i64>().ok());
+    let cofund = state.cofund().clone();
+    let subscribed = cofund.subscribe_programme(&slug, last_event_id, client).await;
+    stream(cofund, subscribed, last_event_id)
+}
+
+type Subscribed =
+    crate::domain::DomainResult<(Option<crate::domain::live::ProgressEvent>, crate::domain::live::Subscription)>;
+
+/// The event stream of a subscription: the current state first (if the client has not
+/// seen it), then every newer event, until the server stops or the stream's lifetime ends.
+fn stream(
+    cofund: std::sync::Arc<crate::domain::Cofund>,
+    subscribed: Subscribed,
+    last_event_id: Option<i64>,
+) -> Response {
+    let (initial, subscription) = match subscribed {
         Ok(s) => s,
         Err(e) => {
             let mut resp = ApiError::from(e).into_response();

@@ -123,6 +123,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/cohorts/{slug}", get(public::document).options(public::document_preflight))
         .route("/api/v1/programmes/{slug}", get(public::programme).options(public::document_preflight))
         .route("/api/v1/cohorts/{slug}/events", get(events::events).options(public::document_preflight))
+        .route("/api/v1/programmes/{slug}/events", get(events::programme_events).options(public::document_preflight))
         .route(
             "/api/v1/cohorts/{slug}/pledges",
             get(public::list_pledges).post(public::create_pledge).options(public::pledges_preflight),
@@ -139,6 +140,9 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/cohorts/{slug}/pledges.csv", get(admin::export_csv))
         .route("/api/v1/admin/cohorts/{slug}/pledges/confirm", post(admin::confirm_pledges))
         .route("/api/v1/admin/cohorts/{slug}/outbox", get(mail::cohort_outbox))
+        .route("/api/v1/admin/cohorts/{slug}/settlements", get(admin::settlements))
+        .route("/api/v1/admin/cohorts/{slug}/settlements.csv", get(admin::settlements_csv))
+        .route("/api/v1/admin/programmes/{slug}", put(admin::put_programme).get(admin::get_programme))
         .route("/mail/unsubscribe", get(mail::unsubscribe_page).post(mail::unsubscribe))
         .route("/api/v1/cohorts/{slug}/qr.svg", get(site::qr_code))
         .route("/api/v1/session", get(session::current).post(session::sign_in_with_token).delete(session::sign_out))

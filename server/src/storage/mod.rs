@@ -104,6 +104,25 @@ pub struct StoredCohort {
     pub updated_at: Timestamp,
 }
 
+/// A stored programme: what coordinators set of it (its page, multiplier pot and impact
+/// figures). Its cohorts are those whose programme name has this slug.
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredProgramme {
+    pub slug: String,
+    pub settings: cofund_core::programme::ProgrammeSettings,
+    /// Increases with every change of the settings.
+    pub revision: i64,
+    pub updated_at: Timestamp,
+}
+
+/// A cohort's programme name and revision, without its definition (cheap to list).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CohortRevision {
+    pub slug: String,
+    pub programme: String,
+    pub revision: i64,
+}
+
 /// A cohort and its pledge figures, read in one transaction.
 #[derive(Debug, Clone)]
 pub struct CohortSnapshot {
@@ -269,6 +288,18 @@ pub trait Storage: Send + Sync + 'static {
     async fn list_cohorts(&self) -> StoreResult<Vec<StoredCohort>>;
     /// The revision of a cohort, for caching its document.
     async fn cohort_revision(&self, slug: &str) -> StoreResult<Option<i64>>;
+    /// Every cohort's slug, programme name and revision, by slug.
+    async fn cohort_revisions(&self) -> StoreResult<Vec<CohortRevision>>;
+
+    /// Creates or replaces a programme's settings (validated by the caller); the
+    /// revision increases.
+    async fn put_programme(
+        &self,
+        slug: &str,
+        settings: &cofund_core::programme::ProgrammeSettings,
+        now: Timestamp,
+    ) -> StoreResult<PutOutcome>;
+    async fn get_programme(&self, slug: &str) -> StoreResult<Option<StoredProgramme>>;
     /// The definition and the pledge figures (totals, `recent` newest pledges, daily
     /// history) read in one transaction.
     async fn snapshot(&self, slug: &str, recent: usize) -> StoreResult<Option<CohortSnapshot>>;

@@ -350,6 +350,58 @@ impl Storage for PostgresStorage {
         Ok(Some(rx))
     }
 
+    async fn put_programme(
+        &self,
+        slug: &str,
+        settings: &cofund_core::programme::ProgrammeSettings,
+        now: Timestamp,
+    ) -> StoreResult<PutOutcome> {
+        let columns = super::records::ProgrammeColumns::of(settings)?;
+        let pot = settings.pot.as_ref();
+        // `xmax = 0` holds for a freshly inserted row, not for one the upsert updated.
+        let inserted: bool = sqlx::query_scalar(
+            "INSERT INTO programmes (slug, name, url, pot_name, pot_cents, pot_ratio_bps, pot_cap_per_gift_cents, \
+             pot_cap_per_cohort_cents, pot_funders, impact, revision, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) \
+             ON CONFLICT (slug) DO UPDATE SET name = excluded.name, url = excluded.url, pot_name = excluded.pot_name, \
+             pot_cents = excluded.pot_cents, pot_ratio_bps = excluded.pot_ratio_bps, \
+             pot_cap_per_gift_cents = excluded.pot_cap_per_gift_cents, \
+             pot_cap_per_cohort_cents = excluded.pot_cap_per_cohort_cents, pot_funders = excluded.pot_funders, \
+             impact = excluded.impact, revision = programmes.revision + 1, \
+             updated_at = GREATEST(programmes.updated_at, excluded.updated_at) \
+             RETURNING (xmax = 0)",
+        )
+        .bind(slug)
+        .bind(&settings.name)
+        .bind(&settings.url)
+        .bind(pot.map(|p| p.name.clone()))
+        .bind(pot.map(|p| p.pot_cents))
+        .bind(pot.map(|p| p.ratio_bps))
+        .bind(pot.and_then(|p| p.cap_per_gift_cents))
+        .bind(pot.and_then(|p| p.cap_per_cohort_cents))
+        .bind(&columns.funders)
+        .bind(&columns.impact)
+        .bind(now.0)
+        .fetch_one(&self.pool)
+        .await?;
+        Ok(if inserted { PutOutcome::Created } else { PutOutcome::Updated })
+    }
+
+    async fn get_programme(&self, slug: &str) -> StoreResult<Option<StoredProgramme>> {
+        let row: Option<super::records::ProgrammeRecord> =
+            sqlx::query_as(&format!("SELECT {} FROM programmes WHERE slug = $1", super::records::PROGRAMME_COLUMNS))
+                .bind(slug)
+                .fetch_optional(&self.pool)
+                .await?;
+        row.map(StoredProgramme::try_from).transpose()
+    }
+
+    async fn cohort_revisions(&self) -> StoreResult<Vec<CohortRevision>> {
+        let rows: Vec<(String, String, i64)> =
+            sqlx::query_as("SELECT slug, programme, revision FROM cohorts ORDER BY slug").fetch_all(&self.pool).await?;
+        Ok(rows.into_iter().map(|(slug, programme, revision)| CohortRevision { slug, programme, revision }).collect())
+    }
+
     async fn put_cohort(&self, definition: &CohortDefinition, now: Timestamp) -> StoreResult<PutOutcome> {
         let json = serde_json::to_string(definition).context("serialising a definition")?;
         // `xmax = 0` holds for a freshly inserted row, not for one the upsert updated.

@@ -383,3 +383,70 @@ mod tests {
         assert!(FiguresDelta::of(500, None, Cancelled).is_zero());
     }
 }
+
+/// The columns of [`ProgrammeRecord`], in a `SELECT`.
+pub const PROGRAMME_COLUMNS: &str = "slug, name, url, pot_name, pot_cents, pot_ratio_bps, pot_cap_per_gift_cents, \
+                                     pot_cap_per_cohort_cents, pot_funders, impact, revision, updated_at";
+
+#[derive(sqlx::FromRow)]
+pub struct ProgrammeRecord {
+    pub slug: String,
+    pub name: String,
+    pub url: Option<String>,
+    pub pot_name: Option<String>,
+    pub pot_cents: Option<i64>,
+    pub pot_ratio_bps: Option<i64>,
+    pub pot_cap_per_gift_cents: Option<i64>,
+    pub pot_cap_per_cohort_cents: Option<i64>,
+    pub pot_funders: Option<String>,
+    pub impact: String,
+    pub revision: i64,
+    pub updated_at: i64,
+}
+
+impl TryFrom<ProgrammeRecord> for super::StoredProgramme {
+    type Error = StoreError;
+
+    fn try_from(r: ProgrammeRecord) -> Result<super::StoredProgramme, StoreError> {
+        use cofund_core::pot::PotDefinition;
+        let pot = match (r.pot_name, r.pot_cents, r.pot_ratio_bps, r.pot_funders) {
+            (Some(name), Some(pot_cents), Some(ratio_bps), Some(funders)) => Some(PotDefinition {
+                name,
+                funders: serde_json::from_str(&funders).context("a stored pot's funders")?,
+                pot_cents,
+                ratio_bps,
+                cap_per_gift_cents: r.pot_cap_per_gift_cents,
+                cap_per_cohort_cents: r.pot_cap_per_cohort_cents,
+            }),
+            _ => None,
+        };
+        let settings = cofund_core::programme::ProgrammeSettings {
+            name: r.name,
+            url: r.url,
+            pot,
+            impact: serde_json::from_str(&r.impact).context("a stored programme's impact figures")?,
+        };
+        Ok(super::StoredProgramme { slug: r.slug, settings, revision: r.revision, updated_at: Timestamp(r.updated_at) })
+    }
+}
+
+/// A programme's settings as the columns store them: the pot's funders and the impact
+/// figures as JSON.
+pub struct ProgrammeColumns {
+    pub funders: Option<String>,
+    pub impact: String,
+}
+
+impl ProgrammeColumns {
+    pub fn of(settings: &cofund_core::programme::ProgrammeSettings) -> Result<ProgrammeColumns, StoreError> {
+        Ok(ProgrammeColumns {
+            funders: settings
+                .pot
+                .as_ref()
+                .map(|p| serde_json::to_string(&p.funders))
+                .transpose()
+                .context("serialising a pot's funders")?,
+            impact: serde_json::to_string(&settings.impact).context("serialising impact figures")?,
+        })
+    }
+}

@@ -108,6 +108,20 @@ impl Storage for TimedStorage {
     async fn cohort_revision(&self, slug: &str) -> StoreResult<Option<i64>> {
         timed!(self, "cohort_revision", self.inner.cohort_revision(slug))
     }
+    async fn cohort_revisions(&self) -> StoreResult<Vec<CohortRevision>> {
+        timed!(self, "cohort_revisions", self.inner.cohort_revisions())
+    }
+    async fn put_programme(
+        &self,
+        slug: &str,
+        settings: &cofund_core::programme::ProgrammeSettings,
+        now: Timestamp,
+    ) -> StoreResult<PutOutcome> {
+        timed!(self, "put_programme", self.inner.put_programme(slug, settings, now))
+    }
+    async fn get_programme(&self, slug: &str) -> StoreResult<Option<StoredProgramme>> {
+        timed!(self, "get_programme", self.inner.get_programme(slug))
+    }
     async fn snapshot(&self, slug: &str, recent: usize) -> StoreResult<Option<CohortSnapshot>> {
         timed!(self, "snapshot", self.inner.snapshot(slug, recent))
     }
