@@ -5,9 +5,10 @@
 //! The figures are the server's (`cofund-core`'s `ProgrammeDocument::build`); this
 //! module only reads them and orders what the widget shows.
 
-use cofund_core::programme::{ProgrammeCohort, ProgrammeTotals, PROGRAMME_SCHEMA_V1};
+use cofund_core::pot::ProgrammePot;
+use cofund_core::programme::{ImpactFigure, ProgrammeCohort, ProgrammeTotals, PROGRAMME_SCHEMA_V1};
 use cofund_core::DocumentError;
-use serde_json::Value;
+use serde_json::value::RawValue;
 
 /// The family of the programme document's schema; `cofund/programme@2` is a newer one.
 pub const PROGRAMME_SCHEMA_FAMILY: &str = "cofund/programme@";
@@ -26,10 +27,10 @@ pub fn schema_of(json: &str) -> Result<Option<String>, DocumentError> {
     #[derive(serde::Deserialize)]
     struct SchemaProbe {
         #[serde(default)]
-        schema: Option<Value>,
+        schema: Option<Box<RawValue>>,
     }
     let probe: SchemaProbe = serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
-    Ok(probe.schema.and_then(|s| s.as_str().map(str::to_owned)))
+    Ok(probe.schema.and_then(|s| serde_json::from_str::<String>(s.get()).ok()))
 }
 
 /// A programme document as the widget shows it.
@@ -42,6 +43,10 @@ pub struct ProgrammeRead {
     pub cohorts: Vec<ProgrammeCohort>,
     /// `None` when the document's totals could not be read.
     pub totals: Option<ProgrammeTotals>,
+    /// The multiplier pot, when the programme has one (and its figures add up).
+    pub pot: Option<ProgrammePot>,
+    /// Impact figures that could be read, in the document's order.
+    pub impact: Vec<ImpactFigure>,
     /// Cohort entries left out because they could not be read.
     pub skipped: usize,
     /// The live event stream: the document's `links.events`, else `{document}/events`.
@@ -76,38 +81,82 @@ pub fn cohort_link(c: &ProgrammeCohort) -> &str {
     c.page.as_deref().filter(|p| !p.trim().is_empty()).unwrap_or(&c.document)
 }
 
+/// The document's top level as read; entries stay raw JSON so one that cannot be read
+/// is left out alone (raw values rather than `serde_json::Value`: a smaller widget).
+#[derive(serde::Deserialize)]
+struct RawProgramme<'a> {
+    #[serde(default)]
+    slug: Option<Box<RawValue>>,
+    #[serde(default)]
+    name: Option<Box<RawValue>>,
+    #[serde(default)]
+    url: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    cohorts: Vec<&'a RawValue>,
+    #[serde(default)]
+    totals: Option<Box<RawValue>>,
+    #[serde(default)]
+    pot: Option<Box<RawValue>>,
+    #[serde(default, borrow)]
+    impact: Vec<&'a RawValue>,
+    #[serde(default)]
+    links: Option<Box<RawValue>>,
+}
+
+fn read<T: serde::de::DeserializeOwned>(raw: &RawValue) -> Option<T> {
+    serde_json::from_str(raw.get()).ok()
+}
+
 /// Reads a programme document from any server. Refuses only JSON that is not an object
 /// of schema `cofund/programme@1[.n]`.
 pub fn read_programme(json: &str) -> Result<ProgrammeRead, DocumentError> {
-    let value: Value = serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
-    let Value::Object(mut doc) = value else { return Err(DocumentError::UnsupportedSchema { found: None }) };
-    match doc.get("schema").and_then(Value::as_str) {
-        Some(s) if is_programme_schema_v1(s) => {}
-        found => return Err(DocumentError::UnsupportedSchema { found: found.map(str::to_owned) }),
+    match schema_of(json)? {
+        Some(s) if is_programme_schema_v1(&s) => {}
+        found => return Err(DocumentError::UnsupportedSchema { found }),
     }
-    let text =
-        |doc: &serde_json::Map<String, Value>, key: &str| doc.get(key).and_then(Value::as_str).map(str::to_owned);
-    let mut cohorts = Vec::new();
-    let mut skipped = 0;
-    if let Some(Value::Array(list)) = doc.remove("cohorts") {
-        for entry in list {
-            match serde_json::from_value::<ProgrammeCohort>(entry) {
-                Ok(c) => cohorts.push(c),
-                Err(_) => skipped += 1,
-            }
-        }
+    let raw: RawProgramme = serde_json::from_str(json).map_err(|e| DocumentError::Json(e.to_string()))?;
+    let text = |v: &Option<Box<RawValue>>| v.as_deref().and_then(read::<String>);
+    let cohorts: Vec<ProgrammeCohort> = raw.cohorts.iter().filter_map(|c| read(c)).collect();
+    let impact: Vec<ImpactFigure> = raw.impact.iter().filter_map(|f| read(f)).collect();
+    #[derive(serde::Deserialize)]
+    struct Links {
+        #[serde(default)]
+        events: Option<String>,
     }
-    let totals = doc.remove("totals").and_then(|t| serde_json::from_value::<ProgrammeTotals>(t).ok());
-    let events = doc.get("links").and_then(|l| l.get("events")).and_then(Value::as_str).map(str::to_owned);
     Ok(ProgrammeRead {
-        slug: text(&doc, "slug").unwrap_or_default(),
-        name: text(&doc, "name").unwrap_or_default(),
-        url: text(&doc, "url").filter(|u| !u.trim().is_empty()),
+        slug: text(&raw.slug).unwrap_or_default(),
+        name: text(&raw.name).unwrap_or_default(),
+        url: text(&raw.url).filter(|u| !u.trim().is_empty()),
+        skipped: raw.cohorts.len() - cohorts.len(),
         cohorts,
-        totals,
-        skipped,
-        events,
+        totals: raw.totals.as_deref().and_then(read),
+        pot: raw.pot.as_deref().and_then(read::<ProgrammePot>).filter(pot_adds_up),
+        impact,
+        events: raw.links.as_deref().and_then(read::<Links>).and_then(|l| l.events),
     })
+}
+
+/// A pot whose figures contradict each other is left out rather than shown wrong.
+fn pot_adds_up(p: &ProgrammePot) -> bool {
+    p.pot_cents > 0 && (0..=p.pot_cents).contains(&p.left_cents) && p.exhausted == (p.left_cents == 0)
+}
+
+/// What the pot gave the cohort `slug` (0 when the pot names it not).
+pub fn pot_added(pot: &ProgrammePot, slug: &str) -> i64 {
+    pot.per_cohort.iter().find(|c| c.slug == slug).map_or(0, |c| c.added_cents)
+}
+
+/// Basis points as the decimal fraction `Intl`'s percent style formats: `6230` → `0.6230`
+/// (62,3 %), exactly, without a float.
+pub fn bps_fraction(bps: i64) -> String {
+    let sign = if bps < 0 { "-" } else { "" };
+    let b = bps.unsigned_abs();
+    format!("{sign}{}.{:04}", b / 10_000, b % 10_000)
+}
+
+/// What is left in the pot, in basis points of the pot (for its bar).
+pub fn pot_left_bps(left_cents: i64, pot_cents: i64) -> i64 {
+    cofund_core::progress::bar_bps(left_cents, pot_cents)
 }
 
 /// The live event stream of the programme document at `src`: `links.events` if the
@@ -144,6 +193,14 @@ mod tests {
           "totals": {"currency": "EUR", "cohorts": 2, "budget_cents": 12000000, "own_target_cents": 2,
             "own_received_cents": 0, "crowd_target_cents": 6000000, "pledged_cents": 5250000,
             "received_cents": 100, "backers": 4, "stakeholders_cents": 10},
+          "pot": {"programme": "starters4communities", "name": "Vermenigvuldigingspot", "funders": [{"name": "Oranje Fonds", "amount_cents": 1000000}],
+            "pot_cents": 1000000, "ratio_bps": 10000, "cap_per_gift_cents": 2500, "left_cents": 40000, "exhausted": false,
+            "per_cohort": [{"slug": "zwolle", "added_cents": 960000}]},
+          "impact": [
+            {"kind": "participants", "value": 250, "as_of": "2026-06-30", "source": "Jaarverslag 2025"},
+            {"kind": "participants", "value": "veel"},
+            {"kind": "custom", "label": "Buurtmaaltijden", "value": 1200, "as_of": "2026-06-30", "source": "Telling"}
+          ],
           "unknown_field": true
         }"#
         .to_owned()
@@ -165,6 +222,20 @@ mod tests {
             events_url(&p, "https://x.org/api/v1/programmes/s4c?x=1"),
             "https://x.org/api/v1/programmes/s4c/events"
         );
+        let pot = p.pot.as_ref().unwrap();
+        assert_eq!((pot_added(pot, "zwolle"), pot_added(pot, "utrecht")), (960_000, 0));
+        assert_eq!(pot_left_bps(pot.left_cents, pot.pot_cents), 400);
+        assert_eq!((bps_fraction(6230), bps_fraction(10_000), bps_fraction(-5)), ("0.6230".into(), "1.0000".into(), "-0.0005".into()));
+        assert_eq!(p.impact.len(), 2, "the unreadable figure is left out");
+        assert_eq!(p.impact[1].label.as_deref(), Some("Buurtmaaltijden"));
+    }
+
+    #[test]
+    fn a_pot_whose_figures_contradict_each_other_is_not_shown() {
+        let json = document().replace(r#""left_cents": 40000, "exhausted": false"#, r#""left_cents": 40000, "exhausted": true"#);
+        assert_eq!(read_programme(&json).unwrap().pot, None);
+        let json = document().replace(r#""left_cents": 40000"#, r#""left_cents": 4000000"#);
+        assert_eq!(read_programme(&json).unwrap().pot, None);
     }
 
     #[test]

@@ -5,7 +5,7 @@
 
 use super::css_percent;
 use super::widget::{every_visible, follow_events};
-use crate::programme::{cohort_bar_bps, cohort_link, events_url, ProgrammeRead};
+use crate::programme::{cohort_bar_bps, cohort_link, events_url, pot_added, pot_left_bps, ProgrammeRead};
 use crate::{format, i18n::Locale};
 use leptos::prelude::*;
 
@@ -55,7 +55,9 @@ pub fn ProgrammeView(
             <p class="cofund-programme">{locale.programme_kicker()}</p>
             <h2 id=title_id>{heading}</h2>
             <ProgrammeTotalsSection programme=programme locale=locale id=id.clone()/>
+            <PotSection programme=programme locale=locale id=id.clone()/>
             <ProgrammeCohortsSection programme=programme locale=locale id=id.clone()/>
+            <ImpactSection programme=programme locale=locale id=id.clone()/>
         </section>
     }
 }
@@ -120,6 +122,7 @@ fn ProgrammeCohortsSection(programme: RwSignal<ProgrammeRead>, locale: Locale, i
                     let money = |cents: i64| format::money(locale, &c.currency, cents);
                     let percent = c.percent_of_target.map(|v| format::percent(locale, v)).unwrap_or_default();
                     let link_id = format!("{id}-cohort-{i}");
+                    let from_pot = p.pot.as_ref().map(|pot| locale.pot_added(&money(pot_added(pot, &c.slug))));
                     let valuetext = locale.raised_of(&money(c.pledged_cents), &money(c.crowd_target_cents), &percent);
                     view! {
                         <li class="cofund-programme-cohort">
@@ -141,6 +144,7 @@ fn ProgrammeCohortsSection(programme: RwSignal<ProgrammeRead>, locale: Locale, i
                             <p class="cofund-muted">
                                 {money(c.pledged_cents)}" "{locale.of_target(&money(c.crowd_target_cents))}" · "
                                 {locale.backers(&format::integer(locale, c.backers), c.backers)}
+                                {from_pot.map(|x| format!(" · {x}"))}
                             </p>
                         </li>
                     }
@@ -162,5 +166,75 @@ fn ProgrammeCohortsSection(programme: RwSignal<ProgrammeRead>, locale: Locale, i
             {empty}
             {skipped}
         </section>
+    }
+}
+
+/// The multiplier pot: what is left of it (or that it is empty), who filled it, its rule.
+#[component]
+fn PotSection(programme: RwSignal<ProgrammeRead>, locale: Locale, id: String) -> impl IntoView {
+    let heading_id = format!("{id}-pot");
+    let money = money_of(programme, locale);
+    move || {
+        programme.with(|p| p.pot.clone()).map(|pot| {
+            let left = locale.pot_left(&money(pot.left_cents), &money(pot.pot_cents));
+            let funders = pot.funders.iter().map(|f| f.name.as_str()).collect::<Vec<_>>().join(", ");
+            let rule = locale.pot_rule(&money(pot.ratio_bps / 100), pot.cap_per_gift_cents.map(money).as_deref());
+            view! {
+                <section class="cofund-pot" aria-labelledby=heading_id.clone()>
+                    <h3 id=heading_id.clone()>{pot.name.clone()}</h3>
+                    <p class="cofund-pot-left">{left.clone()}</p>
+                    <div
+                        class="cofund-bar cofund-bar-pot"
+                        role="progressbar"
+                        aria-labelledby=heading_id.clone()
+                        aria-valuemin="0"
+                        aria-valuemax="100"
+                        aria-valuenow=(pot_left_bps(pot.left_cents, pot.pot_cents) / 100).to_string()
+                        aria-valuetext=left
+                    >
+                        <div class="cofund-bar-fill" style:width=css_percent(pot_left_bps(pot.left_cents, pot.pot_cents))></div>
+                    </div>
+                    {pot.exhausted.then(|| view! { <p class="cofund-notice cofund-pot-empty">{locale.pot_empty()}</p> })}
+                    <p class="cofund-muted">{rule}</p>
+                    {(!funders.is_empty()).then(|| view! { <p class="cofund-muted">{locale.pot_funded_by(&funders)}</p> })}
+                </section>
+            }
+        })
+    }
+}
+
+/// The impact figures, each with its date and source.
+#[component]
+fn ImpactSection(programme: RwSignal<ProgrammeRead>, locale: Locale, id: String) -> impl IntoView {
+    use cofund_core::programme::ImpactKind;
+    let heading_id = format!("{id}-impact");
+    move || {
+        let figures = programme.with(|p| p.impact.clone());
+        (!figures.is_empty()).then(|| {
+            let items = figures
+                .into_iter()
+                .map(|f| {
+                    let value = match f.kind {
+                        ImpactKind::FoundWorkShareBps => format::percent_bps(locale, f.value),
+                        _ => format::integer(locale, f.value),
+                    };
+                    view! {
+                        <li class="cofund-impact-figure">
+                            <div class="cofund-row">
+                                <span>{locale.impact_kind(f.kind, f.label.as_deref())}</span>
+                                <strong class="cofund-amount">{value}</strong>
+                            </div>
+                            <p class="cofund-muted">{locale.impact_source(&format::day(locale, &f.as_of), &f.source)}</p>
+                        </li>
+                    }
+                })
+                .collect_view();
+            view! {
+                <section class="cofund-impact" aria-labelledby=heading_id.clone()>
+                    <h3 id=heading_id.clone()>{locale.impact_heading()}</h3>
+                    <ul class="cofund-list">{items}</ul>
+                </section>
+            }
+        })
     }
 }

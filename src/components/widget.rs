@@ -254,6 +254,7 @@ fn CohortView(
                 <PledgeSection cohort=cohort locale=locale now=now src=src id=id.clone()/>
                 <BudgetSection cohort=cohort locale=locale id=id.clone()/>
                 <StakeholderSection cohort=cohort locale=locale id=id.clone()/>
+                <super::pot::PotStateSection cohort=cohort locale=locale id=id.clone()/>
                 <OwnContributionSection cohort=cohort locale=locale id=id.clone()/>
                 <InitiativeSection cohort=cohort locale=locale id=id.clone()/>
                 <RecentPledgeSection cohort=cohort locale=locale id=id/>
