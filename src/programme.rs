@@ -225,14 +225,18 @@ mod tests {
         let pot = p.pot.as_ref().unwrap();
         assert_eq!((pot_added(pot, "zwolle"), pot_added(pot, "utrecht")), (960_000, 0));
         assert_eq!(pot_left_bps(pot.left_cents, pot.pot_cents), 400);
-        assert_eq!((bps_fraction(6230), bps_fraction(10_000), bps_fraction(-5)), ("0.6230".into(), "1.0000".into(), "-0.0005".into()));
+        assert_eq!(
+            (bps_fraction(6230), bps_fraction(10_000), bps_fraction(-5)),
+            ("0.6230".into(), "1.0000".into(), "-0.0005".into())
+        );
         assert_eq!(p.impact.len(), 2, "the unreadable figure is left out");
         assert_eq!(p.impact[1].label.as_deref(), Some("Buurtmaaltijden"));
     }
 
     #[test]
     fn a_pot_whose_figures_contradict_each_other_is_not_shown() {
-        let json = document().replace(r#""left_cents": 40000, "exhausted": false"#, r#""left_cents": 40000, "exhausted": true"#);
+        let json = document()
+            .replace(r#""left_cents": 40000, "exhausted": false"#, r#""left_cents": 40000, "exhausted": true"#);
         assert_eq!(read_programme(&json).unwrap().pot, None);
         let json = document().replace(r#""left_cents": 40000"#, r#""left_cents": 4000000"#);
         assert_eq!(read_programme(&json).unwrap().pot, None);
