@@ -18,6 +18,7 @@ pub mod i18n;
 mod overview;
 mod pledges;
 pub mod rule_draft;
+mod rules_editor;
 mod stakeholders;
 
 pub use cofund_widget::format;
