@@ -94,13 +94,42 @@ impl Drop for Timeout {
 /// own while the document is still in flight (not when it has already arrived), so its
 /// work costs the visitor no time.
 pub async fn load_cohort(url: &str, meanwhile: impl FnOnce() + 'static) -> Result<Cohort, LoadError> {
-    load(url, false, Some(Box::new(meanwhile))).await
+    let body = load(url, false, Some(Box::new(meanwhile))).await?;
+    Cohort::from_json(&body).map_err(LoadError::Document)
 }
 
 /// Like [`load_cohort`], but revalidates with the server instead of trusting the HTTP
 /// cache (the document may be cached for a few seconds): after a pledge.
 pub async fn reload_cohort(url: &str) -> Result<Cohort, LoadError> {
-    load(url, true, None).await
+    let body = load(url, true, None).await?;
+    Cohort::from_json(&body).map_err(LoadError::Document)
+}
+
+/// What a widget's `src` names: a cohort document, or a programme document
+/// (`cofund/programme@…`, the programme mode).
+// One value per widget load, moved once: the size difference costs nothing.
+#[allow(clippy::large_enum_variant)]
+#[derive(Debug, Clone, PartialEq)]
+pub enum Loaded {
+    Cohort(Cohort),
+    Programme(crate::programme::ProgrammeRead),
+}
+
+/// Like [`load_cohort`], for either kind of document, chosen by its `schema`.
+pub async fn load_document(url: &str, meanwhile: impl FnOnce() + 'static) -> Result<Loaded, LoadError> {
+    let body = load(url, false, Some(Box::new(meanwhile))).await?;
+    match crate::programme::schema_of(&body) {
+        Ok(Some(s)) if s.starts_with(crate::programme::PROGRAMME_SCHEMA_FAMILY) => {
+            crate::programme::read_programme(&body).map(Loaded::Programme).map_err(LoadError::Document)
+        }
+        _ => Cohort::from_json(&body).map(Loaded::Cohort).map_err(LoadError::Document),
+    }
+}
+
+/// Revalidates a programme document (a live event, the refresh timer).
+pub async fn reload_programme(url: &str) -> Result<crate::programme::ProgrammeRead, LoadError> {
+    let body = load(url, true, None).await?;
+    crate::programme::read_programme(&body).map_err(LoadError::Document)
 }
 
 /// Runs `work` in a later task (after this one has painted).
@@ -125,18 +154,18 @@ fn take_prefetched(url: &str) -> Option<js_sys::Promise> {
 }
 
 /// Reads a prefetched document's response.
-async fn read_prefetched(promise: js_sys::Promise) -> Result<Cohort, LoadError> {
+async fn read_prefetched(promise: js_sys::Promise) -> Result<String, LoadError> {
     let response: web_sys::Response =
         JsFuture::from(promise).await.map_err(|_| LoadError::Network)?.dyn_into().map_err(|_| LoadError::Network)?;
     if !response.ok() {
         return Err(LoadError::Http(response.status()));
     }
     let text = response.text().map_err(|_| LoadError::Network)?;
-    let body = JsFuture::from(text).await.map_err(|_| LoadError::Network)?.as_string().ok_or(LoadError::Network)?;
-    Cohort::from_json(&body).map_err(LoadError::Document)
+    JsFuture::from(text).await.map_err(|_| LoadError::Network)?.as_string().ok_or(LoadError::Network)
 }
 
-async fn load(url: &str, revalidate: bool, meanwhile: Option<Box<dyn FnOnce()>>) -> Result<Cohort, LoadError> {
+/// The body of the document at `url`.
+async fn load(url: &str, revalidate: bool, meanwhile: Option<Box<dyn FnOnce()>>) -> Result<String, LoadError> {
     if url.trim().is_empty() {
         return Err(LoadError::NoSource);
     }
@@ -165,7 +194,7 @@ async fn load(url: &str, revalidate: bool, meanwhile: Option<Box<dyn FnOnce()>>)
     }
     let body = response.text().await.map_err(|_| LoadError::Network)?;
     drop(timeout);
-    Cohort::from_json(&body).map_err(LoadError::Document)
+    Ok(body)
 }
 
 /// Resolves a link from the document against the document's own URL, so that a

@@ -2,7 +2,8 @@
 //! cross the shadow boundary), so a page can listen on `document`:
 //!
 //! - `cofund:load` — the cohort is on screen: `{ slug, percent, pledged_cents, target_cents }`
-//!   (`percent` of the crowd target, rounded down; `null` without a target);
+//!   (`percent` of the crowd target, rounded down; `null` without a target); in programme
+//!   mode the same over all the programme's cohorts, with `programme: true`;
 //! - `cofund:pledge` — a pledge was recorded: `{ slug, amount_cents, reference }` (the
 //!   payment reference; never a name or e-mail address);
 //! - `cofund:error` — the cohort could not be shown: `{ kind, message }`, `kind` one of
@@ -51,6 +52,21 @@ impl EventHost {
                 ("percent", crowd.percent_of_target.map_or(JsValue::NULL, |p| (p as f64).into())),
                 ("pledged_cents", (crowd.pledged_cents as f64).into()),
                 ("target_cents", (crowd.target_cents as f64).into()),
+            ],
+        );
+    }
+
+    /// Programme mode: the programme's slug and its crowd over all targets.
+    pub(crate) fn loaded_programme(&self, programme: &crate::programme::ProgrammeRead) {
+        let (pledged, target) = programme.totals.as_ref().map_or((0, 0), |t| (t.pledged_cents, t.crowd_target_cents));
+        self.emit(
+            "cofund:load",
+            &[
+                ("slug", programme.slug.as_str().into()),
+                ("programme", true.into()),
+                ("percent", programme.percent_of_targets().map_or(JsValue::NULL, |p| (p as f64).into())),
+                ("pledged_cents", (pledged as f64).into()),
+                ("target_cents", (target as f64).into()),
             ],
         );
     }

@@ -74,6 +74,19 @@ pub fn percent(locale: Locale, whole_percent: i64) -> String {
     number(locale, &format_decimal(whole_percent), &[("style", "percent"), ("maximumFractionDigits", "0")])
 }
 
+/// A share in basis points as a percentage with at most one decimal: `6230` → `62,3%`.
+pub fn percent_bps(locale: Locale, bps: i64) -> String {
+    number(locale, &crate::programme::bps_fraction(bps), &[("style", "percent"), ("maximumFractionDigits", "1")])
+}
+
+/// A `YYYY-MM-DD` day, `30 juni 2026`; the text itself when it is not such a day.
+pub fn day(locale: Locale, ymd: &str) -> String {
+    match cofund_core::Date::parse(ymd) {
+        Some(d) => date(locale, Timestamp(d.0 * 86_400 + 43_200)),
+        None => ymd.to_owned(),
+    }
+}
+
 /// A day in the programme's time zone, `15 april 2027` / `15 April 2027`.
 pub fn date(locale: Locale, t: Timestamp) -> String {
     date_with(locale, t, &[("day", "numeric"), ("month", "long"), ("year", "numeric")])

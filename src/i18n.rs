@@ -859,6 +859,178 @@ pub struct RuleWords {
     pub state: Option<String>,
 }
 
+/// The programme mode's texts (`cofund/programme@1`).
+impl Locale {
+    pub fn programme_kicker(self) -> &'static str {
+        self.pick("Programma", "Programme")
+    }
+
+    pub fn programme_totals_heading(self) -> &'static str {
+        self.pick("Samen opgehaald door de crowd", "Raised by the crowd together")
+    }
+
+    pub fn cohorts_heading(self) -> &'static str {
+        self.pick("Cohorten", "Cohorts")
+    }
+
+    pub fn cohort_count(self, n: i64) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "1 cohort".into(),
+            (Locale::Nl, n) => format!("{n} cohorten"),
+            (Locale::En, 1) => "1 cohort".into(),
+            (Locale::En, n) => format!("{n} cohorts"),
+        }
+    }
+
+    pub fn own_contributions_total(self, received: &str, target: &str) -> String {
+        match self {
+            Locale::Nl => format!("Eigen bijdragen: {received} van {target}"),
+            Locale::En => format!("Own contributions: {received} of {target}"),
+        }
+    }
+
+    pub fn stakeholders_total(self, total: &str) -> String {
+        match self {
+            Locale::Nl => format!("Belanghebbenden: {total}"),
+            Locale::En => format!("Stakeholders: {total}"),
+        }
+    }
+
+    pub fn received_total(self, total: &str) -> String {
+        match self {
+            Locale::Nl => format!("Ontvangen: {total}"),
+            Locale::En => format!("Received: {total}"),
+        }
+    }
+
+    pub fn no_cohorts(self) -> &'static str {
+        self.pick("Dit programma heeft nog geen cohorten.", "This programme has no cohorts yet.")
+    }
+
+    /// "Nog € 4.000 van € 10.000 in de pot".
+    pub fn pot_left(self, left: &str, pot: &str) -> String {
+        match self {
+            Locale::Nl => format!("Nog {left} van {pot} in de pot"),
+            Locale::En => format!("{left} of {pot} left in the pot"),
+        }
+    }
+
+    pub fn pot_empty(self) -> &'static str {
+        self.pick("De pot is leeg: er wordt niets meer bijgelegd.", "The pot is empty: nothing more is added.")
+    }
+
+    pub fn pot_funded_by(self, names: &str) -> String {
+        match self {
+            Locale::Nl => format!("Gevuld door {names}"),
+            Locale::En => format!("Funded by {names}"),
+        }
+    }
+
+    /// The pot's match rule: "Elke euro van de crowd maakt € 1 uit de pot vrij, tot € 25 per gift".
+    pub fn pot_rule(self, per_euro: &str, cap_per_gift: Option<&str>) -> String {
+        let mut text = match self {
+            Locale::Nl => format!("Elke euro van de crowd maakt {per_euro} uit de pot vrij"),
+            Locale::En => format!("Each crowd euro unlocks {per_euro} from the pot"),
+        };
+        if let Some(cap) = cap_per_gift {
+            text.push_str(&match self {
+                Locale::Nl => format!(", tot {cap} per gift"),
+                Locale::En => format!(", up to {cap} a gift"),
+            });
+        }
+        text
+    }
+
+    /// What the pot gave the cohort whose widget this is.
+    pub fn pot_added_here(self, added: &str) -> String {
+        match self {
+            Locale::Nl => format!("De pot voegde {added} toe aan dit cohort"),
+            Locale::En => format!("The pot added {added} to this cohort"),
+        }
+    }
+
+    /// What the pot gave one cohort.
+    pub fn pot_added(self, added: &str) -> String {
+        match self {
+            Locale::Nl => format!("{added} uit de pot"),
+            Locale::En => format!("{added} from the pot"),
+        }
+    }
+
+    /// The pledge form's preview of the pot: "De pot van Starters4Communities voegt € 25 toe".
+    pub fn pot_preview(self, programme: &str, adds: &str, left_after: &str) -> String {
+        match self {
+            Locale::Nl => format!("De pot van {programme} voegt {adds} toe (daarna nog {left_after} in de pot)"),
+            Locale::En => format!("The {programme} pot adds {adds} ({left_after} left in the pot after that)"),
+        }
+    }
+
+    pub fn impact_heading(self) -> &'static str {
+        self.pick("Impact", "Impact")
+    }
+
+    /// An impact figure's name: the known kinds translated, the others by their label.
+    pub fn impact_kind(self, kind: cofund_core::programme::ImpactKind, label: Option<&str>) -> String {
+        use cofund_core::programme::ImpactKind as K;
+        let known = match kind {
+            K::Participants => Some(self.pick("Deelnemers", "Participants")),
+            K::Initiatives => Some(self.pick("Initiatieven ondersteund", "Initiatives supported")),
+            K::FoundWorkShareBps => Some(self.pick("Deelnemers die werk vonden", "Participants who found work")),
+            K::Custom | K::Unrecognised => None,
+        };
+        match (known, label.map(str::trim).filter(|l| !l.is_empty())) {
+            (Some(k), _) => k.to_owned(),
+            (None, Some(l)) => l.to_owned(),
+            (None, None) => self.pick("Overig", "Other").to_owned(),
+        }
+    }
+
+    pub fn impact_source(self, date: &str, source: &str) -> String {
+        match self {
+            Locale::Nl => format!("Peildatum {date} · bron: {source}"),
+            Locale::En => format!("As of {date} · source: {source}"),
+        }
+    }
+
+    /// Cohort entries the document had but that could not be read.
+    pub fn cohorts_skipped(self, n: usize) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "1 cohort kon niet worden getoond.".into(),
+            (Locale::Nl, n) => format!("{n} cohorten konden niet worden getoond."),
+            (Locale::En, 1) => "1 cohort could not be shown.".into(),
+            (Locale::En, n) => format!("{n} cohorts could not be shown."),
+        }
+    }
+}
+
+#[cfg(test)]
+mod programme_texts {
+    use super::Locale;
+
+    #[test]
+    fn counts_and_totals_in_both_languages() {
+        assert_eq!(Locale::Nl.cohort_count(1), "1 cohort");
+        assert_eq!(Locale::Nl.cohort_count(3), "3 cohorten");
+        assert_eq!(Locale::En.cohort_count(3), "3 cohorts");
+        assert_eq!(Locale::Nl.own_contributions_total("€ 10", "€ 20"), "Eigen bijdragen: € 10 van € 20");
+        assert_eq!(Locale::En.cohorts_skipped(2), "2 cohorts could not be shown.");
+        assert_eq!(
+            Locale::Nl.pot_preview("Starters4Communities", "€ 25", "€ 975"),
+            "De pot van Starters4Communities voegt € 25 toe (daarna nog € 975 in de pot)"
+        );
+        assert_eq!(Locale::En.pot_rule("£1", Some("£25")), "Each crowd euro unlocks £1 from the pot, up to £25 a gift");
+    }
+
+    #[test]
+    fn impact_kinds_are_translated_and_custom_ones_shown_by_label() {
+        use cofund_core::programme::ImpactKind as K;
+        assert_eq!(Locale::Nl.impact_kind(K::FoundWorkShareBps, None), "Deelnemers die werk vonden");
+        assert_eq!(Locale::En.impact_kind(K::Initiatives, Some("ignored")), "Initiatives supported");
+        assert_eq!(Locale::En.impact_kind(K::Custom, Some(" Meals ")), "Meals");
+        assert_eq!(Locale::Nl.impact_kind(K::Unrecognised, None), "Overig");
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

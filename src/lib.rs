@@ -31,6 +31,7 @@ mod components;
 mod events;
 pub mod format;
 pub mod i18n;
+pub mod programme;
 mod style;
 
 pub use components::CofundWidget;

@@ -190,7 +190,7 @@ fn CohortView(
         </section>
         <crate::pledges::PledgesSection cohort=stored pledges=pledges locale=locale/>
         <OwnContributions cohort=cohort.clone() locale=locale/>
-        <crate::stakeholders::StakeholdersSection cohort=stored locale=locale/>
+        <crate::stakeholders::StakeholdersSection cohort=stored locale=locale pledges=pledges/>
         <Show when=move || ctx.may_change()>
             <Export locale=locale/>
         </Show>

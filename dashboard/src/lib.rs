@@ -17,6 +17,8 @@ mod fields;
 pub mod i18n;
 mod overview;
 mod pledges;
+pub mod rule_draft;
+mod rules_editor;
 mod stakeholders;
 
 pub use cofund_widget::format;

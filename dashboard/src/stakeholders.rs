@@ -6,6 +6,8 @@ use crate::cohort::cohort_ctx;
 use crate::draft::StakeholderDraft;
 use crate::fields::{CheckField, SelectField, TextField};
 use crate::i18n::{dt, Locale};
+use crate::rule_draft::{rules_from_drafts, RuleDraft};
+use crate::rules_editor::{preview_pledges, RuleEditor};
 use crate::{ctx, format};
 use cofund_core::{Cohort, FieldError, StakeholderKind, StakeholderStatus};
 use leptos::prelude::*;
@@ -51,7 +53,11 @@ const STATUSES: [StakeholderStatus; 3] =
     [StakeholderStatus::Committed, StakeholderStatus::Conditional, StakeholderStatus::Paid];
 
 #[component]
-pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl IntoView {
+pub fn StakeholdersSection(
+    cohort: StoredValue<Cohort>,
+    locale: Locale,
+    pledges: RwSignal<Option<Result<Vec<crate::api::Pledge>, Failure>>>,
+) -> impl IntoView {
     let t = dt(locale);
     let ctx = ctx();
     let cc = cohort_ctx();
@@ -71,8 +77,8 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
     let matching = cc.kept("sh-matching", || false);
     let per_euro = cc.kept("sh-per_euro", || String::new());
     let cap = cc.kept("sh-cap", || String::new());
-    // The stakeholder's rules (contract 1.1): not edited here yet, kept when saving.
-    let rules = cc.kept("sh-rules", Vec::<cofund_core::Rule>::new);
+    // The stakeholder's rules (contract 1.1), edited as drafts by the rule editor.
+    let rules = cc.kept("sh-rules", Vec::<RuleDraft>::new);
     let errors = cc.kept("sh-errors", || Vec::<FieldError>::new());
     let notice = cc.kept("sh-notice", || None::<String>);
 
@@ -87,7 +93,7 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
         matching.set(d.matching);
         per_euro.set(d.match_per_euro);
         cap.set(d.match_cap);
-        rules.set(d.rules);
+        rules.set(d.rules.iter().filter_map(RuleDraft::from_rule).collect());
         errors.set(Vec::new());
         notice.set(None);
     };
@@ -101,14 +107,40 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
         matching: matching.get_untracked(),
         match_per_euro: per_euro.get_untracked(),
         match_cap: cap.get_untracked(),
-        rules: rules.get_untracked(),
+        rules: Vec::new(),
+    };
+    // The stakeholder with its rules, or every error of the form and the rules at once.
+    let checked = move || {
+        let (parsed, mut rule_errors) = match rules_from_drafts(&rules.get_untracked()) {
+            Ok(r) => (r, Vec::new()),
+            Err(e) => (Vec::new(), e),
+        };
+        let mut d = draft();
+        d.rules = parsed;
+        match d.to_stakeholder() {
+            Ok(s) if rule_errors.is_empty() => Ok(s),
+            Ok(_) => Err(rule_errors),
+            Err(mut list) => {
+                list.append(&mut rule_errors);
+                Err(list)
+            }
+        }
     };
     let show_errors = move |list: Vec<FieldError>| {
-        let first = FIELDS.iter().find(|(f, _)| list.iter().any(|e| e.field == *f)).map(|(_, id)| *id);
+        // A rule's field `rules[i].name` is the input `sh-rule-{i}-{name}`.
+        let first =
+            FIELDS.iter().find(|(f, _)| list.iter().any(|e| e.field == *f)).map(|(_, id)| (*id).to_owned()).or_else(
+                || {
+                    list.iter().find_map(|e| {
+                        let (i, name) = e.field.strip_prefix("rules[")?.split_once("].")?;
+                        Some(format!("sh-rule-{i}-{name}"))
+                    })
+                },
+            );
         ctx.say(locale.errors_in_form(list.len()));
         errors.set(list);
         if let Some(id) = first {
-            request_animation_frame(move || focus(id));
+            request_animation_frame(move || focus(&id));
         }
     };
 
@@ -173,7 +205,7 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
             <form class="stakeholder-form" novalidate on:submit=move |ev| {
                 ev.prevent_default();
                 notice.set(None);
-                match draft().to_stakeholder() {
+                match checked() {
                     Err(list) => show_errors(list),
                     Ok(s) => {
                         errors.set(Vec::new());
@@ -192,6 +224,9 @@ pub fn StakeholdersSection(cohort: StoredValue<Cohort>, locale: Locale) -> impl 
                 </Show>
                 <TextField id="sh-url" field="url" label=move || t.website.to_owned() value=url errors=errors inputmode="url"/>
                 <CheckField id="sh-matching" label=move || t.matches_crowd.to_owned() checked=matching/>
+                <RuleEditor cohort=cohort drafts=rules errors=errors pledges=Signal::derive(move || {
+                    pledges.with(|p| p.as_ref().and_then(|r| r.as_ref().ok()).map(|l| preview_pledges(l)))
+                })/>
                 <Show when=move || matching.get()>
                     <TextField id="sh-ratio" field="match.ratio_bps" label=move || t.per_crowd_euro.to_owned() value=per_euro errors=errors money=true
                         hint=move || t.per_crowd_euro_hint.to_owned()/>

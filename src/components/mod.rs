@@ -6,6 +6,8 @@ mod crowd;
 mod lists;
 mod payment;
 mod pledge;
+mod pot;
+mod programme;
 mod stakeholders;
 mod status;
 mod widget;

@@ -357,6 +357,12 @@ fn PledgeForm(
                 })
                 .collect()
         });
+        // The programme's multiplier pot, from cofund-core's preview of the pot's state.
+        let pot_line = cohort.with(|c| {
+            let p = c.pot_preview(amount).filter(|p| p.adds_cents > 0)?;
+            Some(locale.pot_preview(&c.document().programme.name, &money(p.adds_cents), &money(p.left_after_cents)))
+        });
+        let lines: Vec<String> = lines.into_iter().chain(pot_line).collect();
         (!lines.is_empty())
             .then(|| lines.into_iter().map(|l| view! { <p class="cofund-match cofund-preview">{l}</p> }).collect_view())
     };

@@ -9,7 +9,7 @@ use super::{
     stakeholders::StakeholderSection,
     status::{ErrorPanel, Skeleton},
 };
-use crate::api::load_cohort;
+use crate::api::{load_document, Loaded};
 use crate::{format, i18n::Locale, WidgetConfig};
 use cofund_core::{Cohort, Timestamp};
 use leptos::prelude::*;
@@ -41,7 +41,7 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
         let src = src.clone();
         // While the document is in flight: the formatters (the browser loads the
         // locale's data then, not when the figures should appear).
-        async move { load_cohort(&src, move || format::prepare(initial_locale)).await }
+        async move { load_document(&src, move || format::prepare(initial_locale)).await }
     });
     let (pending, set_pending) = signal(false);
     let config = StoredValue::new(config);
@@ -61,12 +61,27 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                         let loaded = resource.await;
                         if let Some(events) = &events {
                             match &loaded {
-                                Ok(cohort) => events.loaded(cohort),
+                                Ok(Loaded::Cohort(cohort)) => events.loaded(cohort),
+                                Ok(Loaded::Programme(programme)) => events.loaded_programme(programme),
                                 Err(error) => events.failed(error.kind(), &error.message(initial_locale)),
                             }
                         }
                         match loaded {
-                            Ok(cohort) => {
+                            Ok(Loaded::Programme(programme)) => {
+                                let c = config.get_value();
+                                let locale = c.locale.or_else(page_locale).unwrap_or_default();
+                                view! {
+                                    <super::programme::ProgrammeView
+                                        programme=programme
+                                        locale=locale
+                                        src=c.src
+                                        refresh_secs=c.refresh_secs
+                                        id=id.get_value()
+                                    />
+                                }
+                                .into_any()
+                            }
+                            Ok(Loaded::Cohort(cohort)) => {
                                 let c = config.get_value();
                                 let locale = c
                                     .locale
@@ -107,19 +122,27 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
 /// (a coordinator's, a kiosk at the programme) shows progress as it happens. A failed
 /// refresh keeps what is shown; the next one tries again.
 fn keep_fresh(cohort: RwSignal<Cohort>, src: String, secs: u32) {
+    every_visible(secs, move || refresh_cohort(cohort, src.clone()));
+}
+
+/// Revalidates the cohort document and shows it if it changed.
+fn refresh_cohort(cohort: RwSignal<Cohort>, src: String) {
+    leptos::task::spawn_local(async move {
+        if let Ok(fresh) = crate::api::reload_cohort(&src).await {
+            if cohort.try_with_untracked(|c| *c != fresh) == Some(true) {
+                cohort.set(fresh);
+            }
+        }
+    });
+}
+
+/// Runs `refresh` every `secs` while the page is visible, until the component goes.
+pub(super) fn every_visible(secs: u32, refresh: impl Fn() + 'static) {
     let handle = set_interval_with_handle(
         move || {
-            if !page_visible() {
-                return;
+            if page_visible() {
+                refresh();
             }
-            let src = src.clone();
-            leptos::task::spawn_local(async move {
-                if let Ok(fresh) = crate::api::reload_cohort(&src).await {
-                    if cohort.try_with_untracked(|c| *c != fresh) == Some(true) {
-                        cohort.set(fresh);
-                    }
-                }
-            });
         },
         std::time::Duration::from_secs(u64::from(secs)),
     );
@@ -141,22 +164,20 @@ fn page_visible() -> bool {
 /// the current state) when it shows again. Where there is no stream, or it fails, the
 /// ETag-revalidated polling of [`keep_fresh`] goes on as before.
 fn follow_live(cohort: RwSignal<Cohort>, src: String) {
+    let Some(url) = cohort.with_untracked(|c| c.document().links.events.clone()) else { return };
+    let base = src.clone();
+    follow_events(&url, &base, move || refresh_cohort(cohort, src.clone()));
+}
+
+/// Opens the event stream at `url` (relative to the document `src`) while the page is
+/// visible and runs `on_progress` on each `progress` event.
+pub(super) fn follow_events(url: &str, src: &str, on_progress: impl Fn() + 'static) {
     use std::cell::RefCell;
     use std::rc::Rc;
     use wasm_bindgen::{closure::Closure, JsCast};
-    let Some(url) = cohort.with_untracked(|c| c.document().links.events.clone()) else { return };
-    let Some(url) = web_sys::Url::new_with_base(&url, &src).ok().map(|u| u.href()) else { return };
+    let Some(url) = web_sys::Url::new_with_base(url, src).ok().map(|u| u.href()) else { return };
     let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
-    let on_progress = Closure::<dyn Fn()>::new(move || {
-        let src = src.clone();
-        leptos::task::spawn_local(async move {
-            if let Ok(fresh) = crate::api::reload_cohort(&src).await {
-                if cohort.try_with_untracked(|c| *c != fresh) == Some(true) {
-                    cohort.set(fresh);
-                }
-            }
-        });
-    });
+    let on_progress = Closure::<dyn Fn()>::new(on_progress);
     let source: Rc<RefCell<Option<web_sys::EventSource>>> = Rc::default();
     let follow = {
         let source = source.clone();
@@ -233,6 +254,7 @@ fn CohortView(
                 <PledgeSection cohort=cohort locale=locale now=now src=src id=id.clone()/>
                 <BudgetSection cohort=cohort locale=locale id=id.clone()/>
                 <StakeholderSection cohort=cohort locale=locale id=id.clone()/>
+                <super::pot::PotStateSection cohort=cohort locale=locale id=id.clone()/>
                 <OwnContributionSection cohort=cohort locale=locale id=id.clone()/>
                 <InitiativeSection cohort=cohort locale=locale id=id.clone()/>
                 <RecentPledgeSection cohort=cohort locale=locale id=id/>
