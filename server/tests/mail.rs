@@ -402,6 +402,7 @@ async fn pledges_from_before_e_mail_was_on_get_no_reminders() {
             show_amount: true,
             email: "oud@example.nl".into(),
             message: None,
+            news: false,
         },
         status: PledgeStatus::Pledged,
         message_hidden: false,

@@ -342,6 +342,8 @@ mod tests {
                 status,
                 reference: "S4C-1".into(),
                 locale: None,
+                news: false,
+                anonymised_at: None,
                 created_at: Timestamp(0),
                 updated_at: Timestamp(0),
             },

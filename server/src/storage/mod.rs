@@ -128,6 +128,11 @@ pub struct PledgeRow {
     pub reference: String,
     /// The donor's language for e-mail (`nl-NL`, `en-GB`); `None`: the cohort's.
     pub locale: Option<String>,
+    /// The donor opted in to the cohort's news.
+    pub news: bool,
+    /// When the donor had their name, e-mail and message removed (AVG); the amount,
+    /// dates and reference stay for the books.
+    pub anonymised_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }

@@ -237,8 +237,8 @@ impl PostgresStorage {
         let v: &ValidPledge = &p.pledge;
         let row: PledgeRecord = sqlx::query_as(&format!(
             "INSERT INTO pledges (id, cohort_slug, amount_cents, name, show_name, show_amount, email, backer_key, \
-                                  message, message_hidden, status, reference, locale, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) RETURNING {PLEDGE_COLUMNS}"
+                                  message, message_hidden, status, reference, locale, news, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $13, $13) RETURNING {PLEDGE_COLUMNS}"
         ))
         .bind(domain::new_pledge_id())
         .bind(slug)
@@ -254,6 +254,7 @@ impl PostgresStorage {
         .bind(&reference)
         .bind(p.created_at.0)
         .bind(&p.locale)
+        .bind(v.news)
         .fetch_one(&mut **tx)
         .await?;
         let row = PledgeRow::try_from(row)?;

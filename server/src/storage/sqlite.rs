@@ -255,8 +255,8 @@ impl SqliteStorage {
         let v: &ValidPledge = &p.pledge;
         let row: PledgeRecord = sqlx::query_as(&format!(
             "INSERT INTO pledges (id, cohort_slug, amount_cents, name, show_name, show_amount, email, backer_key, \
-                                  message, message_hidden, status, reference, locale, created_at, updated_at) \
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {PLEDGE_COLUMNS}"
+                                  message, message_hidden, status, reference, locale, news, created_at, updated_at) \
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING {PLEDGE_COLUMNS}"
         ))
         .bind(&id)
         .bind(slug)
@@ -271,6 +271,7 @@ impl SqliteStorage {
         .bind(p.status.as_str())
         .bind(&reference)
         .bind(&p.locale)
+        .bind(v.news)
         .bind(p.created_at.0)
         .bind(p.created_at.0)
         .fetch_one(&mut **tx)
