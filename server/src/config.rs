@@ -219,6 +219,8 @@ pub struct FileConfig {
     pub mail_retry_secs: Option<u64>,
     /// Seconds a sender holds a claimed message before another instance may send it.
     pub mail_lease_secs: Option<u64>,
+    /// News to donors: at most this many messages a minute.
+    pub mail_news_per_minute: Option<u32>,
 }
 
 impl FileConfig {

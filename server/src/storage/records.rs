@@ -2,7 +2,7 @@
 //! over the database), and their conversion to the storage types.
 
 use super::{PledgeRow, StoreError, StoredCohort, TokenInfo};
-use crate::domain::mail::{MessageKind, OutboxEntry, OutboxMessage, OutboxStatus, ReminderCandidate};
+use crate::domain::mail::{MessageKind, NewsRecord, OutboxEntry, OutboxMessage, OutboxStatus, ReminderCandidate};
 use crate::domain::CohortDefinition;
 use anyhow::Context;
 use cofund_core::api::PledgeStatus;
@@ -385,5 +385,29 @@ mod tests {
         );
         assert!(FiguresDelta::of(500, Some(Cancelled), Cancelled).is_zero());
         assert!(FiguresDelta::of(500, None, Cancelled).is_zero());
+    }
+}
+
+/// A row of `mail_news`.
+#[derive(sqlx::FromRow)]
+pub struct NewsRow {
+    pub id: String,
+    pub cohort_slug: String,
+    pub key: String,
+    pub subject: String,
+    pub recipients: i64,
+    pub created_at: i64,
+}
+
+impl From<NewsRow> for NewsRecord {
+    fn from(r: NewsRow) -> NewsRecord {
+        NewsRecord {
+            id: r.id,
+            cohort_slug: r.cohort_slug,
+            key: r.key,
+            subject: r.subject,
+            recipients: r.recipients,
+            created_at: Timestamp(r.created_at),
+        }
     }
 }
