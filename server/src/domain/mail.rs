@@ -608,6 +608,16 @@ impl Cofund {
         self.storage().queue_news(&record, &messages).await
     }
 
+    /// Sends a failed message of `slug` again (a coordinator's retry, after fixing
+    /// what made it fail).
+    pub async fn retry_message(&self, slug: &str, id: &str, now: Timestamp) -> DomainResult<()> {
+        if self.storage().retry_outbox(slug, id, now).await? {
+            Ok(())
+        } else {
+            Err(DomainError::not_found(format!("Failed message {id:?} of cohort {slug:?}")))
+        }
+    }
+
     /// The news queued for a cohort, newest first.
     pub async fn news_of(&self, slug: &str) -> DomainResult<Vec<NewsRecord>> {
         self.storage().news_of(slug).await

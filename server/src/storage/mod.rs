@@ -399,6 +399,10 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Records that a backer wants no more messages but receipts.
     async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()>;
+    /// Puts a failed message of `slug` back in the queue, due at `now` (its attempts
+    /// kept); `false` when there is no such failed message (or its donor was
+    /// anonymised: it has no recipient any more).
+    async fn retry_outbox(&self, slug: &str, id: &str, now: Timestamp) -> StoreResult<bool>;
     /// Writes one message to the outbox, due at `due_at`.
     async fn queue_outbox(&self, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<()>;
     /// The donors of `slug` who asked for news: of each backer who opted in on a pledge

@@ -927,6 +927,20 @@ impl Storage for PostgresStorage {
         Ok(())
     }
 
+    async fn retry_outbox(&self, slug: &str, id: &str, now: Timestamp) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE outbox SET status = 'waiting', next_attempt_at = $1, claim = NULL, claimed_until = NULL \
+             WHERE id = $2 AND cohort_slug = $3 AND status = 'failed' AND recipient <> ''",
+        )
+        .bind(now.0)
+        .bind(id)
+        .bind(slug)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     async fn queue_outbox(&self, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<()> {
         let mut tx = self.pool.begin().await?;
         Self::insert_outbox(&mut tx, message, due_at).await?;

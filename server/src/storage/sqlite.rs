@@ -908,6 +908,20 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    async fn retry_outbox(&self, slug: &str, id: &str, now: Timestamp) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE outbox SET status = 'waiting', next_attempt_at = ?, claim = NULL, claimed_until = NULL \
+             WHERE id = ? AND cohort_slug = ? AND status = 'failed' AND recipient <> ''",
+        )
+        .bind(now.0)
+        .bind(id)
+        .bind(slug)
+        .execute(&self.write)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
     async fn queue_outbox(&self, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<()> {
         let mut tx = self.begin_write().await?;
         Self::insert_outbox(&mut tx, message, due_at).await?;

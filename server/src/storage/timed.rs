@@ -208,6 +208,9 @@ impl Storage for TimedStorage {
     async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()> {
         timed!(self, "unsubscribe", self.inner.unsubscribe(backer_key, now))
     }
+    async fn retry_outbox(&self, slug: &str, id: &str, now: Timestamp) -> StoreResult<bool> {
+        timed!(self, "retry_outbox", self.inner.retry_outbox(slug, id, now))
+    }
     async fn queue_outbox(&self, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<()> {
         timed!(self, "queue_outbox", self.inner.queue_outbox(message, due_at))
     }
