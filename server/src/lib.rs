@@ -278,7 +278,8 @@ async fn queue_automatic_news(cofund: Arc<domain::Cofund>) {
     every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
         every.tick().await;
-        if let Err(e) = cofund.queue_automatic_news(domain::now()).await {
+        let now = domain::now();
+        if let Err(e) = cofund.queue_automatic_news(now, now).await {
             tracing::warn!(error = %e, "queueing news failed; retrying later");
         }
     }

@@ -416,3 +416,233 @@ async fn pledges_from_before_e_mail_was_on_get_no_reminders() {
     let got = catcher.wait_for(2, Duration::from_secs(20)).await;
     assert!(got.iter().all(|g| !to(g).contains("oud@example.nl")));
 }
+
+/// The link to the donor's own page in a caught message's text.
+fn donor_path(m: &Value) -> String {
+    let t = text(m);
+    let at = t.find("/mail/donor?").expect("a donor link in every message");
+    t[at..].split_whitespace().next().unwrap().to_owned()
+}
+
+fn subjects(got: &[Value]) -> Vec<(String, String)> {
+    got.iter().map(|g| (g["subject"].as_str().unwrap_or_default().to_owned(), to(g))).collect()
+}
+
+async fn settle(catcher: &Catcher, n: usize) -> Vec<Value> {
+    catcher.wait_for(n, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    catcher.messages()
+}
+
+#[tokio::test]
+async fn news_goes_once_only_to_donors_who_opted_in_and_did_not_unsubscribe() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    let pledge = |amount: i64, email: &str, news: bool| {
+        let mut b = pledge_body(amount, email);
+        b["news"] = news.into();
+        b
+    };
+    // The crowd target is € 30.000 (half of the € 60.000 budget); € 5.000 a pledge at most.
+    m.app.pledge_ok("utrecht", &pledge(500_000, "wil@example.nl", true)).await;
+    m.app.pledge_ok("utrecht", &pledge(500_000, "nee@example.nl", false)).await;
+    m.app.pledge_ok("utrecht", &pledge(500_000, "afgemeld@example.nl", true)).await;
+    m.app.pledge_ok("utrecht", &pledge(500_000, "twee@example.nl", true)).await;
+    assert_eq!(m.cofund.queue_automatic_news(now(), now()).await.unwrap(), 0, "target not reached yet");
+    m.app.pledge_ok("utrecht", &pledge(500_000, "Twee@Example.nl", true)).await;
+    // Without the flag: not opted in (off by default).
+    m.app.pledge_ok("utrecht", &pledge_body(500_000, "stil@example.nl")).await;
+    let got = settle(&catcher, 6).await;
+    assert_eq!(got.len(), 6, "six confirmations: {:#?}", subjects(&got));
+    let off = got.iter().find(|g| to(g).contains("afgemeld@example.nl")).unwrap();
+    let link = off["headers"]["list-unsubscribe"].as_str().unwrap().trim_matches(|c| c == '<' || c == '>').to_owned();
+    let path = &link[link.find("/mail/unsubscribe").unwrap()..];
+    assert_eq!(m.app.client.post(m.app.url(path)).send().await.unwrap().status(), 200);
+
+    // Target reached: news once, to the two who opted in and did not unsubscribe (the
+    // donor with two pledges gets one message).
+    assert_eq!(m.cofund.queue_automatic_news(now(), now()).await.unwrap(), 2);
+    assert_eq!(m.cofund.queue_automatic_news(now(), now()).await.unwrap(), 0, "once per cohort");
+    let got = settle(&catcher, 8).await;
+    let news: Vec<&Value> = got.iter().filter(|g| g["subject"].as_str().unwrap().starts_with("Doel bereikt")).collect();
+    assert_eq!(news.len(), 2, "{:#?}", subjects(&got));
+    let mut to_whom: Vec<String> = news.iter().map(|g| to(g)).collect();
+    to_whom.sort();
+    assert!(to_whom[0].contains("twee@example.nl") || to_whom[0].contains("Twee@Example.nl"), "{to_whom:?}");
+    assert!(to_whom[1].contains("wil@example.nl"), "{to_whom:?}");
+    assert!(text(news[0]).contains("€ 30.000,00"), "{}", text(news[0]));
+    assert!(news[0]["headers"]["list-unsubscribe"].as_str().is_some());
+    // Paced: the second message was due a second after the first (60 a minute).
+    let mut due: Vec<i64> = m
+        .cofund
+        .outbox(Some("utrecht"), 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.message.kind.as_str() == "news")
+        .map(|e| e.next_attempt_at.0)
+        .collect();
+    due.sort();
+    assert_eq!(due[1] - due[0], 1);
+
+    // The coordinator's update: refused without a subject (the field named), else to the same two.
+    let post = |body: Value| {
+        m.app.client.post(m.app.url("/api/v1/admin/cohorts/utrecht/news")).bearer_auth(&m.app.token).json(&body).send()
+    };
+    let (status, _, fields) =
+        helpers::error_of(post(serde_json::json!({"subject": " ", "body": "x"})).await.unwrap()).await;
+    assert_eq!((status, fields), (422, vec!["subject".to_owned()]));
+    let r =
+        post(serde_json::json!({"subject": "De moestuin\r\nBcc: x@example.org", "body": "Eerste oogst!\n\nDank je."}))
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 422, "a subject with a line break is refused");
+    let r = post(serde_json::json!({"subject": "De eerste oogst", "body": "De moestuin bloeit.\n\nDank je wel."}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.json::<Value>().await.unwrap()["queued"], 2);
+    let got = settle(&catcher, 10).await;
+    let updates: Vec<&Value> =
+        got.iter().filter(|g| g["subject"] == "Starters4Communities utrecht: De eerste oogst").collect();
+    assert_eq!(updates.len(), 2, "{:#?}", subjects(&got));
+    assert!(text(updates[0]).contains("De moestuin bloeit."));
+
+    // The campaign closed: news with the result, once.
+    let closed = Timestamp(now().0 + 21 * DAY);
+    assert_eq!(m.cofund.queue_automatic_news(closed, now()).await.unwrap(), 2);
+    assert_eq!(m.cofund.queue_automatic_news(closed, now()).await.unwrap(), 0);
+    let got = settle(&catcher, 12).await;
+    assert_eq!(got.len(), 12, "{:#?}", subjects(&got));
+    let result = got.iter().find(|g| g["subject"].as_str().unwrap().starts_with("Campagne gesloten")).unwrap();
+    assert!(text(result).contains("€ 30.000,00") && text(result).contains("Het doel is gehaald"), "{}", text(result));
+    // Nobody who did not opt in, or unsubscribed, got anything but their confirmation.
+    for quiet in ["nee@example.nl", "afgemeld@example.nl", "stil@example.nl"] {
+        assert_eq!(got.iter().filter(|g| to(g).contains(quiet)).count(), 1, "{quiet}");
+    }
+    let news_list: Value = m
+        .app
+        .client
+        .get(m.app.url("/api/v1/admin/cohorts/utrecht/news"))
+        .bearer_auth(&m.app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = news_list["news"].as_array().unwrap().iter().map(|n| n["key"].as_str().unwrap()).collect();
+    assert_eq!(keys.len(), 3, "{news_list}");
+}
+
+#[tokio::test]
+async fn the_gift_statement_is_exact_and_an_anonymised_donor_appears_nowhere() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let m = spawn_mail(port, None).await;
+    let mut def = definition("utrecht");
+    def["anbi"] = serde_json::json!({"organisation": "Stichting Starters4Communities", "rsin": "123456789"});
+    let r = m.app.put_cohort_with("utrecht", &def, &m.app.token).await;
+    let (status, _, fields) = helpers::error_of(r).await;
+    assert_eq!((status, fields), (422, vec!["anbi.rsin".to_owned()]), "the eleven test");
+    def["anbi"]["rsin"] = "123456782".into();
+    m.app.cohort("utrecht", def).await;
+
+    let secret = |amount: i64| {
+        let mut b = pledge_body(amount, "Geheim@Example.nl");
+        b["name"] = "Gerrit Geheim".into();
+        b["message"] = "Mijn geheime boodschap".into();
+        b["news"] = true.into();
+        b
+    };
+    let first = m.app.pledge_ok("utrecht", &secret(2550)).await;
+    let second = m.app.pledge_ok("utrecht", &secret(123_456)).await;
+    m.app.pledge_ok("utrecht", &secret(1000)).await; // stays pledged: no gift
+    m.app.pledge_ok("utrecht", &pledge_body(5000, "ander@example.nl")).await;
+    for p in [&first, &second] {
+        let id = p["pledge"]["id"].as_str().unwrap();
+        assert_eq!(m.app.admin_post(&format!("/api/v1/admin/pledges/{id}/confirm")).await.status(), 200);
+    }
+    let got = settle(&catcher, 6).await;
+    assert_eq!(got.len(), 6, "{:#?}", subjects(&got));
+    let mine = got.iter().find(|g| to(g).contains("Geheim@Example.nl")).unwrap();
+    let path = donor_path(mine);
+
+    // The donor's page: their three pledges, not the other donor's.
+    let page = m.app.get(&path).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for p in [&first, &second] {
+        assert!(html.contains(p["payment"]["reference"].as_str().unwrap()));
+    }
+    assert!(html.contains("Gerrit Geheim") && !html.contains("ander@example.nl"));
+    let forged = path.replace("&t=", "&t=0");
+    assert_eq!(m.app.get(&forged).await.status(), 404);
+    let data: Value = m.app.get(&path.replace("/mail/donor?", "/mail/donor/data.json?")).await.json().await.unwrap();
+    assert_eq!(data["pledges"].as_array().unwrap().len(), 3);
+    assert_eq!(data["pledges"][0]["email"], "Geheim@Example.nl");
+
+    // The statement of this year: the two received gifts, exact, and their total.
+    let year = now().date_utc().ymd().0;
+    let statement = m.app.get(&format!("{}&year={year}", path.replace("/mail/donor?", "/mail/donor/statement?"))).await;
+    assert_eq!(statement.status(), 200);
+    let s = statement.text().await.unwrap();
+    assert!(s.contains("Stichting Starters4Communities") && s.contains("123456782"), "{s}");
+    assert!(s.contains("€ 25,50") && s.contains("€ 1.234,56"), "each gift: {s}");
+    assert!(s.contains("€ 1.260,06"), "the total 25,50 + 1.234,56: {s}");
+    assert!(!s.contains("€ 10,00"), "a pledge not received is no gift");
+    let last_year =
+        m.app.get(&format!("{}&year={}", path.replace("/mail/donor?", "/mail/donor/statement?"), year - 1)).await;
+    assert!(!last_year.text().await.unwrap().contains("€ 1.260,06"));
+
+    // Anonymise: name, e-mail and message go everywhere; amounts, references and the
+    // backer count stay.
+    let backers_before = m.app.document("utrecht").await["crowd"]["backers"].clone();
+    let r = m.app.client.post(m.app.url(&path.replace("/mail/donor?", "/mail/donor/anonymise?"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let gone = |haystack: &str, what: &str| {
+        for needle in ["geheim@example.nl", "Geheim@Example.nl", "Gerrit Geheim", "Mijn geheime boodschap"] {
+            assert!(!haystack.contains(needle), "{what} still holds {needle:?}");
+        }
+    };
+    let doc = m.app.document_when("utrecht", |d| d["crowd"]["backers"] == backers_before).await;
+    gone(&doc.to_string(), "the document");
+    let admin_get = |p: &str| m.app.client.get(m.app.url(p)).bearer_auth(&m.app.token).send();
+    let csv = admin_get("/api/v1/admin/cohorts/utrecht/pledges.csv").await.unwrap().text().await.unwrap();
+    gone(&csv, "the CSV");
+    assert_eq!(csv.matches("(geanonimiseerd)").count(), 3, "{csv}");
+    assert!(csv.contains(first["payment"]["reference"].as_str().unwrap()), "references stay");
+    let pledges = admin_get("/api/v1/admin/cohorts/utrecht/pledges").await.unwrap().text().await.unwrap();
+    gone(&pledges, "the admin API");
+    assert_eq!(pledges.matches("\"anonymised_at\":\"").count(), 3);
+    let outbox = admin_get("/api/v1/admin/cohorts/utrecht/outbox").await.unwrap().text().await.unwrap();
+    gone(&outbox, "the admin outbox");
+    for e in m.cofund.outbox(Some("utrecht"), 100).await.unwrap() {
+        let msg = &e.message;
+        let kept =
+            format!("{} {:?} {} {} {}", msg.recipient, msg.recipient_name, msg.subject, msg.text_body, msg.html_body);
+        gone(&kept, "the outbox bodies kept");
+    }
+    let public = m.app.get("/api/v1/cohorts/utrecht/pledges").await.text().await.unwrap();
+    gone(&public, "the public pledge list");
+    // The link now finds nothing; no news reaches them.
+    assert!(m.app.get(&path).await.text().await.unwrap().contains("geen toezeggingen"));
+}
+
+#[tokio::test]
+async fn a_failed_message_is_retried_by_a_coordinator() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    // An address the pledge rules take but SMTP does not: failed for good.
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "ok@example.nl")).await;
+    catcher.wait_for(1, Duration::from_secs(20)).await;
+    let sent = m.cofund.outbox(Some("utrecht"), 10).await.unwrap();
+    let id = &sent[0].message.id;
+    // Only a failed message goes back in the queue.
+    let r = m.app.admin_post(&format!("/api/v1/admin/cohorts/utrecht/outbox/{id}/retry")).await;
+    assert_eq!(r.status(), 404, "a sent message is not retried");
+}

@@ -435,7 +435,9 @@ impl Cofund {
     /// Queues the cohorts' automatic news due at `now`, each once per cohort: the
     /// campaign closed (within [`CLOSED_NEWS_WITHIN_SECS`] of its close), else the crowd
     /// reached its target while open. Returns how many messages were queued.
-    pub async fn queue_automatic_news(&self, now: Timestamp) -> DomainResult<usize> {
+    /// `due_at`: when the sender may start sending them (the real clock when `now` is
+    /// injected).
+    pub async fn queue_automatic_news(&self, now: Timestamp, due_at: Timestamp) -> DomainResult<usize> {
         if self.mailing.is_none() {
             return Ok(0);
         }
@@ -469,7 +471,7 @@ impl Cofund {
             } else {
                 continue;
             };
-            if let Some(n) = self.queue_news(&cohort, key, &content, now).await? {
+            if let Some(n) = self.queue_news(&cohort, key, &content, now, due_at).await? {
                 tracing::info!(cohort = %slug, news = key, messages = n, "news queued");
                 queued += n;
             }
@@ -484,7 +486,7 @@ impl Cofund {
         let content = news_update(subject, body)?;
         let cohort = self.cohort(slug).await?;
         let key = format!("update_{}", hex(&random_bytes::<8>()));
-        Ok(self.queue_news(&cohort, &key, &content, now).await?.unwrap_or(0))
+        Ok(self.queue_news(&cohort, &key, &content, now, now).await?.unwrap_or(0))
     }
 
     /// A news update as a donor would get it, without sending it: the subject, text
@@ -570,13 +572,14 @@ impl Cofund {
 
     /// Composes `content` for every donor of `cohort` who asked for news and queues it
     /// under `key` (once per cohort and key), paced at the mailing's `news_per_minute`.
-    /// `None`: this news was queued before.
+    /// `None`: this news was queued before. The first message is due at `due_at`.
     async fn queue_news(
         &self,
         cohort: &StoredCohort,
         key: &str,
         content: &NewsContent,
         now: Timestamp,
+        due_at: Timestamp,
     ) -> DomainResult<Option<usize>> {
         let Some(mailing) = self.mailing.clone() else {
             return Ok(Some(0));
@@ -589,7 +592,7 @@ impl Cofund {
             .enumerate()
             .map(|(i, p)| {
                 // Message i is due i/per_minute minutes from now: batches at the pace set.
-                let due = Timestamp(now.0 + i64::try_from(i).unwrap_or(i64::MAX / 60) * 60 / per_minute);
+                let due = Timestamp(due_at.0 + i64::try_from(i).unwrap_or(i64::MAX / 60) * 60 / per_minute);
                 (mailing.news_message(content, def, p, now), due)
             })
             .collect();
