@@ -444,6 +444,7 @@ fn smtp_input(flags: Option<crate::mail::smtp::SmtpInput>, file: &FileConfig) ->
         password: env("COFUND_SMTP_PASSWORD").or_else(|| file.smtp_password.clone()),
         from: flags.from.or_else(|| env("COFUND_MAIL_FROM")).or_else(|| file.mail_from.clone()),
         reply_to: flags.reply_to.or_else(|| env("COFUND_REPLY_TO")).or_else(|| file.reply_to.clone()),
+        ca_file: env("COFUND_SMTP_CA_FILE").or_else(|| file.smtp_ca_file.clone()),
     }
 }
 

@@ -208,6 +208,9 @@ pub struct FileConfig {
     pub smtp_port: Option<u16>,
     /// starttls (default), tls or none (loopback only).
     pub smtp_tls: Option<String>,
+    /// A PEM file of a CA to trust besides the system's roots (a relay with a private
+    /// certificate).
+    pub smtp_ca_file: Option<String>,
     pub smtp_user: Option<String>,
     /// Only here or in COFUND_SMTP_PASSWORD, never a flag.
     pub smtp_password: Option<String>,

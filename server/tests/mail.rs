@@ -646,3 +646,116 @@ async fn a_failed_message_is_retried_by_a_coordinator() {
     let r = m.app.admin_post(&format!("/api/v1/admin/cohorts/utrecht/outbox/{id}/retry")).await;
     assert_eq!(r.status(), 404, "a sent message is not retried");
 }
+
+/// STARTTLS against a server whose certificate is self-signed: the test's SMTP server
+/// makes one for 127.0.0.1 and writes it out; the client is told to trust it through
+/// `smtp_ca_file` (added to the system's roots; the name is still checked). Without
+/// it, STARTTLS fails and the message waits; with it, it is delivered, with AUTH
+/// inside TLS.
+#[tokio::test]
+async fn starttls_with_a_self_signed_certificate_the_client_is_told_to_trust() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let cert_dir = tempfile::tempdir().unwrap();
+    let cert = cert_dir.path().join("smtp-ca.pem");
+    let auth = ("cofund", "tls-wachtwoord");
+    let (catcher, port) = Catcher::start_free_starttls(mail_dir.path(), Some(auth), &cert);
+    let settings = |ca: Option<String>| {
+        SmtpSettings::from_input(SmtpInput {
+            url: Some(format!("smtp://127.0.0.1:{port}")),
+            user: Some(auth.0.into()),
+            password: Some(auth.1.into()),
+            from: Some("Starters4Communities <noreply@starters4communities.nl>".into()),
+            ca_file: ca,
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    // Not trusted: nothing is delivered; the message waits with the TLS error.
+    let untrusted = spawn_mail_with(port, None, |s| s.mail = settings(None)).await;
+    untrusted.app.open_cohort("utrecht").await;
+    untrusted.app.pledge_ok("utrecht", &pledge_body(2500, "niet@example.nl")).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(catcher.messages().is_empty());
+    let waiting = untrusted.cofund.outbox(Some("utrecht"), 10).await.unwrap();
+    assert_eq!(waiting[0].status.as_str(), "waiting");
+    assert!(waiting[0].last_error.is_some());
+    assert!(!waiting[0].last_error.as_deref().unwrap().contains(auth.1));
+
+    // Trusted: delivered over STARTTLS (the server refuses anything before it).
+    let m = spawn_mail_with(port, None, |s| s.mail = settings(Some(cert.to_str().unwrap().to_owned()))).await;
+    m.app.open_cohort("utrecht").await;
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "tls@example.nl")).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let state = m.cofund.outbox(Some("utrecht"), 10).await.unwrap();
+    assert!(state[0].last_error.is_none(), "{:?}", state[0].last_error);
+    let got = catcher.wait_for(1, Duration::from_secs(20)).await;
+    assert!(to(&got[0]).contains("tls@example.nl"));
+    assert_eq!(m.cofund.outbox(Some("utrecht"), 10).await.unwrap()[0].status.as_str(), "sent");
+}
+
+/// The SMTP password is neither logged (at debug level: the start-up line, failing
+/// deliveries) nor shown by `cofund mail outbox`.
+#[tokio::test]
+async fn the_smtp_password_is_never_logged_or_shown() {
+    use std::process::{Command, Stdio};
+    let bin = std::env::var("COFUND_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cofund").to_owned());
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens there: every attempt fails and is logged (aiosmtpd answers a
+    // wrong password only after a long pause, too long for this test).
+    let smtp_port = free_port();
+    let secret = "Pw-s3cr3t-nooit-zichtbaar";
+    let db = format!("sqlite:{}", dir.path().join("cofund.db").display());
+    let def = dir.path().join("utrecht.json");
+    std::fs::write(&def, definition("utrecht").to_string()).unwrap();
+    let out = Command::new(&bin).args(["cohort", "put"]).arg(&def).args(["--database", &db]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let port = free_port();
+    let log = dir.path().join("server.log");
+    let mut child = Command::new(&bin)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database", &db])
+        .env("COFUND_LOG", "debug")
+        .env("COFUND_SMTP_URL", format!("smtp://cofund@127.0.0.1:{smtp_port}?tls=none"))
+        .env("COFUND_SMTP_PASSWORD", secret)
+        .env("COFUND_MAIL_FROM", "noreply@starters4communities.nl")
+        .env("COFUND_MAIL_RETRY_SECS", "1")
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(dir.path().join("server.err")).unwrap()))
+        .spawn()
+        .unwrap();
+    let client = Client::new();
+    let mut healthy = false;
+    for _ in 0..400 {
+        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(healthy, "the server starts");
+    let r = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/cohorts/utrecht/pledges"))
+        .header("Idempotency-Key", key())
+        .json(&pledge_body(2500, "a@example.nl"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let read_log = || {
+        std::fs::read_to_string(&log).unwrap_or_default()
+            + &std::fs::read_to_string(dir.path().join("server.err")).unwrap_or_default()
+    };
+    let started = Instant::now();
+    while !read_log().contains("sending an e-mail failed") && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap();
+    let logged = read_log();
+    assert!(logged.contains("sending an e-mail failed"), "the failed delivery was logged: {logged}");
+    assert!(logged.contains("e-mail to donors is on"), "the start-up line");
+    assert!(!logged.contains(secret), "the password is in the log");
+    let out = Command::new(&bin).args(["mail", "outbox", "--database", &db]).output().unwrap();
+    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && shown.contains("a@example.nl"), "{shown}");
+    assert!(!shown.contains(secret));
+}
