@@ -637,14 +637,38 @@ async fn a_failed_message_is_retried_by_a_coordinator() {
     let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
     let m = spawn_mail(port, None).await;
     m.app.open_cohort("utrecht").await;
-    // An address the pledge rules take but SMTP does not: failed for good.
     m.app.pledge_ok("utrecht", &pledge_body(2500, "ok@example.nl")).await;
+    // An address the pledge rules take but that is no mailbox (a comment in it):
+    // failed for good, never sent elsewhere.
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "a(b)@example.nl")).await;
     catcher.wait_for(1, Duration::from_secs(20)).await;
-    let sent = m.cofund.outbox(Some("utrecht"), 10).await.unwrap();
-    let id = &sent[0].message.id;
-    // Only a failed message goes back in the queue.
-    let r = m.app.admin_post(&format!("/api/v1/admin/cohorts/utrecht/outbox/{id}/retry")).await;
-    assert_eq!(r.status(), 404, "a sent message is not retried");
+    let failed = || async {
+        m.cofund.outbox(Some("utrecht"), 10).await.unwrap().into_iter().find(|e| e.status.as_str() == "failed")
+    };
+    let started = Instant::now();
+    while failed().await.is_none() && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let entry = failed().await.expect("the message to a(b)@example.nl failed");
+    assert_eq!(entry.attempts, 1);
+    let sent = m.cofund.outbox(Some("utrecht"), 10).await.unwrap().into_iter().find(|e| e.status.as_str() == "sent");
+    let r = m.app.admin_post(&format!("/api/v1/admin/cohorts/utrecht/outbox/{}/retry", sent.unwrap().message.id)).await;
+    assert_eq!(r.status(), 404, "a sent message is not sent again");
+    let r = m.app.admin_post(&format!("/api/v1/admin/cohorts/utrecht/outbox/{}/retry", entry.message.id)).await;
+    assert_eq!(r.status(), 202);
+    // Tried once more (and, the address being what it is, failed again).
+    let started = Instant::now();
+    loop {
+        let e =
+            m.cofund.outbox(Some("utrecht"), 10).await.unwrap().into_iter().find(|e| e.message.id == entry.message.id);
+        if e.as_ref().is_some_and(|e| e.attempts == 2) {
+            assert_eq!(e.unwrap().status.as_str(), "failed");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the retry was attempted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(catcher.messages().len(), 1, "only ok@example.nl got mail");
 }
 
 /// STARTTLS against a server whose certificate is self-signed: the test's SMTP server
