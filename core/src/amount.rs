@@ -141,6 +141,29 @@ pub fn format_decimal(cents: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// Euros for people to read, grouped in thousands: Dutch `€ 1.234,56`, English
+/// `€1,234.56` (what servers write in e-mail and on pages; the widget uses `Intl`).
+///
+/// ```
+/// assert_eq!(cofund_core::amount::display_euros(123_456, false), "€ 1.234,56");
+/// assert_eq!(cofund_core::amount::display_euros(-1_200_000_00, true), "-€1,200,000.00");
+/// ```
+pub fn display_euros(cents: i64, english: bool) -> String {
+    let (group, decimal) = if english { (',', '.') } else { ('.', ',') };
+    let abs = cents.unsigned_abs();
+    let digits = (abs / 100).to_string();
+    let mut whole = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i) % 3 == 0 {
+            whole.push(group);
+        }
+        whole.push(d);
+    }
+    let sign = if cents < 0 { "-" } else { "" };
+    let space = if english { "" } else { " " };
+    format!("{sign}€{space}{whole}{decimal}{:02}", abs % 100)
+}
+
 #[cfg(test)]
 mod tests {
     use super::AmountInputError::*;

@@ -30,6 +30,11 @@ pub struct PledgeRequest {
     pub message: Option<String>,
     /// The donor agreed to the consent text.
     pub consent: bool,
+    /// The donor wants the cohort's news by e-mail (target reached, campaign closed,
+    /// the coordinator's updates). Off unless the donor turns it on. Left out of the
+    /// serialised request when off, so requests from before it hash alike.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub news: bool,
     /// Honeypot: a hidden field people never fill in; bots do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
@@ -37,6 +42,10 @@ pub struct PledgeRequest {
 
 fn yes() -> bool {
     true
+}
+
+fn is_false(b: &bool) -> bool {
+    !*b
 }
 
 /// The state of a pledge.
@@ -206,6 +215,8 @@ pub struct ValidPledge {
     pub show_amount: bool,
     pub email: String,
     pub message: Option<String>,
+    /// The donor opted in to the cohort's news.
+    pub news: bool,
 }
 
 /// The fields of a pledge request, in the order a pledge form shows them. Field errors
@@ -218,6 +229,8 @@ pub enum PledgeField {
     ShowAmount,
     Email,
     Message,
+    /// Opt-in to the cohort's news by e-mail.
+    News,
     Consent,
     /// The honeypot.
     Website,
@@ -225,13 +238,14 @@ pub enum PledgeField {
 
 impl PledgeField {
     /// Every field, in form order.
-    pub const ALL: [PledgeField; 8] = [
+    pub const ALL: [PledgeField; 9] = [
         PledgeField::AmountCents,
         PledgeField::Name,
         PledgeField::ShowName,
         PledgeField::ShowAmount,
         PledgeField::Email,
         PledgeField::Message,
+        PledgeField::News,
         PledgeField::Consent,
         PledgeField::Website,
     ];
@@ -245,6 +259,7 @@ impl PledgeField {
             PledgeField::ShowAmount => "show_amount",
             PledgeField::Email => "email",
             PledgeField::Message => "message",
+            PledgeField::News => "news",
             PledgeField::Consent => "consent",
             PledgeField::Website => "website",
         }
@@ -449,6 +464,7 @@ pub fn validate_pledge(req: &PledgeRequest, min_cents: i64, max_cents: i64) -> R
         show_amount: req.show_amount,
         email: email.to_owned(),
         message,
+        news: req.news,
     })
 }
 
@@ -508,6 +524,7 @@ pub fn read_pledge_request(
         email: email.unwrap_or_default(),
         message,
         consent: flag(&mut errors, PledgeField::Consent, false),
+        news: flag(&mut errors, PledgeField::News, false),
         website,
     };
     if errors.is_empty() {
@@ -537,6 +554,7 @@ mod tests {
             email: "fatima@example.nl".into(),
             message: Some("Succes!\nGroet".into()),
             consent: true,
+            news: false,
             website: None,
         }
     }
@@ -558,6 +576,7 @@ mod tests {
             email: "not-an-address".into(),
             message: Some("x".repeat(281)),
             consent: false,
+            news: false,
             website: Some("http://spam".into()),
         };
         let fields: Vec<_> = validate_pledge(&r, 500, 500_000).unwrap_err().into_iter().map(|e| e.field).collect();

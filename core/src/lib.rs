@@ -20,6 +20,7 @@
 //! ```
 
 pub mod amount;
+pub mod anbi;
 pub mod api;
 pub mod contract;
 pub mod error;

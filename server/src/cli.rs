@@ -118,6 +118,10 @@ pub struct ServeArgs {
     /// message after this. Longer than any SMTP exchange. [default: 300]
     #[arg(long, env = "COFUND_MAIL_LEASE_SECS", value_name = "SECONDS")]
     pub mail_lease_secs: Option<u64>,
+    /// News to donors: at most this many messages a minute (queued at that pace, so
+    /// every instance keeps to it together). [default: 60]
+    #[arg(long, env = "COFUND_MAIL_NEWS_PER_MINUTE", value_name = "N")]
+    pub mail_news_per_minute: Option<u32>,
     /// `cofund demo` only: show the e-mail caught in DIR (by scripts/lib/smtp_catcher.py) at /dev/mailbox.
     #[arg(long, value_name = "DIR")]
     pub dev_mailbox: Option<PathBuf>,
@@ -430,6 +434,10 @@ fn settings(
         mail_sender: crate::mail::sender::SenderSettings {
             initial_backoff: Duration::from_secs(layer(args.mail_retry_secs, file.mail_retry_secs, || 30).max(1)),
             lease: Duration::from_secs(layer(args.mail_lease_secs, file.mail_lease_secs, || 300).max(1)),
+            news_per_minute: layer(args.mail_news_per_minute, file.mail_news_per_minute, || {
+                crate::domain::mail::DEFAULT_NEWS_PER_MINUTE
+            })
+            .max(1),
             ..Default::default()
         },
         reminder_interval: config::DEFAULT_REMINDER_INTERVAL,
@@ -452,6 +460,7 @@ fn smtp_input(flags: Option<crate::mail::smtp::SmtpInput>, file: &FileConfig) ->
         password: env("COFUND_SMTP_PASSWORD").or_else(|| file.smtp_password.clone()),
         from: flags.from.or_else(|| env("COFUND_MAIL_FROM")).or_else(|| file.mail_from.clone()),
         reply_to: flags.reply_to.or_else(|| env("COFUND_REPLY_TO")).or_else(|| file.reply_to.clone()),
+        ca_file: env("COFUND_SMTP_CA_FILE").or_else(|| file.smtp_ca_file.clone()),
     }
 }
 

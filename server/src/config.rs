@@ -208,6 +208,9 @@ pub struct FileConfig {
     pub smtp_port: Option<u16>,
     /// starttls (default), tls or none (loopback only).
     pub smtp_tls: Option<String>,
+    /// A PEM file of a CA to trust besides the system's roots (a relay with a private
+    /// certificate).
+    pub smtp_ca_file: Option<String>,
     pub smtp_user: Option<String>,
     /// Only here or in COFUND_SMTP_PASSWORD, never a flag.
     pub smtp_password: Option<String>,
@@ -219,6 +222,8 @@ pub struct FileConfig {
     pub mail_retry_secs: Option<u64>,
     /// Seconds a sender holds a claimed message before another instance may send it.
     pub mail_lease_secs: Option<u64>,
+    /// News to donors: at most this many messages a minute.
+    pub mail_news_per_minute: Option<u32>,
 }
 
 impl FileConfig {

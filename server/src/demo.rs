@@ -349,6 +349,7 @@ fn pledges_for(plan: &Plan, now: Timestamp) -> Vec<NewPledge> {
                 show_amount: rng.chance(800),
                 email,
                 message,
+                news: false,
             },
             status,
             message_hidden: false,

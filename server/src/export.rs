@@ -2,7 +2,7 @@
 
 use crate::storage::PledgeRow;
 
-const HEADER: [&str; 14] = [
+const HEADER: [&str; 16] = [
     "id",
     "created_at",
     "status",
@@ -17,6 +17,8 @@ const HEADER: [&str; 14] = [
     "reference",
     "updated_at",
     "cohort",
+    "news",
+    "anonymised_at",
 ];
 
 /// RFC 4180: a field with a comma, quote or line break is quoted, quotes doubled.
@@ -43,7 +45,9 @@ pub fn pledges_csv(rows: &[PledgeRow]) -> String {
     let mut out = HEADER.join(",");
     out.push_str("\r\n");
     for r in rows {
-        let cells: [(String, bool); 14] = [
+        // An anonymised donor's e-mail cell says so (name and message are empty).
+        let email = if r.anonymised_at.is_some() { "(geanonimiseerd)".to_owned() } else { r.email.clone() };
+        let cells: [(String, bool); 16] = [
             (r.id.clone(), false),
             (r.created_at.to_rfc3339(), false),
             (r.status.as_str().to_owned(), false),
@@ -52,12 +56,14 @@ pub fn pledges_csv(rows: &[PledgeRow]) -> String {
             (r.name.clone().unwrap_or_default(), true),
             (r.show_name.to_string(), false),
             (r.show_amount.to_string(), false),
-            (r.email.clone(), true),
+            (email, true),
             (r.message.clone().unwrap_or_default(), true),
             (r.message_hidden.to_string(), false),
             (r.reference.clone(), false),
             (r.updated_at.to_rfc3339(), false),
             (r.cohort_slug.clone(), false),
+            (r.news.to_string(), false),
+            (r.anonymised_at.map(|t| t.to_rfc3339()).unwrap_or_default(), false),
         ];
         for (i, (v, untrusted)) in cells.iter().enumerate() {
             if i > 0 {

@@ -131,7 +131,8 @@ impl Application {
         let mut mailer = None;
         match &settings.mail {
             Some(smtp) => {
-                let m = mailing(cofund.storage().as_ref(), &public_url, smtp).await?;
+                let mut m = mailing(cofund.storage().as_ref(), &public_url, smtp).await?;
+                m.news_per_minute = settings.mail_sender.news_per_minute;
                 cofund = cofund.with_mailing(m);
                 mailer = Some((mail::smtp::SmtpMailer::new(smtp)?, settings.mail_sender));
                 tracing::info!(smtp = %smtp.describe(), "e-mail to donors is on");
@@ -191,6 +192,7 @@ impl Application {
             (
                 tokio::spawn(mail::sender::run(cofund.storage().clone(), mailer, s)),
                 tokio::spawn(queue_reminders(cofund.clone(), self.reminder_interval)),
+                tokio::spawn(queue_automatic_news(cofund.clone())),
             )
         });
         let router = routes::router(self.state);
@@ -206,9 +208,10 @@ impl Application {
         live.abort();
         forget.abort();
         sweep.abort();
-        if let Some((sender, reminders)) = mail_tasks {
+        if let Some((sender, reminders, news)) = mail_tasks {
             sender.abort();
             reminders.abort();
+            news.abort();
         }
         served
     }
@@ -265,6 +268,19 @@ async fn queue_reminders(cofund: Arc<domain::Cofund>, interval: Duration) {
             Ok(0) => {}
             Ok(n) => tracing::info!(queued = n, "reminders queued"),
             Err(e) => tracing::warn!(error = %e, "queueing reminders failed; retrying later"),
+        }
+    }
+}
+
+/// Queues the cohorts' automatic news (target reached, campaign closed) every minute.
+async fn queue_automatic_news(cofund: Arc<domain::Cofund>) {
+    let mut every = tokio::time::interval(Duration::from_secs(60));
+    every.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        every.tick().await;
+        let now = domain::now();
+        if let Err(e) = cofund.queue_automatic_news(now, now).await {
+            tracing::warn!(error = %e, "queueing news failed; retrying later");
         }
     }
 }

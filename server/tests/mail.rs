@@ -402,6 +402,7 @@ async fn pledges_from_before_e_mail_was_on_get_no_reminders() {
             show_amount: true,
             email: "oud@example.nl".into(),
             message: None,
+            news: false,
         },
         status: PledgeStatus::Pledged,
         message_hidden: false,
@@ -414,4 +415,371 @@ async fn pledges_from_before_e_mail_was_on_get_no_reminders() {
     assert_eq!(m.cofund.queue_reminders(Timestamp(now().0 + 6 * DAY), now()).await.unwrap(), 1);
     let got = catcher.wait_for(2, Duration::from_secs(20)).await;
     assert!(got.iter().all(|g| !to(g).contains("oud@example.nl")));
+}
+
+/// The link to the donor's own page in a caught message's text.
+fn donor_path(m: &Value) -> String {
+    let t = text(m);
+    let at = t.find("/mail/donor?").expect("a donor link in every message");
+    t[at..].split_whitespace().next().unwrap().to_owned()
+}
+
+fn subjects(got: &[Value]) -> Vec<(String, String)> {
+    got.iter().map(|g| (g["subject"].as_str().unwrap_or_default().to_owned(), to(g))).collect()
+}
+
+async fn settle(catcher: &Catcher, n: usize) -> Vec<Value> {
+    catcher.wait_for(n, Duration::from_secs(30)).await;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    catcher.messages()
+}
+
+#[tokio::test]
+async fn news_goes_once_only_to_donors_who_opted_in_and_did_not_unsubscribe() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    let pledge = |amount: i64, email: &str, news: bool| {
+        let mut b = pledge_body(amount, email);
+        b["news"] = news.into();
+        b
+    };
+    // The crowd target is € 30.000 (half of the € 60.000 budget); € 5.000 a pledge at most.
+    m.app.pledge_ok("utrecht", &pledge(500_000, "wil@example.nl", true)).await;
+    m.app.pledge_ok("utrecht", &pledge(500_000, "nee@example.nl", false)).await;
+    m.app.pledge_ok("utrecht", &pledge(500_000, "afgemeld@example.nl", true)).await;
+    m.app.pledge_ok("utrecht", &pledge(500_000, "twee@example.nl", true)).await;
+    assert_eq!(m.cofund.queue_automatic_news(now(), now()).await.unwrap(), 0, "target not reached yet");
+    m.app.pledge_ok("utrecht", &pledge(500_000, "Twee@Example.nl", true)).await;
+    // Without the flag: not opted in (off by default).
+    m.app.pledge_ok("utrecht", &pledge_body(500_000, "stil@example.nl")).await;
+    let got = settle(&catcher, 6).await;
+    assert_eq!(got.len(), 6, "six confirmations: {:#?}", subjects(&got));
+    let off = got.iter().find(|g| to(g).contains("afgemeld@example.nl")).unwrap();
+    let link = off["headers"]["list-unsubscribe"].as_str().unwrap().trim_matches(|c| c == '<' || c == '>').to_owned();
+    let path = &link[link.find("/mail/unsubscribe").unwrap()..];
+    assert_eq!(m.app.client.post(m.app.url(path)).send().await.unwrap().status(), 200);
+
+    // Target reached: news once, to the two who opted in and did not unsubscribe (the
+    // donor with two pledges gets one message).
+    assert_eq!(m.cofund.queue_automatic_news(now(), now()).await.unwrap(), 2);
+    assert_eq!(m.cofund.queue_automatic_news(now(), now()).await.unwrap(), 0, "once per cohort");
+    let got = settle(&catcher, 8).await;
+    let news: Vec<&Value> = got.iter().filter(|g| g["subject"].as_str().unwrap().starts_with("Doel bereikt")).collect();
+    assert_eq!(news.len(), 2, "{:#?}", subjects(&got));
+    let mut to_whom: Vec<String> = news.iter().map(|g| to(g)).collect();
+    to_whom.sort();
+    assert!(to_whom[0].contains("twee@example.nl") || to_whom[0].contains("Twee@Example.nl"), "{to_whom:?}");
+    assert!(to_whom[1].contains("wil@example.nl"), "{to_whom:?}");
+    assert!(text(news[0]).contains("€ 30.000,00"), "{}", text(news[0]));
+    assert!(news[0]["headers"]["list-unsubscribe"].as_str().is_some());
+    // Paced: the second message was due a second after the first (60 a minute).
+    let mut due: Vec<i64> = m
+        .cofund
+        .outbox(Some("utrecht"), 100)
+        .await
+        .unwrap()
+        .iter()
+        .filter(|e| e.message.kind.as_str() == "news")
+        .map(|e| e.next_attempt_at.0)
+        .collect();
+    due.sort();
+    assert_eq!(due[1] - due[0], 1);
+
+    // The coordinator's update: refused without a subject (the field named), else to the same two.
+    let post = |body: Value| {
+        m.app.client.post(m.app.url("/api/v1/admin/cohorts/utrecht/news")).bearer_auth(&m.app.token).json(&body).send()
+    };
+    let (status, _, fields) =
+        helpers::error_of(post(serde_json::json!({"subject": " ", "body": "x"})).await.unwrap()).await;
+    assert_eq!((status, fields), (422, vec!["subject".to_owned()]));
+    let r =
+        post(serde_json::json!({"subject": "De moestuin\r\nBcc: x@example.org", "body": "Eerste oogst!\n\nDank je."}))
+            .await
+            .unwrap();
+    assert_eq!(r.status(), 422, "a subject with a line break is refused");
+    let r = post(serde_json::json!({"subject": "De eerste oogst", "body": "De moestuin bloeit.\n\nDank je wel."}))
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 202);
+    assert_eq!(r.json::<Value>().await.unwrap()["queued"], 2);
+    let got = settle(&catcher, 10).await;
+    let updates: Vec<&Value> =
+        got.iter().filter(|g| g["subject"] == "Starters4Communities utrecht: De eerste oogst").collect();
+    assert_eq!(updates.len(), 2, "{:#?}", subjects(&got));
+    assert!(text(updates[0]).contains("De moestuin bloeit."));
+
+    // The campaign closed: news with the result, once.
+    let closed = Timestamp(now().0 + 21 * DAY);
+    assert_eq!(m.cofund.queue_automatic_news(closed, now()).await.unwrap(), 2);
+    assert_eq!(m.cofund.queue_automatic_news(closed, now()).await.unwrap(), 0);
+    let got = settle(&catcher, 12).await;
+    assert_eq!(got.len(), 12, "{:#?}", subjects(&got));
+    let result = got.iter().find(|g| g["subject"].as_str().unwrap().starts_with("Campagne gesloten")).unwrap();
+    assert!(text(result).contains("€ 30.000,00") && text(result).contains("Het doel is gehaald"), "{}", text(result));
+    // Nobody who did not opt in, or unsubscribed, got anything but their confirmation.
+    for quiet in ["nee@example.nl", "afgemeld@example.nl", "stil@example.nl"] {
+        assert_eq!(got.iter().filter(|g| to(g).contains(quiet)).count(), 1, "{quiet}");
+    }
+    let news_list: Value = m
+        .app
+        .client
+        .get(m.app.url("/api/v1/admin/cohorts/utrecht/news"))
+        .bearer_auth(&m.app.token)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let keys: Vec<&str> = news_list["news"].as_array().unwrap().iter().map(|n| n["key"].as_str().unwrap()).collect();
+    assert_eq!(keys.len(), 3, "{news_list}");
+}
+
+#[tokio::test]
+async fn the_gift_statement_is_exact_and_an_anonymised_donor_appears_nowhere() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let m = spawn_mail(port, None).await;
+    let mut def = definition("utrecht");
+    def["anbi"] = serde_json::json!({"organisation": "Stichting Starters4Communities", "rsin": "123456789"});
+    let r = m.app.put_cohort_with("utrecht", &def, &m.app.token).await;
+    let (status, _, fields) = helpers::error_of(r).await;
+    assert_eq!((status, fields), (422, vec!["anbi.rsin".to_owned()]), "the eleven test");
+    def["anbi"]["rsin"] = "123456782".into();
+    m.app.cohort("utrecht", def).await;
+
+    let secret = |amount: i64| {
+        let mut b = pledge_body(amount, "Geheim@Example.nl");
+        b["name"] = "Gerrit Geheim".into();
+        b["message"] = "Mijn geheime boodschap".into();
+        b["news"] = true.into();
+        b
+    };
+    let first = m.app.pledge_ok("utrecht", &secret(2550)).await;
+    let second = m.app.pledge_ok("utrecht", &secret(123_456)).await;
+    m.app.pledge_ok("utrecht", &secret(1000)).await; // stays pledged: no gift
+    m.app.pledge_ok("utrecht", &pledge_body(5000, "ander@example.nl")).await;
+    for p in [&first, &second] {
+        let id = p["pledge"]["id"].as_str().unwrap();
+        assert_eq!(m.app.admin_post(&format!("/api/v1/admin/pledges/{id}/confirm")).await.status(), 200);
+    }
+    let got = settle(&catcher, 6).await;
+    assert_eq!(got.len(), 6, "{:#?}", subjects(&got));
+    let mine = got.iter().find(|g| to(g).contains("Geheim@Example.nl")).unwrap();
+    let path = donor_path(mine);
+
+    // The donor's page: their three pledges, not the other donor's.
+    let page = m.app.get(&path).await;
+    assert_eq!(page.status(), 200);
+    let html = page.text().await.unwrap();
+    for p in [&first, &second] {
+        assert!(html.contains(p["payment"]["reference"].as_str().unwrap()));
+    }
+    assert!(html.contains("Gerrit Geheim") && !html.contains("ander@example.nl"));
+    let forged = path.replace("&t=", "&t=0");
+    assert_eq!(m.app.get(&forged).await.status(), 404);
+    let data: Value = m.app.get(&path.replace("/mail/donor?", "/mail/donor/data.json?")).await.json().await.unwrap();
+    assert_eq!(data["pledges"].as_array().unwrap().len(), 3);
+    assert_eq!(data["pledges"][0]["email"], "Geheim@Example.nl");
+
+    // The statement of this year: the two received gifts, exact, and their total.
+    let year = now().date_utc().ymd().0;
+    let statement = m.app.get(&format!("{}&year={year}", path.replace("/mail/donor?", "/mail/donor/statement?"))).await;
+    assert_eq!(statement.status(), 200);
+    let s = statement.text().await.unwrap();
+    assert!(s.contains("Stichting Starters4Communities") && s.contains("123456782"), "{s}");
+    assert!(s.contains("€ 25,50") && s.contains("€ 1.234,56"), "each gift: {s}");
+    assert!(s.contains("€ 1.260,06"), "the total 25,50 + 1.234,56: {s}");
+    assert!(!s.contains("€ 10,00"), "a pledge not received is no gift");
+    let last_year =
+        m.app.get(&format!("{}&year={}", path.replace("/mail/donor?", "/mail/donor/statement?"), year - 1)).await;
+    assert!(!last_year.text().await.unwrap().contains("€ 1.260,06"));
+
+    // Anonymise: name, e-mail and message go everywhere; amounts, references and the
+    // backer count stay.
+    let backers_before = m.app.document("utrecht").await["crowd"]["backers"].clone();
+    let r = m.app.client.post(m.app.url(&path.replace("/mail/donor?", "/mail/donor/anonymise?"))).send().await.unwrap();
+    assert_eq!(r.status(), 200);
+    let gone = |haystack: &str, what: &str| {
+        for needle in ["geheim@example.nl", "Geheim@Example.nl", "Gerrit Geheim", "Mijn geheime boodschap"] {
+            assert!(!haystack.contains(needle), "{what} still holds {needle:?}");
+        }
+    };
+    let doc = m.app.document_when("utrecht", |d| d["crowd"]["backers"] == backers_before).await;
+    gone(&doc.to_string(), "the document");
+    let admin_get = |p: &str| m.app.client.get(m.app.url(p)).bearer_auth(&m.app.token).send();
+    let csv = admin_get("/api/v1/admin/cohorts/utrecht/pledges.csv").await.unwrap().text().await.unwrap();
+    gone(&csv, "the CSV");
+    assert_eq!(csv.matches("(geanonimiseerd)").count(), 3, "{csv}");
+    assert!(csv.contains(first["payment"]["reference"].as_str().unwrap()), "references stay");
+    let pledges = admin_get("/api/v1/admin/cohorts/utrecht/pledges").await.unwrap().text().await.unwrap();
+    gone(&pledges, "the admin API");
+    assert_eq!(pledges.matches("\"anonymised_at\":\"").count(), 3);
+    let outbox = admin_get("/api/v1/admin/cohorts/utrecht/outbox").await.unwrap().text().await.unwrap();
+    gone(&outbox, "the admin outbox");
+    for e in m.cofund.outbox(Some("utrecht"), 100).await.unwrap() {
+        let msg = &e.message;
+        let kept =
+            format!("{} {:?} {} {} {}", msg.recipient, msg.recipient_name, msg.subject, msg.text_body, msg.html_body);
+        gone(&kept, "the outbox bodies kept");
+    }
+    let public = m.app.get("/api/v1/cohorts/utrecht/pledges").await.text().await.unwrap();
+    gone(&public, "the public pledge list");
+    // The link now finds nothing; no news reaches them.
+    assert!(m.app.get(&path).await.text().await.unwrap().contains("geen toezeggingen"));
+}
+
+#[tokio::test]
+async fn a_failed_message_is_retried_by_a_coordinator() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let (catcher, port) = Catcher::start_free(mail_dir.path(), None, 0);
+    let m = spawn_mail(port, None).await;
+    m.app.open_cohort("utrecht").await;
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "ok@example.nl")).await;
+    // An address the pledge rules take but that is no mailbox (a comment in it):
+    // failed for good, never sent elsewhere.
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "a(b)@example.nl")).await;
+    catcher.wait_for(1, Duration::from_secs(20)).await;
+    let failed = || async {
+        m.cofund.outbox(Some("utrecht"), 10).await.unwrap().into_iter().find(|e| e.status.as_str() == "failed")
+    };
+    let started = Instant::now();
+    while failed().await.is_none() && started.elapsed() < Duration::from_secs(20) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let entry = failed().await.expect("the message to a(b)@example.nl failed");
+    assert_eq!(entry.attempts, 1);
+    let sent = m.cofund.outbox(Some("utrecht"), 10).await.unwrap().into_iter().find(|e| e.status.as_str() == "sent");
+    let r = m.app.admin_post(&format!("/api/v1/admin/cohorts/utrecht/outbox/{}/retry", sent.unwrap().message.id)).await;
+    assert_eq!(r.status(), 404, "a sent message is not sent again");
+    let r = m.app.admin_post(&format!("/api/v1/admin/cohorts/utrecht/outbox/{}/retry", entry.message.id)).await;
+    assert_eq!(r.status(), 202);
+    // Tried once more (and, the address being what it is, failed again).
+    let started = Instant::now();
+    loop {
+        let e =
+            m.cofund.outbox(Some("utrecht"), 10).await.unwrap().into_iter().find(|e| e.message.id == entry.message.id);
+        if e.as_ref().is_some_and(|e| e.attempts == 2) {
+            assert_eq!(e.unwrap().status.as_str(), "failed");
+            break;
+        }
+        assert!(started.elapsed() < Duration::from_secs(20), "the retry was attempted");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert_eq!(catcher.messages().len(), 1, "only ok@example.nl got mail");
+}
+
+/// STARTTLS against a server whose certificate is self-signed: the test's SMTP server
+/// makes one for 127.0.0.1 and writes it out; the client is told to trust it through
+/// `smtp_ca_file` (added to the system's roots; the name is still checked). Without
+/// it, STARTTLS fails and the message waits; with it, it is delivered, with AUTH
+/// inside TLS.
+#[tokio::test]
+async fn starttls_with_a_self_signed_certificate_the_client_is_told_to_trust() {
+    let mail_dir = tempfile::tempdir().unwrap();
+    let cert_dir = tempfile::tempdir().unwrap();
+    let cert = cert_dir.path().join("smtp-ca.pem");
+    let auth = ("cofund", "tls-wachtwoord");
+    let (catcher, port) = Catcher::start_free_starttls(mail_dir.path(), Some(auth), &cert);
+    let settings = |ca: Option<String>| {
+        SmtpSettings::from_input(SmtpInput {
+            url: Some(format!("smtp://127.0.0.1:{port}")),
+            user: Some(auth.0.into()),
+            password: Some(auth.1.into()),
+            from: Some("Starters4Communities <noreply@starters4communities.nl>".into()),
+            ca_file: ca,
+            ..Default::default()
+        })
+        .unwrap()
+    };
+    // Not trusted: nothing is delivered; the message waits with the TLS error.
+    let untrusted = spawn_mail_with(port, None, |s| s.mail = settings(None)).await;
+    untrusted.app.open_cohort("utrecht").await;
+    untrusted.app.pledge_ok("utrecht", &pledge_body(2500, "niet@example.nl")).await;
+    tokio::time::sleep(Duration::from_secs(3)).await;
+    assert!(catcher.messages().is_empty());
+    let waiting = untrusted.cofund.outbox(Some("utrecht"), 10).await.unwrap();
+    assert_eq!(waiting[0].status.as_str(), "waiting");
+    assert!(waiting[0].last_error.is_some());
+    assert!(!waiting[0].last_error.as_deref().unwrap().contains(auth.1));
+
+    // Trusted: delivered over STARTTLS (the server refuses anything before it).
+    let m = spawn_mail_with(port, None, |s| s.mail = settings(Some(cert.to_str().unwrap().to_owned()))).await;
+    m.app.open_cohort("utrecht").await;
+    m.app.pledge_ok("utrecht", &pledge_body(2500, "tls@example.nl")).await;
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    let state = m.cofund.outbox(Some("utrecht"), 10).await.unwrap();
+    assert!(state[0].last_error.is_none(), "{:?}", state[0].last_error);
+    let got = catcher.wait_for(1, Duration::from_secs(20)).await;
+    assert!(to(&got[0]).contains("tls@example.nl"));
+    assert_eq!(m.cofund.outbox(Some("utrecht"), 10).await.unwrap()[0].status.as_str(), "sent");
+}
+
+/// The SMTP password is neither logged (at debug level: the start-up line, failing
+/// deliveries) nor shown by `cofund mail outbox`.
+#[tokio::test]
+async fn the_smtp_password_is_never_logged_or_shown() {
+    use std::process::{Command, Stdio};
+    let bin = std::env::var("COFUND_BIN").unwrap_or_else(|_| env!("CARGO_BIN_EXE_cofund").to_owned());
+    let dir = tempfile::tempdir().unwrap();
+    // Nothing listens there: every attempt fails and is logged (aiosmtpd answers a
+    // wrong password only after a long pause, too long for this test).
+    let smtp_port = free_port();
+    let secret = "Pw-s3cr3t-nooit-zichtbaar";
+    let db = format!("sqlite:{}", dir.path().join("cofund.db").display());
+    let def = dir.path().join("utrecht.json");
+    std::fs::write(&def, definition("utrecht").to_string()).unwrap();
+    let out = Command::new(&bin).args(["cohort", "put"]).arg(&def).args(["--database", &db]).output().unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let port = free_port();
+    let log = dir.path().join("server.log");
+    let mut child = Command::new(&bin)
+        .args(["serve", "--addr", &format!("127.0.0.1:{port}"), "--database", &db])
+        .env("COFUND_LOG", "debug")
+        .env("COFUND_SMTP_URL", format!("smtp://cofund@127.0.0.1:{smtp_port}?tls=none"))
+        .env("COFUND_SMTP_PASSWORD", secret)
+        .env("COFUND_MAIL_FROM", "noreply@starters4communities.nl")
+        .env("COFUND_MAIL_RETRY_SECS", "1")
+        .stdout(Stdio::from(std::fs::File::create(&log).unwrap()))
+        .stderr(Stdio::from(std::fs::File::create(dir.path().join("server.err")).unwrap()))
+        .spawn()
+        .unwrap();
+    let client = Client::new();
+    let mut healthy = false;
+    for _ in 0..400 {
+        if client.get(format!("http://127.0.0.1:{port}/healthz")).send().await.is_ok_and(|r| r.status() == 200) {
+            healthy = true;
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(25)).await;
+    }
+    assert!(healthy, "the server starts");
+    let r = client
+        .post(format!("http://127.0.0.1:{port}/api/v1/cohorts/utrecht/pledges"))
+        .header("Idempotency-Key", key())
+        .json(&pledge_body(2500, "a@example.nl"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    let read_log = || {
+        std::fs::read_to_string(&log).unwrap_or_default()
+            + &std::fs::read_to_string(dir.path().join("server.err")).unwrap_or_default()
+    };
+    let started = Instant::now();
+    while !read_log().contains("sending an e-mail failed") && started.elapsed() < Duration::from_secs(60) {
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    Command::new("kill").args(["-TERM", &child.id().to_string()]).status().unwrap();
+    child.wait().unwrap();
+    let logged = read_log();
+    assert!(logged.contains("sending an e-mail failed"), "the failed delivery was logged: {logged}");
+    assert!(logged.contains("e-mail to donors is on"), "the start-up line");
+    assert!(!logged.contains(secret), "the password is in the log");
+    let out = Command::new(&bin).args(["mail", "outbox", "--database", &db]).output().unwrap();
+    let shown = format!("{}{}", String::from_utf8_lossy(&out.stdout), String::from_utf8_lossy(&out.stderr));
+    assert!(out.status.success() && shown.contains("a@example.nl"), "{shown}");
+    assert!(!shown.contains(secret));
 }

@@ -106,6 +106,8 @@ fn PledgeForm(
     let email = RwSignal::new(String::new());
     let message = RwSignal::new(String::new());
     let consent = RwSignal::new(false);
+    // News by e-mail: off unless the donor turns it on (AVG: consent is opt-in).
+    let news = RwSignal::new(false);
     let honeypot = RwSignal::new(String::new());
 
     let stage = RwSignal::new(Stage::Editing);
@@ -217,6 +219,7 @@ fn PledgeForm(
             email: email.get_untracked(),
             message: Some(message.get_untracked()),
             consent: consent.get_untracked(),
+            news: news.get_untracked(),
             website: Some(honeypot.get_untracked()).filter(|w| !w.is_empty()),
         };
         let mut list: Vec<(String, String)> = Vec::new();
@@ -466,6 +469,15 @@ fn PledgeForm(
                         {move || locale.chars_left(MESSAGE_MAX_CHARS as i64 - message.with(|m| m.trim().chars().count()) as i64)}
                     </p>
                     <FieldError id=fid("message-error") message=error_for("message")/>
+                </div>
+                <div class="cofund-field cofund-check">
+                    <input
+                        id=fid("news")
+                        type="checkbox"
+                        prop:checked=move || news.get()
+                        on:change=move |ev| news.set(event_target_checked(&ev))
+                    />
+                    <label for=fid("news")>{t.news}</label>
                 </div>
                 <div class="cofund-honeypot" aria-hidden="true">
                     <label for=fid("website")>{t.honeypot}</label>

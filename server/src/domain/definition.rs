@@ -55,6 +55,20 @@ pub struct CohortDefinition {
     /// `Reply-To` of the cohort's e-mail to donors (the server's `reply_to` otherwise).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reply_to: Option<String>,
+    /// The organisation that receives the gifts, when it is an ANBI: donors can then
+    /// get a gift statement (giftenoverzicht) naming it and its RSIN.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub anbi: Option<Anbi>,
+}
+
+/// A receiving organisation registered as ANBI.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Anbi {
+    /// Its name as registered, e.g. `Stichting Starters4Communities`.
+    pub organisation: String,
+    /// Its RSIN: nine digits passing the eleven test (`cofund_core::anbi`).
+    pub rsin: String,
 }
 
 fn eur() -> String {
@@ -246,6 +260,22 @@ impl CohortDefinition {
         if let Some(r) = &self.reply_to {
             if r.len() > 254 || r.parse::<lettre::message::Mailbox>().is_err() {
                 errors.push(FieldError::new("reply_to", Problem::Format { expected: "an e-mail address".into() }));
+            }
+        }
+        if let Some(a) = &self.anbi {
+            let name = a.organisation.trim();
+            if name.is_empty() {
+                errors.push(FieldError::new("anbi.organisation", Problem::Required));
+            } else if name.chars().count() > 200 {
+                errors.push(FieldError::new("anbi.organisation", Problem::TooLong { max: 200 }));
+            } else if name.chars().any(char::is_control) {
+                errors.push(FieldError::new("anbi.organisation", Problem::ControlCharacters));
+            }
+            if !cofund_core::anbi::is_valid_rsin(&a.rsin) {
+                errors.push(FieldError::new(
+                    "anbi.rsin",
+                    Problem::Format { expected: "an RSIN: nine digits that pass the eleven test".into() },
+                ));
             }
         }
         match cohort {

@@ -6,6 +6,7 @@
 pub mod access;
 pub mod cohorts;
 mod definition;
+pub mod donor;
 mod error;
 pub mod json;
 pub mod live;
@@ -16,7 +17,7 @@ pub mod programmes;
 mod service;
 mod upkeep;
 
-pub use definition::{CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};
+pub use definition::{Anbi, CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};
 pub use error::{is_unavailable, DomainError, DomainResult};
 pub use service::{Cofund, RenderedDocument, DEFAULT_MAX_SUBSCRIBERS, DEFAULT_STREAM_LIFETIME, RECENT_PLEDGES};
 

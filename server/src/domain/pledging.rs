@@ -169,6 +169,8 @@ mod tests {
             message: Some("hoi".into()),
             message_hidden: false,
             locale: None,
+            news: false,
+            anonymised_at: None,
             status,
             reference: "S4C-1".into(),
             created_at: Timestamp(0),

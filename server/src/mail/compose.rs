@@ -59,12 +59,14 @@ impl Words {
             nl
         }
     }
+    fn donor_label(&self) -> &'static str {
+        self.t(
+            "Je gegevens, giftenoverzicht (ANBI) of gegevens wissen",
+            "Your data, gift statement (ANBI) or erasing your data",
+        )
+    }
     fn money(&self, cents: i64) -> String {
-        if self.en {
-            format!("€{}", transfer_amount(cents, '.'))
-        } else {
-            format!("€ {}", transfer_amount(cents, ','))
-        }
+        cofund_core::amount::display_euros(cents, self.en)
     }
 }
 
@@ -75,6 +77,7 @@ pub fn compose(
     cohort: &CohortDefinition,
     pledge: &PledgeRow,
     unsubscribe_url: &str,
+    donor_url: &str,
 ) -> Composed {
     let w = Words { en: locale.starts_with("en") };
     let cohort_name = one_line(&cohort.name, 200);
@@ -120,6 +123,7 @@ pub fn compose(
             )
             .to_owned(),
         ),
+        MessageKind::News => unreachable!("news is composed by compose_news"),
         MessageKind::ThankYou => (
             format!("{} {cohort_name}", w.t("Ontvangen: je bijdrage aan", "Received: your gift to")),
             format!(
@@ -171,8 +175,9 @@ pub fn compose(
         text.push_str(&format!("\n{n}\n"));
     }
     text.push_str(&format!(
-        "\n{outro}\n\n{}\n{programme}\n\n-- \n{footer}\n{unsubscribe_label}: {unsubscribe_url}\n",
-        w.t("Groet,", "Kind regards,")
+        "\n{outro}\n\n{}\n{programme}\n\n-- \n{footer}\n{unsubscribe_label}: {unsubscribe_url}\n{}: {donor_url}\n",
+        w.t("Groet,", "Kind regards,"),
+        w.donor_label()
     ));
 
     let markup: Markup = html! {
@@ -195,6 +200,124 @@ pub fn compose(
                 p { (w.t("Groet,", "Kind regards,")) br; (programme) }
                 hr;
                 p style="font-size: 0.875rem; color: #555;" { (footer) " " a href=(unsubscribe_url) { (unsubscribe_label) } }
+                p style="font-size: 0.875rem; color: #555;" { a href=(donor_url) { (w.donor_label()) } }
+            }
+        }
+    };
+    Composed { subject, text, html: markup.into_string() }
+}
+
+/// What a news message says.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NewsContent {
+    /// The crowd reached its target.
+    TargetReached { pledged_cents: i64, target_cents: i64, backers: i64 },
+    /// The campaign closed, with its result.
+    Closed { pledged_cents: i64, target_cents: i64, backers: i64, target_met: bool },
+    /// Written by the coordinator: a subject and plain text (paragraphs split by blank lines).
+    Update { subject: String, body: String },
+}
+
+/// Composes a news message of `cohort` in `locale`, greeting `name` if given.
+pub fn compose_news(
+    content: &NewsContent,
+    locale: &str,
+    cohort: &CohortDefinition,
+    name: Option<&str>,
+    unsubscribe_url: &str,
+    donor_url: &str,
+) -> Composed {
+    let w = Words { en: locale.starts_with("en") };
+    let cohort_name = one_line(&cohort.name, 200);
+    let programme = one_line(&cohort.programme.name, 200);
+    let greeting = match name.map(|n| one_line(n, 100)).filter(|n| !n.is_empty()) {
+        Some(name) => format!("{} {name},", w.t("Beste", "Dear")),
+        None => w.t("Beste donateur,", "Dear supporter,").to_owned(),
+    };
+    let (subject, paragraphs): (String, Vec<String>) = match content {
+        NewsContent::TargetReached { pledged_cents, target_cents, backers } => (
+            format!("{} {cohort_name}", w.t("Doel bereikt:", "Target reached:")),
+            vec![
+                format!(
+                    "{} {cohort_name} {} {} {} {} {} {backers} {}",
+                    w.t("Het crowdfundingdoel van", "The crowdfunding target of"),
+                    w.t("is bereikt:", "has been reached:"),
+                    w.money(*pledged_cents),
+                    w.t("toegezegd, van een doel van", "pledged, of a target of"),
+                    w.money(*target_cents),
+                    w.t("door", "by"),
+                    w.t("donateurs.", "supporters.")
+                ),
+                w.t(
+                    "Dank je wel dat jij een van hen bent. Heb je je toezegging nog niet overgemaakt, dan kan dat nog steeds.",
+                    "Thank you for being one of them. If you have not transferred your pledge yet, you still can.",
+                )
+                .to_owned(),
+            ],
+        ),
+        NewsContent::Closed { pledged_cents, target_cents, backers, target_met } => (
+            format!("{} {cohort_name}", w.t("Campagne gesloten:", "Campaign closed:")),
+            vec![
+                format!(
+                    "{} {cohort_name} {} {} {} {} {} {backers} {}",
+                    w.t("De campagne van", "The campaign of"),
+                    w.t("is gesloten. Resultaat:", "has closed. Result:"),
+                    w.money(*pledged_cents),
+                    w.t("toegezegd, van een doel van", "pledged, of a target of"),
+                    w.money(*target_cents),
+                    w.t("door", "by"),
+                    w.t("donateurs.", "supporters.")
+                ),
+                if *target_met {
+                    w.t("Het doel is gehaald. Dank je wel!", "The target was met. Thank you!").to_owned()
+                } else {
+                    w.t(
+                        "Het doel is niet helemaal gehaald; de organisatie laat weten wat er met de toezeggingen gebeurt.",
+                        "The target was not quite met; the organisation will let you know what happens with the pledges.",
+                    )
+                    .to_owned()
+                },
+            ],
+        ),
+        NewsContent::Update { subject, body } => (
+            format!("{cohort_name}: {}", one_line(subject, MAX_SUBJECT_CHARS)),
+            body.replace("\r\n", "\n")
+                .split("\n\n")
+                .map(|p| p.trim().to_owned())
+                .filter(|p| !p.is_empty())
+                .collect(),
+        ),
+    };
+    let subject = one_line(&subject, MAX_SUBJECT_CHARS);
+    let footer = format!(
+        "{} {cohort_name} {} {programme}.",
+        w.t("Je ontvangt dit nieuws omdat je bij je toezegging aan", "You receive this news because, pledging to"),
+        w.t("om nieuws vroeg, via", "you asked for news, through")
+    );
+    let unsubscribe_label = w.t("Afmelden", "Unsubscribe");
+    let mut text = format!("{greeting}\n\n");
+    for p in &paragraphs {
+        text.push_str(p);
+        text.push_str("\n\n");
+    }
+    text.push_str(&format!(
+        "{}\n{programme}\n\n-- \n{footer}\n{unsubscribe_label}: {unsubscribe_url}\n{}: {donor_url}\n",
+        w.t("Groet,", "Kind regards,"),
+        w.donor_label()
+    ));
+    let markup: Markup = html! {
+        (DOCTYPE)
+        html lang=(if w.en { "en" } else { "nl" }) {
+            head { meta charset="utf-8"; title { (subject) } }
+            body style="font-family: system-ui, sans-serif; color: #1a1a1a; max-width: 40rem; margin: 0 auto; padding: 1rem;" {
+                p { (greeting) }
+                @for p in &paragraphs {
+                    p style="white-space: pre-line;" { (p) }
+                }
+                p { (w.t("Groet,", "Kind regards,")) br; (programme) }
+                hr;
+                p style="font-size: 0.875rem; color: #555;" { (footer) " " a href=(unsubscribe_url) { (unsubscribe_label) } }
+                p style="font-size: 0.875rem; color: #555;" { a href=(donor_url) { (w.donor_label()) } }
             }
         }
     };

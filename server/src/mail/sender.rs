@@ -26,6 +26,8 @@ pub struct SenderSettings {
     pub batch: u32,
     /// Messages sent at once.
     pub concurrency: usize,
+    /// News (to many donors at once) is queued at most this many messages a minute.
+    pub news_per_minute: u32,
 }
 
 impl Default for SenderSettings {
@@ -37,6 +39,7 @@ impl Default for SenderSettings {
             lease: Duration::from_secs(300),
             batch: 8,
             concurrency: 4,
+            news_per_minute: crate::domain::mail::DEFAULT_NEWS_PER_MINUTE,
         }
     }
 }

@@ -62,6 +62,9 @@ pub struct SmtpSettings {
     pub from: Mailbox,
     /// `Reply-To` unless a cohort names its own.
     pub reply_to: Option<Mailbox>,
+    /// A CA certificate (PEM) trusted besides the system's roots, for a mail relay with
+    /// a private or self-signed certificate (`smtp_ca_file`).
+    pub ca_pem: Option<Vec<u8>>,
 }
 
 /// The mail settings as given (file, environment, flags), before they are checked.
@@ -75,6 +78,8 @@ pub struct SmtpInput {
     pub password: Option<String>,
     pub from: Option<String>,
     pub reply_to: Option<String>,
+    /// A PEM file of a CA to trust besides the system's roots.
+    pub ca_file: Option<String>,
 }
 
 impl fmt::Debug for SmtpInput {
@@ -89,6 +94,7 @@ impl fmt::Debug for SmtpInput {
             .field("password", &self.password.as_ref().map(|_| "…"))
             .field("from", &self.from)
             .field("reply_to", &self.reply_to)
+            .field("ca_file", &self.ca_file)
             .finish()
     }
 }
@@ -154,18 +160,40 @@ impl SmtpSettings {
         if user.is_some() && password.is_none() {
             bail!("smtp_user is set without a password: set COFUND_SMTP_PASSWORD or smtp_password in the config file");
         }
-        Ok(Some(SmtpSettings { host, port, tls, user, password, from, reply_to }))
+        let ca_pem = match input.ca_file.filter(|f| !f.trim().is_empty()) {
+            None => None,
+            Some(path) => {
+                let pem = std::fs::read(path.trim()).with_context(|| format!("reading smtp_ca_file {path:?}"))?;
+                lettre::transport::smtp::client::Certificate::from_pem(&pem)
+                    .map_err(|e| anyhow::anyhow!("smtp_ca_file {path:?} is not a PEM certificate: {e}"))?;
+                if tls == TlsMode::None {
+                    bail!("smtp_ca_file is set but smtp_tls is none");
+                }
+                Some(pem)
+            }
+        };
+        Ok(Some(SmtpSettings { host, port, tls, user, password, from, reply_to, ca_pem }))
     }
 
     /// The transport (connections are opened when sending).
     pub fn transport(&self) -> anyhow::Result<AsyncSmtpTransport<Tokio1Executor>> {
+        use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
         let mut builder = match self.tls {
             TlsMode::Tls => AsyncSmtpTransport::<Tokio1Executor>::relay(&self.host)?,
             TlsMode::StartTls => AsyncSmtpTransport::<Tokio1Executor>::starttls_relay(&self.host)?,
             TlsMode::None => AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(&self.host),
+        };
+        if let Some(pem) = &self.ca_pem {
+            // The system's roots and this one; the server's name is still checked.
+            let parameters = TlsParameters::builder(self.host.clone())
+                .add_root_certificate(Certificate::from_pem(pem)?)
+                .build_rustls()?;
+            builder = builder.tls(match self.tls {
+                TlsMode::Tls => Tls::Wrapper(parameters),
+                _ => Tls::Required(parameters),
+            });
         }
-        .port(self.port)
-        .timeout(Some(Duration::from_secs(30)));
+        let mut builder = builder.port(self.port).timeout(Some(Duration::from_secs(30)));
         if let (Some(user), Some(Password(password))) = (&self.user, &self.password) {
             builder = builder.credentials(Credentials::new(user.clone(), password.clone()));
         }

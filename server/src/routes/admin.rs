@@ -366,6 +366,11 @@ pub struct AdminPledge {
     /// In a coordinator's view of a pledge or a cohort's pledges, when there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub payment_conflict: Option<cofund_core::api::PaymentConflict>,
+    /// The donor asked for the cohort's news by e-mail.
+    pub news: bool,
+    /// When the donor had their personal data removed (AVG); name, e-mail and message
+    /// are then empty.
+    pub anonymised_at: Option<String>,
 }
 
 impl From<PledgeRow> for AdminPledge {
@@ -385,6 +390,8 @@ impl From<PledgeRow> for AdminPledge {
             created_at: r.created_at.to_rfc3339(),
             updated_at: r.updated_at.to_rfc3339(),
             payment_conflict: None,
+            news: r.news,
+            anonymised_at: r.anonymised_at.map(|t| t.to_rfc3339()),
         }
     }
 }

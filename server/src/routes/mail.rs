@@ -3,6 +3,7 @@
 //! one-click unsubscribe, RFC 8058 — does it), and the outbox for coordinators.
 
 use super::admin::Admin;
+use super::extract::ApiJson;
 use super::site::esc;
 use super::AppState;
 use crate::error::ApiResult;
@@ -165,4 +166,87 @@ pub async fn dev_message(State(state): State<AppState>, Path(name): Path<String>
         esc(m["text"].as_str().unwrap_or_default())
     );
     page(StatusCode::OK, m["subject"].as_str().unwrap_or("Message"), &body)
+}
+
+#[derive(Deserialize)]
+pub struct NewsUpdate {
+    #[serde(default)]
+    subject: String,
+    #[serde(default)]
+    body: String,
+    /// Preview and test send: the language to write the frame in (`nl-NL`, `en-GB`).
+    #[serde(default)]
+    locale: Option<String>,
+}
+
+async fn coordinator_of(state: &AppState, admin: &Admin, slug: &str) -> ApiResult<()> {
+    let cohort = state.cofund().cohort(slug).await?;
+    admin.may(&cohort.definition.programme.name)?;
+    Ok(())
+}
+
+/// `GET …/news`: the news queued for the cohort, newest first.
+pub async fn cohort_news(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
+    coordinator_of(&state, &admin, &slug).await?;
+    let news: Vec<serde_json::Value> = state
+        .cofund()
+        .news_of(&slug)
+        .await?
+        .into_iter()
+        .map(|n| json!({"id": n.id, "key": n.key, "subject": n.subject, "recipients": n.recipients, "created_at": n.created_at.to_rfc3339()}))
+        .collect();
+    Ok((
+        [(header::CACHE_CONTROL, "no-store")],
+        Json(json!({ "mail": state.cofund().mailing().is_some(), "news": news })),
+    )
+        .into_response())
+}
+
+/// `POST …/news`: sends the coordinator's update to every donor who opted in.
+pub async fn send_news(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<NewsUpdate>,
+) -> ApiResult<Response> {
+    coordinator_of(&state, &admin, &slug).await?;
+    let queued = state.cofund().send_news_update(&slug, &body.subject, &body.body, crate::domain::now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "queued": queued }))).into_response())
+}
+
+/// `POST …/news/preview`: the update as a donor would get it, not sent.
+pub async fn preview_news(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<NewsUpdate>,
+) -> ApiResult<Json<serde_json::Value>> {
+    coordinator_of(&state, &admin, &slug).await?;
+    let locale = body.locale.as_deref().unwrap_or("nl-NL");
+    let c = state.cofund().preview_news_update(&slug, &body.subject, &body.body, locale).await?;
+    Ok(Json(json!({ "subject": c.subject, "text": c.text, "html": c.html })))
+}
+
+/// `POST …/news/test`: sends the update once to the coordinator's address.
+pub async fn test_news(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+    ApiJson(body): ApiJson<NewsUpdate>,
+) -> ApiResult<Json<serde_json::Value>> {
+    coordinator_of(&state, &admin, &slug).await?;
+    let locale = body.locale.as_deref().unwrap_or("nl-NL");
+    let to = state.cofund().test_news_update(&slug, &body.subject, &body.body, locale, crate::domain::now()).await?;
+    Ok(Json(json!({ "to": to })))
+}
+
+/// `POST …/outbox/{id}/retry`: a failed message goes back in the queue.
+pub async fn retry_message(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path((slug, id)): Path<(String, String)>,
+) -> ApiResult<Response> {
+    coordinator_of(&state, &admin, &slug).await?;
+    state.cofund().retry_message(&slug, &id, crate::domain::now()).await?;
+    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "waiting" }))).into_response())
 }

@@ -2,6 +2,7 @@
 
 pub mod admin;
 mod cors;
+mod donor;
 mod events;
 pub mod extract;
 pub mod limits;
@@ -144,6 +145,14 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/admin/cohorts/{slug}/settlements.csv", get(admin::settlements_csv))
         .route("/api/v1/admin/programmes/{slug}", put(admin::put_programme).get(admin::get_programme))
         .route("/mail/unsubscribe", get(mail::unsubscribe_page).post(mail::unsubscribe))
+        .route("/api/v1/admin/cohorts/{slug}/outbox/{id}/retry", post(mail::retry_message))
+        .route("/api/v1/admin/cohorts/{slug}/news", get(mail::cohort_news).post(mail::send_news))
+        .route("/api/v1/admin/cohorts/{slug}/news/preview", post(mail::preview_news))
+        .route("/api/v1/admin/cohorts/{slug}/news/test", post(mail::test_news))
+        .route("/mail/donor", get(donor::donor_page))
+        .route("/mail/donor/data.json", get(donor::donor_data))
+        .route("/mail/donor/anonymise", post(donor::anonymise))
+        .route("/mail/donor/statement", get(donor::statement))
         .route("/api/v1/cohorts/{slug}/qr.svg", get(site::qr_code))
         .route("/api/v1/session", get(session::current).post(session::sign_in_with_token).delete(session::sign_out))
         .route(

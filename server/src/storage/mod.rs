@@ -13,7 +13,7 @@ pub use timed::TimedStorage;
 
 use crate::domain::access::{Grant, LinkProblem, SessionInfo};
 use crate::domain::cohorts::DefinitionEdit;
-use crate::domain::mail::{OutboxEntry, OutboxMessage, ReminderCandidate};
+use crate::domain::mail::{NewsRecord, OutboxEntry, OutboxMessage, ReminderCandidate};
 use crate::domain::pledging::PledgeAdmission;
 use crate::domain::{CohortDefinition, IdempotencyKey, PledgeFigures};
 use async_trait::async_trait;
@@ -147,6 +147,11 @@ pub struct PledgeRow {
     pub reference: String,
     /// The donor's language for e-mail (`nl-NL`, `en-GB`); `None`: the cohort's.
     pub locale: Option<String>,
+    /// The donor opted in to the cohort's news.
+    pub news: bool,
+    /// When the donor had their name, e-mail and message removed (AVG); the amount,
+    /// dates and reference stay for the books.
+    pub anonymised_at: Option<Timestamp>,
     pub created_at: Timestamp,
     pub updated_at: Timestamp,
 }
@@ -425,6 +430,39 @@ pub trait Storage: Send + Sync + 'static {
     ) -> StoreResult<bool>;
     /// Records that a backer wants no more messages but receipts.
     async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()>;
+    /// Puts a failed message of `slug` back in the queue, due at `now` (its attempts
+    /// kept); `false` when there is no such failed message (or its donor was
+    /// anonymised: it has no recipient any more).
+    async fn retry_outbox(&self, slug: &str, id: &str, now: Timestamp) -> StoreResult<bool>;
+    /// Writes one message to the outbox, due at `due_at`.
+    async fn queue_outbox(&self, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<()>;
+    /// The donors of `slug` who asked for news: of each backer who opted in on a pledge
+    /// that is not cancelled, the latest such pledge; none who unsubscribed or were
+    /// anonymised.
+    async fn news_recipients(&self, slug: &str) -> StoreResult<Vec<PledgeRow>>;
+    /// In one transaction: records `news` (its cohort and key once: `None` and nothing
+    /// queued if they were recorded before) and queues each message at its due time,
+    /// leaving out donors who unsubscribed meanwhile; returns how many were queued.
+    async fn queue_news(
+        &self,
+        news: &NewsRecord,
+        messages: &[(OutboxMessage, Timestamp)],
+    ) -> StoreResult<Option<usize>>;
+    /// The news of a cohort, newest first.
+    async fn news_of(&self, slug: &str) -> StoreResult<Vec<NewsRecord>>;
+    /// Every pledge under a backer key, in every cohort, oldest first.
+    async fn backer_pledges(&self, backer_key: &str) -> StoreResult<Vec<PledgeRow>>;
+    /// Anonymises a backer in one transaction: their pledges lose name, e-mail and
+    /// message (amount, dates, reference, status stay) and are counted under
+    /// `new_backer_key` (one key for all, so backer counts do not change); their outbox
+    /// messages lose recipient, name and bodies (waiting ones fail); their unsubscribe
+    /// record goes. Returns the cohorts whose pledges changed (their revisions rise).
+    async fn anonymise_backer(
+        &self,
+        backer_key: &str,
+        new_backer_key: &str,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>>;
     /// A secret shared by every instance on this database: the stored one, or
     /// `candidate` stored now if there is none.
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;

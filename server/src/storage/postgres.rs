@@ -237,8 +237,8 @@ impl PostgresStorage {
         let v: &ValidPledge = &p.pledge;
         let row: PledgeRecord = sqlx::query_as(&format!(
             "INSERT INTO pledges (id, cohort_slug, amount_cents, name, show_name, show_amount, email, backer_key, \
-                                  message, message_hidden, status, reference, locale, created_at, updated_at) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $13, $13) RETURNING {PLEDGE_COLUMNS}"
+                                  message, message_hidden, status, reference, locale, news, created_at, updated_at) \
+             VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $14, $15, $13, $13) RETURNING {PLEDGE_COLUMNS}"
         ))
         .bind(domain::new_pledge_id())
         .bind(slug)
@@ -254,6 +254,7 @@ impl PostgresStorage {
         .bind(&reference)
         .bind(p.created_at.0)
         .bind(&p.locale)
+        .bind(v.news)
         .fetch_one(&mut **tx)
         .await?;
         let row = PledgeRow::try_from(row)?;
@@ -976,6 +977,153 @@ impl Storage for PostgresStorage {
             .execute(&self.pool)
             .await?;
         Ok(())
+    }
+
+    async fn retry_outbox(&self, slug: &str, id: &str, now: Timestamp) -> StoreResult<bool> {
+        let n = sqlx::query(
+            "UPDATE outbox SET status = 'waiting', next_attempt_at = $1, claim = NULL, claimed_until = NULL \
+             WHERE id = $2 AND cohort_slug = $3 AND status = 'failed' AND recipient <> ''",
+        )
+        .bind(now.0)
+        .bind(id)
+        .bind(slug)
+        .execute(&self.pool)
+        .await?
+        .rows_affected();
+        Ok(n == 1)
+    }
+
+    async fn queue_outbox(&self, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<()> {
+        let mut tx = self.pool.begin().await?;
+        Self::insert_outbox(&mut tx, message, due_at).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn news_recipients(&self, slug: &str) -> StoreResult<Vec<PledgeRow>> {
+        let columns: String = PLEDGE_COLUMNS.split(", ").map(|c| format!("p.{c}")).collect::<Vec<_>>().join(", ");
+        let rows: Vec<PledgeRecord> = sqlx::query_as(&format!(
+            "SELECT {columns} FROM pledges p WHERE p.cohort_slug = $1 AND p.news AND p.status <> 'cancelled' \
+               AND p.anonymised_at IS NULL \
+               AND NOT EXISTS (SELECT 1 FROM mail_unsubscribed u WHERE u.backer_key = p.backer_key) \
+               AND p.seq = (SELECT MAX(q.seq) FROM pledges q WHERE q.cohort_slug = p.cohort_slug \
+                            AND q.backer_key = p.backer_key AND q.news AND q.status <> 'cancelled') \
+             ORDER BY p.seq"
+        ))
+        .bind(slug)
+        .fetch_all(&self.pool)
+        .await?;
+        records::pledges(rows)
+    }
+
+    async fn queue_news(
+        &self,
+        news: &NewsRecord,
+        messages: &[(OutboxMessage, Timestamp)],
+    ) -> StoreResult<Option<usize>> {
+        let mut tx = self.pool.begin().await?;
+        let inserted = sqlx::query(
+            "INSERT INTO mail_news (id, cohort_slug, key, subject, recipients, created_at) VALUES ($1, $2, $3, $4, 0, $5) \
+             ON CONFLICT (cohort_slug, key) DO NOTHING",
+        )
+        .bind(&news.id)
+        .bind(&news.cohort_slug)
+        .bind(&news.key)
+        .bind(&news.subject)
+        .bind(news.created_at.0)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        if inserted == 0 {
+            tx.commit().await?;
+            return Ok(None);
+        }
+        let mut queued = 0;
+        for (m, due_at) in messages {
+            let unsubscribed: Option<i32> = sqlx::query_scalar("SELECT 1 FROM mail_unsubscribed WHERE backer_key = $1")
+                .bind(domain::backer_key(&m.recipient))
+                .fetch_optional(&mut *tx)
+                .await?;
+            if unsubscribed.is_none() {
+                Self::insert_outbox(&mut tx, m, *due_at).await?;
+                queued += 1;
+            }
+        }
+        sqlx::query("UPDATE mail_news SET recipients = $1 WHERE id = $2")
+            .bind(i64::try_from(queued).unwrap_or(i64::MAX))
+            .bind(&news.id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(Some(queued))
+    }
+
+    async fn news_of(&self, slug: &str) -> StoreResult<Vec<NewsRecord>> {
+        let rows: Vec<records::NewsRow> = sqlx::query_as(
+            "SELECT id, cohort_slug, key, subject, recipients, created_at FROM mail_news WHERE cohort_slug = $1 \
+             ORDER BY created_at DESC, id DESC",
+        )
+        .bind(slug)
+        .fetch_all(&self.pool)
+        .await?;
+        Ok(rows.into_iter().map(NewsRecord::from).collect())
+    }
+
+    async fn backer_pledges(&self, backer_key: &str) -> StoreResult<Vec<PledgeRow>> {
+        let rows: Vec<PledgeRecord> = sqlx::query_as(&format!(
+            "SELECT {PLEDGE_COLUMNS} FROM pledges WHERE backer_key = $1 ORDER BY created_at, seq"
+        ))
+        .bind(backer_key)
+        .fetch_all(&self.pool)
+        .await?;
+        records::pledges(rows)
+    }
+
+    async fn anonymise_backer(
+        &self,
+        backer_key: &str,
+        new_backer_key: &str,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>> {
+        let mut tx = self.pool.begin().await?;
+        let slugs: Vec<String> =
+            sqlx::query_scalar("SELECT DISTINCT cohort_slug FROM pledges WHERE backer_key = $1 ORDER BY cohort_slug")
+                .bind(backer_key)
+                .fetch_all(&mut *tx)
+                .await?;
+        sqlx::query(
+            "UPDATE outbox SET recipient = '', recipient_name = NULL, text_body = '', html_body = '', unsubscribe_url = NULL, \
+               status = CASE WHEN status = 'waiting' THEN 'failed' ELSE status END, \
+               last_error = CASE WHEN status = 'waiting' THEN 'the donor was anonymised' ELSE last_error END, \
+               claim = NULL, claimed_until = NULL \
+             WHERE pledge_id IN (SELECT id FROM pledges WHERE backer_key = $1)",
+        )
+        .bind(backer_key)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "UPDATE pledges SET name = NULL, show_name = FALSE, email = '', message = NULL, backer_key = $1, anonymised_at = $2 \
+             WHERE backer_key = $3",
+        )
+        .bind(new_backer_key)
+        .bind(now.0)
+        .bind(backer_key)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query("UPDATE cohort_backers SET backer_key = $1 WHERE backer_key = $2")
+            .bind(new_backer_key)
+            .bind(backer_key)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM mail_unsubscribed WHERE backer_key = $1").bind(backer_key).execute(&mut *tx).await?;
+        for slug in &slugs {
+            sqlx::query("UPDATE cohorts SET revision = revision + 1 WHERE slug = $1")
+                .bind(slug)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(slugs)
     }
 
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {

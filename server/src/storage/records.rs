@@ -2,7 +2,7 @@
 //! over the database), and their conversion to the storage types.
 
 use super::{PledgeRow, StoreError, StoredCohort, TokenInfo};
-use crate::domain::mail::{MessageKind, OutboxEntry, OutboxMessage, OutboxStatus, ReminderCandidate};
+use crate::domain::mail::{MessageKind, NewsRecord, OutboxEntry, OutboxMessage, OutboxStatus, ReminderCandidate};
 use crate::domain::CohortDefinition;
 use anyhow::Context;
 use cofund_core::api::PledgeStatus;
@@ -10,7 +10,7 @@ use cofund_core::Timestamp;
 
 /// The columns of [`PledgeRecord`], in a `SELECT`.
 pub const PLEDGE_COLUMNS: &str = "seq, id, cohort_slug, amount_cents, name, show_name, show_amount, email, message, \
-                                  message_hidden, status, reference, locale, created_at, updated_at";
+                                  message_hidden, status, reference, locale, news, anonymised_at, created_at, updated_at";
 
 #[derive(sqlx::FromRow)]
 pub struct PledgeRecord {
@@ -27,6 +27,8 @@ pub struct PledgeRecord {
     pub status: String,
     pub reference: String,
     pub locale: Option<String>,
+    pub news: bool,
+    pub anonymised_at: Option<i64>,
     pub created_at: i64,
     pub updated_at: i64,
 }
@@ -58,6 +60,8 @@ impl TryFrom<PledgeRecord> for PledgeRow {
             status: status_from_str(&r.status)?,
             reference: r.reference,
             locale: r.locale,
+            news: r.news,
+            anonymised_at: r.anonymised_at.map(Timestamp),
             created_at: Timestamp(r.created_at),
             updated_at: Timestamp(r.updated_at),
         })
@@ -448,5 +452,29 @@ impl ProgrammeColumns {
                 .context("serialising a pot's funders")?,
             impact: serde_json::to_string(&settings.impact).context("serialising impact figures")?,
         })
+    }
+}
+
+/// A row of `mail_news`.
+#[derive(sqlx::FromRow)]
+pub struct NewsRow {
+    pub id: String,
+    pub cohort_slug: String,
+    pub key: String,
+    pub subject: String,
+    pub recipients: i64,
+    pub created_at: i64,
+}
+
+impl From<NewsRow> for NewsRecord {
+    fn from(r: NewsRow) -> NewsRecord {
+        NewsRecord {
+            id: r.id,
+            cohort_slug: r.cohort_slug,
+            key: r.key,
+            subject: r.subject,
+            recipients: r.recipients,
+            created_at: Timestamp(r.created_at),
+        }
     }
 }

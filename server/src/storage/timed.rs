@@ -222,6 +222,36 @@ impl Storage for TimedStorage {
     async fn unsubscribe(&self, backer_key: &str, now: Timestamp) -> StoreResult<()> {
         timed!(self, "unsubscribe", self.inner.unsubscribe(backer_key, now))
     }
+    async fn retry_outbox(&self, slug: &str, id: &str, now: Timestamp) -> StoreResult<bool> {
+        timed!(self, "retry_outbox", self.inner.retry_outbox(slug, id, now))
+    }
+    async fn queue_outbox(&self, message: &OutboxMessage, due_at: Timestamp) -> StoreResult<()> {
+        timed!(self, "queue_outbox", self.inner.queue_outbox(message, due_at))
+    }
+    async fn news_recipients(&self, slug: &str) -> StoreResult<Vec<PledgeRow>> {
+        timed!(self, "news_recipients", self.inner.news_recipients(slug))
+    }
+    async fn queue_news(
+        &self,
+        news: &NewsRecord,
+        messages: &[(OutboxMessage, Timestamp)],
+    ) -> StoreResult<Option<usize>> {
+        timed!(self, "queue_news", self.inner.queue_news(news, messages))
+    }
+    async fn news_of(&self, slug: &str) -> StoreResult<Vec<NewsRecord>> {
+        timed!(self, "news_of", self.inner.news_of(slug))
+    }
+    async fn backer_pledges(&self, backer_key: &str) -> StoreResult<Vec<PledgeRow>> {
+        timed!(self, "backer_pledges", self.inner.backer_pledges(backer_key))
+    }
+    async fn anonymise_backer(
+        &self,
+        backer_key: &str,
+        new_backer_key: &str,
+        now: Timestamp,
+    ) -> StoreResult<Vec<String>> {
+        timed!(self, "anonymise_backer", self.inner.anonymise_backer(backer_key, new_backer_key, now))
+    }
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String> {
         self.inner.server_secret(name, candidate).await
     }

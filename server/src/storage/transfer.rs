@@ -73,6 +73,8 @@ struct PledgeRow {
     status: String,
     reference: String,
     locale: Option<String>,
+    news: bool,
+    anonymised_at: Option<i64>,
     created_at: i64,
     updated_at: i64,
 }
@@ -271,7 +273,7 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
         let rows: Vec<PledgeRow> = sqlx::query_as(
             "SELECT seq, id, cohort_slug, amount_cents, name, show_name, show_amount, email, \
                     COALESCE(backer_key, lower(trim(email))) AS backer_key, message, message_hidden, status, reference, \
-                    locale, created_at, updated_at \
+                    locale, news, anonymised_at, created_at, updated_at \
              FROM pledges WHERE seq > ? ORDER BY seq LIMIT ?",
         )
         .bind(after)
@@ -283,7 +285,7 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
         // The sequence numbers are kept: they order pledges and are part of cursors.
         let mut q = QueryBuilder::<Postgres>::new(
             "INSERT INTO pledges (seq, id, cohort_slug, amount_cents, name, show_name, show_amount, email, backer_key, \
-                                  message, message_hidden, status, reference, locale, created_at, updated_at) OVERRIDING SYSTEM VALUE ",
+                                  message, message_hidden, status, reference, locale, news, anonymised_at, created_at, updated_at) OVERRIDING SYSTEM VALUE ",
         );
         q.push_values(&rows, |mut b, p| {
             b.push_bind(p.seq)
@@ -300,6 +302,8 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
                 .push_bind(&p.status)
                 .push_bind(&p.reference)
                 .push_bind(&p.locale)
+                .push_bind(p.news)
+                .push_bind(p.anonymised_at)
                 .push_bind(p.created_at)
                 .push_bind(p.updated_at);
         });

@@ -246,6 +246,47 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
         // The unsubscribe link's page and button: without a signed link, nothing.
         ("/mail/unsubscribe", Method::GET, "/mail/unsubscribe".into(), None, [404; 5]),
         ("/mail/unsubscribe", Method::POST, "/mail/unsubscribe".into(), None, [404; 5]),
+        // The donor's pages: without a signed link (and, here, with e-mail off), nothing.
+        ("/mail/donor", Method::GET, "/mail/donor".into(), None, [404; 5]),
+        ("/mail/donor/data.json", Method::GET, "/mail/donor/data.json".into(), None, [404; 5]),
+        ("/mail/donor/anonymise", Method::POST, "/mail/donor/anonymise".into(), None, [404; 5]),
+        ("/mail/donor/statement", Method::GET, "/mail/donor/statement?year=2026".into(), None, [404; 5]),
+        // News and retries write to donors: coordinators of the cohort's programme only.
+        (
+            "/api/v1/admin/cohorts/{slug}/news",
+            Method::GET,
+            "/api/v1/admin/cohorts/a/news".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/news",
+            Method::POST,
+            "/api/v1/admin/cohorts/a/news".into(),
+            Some(json!({"subject": "Nieuws", "body": "Tekst"})),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/news/preview",
+            Method::POST,
+            "/api/v1/admin/cohorts/a/news/preview".into(),
+            Some(json!({"subject": "Nieuws", "body": "Tekst"})),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/news/test",
+            Method::POST,
+            "/api/v1/admin/cohorts/a/news/test".into(),
+            Some(json!({"subject": "Nieuws", "body": "Tekst"})),
+            [401, 403, 403, 403, 403],
+        ),
+        (
+            "/api/v1/admin/cohorts/{slug}/outbox/{id}/retry",
+            Method::POST,
+            "/api/v1/admin/cohorts/a/outbox/ob_x/retry".into(),
+            None,
+            [401, 403, 403, 403, 403],
+        ),
         (
             "/api/v1/admin/cohorts/{slug}/pledges.csv",
             Method::GET,

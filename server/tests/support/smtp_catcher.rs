@@ -41,6 +41,29 @@ impl Catcher {
     /// `delay_ms`: the server answers each message this much later (a slow server).
     /// `None` when it could not listen on `port`.
     pub fn try_start(port: u16, dir: &Path, auth: Option<(&str, &str)>, delay_ms: u64) -> Option<Catcher> {
+        Catcher::try_start_args(port, dir, auth, delay_ms, &[])
+    }
+
+    /// Requires STARTTLS with a fresh self-signed certificate, written (the certificate
+    /// only) to `cert_out` for the client to trust. On a free port.
+    pub fn start_free_starttls(dir: &Path, auth: Option<(&str, &str)>, cert_out: &Path) -> (Catcher, u16) {
+        for _ in 0..10 {
+            let port = free_port();
+            let out = cert_out.to_str().unwrap();
+            if let Some(c) = Catcher::try_start_args(port, dir, auth, 0, &["--starttls-cert-out", out]) {
+                return (c, port);
+            }
+        }
+        panic!("the SMTP catcher found no free port");
+    }
+
+    fn try_start_args(
+        port: u16,
+        dir: &Path,
+        auth: Option<(&str, &str)>,
+        delay_ms: u64,
+        extra: &[&str],
+    ) -> Option<Catcher> {
         let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/lib/smtp_catcher.py");
         let mut cmd = Command::new("python3");
         cmd.arg(&script)
@@ -53,6 +76,7 @@ impl Catcher {
         if let Some((user, password)) = auth {
             cmd.args(["--user", user, "--password", password]);
         }
+        cmd.args(extra);
         let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
