@@ -22,6 +22,7 @@
 pub mod amount;
 pub mod api;
 pub mod contract;
+pub mod embed;
 pub mod error;
 pub mod pace;
 pub mod payment;
@@ -41,4 +42,4 @@ pub use progress::{
     StakeholderTotals, Summary,
 };
 pub use time::{Date, Timestamp};
-pub use validate::{read_forgivingly, validate_stakeholder, Cohort};
+pub use validate::{read_forgivingly, text_problem, validate_stakeholder, Cohort, MAX_TEXT_CHARS};

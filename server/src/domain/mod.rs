@@ -36,10 +36,7 @@ pub struct Slug(String);
 
 impl Slug {
     pub fn parse(s: &str) -> Option<Slug> {
-        let ok = !s.is_empty()
-            && s.len() <= 64
-            && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-');
-        ok.then(|| Slug(s.to_owned()))
+        cofund_core::is_slug(s).then(|| Slug(s.to_owned()))
     }
     pub fn as_str(&self) -> &str {
         &self.0
@@ -89,7 +86,7 @@ pub fn new_reference(prefix: &str) -> String {
 /// A new admin token: (public id, secret shown once, sha256 hash of the secret).
 pub fn new_admin_token() -> (String, String, String) {
     let id = format!("tok_{}", base32(&random_bytes::<5>()).to_ascii_lowercase());
-    let secret = format!("cfd_{}", hex(&random_bytes::<32>()));
+    let secret = access::SecretKind::AdminToken.generate();
     let hash = sha256_hex(secret.as_bytes());
     (id, secret, hash)
 }
