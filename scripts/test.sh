@@ -10,6 +10,10 @@ bash scripts/setup.sh
 
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
+step "format and lints (fast failure: rustfmt, clippy -D warnings on every native target)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 source scripts/lib/postgres.sh
 pg_start
 trap pg_stop EXIT

@@ -21,7 +21,7 @@ use std::time::Duration;
 #[command(
     name = "cofund",
     version,
-    about = "Cofund reference server: cohort documents, pledges and administration on embedded SQLite.",
+    about = "Cofund reference server: cohort documents, pledges and administration, on embedded SQLite or PostgreSQL.",
     after_help = "Settings come from defaults < the --config file < COFUND_* environment variables < flags.\n\
                   Example: cofund demo            (demo cohorts and the widget on http://127.0.0.1:8080)\n\
                   \x20        cofund token create  (the first admin token; shown once)"
