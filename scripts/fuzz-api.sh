@@ -8,6 +8,7 @@
 # for the admin routes. Exits non-zero on any failure.
 #   COFUND_BIN      the server binary (default: target/debug/cofund, built if missing)
 #   FUZZ_EXAMPLES   generated examples per operation (default 25: a few minutes)
+#   FUZZ_SCHEMA     the description to read instead of the served one (a file: server/openapi.yaml)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$COFUND_ROOT"
@@ -21,7 +22,7 @@ port="$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); 
 base="http://127.0.0.1:$port"
 # Every request comes from 127.0.0.1: no per-client pledge limit here.
 COFUND_PLEDGE_RATE_PER_MINUTE=0 "$bin" demo --addr "127.0.0.1:$port" --database "sqlite:$dir/fuzz.db" \
-  --log error --max-streams-per-client 100000 > "$dir/out" 2>&1 &
+  --log error --max-streams-per-client 100000 --metrics > "$dir/out" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true; rm -rf "$dir"' EXIT
 for _ in $(seq 300); do
@@ -33,10 +34,15 @@ token="$(sed -n 's/.*Admin token: \(cfd_[0-9a-f]*\).*/\1/p' "$dir/out" | head -1
 [ -n "$token" ] || { cat "$dir/out"; die "no admin token in the demo's output"; }
 
 # The event stream never ends by design: described, but not fuzzed (it would only time out).
-"$st" run "$base/api/v1/openapi.yaml" --url "$base" \
+# Not checked: positive_data_acceptance ("a request the schema admits is accepted"): the
+# limits of a pledge are the cohort's own (its minimum and maximum), and some rules tie
+# fields together (exactly one of `received` and `add`); the server refuses those with a
+# 422 naming the field, which the API suite tests, and the description says so in words.
+"$st" run "${FUZZ_SCHEMA:-$base/api/v1/openapi.yaml}" --url "$base" \
   --header "Authorization: Bearer $token" \
   --max-examples "${FUZZ_EXAMPLES:-25}" \
   --exclude-path '/api/v1/cohorts/{slug}/events' \
   --request-timeout 10 \
+  --exclude-checks positive_data_acceptance \
   --suppress-health-check all \
   --no-color "$@"

@@ -25,6 +25,9 @@ cargo test --workspace --exclude cofund-widget
 step "the server's black-box API and e-mail suites again, on PostgreSQL"
 COFUND_TEST_BACKEND=postgres cargo test -p cofund-server --test api --test mail
 
+step "the API description against the real server (schemathesis, scripts/fuzz-api.sh)"
+COFUND_BIN="$COFUND_ROOT/target/debug/cofund" bash scripts/fuzz-api.sh
+
 step "widget logic on plain types (native unit tests)"
 cargo test -p cofund-widget --lib
 

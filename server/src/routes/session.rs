@@ -53,7 +53,8 @@ fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// Who sent the request: a bearer token, or the session cookie. Changes made with the

@@ -13,28 +13,26 @@ struct Cli {
 }
 
 impl Cli {
-    /// Runs `cofund ARGS --database …`; panics unless it succeeds; returns its stdout.
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
+    fn output(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_cofund"))
             .args(args)
             .arg("--database")
             .arg(&self.database)
             .env("COFUND_LOG", "warn")
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Runs `cofund ARGS --database …`; panics unless it succeeds; returns its stdout.
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.output(args);
         assert!(out.status.success(), "cofund {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
 
     /// Runs `cofund ARGS --database …`; panics if it succeeds; returns its stderr.
     fn fail(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
-            .args(args)
-            .arg("--database")
-            .arg(&self.database)
-            .env("COFUND_LOG", "warn")
-            .output()
-            .unwrap();
+        let out = self.output(args);
         assert!(!out.status.success(), "cofund {args:?} succeeded");
         String::from_utf8(out.stderr).unwrap()
     }
