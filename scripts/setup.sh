@@ -70,6 +70,16 @@ if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
 fi
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
 
+# The API conformance fuzzer (scripts/fuzz-api.sh): schemathesis from PyPI, pinned, in
+# the project's own virtual environment (target/venv), so no system Python changes.
+SCHEMATHESIS_VERSION=4.32.5
+if [ "$("$COFUND_ROOT/target/venv/bin/st" --version 2>/dev/null | awk '{print $NF}')" != "$SCHEMATHESIS_VERSION" ]; then
+  python3 -m venv --help >/dev/null 2>&1 && python3 -c 'import ensurepip' 2>/dev/null || apt_install python3-venv
+  log "installing schemathesis $SCHEMATHESIS_VERSION (PyPI) into target/venv for the API fuzzer"
+  python3 -m venv "$COFUND_ROOT/target/venv"
+  "$COFUND_ROOT/target/venv/bin/pip" install --quiet "schemathesis==$SCHEMATHESIS_VERSION" || die "pip install schemathesis failed"
+fi
+
 # Brotli for the widget's precompressed files (gzip is always there).
 command -v brotli >/dev/null || apt_install brotli
 

@@ -10,6 +10,10 @@ bash scripts/setup.sh
 
 step() { printf '\n\033[1m== %s ==\033[0m\n' "$*"; }
 
+step "format and lints (fast failure: rustfmt, clippy -D warnings on every native target)"
+cargo fmt --all --check
+cargo clippy --workspace --all-targets -- -D warnings
+
 source scripts/lib/postgres.sh
 pg_start
 trap pg_stop EXIT
@@ -20,6 +24,9 @@ cargo test --workspace --exclude cofund-widget
 
 step "the server's black-box API and e-mail suites again, on PostgreSQL"
 COFUND_TEST_BACKEND=postgres cargo test -p cofund-server --test api --test mail
+
+step "the API description against the real server (schemathesis, scripts/fuzz-api.sh)"
+COFUND_BIN="$COFUND_ROOT/target/debug/cofund" bash scripts/fuzz-api.sh
 
 step "widget logic on plain types (native unit tests)"
 cargo test -p cofund-widget --lib

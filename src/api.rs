@@ -205,6 +205,8 @@ pub fn resolve(link: &str, document_url: &str) -> Option<String> {
 }
 
 /// What came of sending a pledge.
+// One outcome exists at a time; boxing the large variant would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 pub enum PledgeOutcome {
     /// 201: recorded.

@@ -61,6 +61,14 @@ pub enum PledgeStatus {
 }
 
 impl PledgeStatus {
+    pub const ALL: [PledgeStatus; 3] = [PledgeStatus::Pledged, PledgeStatus::Received, PledgeStatus::Cancelled];
+
+    /// A status by its wire name (`pledged`, `received`, `cancelled`); `None` for anything
+    /// else. The database, the admin API and the dashboard's filter all read it here.
+    pub fn parse(s: &str) -> Option<PledgeStatus> {
+        Self::ALL.into_iter().find(|st| st.as_str() == s)
+    }
+
     pub fn as_str(self) -> &'static str {
         match self {
             PledgeStatus::Pledged => "pledged",

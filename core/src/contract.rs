@@ -145,6 +145,15 @@ pub struct MatchOffer {
     pub cap_cents: i64,
 }
 
+/// A cohort slug, as in URLs: 1 to 64 of `a-z`, `0-9` and `-` (the document's `slug`, the
+/// server's paths and the CLI's arguments all follow this one rule).
+pub fn is_slug(s: &str) -> bool {
+    !s.is_empty() && s.len() <= 64 && s.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
+}
+
+/// [`is_slug`] in words, for error messages.
+pub const SLUG_RULE: &str = "1 to 64 of a-z, 0-9 and -";
+
 /// An open set: a kind this version does not know reads as [`StakeholderKind::Unrecognised`],
 /// which the widget shows as `other` and a writer (the server) refuses.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
@@ -172,6 +181,55 @@ pub enum StakeholderStatus {
     /// A status from a newer contract; never valid in a document written by this version.
     #[serde(other)]
     Unrecognised,
+}
+
+impl StakeholderKind {
+    /// Every kind this version writes, in the contract's order.
+    pub const KNOWN: [StakeholderKind; 5] = [
+        StakeholderKind::Municipality,
+        StakeholderKind::Welfare,
+        StakeholderKind::Fund,
+        StakeholderKind::Business,
+        StakeholderKind::Other,
+    ];
+
+    /// The contract's name (`municipality`, …), as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StakeholderKind::Municipality => "municipality",
+            StakeholderKind::Welfare => "welfare",
+            StakeholderKind::Fund => "fund",
+            StakeholderKind::Business => "business",
+            StakeholderKind::Other => "other",
+            StakeholderKind::Unrecognised => "unrecognised",
+        }
+    }
+
+    /// A known kind by its contract name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<StakeholderKind> {
+        Self::KNOWN.into_iter().find(|k| k.as_str() == s)
+    }
+}
+
+impl StakeholderStatus {
+    /// Every status this version writes, in the contract's order.
+    pub const KNOWN: [StakeholderStatus; 3] =
+        [StakeholderStatus::Committed, StakeholderStatus::Conditional, StakeholderStatus::Paid];
+
+    /// The contract's name (`committed`, …), as serialised.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StakeholderStatus::Committed => "committed",
+            StakeholderStatus::Conditional => "conditional",
+            StakeholderStatus::Paid => "paid",
+            StakeholderStatus::Unrecognised => "unrecognised",
+        }
+    }
+
+    /// A known status by its contract name; `None` for anything else.
+    pub fn parse(s: &str) -> Option<StakeholderStatus> {
+        Self::KNOWN.into_iter().find(|k| k.as_str() == s)
+    }
 }
 
 /// A neighbourhood initiative the cohort supports.

@@ -23,6 +23,7 @@ pub mod amount;
 pub mod anbi;
 pub mod api;
 pub mod contract;
+pub mod embed;
 pub mod error;
 pub mod pace;
 pub mod payment;
@@ -43,4 +44,4 @@ pub use progress::{
     StakeholderTotals, Summary,
 };
 pub use time::{Date, Timestamp};
-pub use validate::{read_forgivingly, validate_stakeholder, Cohort};
+pub use validate::{read_forgivingly, text_problem, validate_stakeholder, Cohort, MAX_TEXT_CHARS};

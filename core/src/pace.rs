@@ -133,7 +133,7 @@ impl Pace {
                     pace.required_line = Some(RequiredLine {
                         from: now.date_utc(),
                         from_cents: pledged,
-                        to: Timestamp(closes.0 - 1).date_utc(),
+                        to: cohort.last_open_second().date_utc(),
                         to_cents: target,
                     });
                 }

@@ -7,7 +7,8 @@ use crate::progress::{self, CampaignPhase, Summary};
 use crate::time::{Date, Timestamp};
 use serde::Deserialize;
 
-const MAX_TEXT_CHARS: u32 = 200;
+/// The longest name or one-line text (cohort, programme, stakeholder, token label).
+pub const MAX_TEXT_CHARS: u32 = 200;
 const MAX_CONDITION_CHARS: u32 = 500;
 const MAX_URL_CHARS: u32 = 2048;
 const MAX_LIST: usize = 200;
@@ -102,6 +103,13 @@ impl Cohort {
 
     pub fn closes_at(&self) -> Timestamp {
         self.closes_at
+    }
+
+    /// The campaign's last open second (`closes_at` is exclusive): the moment whose day
+    /// is named as the closing day ("closed on …"), by the widget, the dashboard and the
+    /// pace line alike. A campaign closing at midnight closed on the day before.
+    pub fn last_open_second(&self) -> Timestamp {
+        Timestamp(self.closes_at.0.saturating_sub(1))
     }
 
     pub fn updated_at(&self) -> Timestamp {
@@ -481,6 +489,21 @@ struct Validator {
     forgiving: bool,
 }
 
+/// The rule for every free text of the contract and the API (names, labels, messages):
+/// given when `required`, at most `max` characters, no control characters (a line feed
+/// only when `multiline`). `None` when the text passes.
+pub fn text_problem(value: &str, required: bool, max: u32, multiline: bool) -> Option<Problem> {
+    if required && value.trim().is_empty() {
+        Some(Problem::Required)
+    } else if value.chars().count() > max as usize {
+        Some(Problem::TooLong { max })
+    } else if value.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
+        Some(Problem::ControlCharacters)
+    } else {
+        None
+    }
+}
+
 impl Validator {
     fn err(&mut self, field: impl Into<String>, problem: Problem) {
         self.errors.push(FieldError::new(field, problem));
@@ -492,12 +515,8 @@ impl Validator {
 
     /// `multiline`: line feeds are allowed (pledge messages), other control characters not.
     fn text_lines(&mut self, field: &str, value: &str, required: bool, max: u32, multiline: bool) {
-        if required && value.trim().is_empty() {
-            self.err(field, Problem::Required);
-        } else if value.chars().count() > max as usize {
-            self.err(field, Problem::TooLong { max });
-        } else if value.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
-            self.err(field, Problem::ControlCharacters);
+        if let Some(problem) = text_problem(value, required, max, multiline) {
+            self.err(field, problem);
         }
     }
 
@@ -665,11 +684,8 @@ impl Validator {
     }
 
     fn check_document(&mut self, d: &CohortDocument) {
-        if d.slug.is_empty()
-            || d.slug.len() > 64
-            || !d.slug.bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit() || b == b'-')
-        {
-            self.err("slug", Problem::Format { expected: "1 to 64 of a-z, 0-9 and -".into() });
+        if !is_slug(&d.slug) {
+            self.err("slug", Problem::Format { expected: SLUG_RULE.into() });
         }
         self.text("name", &d.name, true, MAX_TEXT_CHARS);
         self.text("programme.name", &d.programme.name, true, MAX_TEXT_CHARS);

@@ -616,3 +616,65 @@ fn json_schema_names_every_field() {
     let required = schema["required"].as_array().unwrap();
     assert!(required.iter().all(|r| doc.get(r.as_str().unwrap()).is_some()));
 }
+
+// The widget named `closes_at`'s day as the closing day, the dashboard the day of the
+// second before it: for a campaign closing at midnight they said different days.
+#[test]
+fn a_campaign_closing_at_midnight_closed_on_the_day_before() {
+    let mut d = utrecht();
+    d.campaign.closes_at = "2027-04-16T00:00:00Z".into();
+    let c = Cohort::from_document(d).unwrap();
+    assert_eq!(c.last_open_second(), ts("2027-04-15T23:59:59Z"));
+    assert_eq!(c.last_open_second().date_utc(), ts("2027-04-15T12:00:00Z").date_utc());
+    assert_eq!(c.phase(c.last_open_second()), CampaignPhase::Open { days_left: 1 });
+    assert_eq!(c.phase(c.closes_at()), CampaignPhase::Closed);
+    let mut d = utrecht();
+    d.campaign.closes_at = "2027-04-15T23:59:59+02:00".into();
+    let c = Cohort::from_document(d).unwrap();
+    assert_eq!(c.last_open_second(), ts("2027-04-15T23:59:58+02:00"));
+}
+
+// The server's paths and the contract's `slug` field read the same rule.
+#[test]
+fn slugs_follow_one_rule() {
+    for ok in ["a", "utrecht-voorjaar-2027", &"a".repeat(64)] {
+        assert!(is_slug(ok), "{ok}");
+    }
+    for bad in ["", "Utrecht", "a_b", "a b", "é", &"a".repeat(65)] {
+        assert!(!is_slug(bad), "{bad}");
+        let mut d = utrecht();
+        d.slug = bad.to_string();
+        assert!(field_errors(d).contains(&("slug".into(), "format")), "{bad}");
+    }
+}
+
+// The database, the admin API's filters, the dashboard and the CLI read statuses and
+// kinds by the names serde writes.
+#[test]
+fn names_of_statuses_and_kinds_are_the_serialised_ones() {
+    use cofund_core::api::PledgeStatus;
+    for s in PledgeStatus::ALL {
+        assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        assert_eq!(PledgeStatus::parse(s.as_str()), Some(s));
+    }
+    assert_eq!(PledgeStatus::parse("Pledged"), None);
+    for k in StakeholderKind::KNOWN {
+        assert_eq!(serde_json::to_value(k).unwrap(), k.as_str());
+        assert_eq!(StakeholderKind::parse(k.as_str()), Some(k));
+    }
+    for s in StakeholderStatus::KNOWN {
+        assert_eq!(serde_json::to_value(s).unwrap(), s.as_str());
+        assert_eq!(StakeholderStatus::parse(s.as_str()), Some(s));
+    }
+    assert_eq!(StakeholderKind::parse("unrecognised"), None);
+    assert_eq!(StakeholderStatus::parse("unrecognised"), None);
+}
+
+#[test]
+fn free_text_rule() {
+    assert_eq!(text_problem(" ", true, 10, false), Some(Problem::Required));
+    assert_eq!(text_problem("", false, 10, false), None);
+    assert_eq!(text_problem("abcdefghijk", true, 10, false), Some(Problem::TooLong { max: 10 }));
+    assert_eq!(text_problem("a\tb", true, 10, false), Some(Problem::ControlCharacters));
+    assert_eq!(text_problem("a\nb", true, 10, true), None);
+}

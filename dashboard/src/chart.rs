@@ -74,7 +74,7 @@ pub fn ProgressChart(
     let money = move |c: i64| format::money(locale, &currency, c);
     let pledged = pledged_points(&cohort);
     let first = cohort.opens_at().date_utc();
-    let last = cofund_core::Timestamp(cohort.closes_at().0 - 1).date_utc();
+    let last = cohort.last_open_second().date_utc();
     let largest = pledged.iter().map(|p| p.1).max().unwrap_or(0).max(pace.target_cents);
     let scale = Scale::new(first, last, largest);
     let until = today.min(last);

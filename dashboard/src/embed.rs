@@ -3,6 +3,7 @@
 
 use crate::ctx;
 use crate::i18n::{dt, Locale};
+use cofund_core::embed::Embed;
 use cofund_core::Cohort;
 use leptos::prelude::*;
 
@@ -18,31 +19,23 @@ pub struct EmbedSettings {
     pub surface: String,
 }
 
-/// A colour from `<input type="color">`: `#rrggbb`; anything else is dropped, so the
-/// snippet never carries markup.
-fn colour(c: &str) -> Option<&str> {
-    (c.len() == 7 && c.starts_with('#') && c[1..].bytes().all(|b| b.is_ascii_hexdigit())).then_some(c)
-}
-
 impl EmbedSettings {
-    /// The HTML a programme pastes into its page: the one-tag `<cofund-widget>` and its
-    /// loader (see the README's "Embedding the widget").
+    /// The HTML a programme pastes into its page: core's one generator, the same the
+    /// server's demo page shows.
     pub fn snippet(&self) -> String {
-        let style: Vec<String> =
-            [("--cofund-accent", &self.accent), ("--cofund-text", &self.text), ("--cofund-surface", &self.surface)]
-                .iter()
-                .filter_map(|(name, value)| colour(value).map(|v| format!("{name}: {v}")))
-                .collect();
-        let style =
-            if style.is_empty() { String::new() } else { format!("\n               style=\"{}\"", style.join("; ")) };
-        format!(
-            "<cofund-widget src=\"{o}/api/v1/cohorts/{s}\"\n               locale=\"{l}\"\n               refresh=\"{r}\"{style}>\n  <a href=\"{o}/embed/{s}\">{fallback}</a>\n</cofund-widget>\n<script type=\"module\" src=\"{o}/widget/cofund.js\" async></script>",
-            o = self.origin,
-            s = self.slug,
-            l = self.locale.tag(),
-            r = self.refresh_secs,
-            fallback = dt(self.locale).support_cohort,
-        )
+        let colours = [
+            ("--cofund-accent", self.accent.as_str()),
+            ("--cofund-text", &self.text),
+            ("--cofund-surface", &self.surface),
+        ];
+        Embed {
+            origin: &self.origin,
+            slug: &self.slug,
+            locale: self.locale.tag(),
+            refresh_secs: Some(self.refresh_secs),
+            colours: &colours,
+        }
+        .snippet()
     }
 
     /// A whole page around the snippet, for the preview frame.

@@ -114,7 +114,6 @@ pub struct DashTexts {
     pub preview: &'static str,
     pub donor_page: &'static str,
     pub download_qr: &'static str,
-    pub support_cohort: &'static str,
 }
 
 static NL: DashTexts = DashTexts {
@@ -220,7 +219,6 @@ static NL: DashTexts = DashTexts {
     preview: "Voorbeeld",
     donor_page: "Pagina voor donateurs en QR-code",
     download_qr: "Download de QR-code (SVG)",
-    support_cohort: "Steun het cohort",
 };
 
 static EN: DashTexts = DashTexts {
@@ -326,7 +324,6 @@ static EN: DashTexts = DashTexts {
     preview: "Preview",
     donor_page: "Page for donors and QR code",
     download_qr: "Download the QR code (SVG)",
-    support_cohort: "Support the cohort",
 };
 
 /// The dashboard's texts in `locale`.
@@ -344,7 +341,7 @@ pub fn phase_text(locale: Locale, cohort: &Cohort, now: Timestamp) -> String {
         CampaignPhase::Upcoming { days_until_open } => {
             locale.opens_in(days_until_open, &format::date(locale, cohort.opens_at()))
         }
-        CampaignPhase::Closed => locale.closed_on(&format::date(locale, Timestamp(cohort.closes_at().0 - 1))),
+        CampaignPhase::Closed => locale.closed_on(&format::date(locale, cohort.last_open_second())),
     }
 }
 

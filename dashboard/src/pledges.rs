@@ -26,15 +26,6 @@ fn focus_id(id: &str) {
     });
 }
 
-fn status_from(value: &str) -> Option<PledgeStatus> {
-    match value {
-        "pledged" => Some(PledgeStatus::Pledged),
-        "received" => Some(PledgeStatus::Received),
-        "cancelled" => Some(PledgeStatus::Cancelled),
-        _ => None,
-    }
-}
-
 #[component]
 pub fn PledgesSection(
     cohort: StoredValue<Cohort>,
@@ -47,8 +38,8 @@ pub fn PledgesSection(
     let currency = StoredValue::new(cohort.with_value(|c| c.document().currency.clone()));
     let money = move |v: i64| format::money(locale, &currency.get_value(), v);
 
-    let status = cc.kept("pl-status", || String::new());
-    let search = cc.kept("pl-search", || String::new());
+    let status = cc.kept("pl-status", String::new);
+    let search = cc.kept("pl-search", String::new);
     let page = cc.kept("pl-page", || 0usize);
     // A new filter or search starts at the first page (not when the page is redrawn).
     let first = StoredValue::new(true);
@@ -60,7 +51,8 @@ pub fn PledgesSection(
         }
         first.set_value(false);
     });
-    let query = move || PledgeQuery { status: status_from(&status.get()), search: search.get(), page: page.get() };
+    let query =
+        move || PledgeQuery { status: PledgeStatus::parse(&status.get()), search: search.get(), page: page.get() };
 
     let confirming = cc.kept("pl-confirming", || None::<(String, PledgeAction)>);
     let error = cc.kept("pl-error", || None::<String>);
@@ -202,7 +194,7 @@ fn Reconcile(
     let t = dt(locale);
     let ctx = ctx();
     let cc = cohort_ctx();
-    let statement = cc.kept("rc-statement", || String::new());
+    let statement = cc.kept("rc-statement", String::new);
     let open = cc.kept("rc-open", || false);
     // The pledges and what the statement says about them, as read when "find" was pressed.
     let found = cc.kept("rc-found", || None::<(Vec<Pledge>, Reconciliation)>);

@@ -68,18 +68,18 @@ pub fn StakeholdersSection(
 
     // The form's fields, as typed.
     let editing = cc.kept("sh-editing", || false);
-    let name = cc.kept("sh-name", || String::new());
+    let name = cc.kept("sh-name", String::new);
     let kind = cc.kept("sh-kind", || wire(StakeholderKind::Municipality));
     let status = cc.kept("sh-status", || wire(StakeholderStatus::Committed));
-    let amount = cc.kept("sh-amount", || String::new());
-    let condition = cc.kept("sh-condition", || String::new());
-    let url = cc.kept("sh-url", || String::new());
+    let amount = cc.kept("sh-amount", String::new);
+    let condition = cc.kept("sh-condition", String::new);
+    let url = cc.kept("sh-url", String::new);
     let matching = cc.kept("sh-matching", || false);
-    let per_euro = cc.kept("sh-per_euro", || String::new());
-    let cap = cc.kept("sh-cap", || String::new());
+    let per_euro = cc.kept("sh-per_euro", String::new);
+    let cap = cc.kept("sh-cap", String::new);
     // The stakeholder's rules (contract 1.1), edited as drafts by the rule editor.
     let rules = cc.kept("sh-rules", Vec::<RuleDraft>::new);
-    let errors = cc.kept("sh-errors", || Vec::<FieldError>::new());
+    let errors = cc.kept("sh-errors", Vec::<FieldError>::new);
     let notice = cc.kept("sh-notice", || None::<String>);
 
     let load = move |d: StakeholderDraft, edit: bool| {

@@ -21,7 +21,7 @@ use std::time::Duration;
 #[command(
     name = "cofund",
     version,
-    about = "Cofund reference server: cohort documents, pledges and administration on embedded SQLite.",
+    about = "Cofund reference server: cohort documents, pledges and administration, on embedded SQLite or PostgreSQL.",
     after_help = "Settings come from defaults < the --config file < COFUND_* environment variables < flags.\n\
                   Example: cofund demo            (demo cohorts and the widget on http://127.0.0.1:8080)\n\
                   \x20        cofund token create  (the first admin token; shown once)"
@@ -256,20 +256,18 @@ pub enum ProgrammeCommand {
     Show { slug: String },
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Kind {
-    Municipality,
-    Welfare,
-    Fund,
-    Business,
-    Other,
+/// `--kind`: the contract's kinds, named and listed by core.
+fn kind_arg() -> impl clap::builder::TypedValueParser<Value = StakeholderKind> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(StakeholderKind::KNOWN.map(StakeholderKind::as_str))
+        .map(|s: String| StakeholderKind::parse(&s).expect("one of the possible values"))
 }
 
-#[derive(Debug, Clone, Copy, ValueEnum)]
-pub enum Status {
-    Committed,
-    Conditional,
-    Paid,
+/// `--status`: the contract's stakeholder statuses, named and listed by core.
+fn status_arg() -> impl clap::builder::TypedValueParser<Value = StakeholderStatus> {
+    use clap::builder::TypedValueParser as _;
+    clap::builder::PossibleValuesParser::new(StakeholderStatus::KNOWN.map(StakeholderStatus::as_str))
+        .map(|s: String| StakeholderStatus::parse(&s).expect("one of the possible values"))
 }
 
 #[derive(Debug, Subcommand)]
@@ -279,10 +277,10 @@ pub enum StakeholderCommand {
         slug: String,
         #[arg(long)]
         name: String,
-        #[arg(long, value_enum)]
-        kind: Kind,
-        #[arg(long, value_enum)]
-        status: Status,
+        #[arg(long, value_parser = kind_arg())]
+        kind: StakeholderKind,
+        #[arg(long, value_parser = status_arg())]
+        status: StakeholderStatus,
         /// Fixed co-funding, as people write it: 12000,00 or 12.000 or € 12.000,-
         #[arg(long)]
         amount: String,
@@ -654,18 +652,8 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             let cofund = open_cofund(&open(config::DEFAULT_DATABASE)?, &file).await?;
             let s = Stakeholder {
                 name,
-                kind: match kind {
-                    Kind::Municipality => StakeholderKind::Municipality,
-                    Kind::Welfare => StakeholderKind::Welfare,
-                    Kind::Fund => StakeholderKind::Fund,
-                    Kind::Business => StakeholderKind::Business,
-                    Kind::Other => StakeholderKind::Other,
-                },
-                status: match status {
-                    Status::Committed => StakeholderStatus::Committed,
-                    Status::Conditional => StakeholderStatus::Conditional,
-                    Status::Paid => StakeholderStatus::Paid,
-                },
+                kind,
+                status,
                 amount_cents: amount("amount", &amt)?,
                 url,
                 condition,
@@ -793,11 +781,9 @@ async fn run(cli: Cli, file: FileConfig) -> anyhow::Result<()> {
             let storage: Arc<dyn Storage> = storage::open(&open(config::DEFAULT_DATABASE)?).await?;
             match cmd {
                 TokenCommand::Create { programme, label } => {
-                    if programme.as_deref().is_some_and(|p| p.trim().is_empty()) {
-                        bail!("--programme must not be empty");
-                    }
+                    let cofund = Cofund::new(storage.clone(), config::DEFAULT_PUBLIC_URL_FOR_CLI.to_owned());
                     let (info, secret) =
-                        storage.create_token(programme, label, domain::now()).await.map_err(store_err)?;
+                        cofund.create_token(programme, label, domain::now()).await.map_err(store_err)?;
                     println!("{secret}");
                     eprintln!(
                         "Token {} created{}. The secret above is shown only now; use it as: Authorization: Bearer {secret}",

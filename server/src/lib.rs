@@ -1,7 +1,8 @@
 //! # cofund-server
 //!
 //! The reference server of Cofund: it serves the contract-v1 document of each cohort
-//! (computed with `cofund-core` from the stored definition and the pledge rows), records
+//! (computed with `cofund-core` from the stored definition, the totals and daily history
+//! that the database maintains with every pledge write, and the newest pledges), records
 //! donors' pledges exactly once (idempotency keys, one transaction), lets coordinators
 //! manage cohorts over an admin API or the CLI, and serves the widget.
 //!

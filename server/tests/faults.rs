@@ -92,6 +92,7 @@ impl Server {
             tokio::time::sleep(Duration::from_millis(25)).await;
         }
         let _ = child.kill();
+        let _ = child.wait();
         panic!("the server did not become healthy");
     }
 
@@ -122,7 +123,7 @@ impl Drop for Server {
 enum Answer {
     Created(String),
     Refused { status: u16, code: String, retry_after: Option<String> },
-    NoAnswer(String),
+    Unanswered(String),
 }
 
 impl Answer {
@@ -135,7 +136,7 @@ impl Answer {
                     retry_after.as_ref().map(|r| format!(" (Retry-After: {r})")).unwrap_or_default()
                 )
             }
-            Answer::NoAnswer(why) => format!("no answer ({why})"),
+            Answer::Unanswered(why) => format!("no answer ({why})"),
         }
     }
 }
@@ -153,7 +154,7 @@ async fn pledge(client: &reqwest::Client, url: &str, i: usize) -> Answer {
                 Answer::Refused { status, code: v["error"]["code"].as_str().unwrap_or("?").to_owned(), retry_after }
             }
         }
-        Err(e) => Answer::NoAnswer(if e.is_timeout() {
+        Err(e) => Answer::Unanswered(if e.is_timeout() {
             "timeout".into()
         } else if e.is_connect() {
             "connection refused".into()
@@ -165,10 +166,13 @@ async fn pledge(client: &reqwest::Client, url: &str, i: usize) -> Answer {
 
 /// Donors pledging without pause, `workers` at a time, each pledge with its own key
 /// `k{i}`, until `stop`. Every attempt's answer is kept, with the phase it was sent in.
+/// Each attempt's answer: the attempt's number, the phase it was sent in, the answer.
+type Answers = Arc<Mutex<Vec<(usize, &'static str, Answer)>>>;
+
 struct Load {
     stop: Arc<AtomicBool>,
     phase: Arc<Mutex<&'static str>>,
-    answers: Arc<Mutex<Vec<(usize, &'static str, Answer)>>>,
+    answers: Answers,
     tasks: Vec<tokio::task::JoinHandle<()>>,
 }
 
@@ -188,7 +192,7 @@ impl Load {
                         let i = next.fetch_add(1, Ordering::SeqCst);
                         let sent_in = *phase.lock().unwrap();
                         let answer = pledge(&client, &url, i).await;
-                        if matches!(answer, Answer::NoAnswer(_)) {
+                        if matches!(answer, Answer::Unanswered(_)) {
                             tokio::time::sleep(Duration::from_millis(50)).await;
                             // a refused connection returns at once
                         }

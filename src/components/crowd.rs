@@ -20,7 +20,9 @@ pub fn CrowdSection(cohort: RwSignal<Cohort>, locale: Locale, now: Timestamp, id
         CampaignPhase::Upcoming { days_until_open } => {
             locale.opens_in(days_until_open, &format::date(locale, cohort.with_untracked(Cohort::opens_at)))
         }
-        CampaignPhase::Closed => locale.closed_on(&format::date(locale, cohort.with_untracked(Cohort::closes_at))),
+        CampaignPhase::Closed => {
+            locale.closed_on(&format::date(locale, cohort.with_untracked(Cohort::last_open_second)))
+        }
     };
 
     view! {

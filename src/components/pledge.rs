@@ -26,6 +26,8 @@ const FIELDS: [&str; 5] = [
     PledgeField::Consent.as_str(),
 ];
 
+// One form holds one stage; boxing the receipt would only add an allocation.
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq)]
 enum Stage {
     Editing,

@@ -8,6 +8,39 @@ use crate::storage::TokenInfo;
 use cofund_core::Timestamp;
 use serde::Serialize;
 
+/// The kinds of secret, told apart by their prefix: one place for the code that makes
+/// them and the code that recognises them in a header, cookie or link.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SecretKind {
+    /// An admin token (`Authorization: Bearer cfd_…`, the CLI, the dashboard's token sign-in).
+    AdminToken,
+    /// A single-use sign-in link (`/sign-in?link=cfl_…`).
+    SignInLink,
+    /// A browser session's cookie.
+    Session,
+}
+
+impl SecretKind {
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            SecretKind::AdminToken => "cfd_",
+            SecretKind::SignInLink => "cfl_",
+            SecretKind::Session => "cfs_",
+        }
+    }
+
+    /// A new secret of this kind: the prefix and 32 random bytes in hex.
+    pub fn generate(self) -> String {
+        format!("{}{}", self.prefix(), hex(&random_bytes::<32>()))
+    }
+
+    /// Whether `s` may be a secret of this kind (worth looking up): its prefix, and no
+    /// longer than any secret this server makes.
+    pub fn may_be(self, s: &str) -> bool {
+        s.starts_with(self.prefix()) && s.len() <= 100
+    }
+}
+
 /// How long a sign-in link stays valid unless told otherwise.
 pub const DEFAULT_LINK_HOURS: i64 = 24;
 /// How long a browser session lasts.
@@ -96,7 +129,7 @@ pub enum LinkProblem {
 
 /// A new sign-in link's secret and the hash stored for it.
 pub fn new_link_secret() -> (String, String) {
-    let secret = format!("cfl_{}", hex(&random_bytes::<32>()));
+    let secret = SecretKind::SignInLink.generate();
     let hash = sha256_hex(secret.as_bytes());
     (secret, hash)
 }
@@ -104,7 +137,7 @@ pub fn new_link_secret() -> (String, String) {
 /// A new session: (public id, cookie secret, its hash, CSRF token).
 pub fn new_session_secret() -> (String, String, String, String) {
     let id = format!("ses_{}", base32(&random_bytes::<5>()).to_ascii_lowercase());
-    let secret = format!("cfs_{}", hex(&random_bytes::<32>()));
+    let secret = SecretKind::Session.generate();
     let hash = sha256_hex(secret.as_bytes());
     let csrf = hex(&random_bytes::<24>());
     (id, secret, hash, csrf)
@@ -203,5 +236,21 @@ mod tests {
         let (id, secret, hash, csrf) = new_session_secret();
         assert!(id.starts_with("ses_") && secret.starts_with("cfs_") && csrf.len() == 48);
         assert_ne!(hash, secret);
+    }
+
+    // Made in one place and recognised in another, the prefixes once had to be kept
+    // equal by hand: each kind's new secret is recognised as that kind and no other.
+    #[test]
+    fn each_kind_of_secret_is_recognised_as_itself_only() {
+        let kinds = [SecretKind::AdminToken, SecretKind::SignInLink, SecretKind::Session];
+        for made in kinds {
+            let secret = made.generate();
+            for asked in kinds {
+                assert_eq!(asked.may_be(&secret), asked == made, "{made:?} as {asked:?}");
+            }
+        }
+        assert!(SecretKind::AdminToken.may_be(&super::super::new_admin_token().1));
+        assert!(SecretKind::SignInLink.may_be(&new_link_secret().0));
+        assert!(SecretKind::Session.may_be(&new_session_secret().1));
     }
 }

@@ -10,8 +10,10 @@ use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, St
 use anyhow::Context;
 use cofund_core::api::{read_pledge_request, validate_pledge, ErrorCode, PledgeStatus};
 use cofund_core::programme::{programme_slug, ProgrammeDocument};
-use cofund_core::rules::{self, Setting};
-use cofund_core::{Cohort, CohortDocument, OwnContributions, Stakeholder, Timestamp};
+use cofund_core::rules::{self, Gift, GiftStatus, Setting};
+use cofund_core::{
+    text_problem, Cohort, CohortDocument, FieldError, OwnContributions, Stakeholder, Timestamp, MAX_TEXT_CHARS,
+};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
 
@@ -620,6 +622,18 @@ impl Cofund {
         label: Option<String>,
         now: Timestamp,
     ) -> DomainResult<(TokenInfo, String)> {
+        // One rule for the admin API and the CLI: a programme is named as a cohort
+        // definition names it (core's free-text rule), the label is an optional text.
+        let mut errors = Vec::new();
+        if let Some(problem) = programme.as_deref().and_then(|p| text_problem(p, true, MAX_TEXT_CHARS, false)) {
+            errors.push(FieldError::new("programme", problem));
+        }
+        if let Some(problem) = label.as_deref().and_then(|l| text_problem(l, false, MAX_TEXT_CHARS, false)) {
+            errors.push(FieldError::new("label", problem));
+        }
+        if !errors.is_empty() {
+            return Err(DomainError::Invalid(errors));
+        }
         self.storage.create_token(programme, label, now).await
     }
 

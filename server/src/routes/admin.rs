@@ -489,19 +489,6 @@ pub async fn create_token(
         }
         (None, None) => None,
     };
-    let mut errors = Vec::new();
-    if programme
-        .as_deref()
-        .is_some_and(|p| p.trim().is_empty() || p.chars().count() > 200 || p.chars().any(char::is_control))
-    {
-        errors.push(FieldError::new("programme", Problem::Format { expected: "a programme name".into() }));
-    }
-    if req.label.as_deref().is_some_and(|l| l.chars().count() > 200 || l.chars().any(char::is_control)) {
-        errors.push(FieldError::new("label", Problem::TooLong { max: 200 }));
-    }
-    if !errors.is_empty() {
-        return Err(ApiError::Validation(errors));
-    }
     let (info, token) = state.cofund().create_token(programme, req.label, domain::now()).await?;
     Ok((StatusCode::CREATED, [(header::CACHE_CONTROL, "no-store")], Json(CreatedToken { info, token })).into_response())
 }

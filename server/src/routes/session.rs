@@ -5,7 +5,9 @@
 use super::extract::ApiJson;
 use super::site::esc;
 use super::AppState;
-use crate::domain::access::{session_cookie_name, Access, LinkProblem, SessionInfo, CSRF_HEADER, SESSION_HOURS};
+use crate::domain::access::{
+    session_cookie_name, Access, LinkProblem, SecretKind, SessionInfo, CSRF_HEADER, SESSION_HOURS,
+};
 use crate::domain::{self};
 use crate::error::{ApiError, ApiResult};
 use axum::extract::{Form, Query, State};
@@ -28,7 +30,7 @@ pub fn session_cookie<'a>(headers: &'a HeaderMap, public_url: &str) -> Option<&'
         .filter_map(|pair| pair.trim().split_once('='))
         .find(|(n, _)| *n == name)
         .map(|(_, value)| value.trim())
-        .filter(|v| v.starts_with("cfs_"))
+        .filter(|v| SecretKind::Session.may_be(v))
 }
 
 fn set_cookie(state: &AppState, secret: &str, max_age: i64) -> HeaderValue {
@@ -51,7 +53,8 @@ fn same_origin(headers: &HeaderMap, public_url: &str) -> bool {
 }
 
 fn constant_time_eq(a: &str, b: &str) -> bool {
-    a.len() == b.len() && a.bytes().zip(b.bytes()).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+    use subtle::ConstantTimeEq;
+    a.as_bytes().ct_eq(b.as_bytes()).into()
 }
 
 /// Who sent the request: a bearer token, or the session cookie. Changes made with the
@@ -65,7 +68,7 @@ pub async fn access_of(parts: &Parts, state: &AppState) -> ApiResult<Access> {
             .and_then(|v| v.split_once(' '))
             .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("bearer"))
             .map(|(_, t)| t.trim())
-            .filter(|t| t.starts_with("cfd_"))
+            .filter(|t| SecretKind::AdminToken.may_be(t))
             .ok_or(ApiError::Unauthorized)?;
         let token = state.cofund().storage().token_by_secret(secret).await?.ok_or(ApiError::Unauthorized)?;
         return Ok(Access::Token(token));
@@ -183,7 +186,7 @@ pub struct LinkParam {
 /// button's POST, not by opening it, so a mail scanner that follows links does not use
 /// it up.
 pub async fn sign_in_page(Query(q): Query<LinkParam>) -> Response {
-    match q.link.filter(|l| l.starts_with("cfl_") && l.len() <= 100) {
+    match q.link.filter(|l| SecretKind::SignInLink.may_be(l)) {
         None => page(
             StatusCode::BAD_REQUEST,
             "Deze inloglink klopt niet / This sign-in link is wrong",

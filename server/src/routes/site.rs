@@ -8,6 +8,7 @@ use crate::error::ApiResult;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
+use cofund_core::embed::Embed;
 use std::collections::HashMap;
 use std::path::Path as FsPath;
 use tower::ServiceBuilder;
@@ -37,12 +38,10 @@ pub fn esc(s: &str) -> String {
     out
 }
 
-/// The embed snippet for a cohort: one custom element and the loader.
-pub fn snippet(public_url: &str, slug: &str, locale: &str) -> String {
-    format!(
-        "<cofund-widget src=\"{public_url}/api/v1/cohorts/{slug}\" locale=\"{locale}\"></cofund-widget>\n\
-         <script type=\"module\" src=\"{public_url}/widget/cofund.js\" async></script>"
-    )
+/// The embed snippet for a cohort, in Dutch with the widget's own refresh and colours:
+/// core's one generator, the same the dashboard's embed tools use.
+pub fn snippet(public_url: &str, slug: &str) -> String {
+    Embed { origin: public_url, slug, locale: "nl-NL", refresh_secs: None, colours: &[] }.snippet()
 }
 
 /// Iframe mode of `/embed/{slug}`: when framed, the page posts its height (a number, as
@@ -106,7 +105,7 @@ pub async fn index(State(state): State<AppState>) -> ApiResult<Html<String>> {
         let slug = esc(&d.slug);
         let name = esc(&d.name);
         nav.push_str(&format!("<li><a href=\"#{slug}\">{name}</a></li>\n"));
-        let snip = snippet(base, &d.slug, "nl-NL");
+        let snip = snippet(base, &d.slug);
         sections.push_str(&format!(
             "<section id=\"{slug}\" aria-labelledby=\"{slug}-title\">\n<h2 id=\"{slug}-title\">{name}</h2>\n\
              <p>Document: <a href=\"{base}/api/v1/cohorts/{slug}\">/api/v1/cohorts/{slug}</a> · \
@@ -123,7 +122,7 @@ pub async fn index(State(state): State<AppState>) -> ApiResult<Html<String>> {
              of start de demo met <code>cofund demo</code>.</p>",
         );
     }
-    let example = esc(&snippet(base, "{slug}", "nl-NL"));
+    let example = esc(&snippet(base, "{slug}"));
     let body = format!(
         "<a class=\"skip\" href=\"#inhoud\">Naar de inhoud</a>\n<header>\n<p>Cofund — demo</p>\n\
          <h1>Cohorten die nu geld inzamelen</h1>\n\

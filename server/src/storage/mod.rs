@@ -1,5 +1,6 @@
 //! Storage behind one interface. Handlers and the CLI only see [`Storage`]; the backend
-//! is chosen by the database URL's scheme (`sqlite:` now; `postgres:` later).
+//! is chosen by the database URL's scheme: `sqlite:` (a file, the default) or `postgres:`
+//! (one database shared by several instances).
 
 mod postgres;
 mod records;

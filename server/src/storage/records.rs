@@ -34,12 +34,8 @@ pub struct PledgeRecord {
 }
 
 pub fn status_from_str(s: &str) -> Result<PledgeStatus, StoreError> {
-    Ok(match s {
-        "pledged" => PledgeStatus::Pledged,
-        "received" => PledgeStatus::Received,
-        "cancelled" => PledgeStatus::Cancelled,
-        other => return Err(StoreError::Internal(anyhow::anyhow!("unknown pledge status {other:?} in the database"))),
-    })
+    PledgeStatus::parse(s)
+        .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown pledge status {s:?} in the database")))
 }
 
 impl TryFrom<PledgeRecord> for PledgeRow {

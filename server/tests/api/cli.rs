@@ -13,18 +13,68 @@ struct Cli {
 }
 
 impl Cli {
-    /// Runs `cofund ARGS --database …`; panics unless it succeeds; returns its stdout.
-    fn run(&self, args: &[&str]) -> String {
-        let out = Command::new(env!("CARGO_BIN_EXE_cofund"))
+    fn output(&self, args: &[&str]) -> std::process::Output {
+        Command::new(env!("CARGO_BIN_EXE_cofund"))
             .args(args)
             .arg("--database")
             .arg(&self.database)
             .env("COFUND_LOG", "warn")
             .output()
-            .unwrap();
+            .unwrap()
+    }
+
+    /// Runs `cofund ARGS --database …`; panics unless it succeeds; returns its stdout.
+    fn run(&self, args: &[&str]) -> String {
+        let out = self.output(args);
         assert!(out.status.success(), "cofund {args:?}: {}", String::from_utf8_lossy(&out.stderr));
         String::from_utf8(out.stdout).unwrap()
     }
+
+    /// Runs `cofund ARGS --database …`; panics if it succeeds; returns its stderr.
+    fn fail(&self, args: &[&str]) -> String {
+        let out = self.output(args);
+        assert!(!out.status.success(), "cofund {args:?} succeeded");
+        String::from_utf8(out.stderr).unwrap()
+    }
+}
+
+// The CLI once made tokens for programme names the admin API refused (a tab, 201
+// characters): both now ask the domain, which names the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_cli_and_the_admin_api_refuse_the_same_programme_names() {
+    let (app, cli, _dir) = server_with_cli().await;
+    let long = "p".repeat(201);
+    for bad in [" ", "Starters\tUtrecht", long.as_str()] {
+        let r = app
+            .client
+            .post(app.url("/api/v1/admin/tokens"))
+            .bearer_auth(&app.token)
+            .json(&json!({"programme": bad}))
+            .send()
+            .await
+            .unwrap();
+        let (status, _, fields) = error_of(r).await;
+        assert_eq!((status, fields), (422, vec!["programme".to_string()]), "{bad:?}");
+        let err = cli.fail(&["token", "create", "--programme", bad]);
+        assert!(err.contains("programme"), "{bad:?}: {err}");
+    }
+    assert!(cli.run(&["token", "list"]).lines().all(|l| !l.contains("Starters\t")), "nothing stored");
+    let ok = cli.run(&["token", "create", "--programme", "Starters4Communities"]);
+    assert!(ok.starts_with("cfd_"), "{ok}");
+}
+
+// The CLI's `--kind` and `--status` are core's contract names, not a copy of them.
+#[test]
+fn the_cli_offers_the_contracts_kinds_and_statuses() {
+    let out = Command::new(env!("CARGO_BIN_EXE_cofund")).args(["stakeholder", "put", "--help"]).output().unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for k in cofund_core::StakeholderKind::KNOWN {
+        assert!(help.contains(k.as_str()), "{k:?}: {help}");
+    }
+    for s in cofund_core::StakeholderStatus::KNOWN {
+        assert!(help.contains(s.as_str()), "{s:?}: {help}");
+    }
+    assert!(!help.contains("unrecognised"), "{help}");
 }
 
 async fn server_with_cli() -> (TestApp, Cli, tempfile::TempDir) {

@@ -12,6 +12,7 @@ mod helpers;
 mod idempotency;
 mod limits;
 mod metrics;
+mod openapi;
 mod payments;
 mod privacy;
 mod programmes;

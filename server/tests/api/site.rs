@@ -56,8 +56,18 @@ async fn health_openapi_pages_and_widget_files() {
     assert_eq!(r.status(), 200);
     let html = r.text().await.unwrap();
     assert!(html.contains("<html lang=\"nl\">"));
-    let snippet = format!("<cofund-widget src=\"{0}/api/v1/cohorts/s\" locale=\"nl-NL\"></cofund-widget>", app.address);
+    // The page and the dashboard's embed tools write the snippet with core's one
+    // generator: the same element, fallback link and loader (they once differed).
+    let snippet = cofund_core::embed::Embed {
+        origin: &app.address,
+        slug: "s",
+        locale: "nl-NL",
+        refresh_secs: None,
+        colours: &[],
+    }
+    .snippet();
     assert!(html.contains(&snippet), "the live embed");
+    assert!(html.contains(&format!("<a href=\"{}/embed/s\">Steun het cohort</a>", app.address)), "the fallback link");
     assert!(html.contains("<pre><code>&lt;cofund-widget src="), "the snippet shown as code");
     assert!(html.contains(&format!("<script type=\"module\" src=\"{}/widget/cofund.js\" async></script>", app.address)));
 
