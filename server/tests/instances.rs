@@ -449,3 +449,31 @@ async fn three_cohorts_share_a_pot_over_two_instances_never_beyond_it_and_to_the
     let served: Vec<i64> = docs[..3].iter().map(|d| pot_of(d).0).collect();
     assert_eq!(served, allocation.per_cohort_cents);
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_pledge_in_one_cohort_on_one_instance_reaches_the_streams_of_its_sibling_on_the_other() {
+    let db = pot_database().await;
+    let (a, b) = (serve(&db).await, serve(&db).await);
+    let mut sibling = Events::of(Events::open(&format!("{}/api/v1/cohorts/pot-b/events", b.base), None).await);
+    let first = sibling.next(Duration::from_secs(5)).await.expect("the current state");
+    let mut programme =
+        Events::of(Events::open(&format!("{}/api/v1/programmes/starters4communities/events", b.base), None).await);
+    programme.next(Duration::from_secs(5)).await.expect("the programme's current state");
+    let r = reqwest::Client::new()
+        .post(format!("{}/api/v1/cohorts/pot-a/pledges", a.base))
+        .header("Idempotency-Key", "sibling")
+        .json(&pledge_body(2_000, "sibling@example.nl"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), 201);
+    // Waits for the events; how fast they come is a figure for a benchmark, not a test.
+    let e = sibling.next(Duration::from_secs(30)).await.expect("pot-b hears of pot-a's pledge on the other instance");
+    assert!(e.id.unwrap().parse::<i64>().unwrap() > first.id.unwrap().parse::<i64>().unwrap());
+    let data: Value = serde_json::from_str(&e.data).unwrap();
+    assert_eq!(data["pot"]["left_cents"], POT_CENTS - 2_000);
+    assert_eq!(data["crowd"]["pledged_cents"], 0, "pot-b's own crowd did not move");
+    let p = programme.next(Duration::from_secs(30)).await.expect("the programme's stream hears of it");
+    let data: Value = serde_json::from_str(&p.data).unwrap();
+    assert_eq!(data["pot"]["left_cents"], POT_CENTS - 2_000);
+}

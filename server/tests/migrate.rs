@@ -75,6 +75,15 @@ async fn a_sqlite_database_migrated_to_postgres_serves_the_same_and_a_second_mig
         sqlite.storage.create_token(Some(PROGRAMME.into()), Some("coordinator".into()), now()).await.unwrap();
     let (revoked, _) = sqlite.storage.create_token(None, Some("old".into()), now()).await.unwrap();
     sqlite.storage.revoke_token(&revoked.id, now()).await.unwrap();
+    // The programme with a multiplier pot and an impact figure (issue 14): the documents
+    // compared below carry the pot.
+    let settings: cofund_core::programme::ProgrammeSettings = serde_json::from_value(json!({
+        "name": PROGRAMME,
+        "pot": {"name": "Pot", "funders": [{"name": "Oranje Fonds", "amount_cents": 5000}], "pot_cents": 5000, "ratio_bps": 10000},
+        "impact": [{"kind": "participants", "value": 250, "as_of": "2026-06-30", "source": "Jaarverslag 2025"}]
+    }))
+    .unwrap();
+    sqlite.storage.put_programme("starters4communities", &settings, now()).await.unwrap();
 
     let target = fresh_postgres_database().await;
     let out = migrate(&format!("sqlite:{}", src_path.display()), &target);
@@ -108,7 +117,13 @@ async fn a_sqlite_database_migrated_to_postgres_serves_the_same_and_a_second_mig
             "{slug}: every pledge row, with sequence, reference, status and times"
         );
     }
+    assert_eq!(
+        sqlite.storage.get_programme("starters4communities").await.unwrap(),
+        pg.storage.get_programme("starters4communities").await.unwrap(),
+        "the programme, its pot and impact figures, with revision and times"
+    );
     let doc = pg.document("utrecht").await;
+    assert_eq!(doc["pot"]["added_cents"], 5000, "1:1 on € 62,50 from a pot of € 50");
     assert_eq!(doc["crowd"]["pledged_cents"], 6250);
     assert_eq!(doc["crowd"]["received_cents"], 2750);
     assert_eq!(doc["crowd"]["backers"], 3);

@@ -2,7 +2,8 @@
 //! cohorts (with revision and times), pledges (ids, sequence, references, statuses,
 //! times, backer keys), admin tokens (hashes only: secrets are never stored),
 //! idempotency records, online payments (so a provider's webhook for a payment started
-//! before the move still finds it), sign-in links and dashboard sessions (hashes only) —
+//! before the move still finds it), sign-in links and dashboard sessions (hashes only),
+//! programmes (page, multiplier pot, impact figures) —
 //! in one PostgreSQL transaction, and commits only after the copy's counts and
 //! per-cohort totals match the source's.
 
@@ -433,6 +434,7 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
         q.build().execute(&mut *tx).await.context("copying sessions")?;
     }
     copy_mail(&mut src, &mut tx).await?;
+    copy_programmes(&mut src, &mut tx).await?;
 
     // The maintained figures (totals, backers, daily history) from the copied pledges,
     // as the migration that introduced them computes them.
@@ -523,6 +525,58 @@ async fn copy_mail(
             .execute(&mut **tx)
             .await
             .context("copying the server's secrets")?;
+    }
+    Ok(())
+}
+
+/// A programme's row: slug, name, url, the pot's columns, impact, revision, times.
+type ProgrammeRow = (
+    String,
+    String,
+    Option<String>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    String,
+    i64,
+    i64,
+    i64,
+);
+
+/// The programmes (issue 14): their pages, multiplier pots and impact figures, as stored.
+async fn copy_programmes(
+    src: &mut Transaction<'static, sqlx::Sqlite>,
+    tx: &mut Transaction<'static, Postgres>,
+) -> anyhow::Result<()> {
+    const COLUMNS: &str = "slug, name, url, pot_name, pot_cents, pot_ratio_bps, pot_cap_per_gift_cents, \
+                           pot_cap_per_cohort_cents, pot_funders, impact, revision, created_at, updated_at";
+    let rows: Vec<ProgrammeRow> =
+        sqlx::query_as(&format!("SELECT {COLUMNS} FROM programmes ORDER BY slug")).fetch_all(&mut **src).await?;
+    for chunk in rows.chunks(BATCH as usize) {
+        let mut q = QueryBuilder::<Postgres>::new(format!("INSERT INTO programmes ({COLUMNS}) "));
+        q.push_values(chunk, |mut b, r| {
+            b.push_bind(&r.0)
+                .push_bind(&r.1)
+                .push_bind(&r.2)
+                .push_bind(&r.3)
+                .push_bind(r.4)
+                .push_bind(r.5)
+                .push_bind(r.6)
+                .push_bind(r.7)
+                .push_bind(&r.8)
+                .push_bind(&r.9)
+                .push_bind(r.10)
+                .push_bind(r.11)
+                .push_bind(r.12);
+        });
+        q.build().execute(&mut **tx).await.context("copying programmes")?;
+    }
+    let in_target: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM programmes").fetch_one(&mut **tx).await?;
+    if in_target != rows.len() as i64 {
+        bail!("the programmes' copy has {in_target} rows, the source {}; nothing was committed", rows.len());
     }
     Ok(())
 }
