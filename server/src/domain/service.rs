@@ -10,7 +10,7 @@ use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, St
 use anyhow::Context;
 use cofund_core::api::{read_pledge_request, validate_pledge, ErrorCode, PledgeStatus};
 use cofund_core::programme::{programme_slug, ProgrammeDocument};
-use cofund_core::rules::{self, Gift, GiftStatus, Setting};
+use cofund_core::rules::{self, Setting};
 use cofund_core::{
     text_problem, Cohort, CohortDocument, FieldError, OwnContributions, Stakeholder, Timestamp, MAX_TEXT_CHARS,
 };
