@@ -20,7 +20,7 @@ function adminToken() {
 const POT = {
   name: 'Vermenigvuldigingspot Starters4Communities',
   funders: [{ name: 'Oranje Fonds', amount_cents: 5000000 }, { name: 'Fonds 1818', amount_cents: 5000000 }],
-  pot_cents: 10000000, ratio_bps: 10000, cap_per_gift_cents: 2500, cap_per_cohort_cents: 300000,
+  pot_cents: 10000000, ratio_bps: 10000, cap_per_gift_cents: 2500, cap_per_cohort_cents: 2000000,
 };
 const IMPACT = [
   { kind: 'participants', value: 250, as_of: '2026-06-30', source: 'Jaarverslag 2025' },
