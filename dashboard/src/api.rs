@@ -190,6 +190,12 @@ struct PledgeList {
     pledges: Vec<Pledge>,
 }
 
+/// The cohort's settlement statements (coordinators).
+pub async fn settlements(slug: &str) -> Result<crate::settlements::CohortSettlements, Failure> {
+    let text = send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/settlements")), None).await?;
+    crate::settlements::parse(&text)
+}
+
 /// Every pledge of the cohort, newest first.
 pub async fn pledges(slug: &str) -> Result<Vec<Pledge>, Failure> {
     let text = send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/pledges")), None).await?;

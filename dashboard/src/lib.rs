@@ -15,10 +15,13 @@ pub mod draft;
 mod embed;
 mod fields;
 pub mod i18n;
+mod notices;
 mod overview;
 mod pledges;
+mod programme;
 pub mod rule_draft;
 mod rules_editor;
+mod settlements;
 mod stakeholders;
 
 pub use cofund_widget::format;
@@ -35,12 +38,20 @@ use wasm_bindgen::JsCast;
 pub enum Route {
     Overview,
     Cohort(String),
+    /// A cohort's printable settlement statements.
+    Settlements(String),
+    /// A programme's page: cohorts, the pot's use, impact.
+    Programme(String),
 }
 
 impl Route {
     pub fn from_hash(hash: &str) -> Route {
         match hash.trim_start_matches('#').trim_start_matches('/').split_once('/') {
+            Some(("cohort", rest)) if rest.ends_with("/settlements") && rest.len() > "/settlements".len() => {
+                Route::Settlements(rest.trim_end_matches("/settlements").to_owned())
+            }
             Some(("cohort", slug)) if !slug.is_empty() => Route::Cohort(slug.to_owned()),
+            Some(("programme", slug)) if !slug.is_empty() => Route::Programme(slug.to_owned()),
             _ => Route::Overview,
         }
     }
@@ -49,6 +60,8 @@ impl Route {
         match self {
             Route::Overview => "#/".into(),
             Route::Cohort(slug) => format!("#/cohort/{slug}"),
+            Route::Settlements(slug) => format!("#/cohort/{slug}/settlements"),
+            Route::Programme(slug) => format!("#/programme/{slug}"),
         }
     }
 }
@@ -191,6 +204,8 @@ pub fn App() -> impl IntoView {
                     match ctx.route.get() {
                         Route::Overview => view! { <overview::Overview/> }.into_any(),
                         Route::Cohort(slug) => view! { <cohort::CohortPage slug=slug/> }.into_any(),
+                        Route::Settlements(slug) => view! { <settlements::SettlementsPage slug=slug/> }.into_any(),
+                        Route::Programme(slug) => view! { <programme::ProgrammePage slug=slug/> }.into_any(),
                     }
                 }
             }}

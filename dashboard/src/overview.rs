@@ -79,6 +79,7 @@ fn overview(locale: Locale, now: Timestamp, list: Vec<Result<Cohort, (String, Fa
         a.1.attention().cmp(&b.1.attention()).then_with(|| a.0.document().name.cmp(&b.0.document().name))
     });
     let totals = ProgrammeTotals::of(cohorts.iter().map(|(c, p)| (c, p)));
+    let notices = crate::notices::notices(&cohorts.iter().map(|(c, _)| c).collect::<Vec<_>>(), now);
     // Programme totals are shown in the first cohort's currency; the contract's cohorts are in euro.
     let currency = cohorts.first().map_or("EUR".to_owned(), |c| c.0.document().currency.clone());
     let money = move |c: i64| format::money(locale, &currency, c);
@@ -96,6 +97,7 @@ fn overview(locale: Locale, now: Timestamp, list: Vec<Result<Cohort, (String, Fa
                 <div><dt>{t.behind_count}</dt><dd>{format::integer(locale, totals.behind)}</dd></div>
             </dl>
         </section>
+        {notice_list(locale, notices)}
         {(!broken.is_empty()).then(|| view! {
             <div class="error" role="alert"><p>{t.some_failed}</p><ul>{broken.into_iter().map(|b| view! { <li>{b}</li> }).collect_view()}</ul></div>
         })}
@@ -107,6 +109,57 @@ fn overview(locale: Locale, now: Timestamp, list: Vec<Result<Cohort, (String, Fa
             </ul>
         </section>
     }
+}
+
+/// Triggers met lately and pots (nearly) empty, in words.
+fn notice_list(locale: Locale, notices: Vec<crate::notices::Notice>) -> Option<impl IntoView> {
+    use crate::notices::Notice;
+    let nl = locale == Locale::Nl;
+    let money = move |v: i64| format::money(locale, "EUR", v);
+    let items = notices
+        .into_iter()
+        .map(|n| {
+            let text = match n {
+                Notice::TriggerMet { cohort, stakeholder, at, amount_cents, .. } => {
+                    let date = format::date(locale, at);
+                    if nl {
+                        format!(
+                            "{cohort}: de drempel van {stakeholder} is gehaald op {date}; {} is nu toegezegd.",
+                            money(amount_cents)
+                        )
+                    } else {
+                        format!(
+                            "{cohort}: {stakeholder}'s threshold was met on {date}; {} is now due.",
+                            money(amount_cents)
+                        )
+                    }
+                }
+                Notice::PotNearlyEmpty { pot, left_cents, pot_cents } => {
+                    if nl {
+                        format!("{pot} is bijna leeg: nog {} van {}.", money(left_cents), money(pot_cents))
+                    } else {
+                        format!("{pot} is nearly empty: {} of {} left.", money(left_cents), money(pot_cents))
+                    }
+                }
+                Notice::PotEmpty { pot } => {
+                    if nl {
+                        format!("{pot} is leeg: de pot legt niets meer bij.")
+                    } else {
+                        format!("{pot} is empty: it adds nothing more.")
+                    }
+                }
+            };
+            view! { <li>{text}</li> }
+        })
+        .collect::<Vec<_>>();
+    (!items.is_empty()).then(|| {
+        view! {
+            <section aria-labelledby="notices-title" class="panel notices">
+                <h2 id="notices-title">{if nl { "Meldingen" } else { "Notices" }}</h2>
+                <ul>{items}</ul>
+            </section>
+        }
+    })
 }
 
 fn cohort_card(locale: Locale, now: Timestamp, c: Cohort, p: Pace) -> impl IntoView {
@@ -121,7 +174,7 @@ fn cohort_card(locale: Locale, now: Timestamp, c: Cohort, p: Pace) -> impl IntoV
     view! {
         <li class="card" data-slug=slug>
             <h3><a href=href>{doc.name.clone()}</a></h3>
-            <p class="muted">{doc.programme.name.clone()}" · "{phase_text(locale, &c, now)}</p>
+            <p class="muted"><a href=Route::Programme(cofund_core::programme::programme_slug(&doc.programme.name)).href()>{doc.programme.name.clone()}</a>" · "{phase_text(locale, &c, now)}</p>
             <CrowdBar bar_bps=s.crowd.bar_bps/>
             <p class="crowd-line"><strong>{percent}</strong>" · "{money(s.crowd.pledged_cents)}{format!(" {} ", t.of)}{money(s.crowd.target_cents)}</p>
             <dl class="figures small">

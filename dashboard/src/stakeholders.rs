@@ -200,6 +200,11 @@ pub fn StakeholdersSection(
     view! {
         <section aria-labelledby="stakeholders-title" class="panel">
             <h2 id="stakeholders-title">{t.stakeholders}</h2>
+            <Show when=move || ctx.may_change()>
+                <p><a href=crate::Route::Settlements(cc.slug.get_value()).href()>
+                    {if locale == Locale::Nl { "Afrekeningen per belanghebbende (afdrukken, CSV)" } else { "Settlement statements per stakeholder (print, CSV)" }}
+                </a></p>
+            </Show>
             <ul class="card-list">{rows}</ul>
             <Show when=move || ctx.may_change()>
             <form class="stakeholder-form" novalidate on:submit=move |ev| {

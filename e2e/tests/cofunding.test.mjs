@@ -17,6 +17,27 @@ function adminToken() {
   return m[1];
 }
 
+const POT = {
+  name: 'Vermenigvuldigingspot Starters4Communities',
+  funders: [{ name: 'Oranje Fonds', amount_cents: 5000000 }, { name: 'Fonds 1818', amount_cents: 5000000 }],
+  pot_cents: 10000000, ratio_bps: 10000, cap_per_gift_cents: 2500, cap_per_cohort_cents: 2000000,
+};
+const IMPACT = [
+  { kind: 'participants', value: 250, as_of: '2026-06-30', source: 'Jaarverslag 2025' },
+  { kind: 'found_work_share_bps', value: 6230, as_of: '2026-06-30', source: 'Jaarverslag 2025' },
+  { kind: 'custom', label: 'Buurtmaaltijden', value: 1200, as_of: '2026-05-31', source: 'Telling wijkteams' },
+];
+
+/** Sets the programme's pot and impact figures through the admin API. */
+async function putProgramme(pot, impact = IMPACT) {
+  const r = await fetch(`${env.server.base}/api/v1/admin/programmes/${PROGRAMME}`, {
+    method: 'PUT',
+    headers: { authorization: `Bearer ${adminToken()}`, 'content-type': 'application/json' },
+    body: JSON.stringify({ name: 'Starters4Communities', url: 'https://starters4communities.nl', pot, impact }),
+  });
+  assert.ok([200, 201].includes(r.status), `programme settings: ${r.status} ${await r.text()}`);
+}
+
 async function pledge(slug, amountCents, email) {
   const r = await fetch(`${env.server.base}/api/v1/cohorts/${slug}/pledges`, {
     method: 'POST',
@@ -67,8 +88,9 @@ test('the match preview follows the amount typed, from cofund-core\'s gift previ
   // € 40 is matched up to the € 25 cap: together € 65.
   await until('the preview for € 40', async () => (await preview()).some((l) => l.includes('Oranje Fonds') && l.includes('€ 40') && l.includes('€ 65')));
   assert.ok(!(await preview()).some((l) => l.includes('€ 20')), 'the € 10 preview is gone');
-  await amount.fill('');
-  await until('no preview without an amount', async () => (await preview()).length === 0);
+  await amount.fill('3');
+  await until('the preview for € 3', async () => (await preview()).some((l) => l.includes('Oranje Fonds') && l.includes('€ 3 ') && l.includes('€ 6')));
+  assert.ok(!(await preview()).some((l) => l.includes('€ 65')), 'the € 40 preview is gone');
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
 });
@@ -115,12 +137,23 @@ test('a pledge that crosses a trigger flips that stakeholder to met in another o
   await viewer.context().close();
 });
 
-test('the cohort with rules: axe-core finds no A/AA violation, no sideways scroll at 360 px', async () => {
+test('the pot in a cohort: what it added here and what is left, in the pledge form\'s preview; axe-core finds no A/AA violation, no sideways scroll at 360 px', async () => {
+  await putProgramme(POT);
+  const doc = await env.server.document(UTRECHT);
+  assert.equal(doc.schema, 'cofund/cohort@1.1');
+  assert.ok(doc.pot && doc.pot.added_cents > 0 && !doc.pot.exhausted, `the pot gave Utrecht something and has more: ${JSON.stringify(doc.pot)}`);
   const page = await hostPage(`${env.server.base}/api/v1/cohorts/${UTRECHT}`, { width: 360 });
   await page.waitForSelector('.cofund-updated', { timeout: 15_000 });
+  assert.equal(text(await page.textContent('.cofund-pot h3')), POT.name);
+  assert.equal(text(await page.textContent('.cofund-pot-added')),
+    `De pot voegde ${text(await money(page, doc.pot.added_cents))} toe aan dit cohort`);
+  assert.equal(text(await page.textContent('.cofund-pot-left')),
+    `Nog ${text(await money(page, doc.pot.left_cents))} van ${text(await money(page, doc.pot.pot_cents))} in de pot`);
   await page.click('summary.cofund-pledge-toggle');
-  await page.fill('input[name="amount"]', '25');
-  await page.waitForSelector('.cofund-preview');
+  await page.fill('input[name="amount"]', '40');
+  // € 40 at 1:1, at most € 25 a gift from the pot.
+  await until('the pot in the preview', async () => (await page.locator('.cofund-preview').allTextContents())
+    .map(text).some((l) => l.startsWith('De pot van Starters4Communities voegt € 25 toe')));
   for (const details of await page.locator('details.cofund-more').all()) await details.evaluate((d) => { d.open = true; });
   assert.deepEqual(await axe(page, { fromShadowDom: ['cofund-widget', '.cofund'] }), []);
   const [scroll, width] = await noSidewaysScroll(page);
@@ -151,6 +184,19 @@ test('programme mode: totals, the cohorts with their bars linked to their pages,
     const bar = items.nth(i).locator('[role="progressbar"]');
     assert.equal(await bar.getAttribute('aria-valuenow'), String(Math.min(Math.max(c.percent_of_target ?? 0, 0), 100)));
   }
+  // The pot: what is left, and per cohort what it gave.
+  assert.ok(doc.pot, 'the programme document carries the pot');
+  assert.equal(text(await page.textContent('.cofund-programme-mode .cofund-pot-left')),
+    `Nog ${text(await money(page, doc.pot.left_cents))} van ${text(await money(page, doc.pot.pot_cents))} in de pot`);
+  const share = doc.pot.per_cohort.find((c) => c.added_cents > 0);
+  const index = doc.cohorts.findIndex((c) => c.slug === share.slug);
+  assert.match(text(await items.nth(index).textContent()), new RegExp(`${text(await money(page, share.added_cents)).replace(/[.$]/g, '\\$&')} uit de pot`));
+  // Impact: known kinds translated, the custom one by its label, each with date and source.
+  const impact = (await page.locator('.cofund-impact li').allTextContents()).map(text);
+  assert.equal(impact.length, 3);
+  assert.match(impact[0], /^Deelnemers\s*250\s*Peildatum 30 juni 2026 · bron: Jaarverslag 2025$/);
+  assert.match(impact[1], /^Deelnemers die werk vonden\s*62,3\s?%/);
+  assert.match(impact[2], /^Buurtmaaltijden\s*1\.200\s*Peildatum 31 mei 2026 · bron: Telling wijkteams$/);
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
 
@@ -158,6 +204,7 @@ test('programme mode: totals, the cohorts with their bars linked to their pages,
   await en.waitForSelector('.cofund-programme-cohorts li', { timeout: 15_000 });
   assert.equal(text(await en.textContent('.cofund-programme-cohorts h3')), 'Cohorts');
   assert.match(text(await en.textContent('.cofund-programme-totals')), /Own contributions: .* of /);
+  assert.match(text(await en.textContent('.cofund-impact')), /Participants who found work\s*62\.3\s?%/);
   await en.context().close();
 });
 
@@ -184,4 +231,131 @@ test('programme mode: axe-core finds no A/AA violation, no sideways scroll at 36
   assert.ok(scroll <= width, `page scrolls sideways: ${scroll} > ${width}`);
   assert.deepEqual(page.pageErrors, []);
   await page.context().close();
+});
+
+test('an exhausted pot: every widget says so, the programme and each cohort', async () => {
+  // A pot smaller than what the cohorts' gifts already claim.
+  await putProgramme({ ...POT, funders: [{ name: 'Oranje Fonds', amount_cents: 5000 }], pot_cents: 5000, cap_per_cohort_cents: null });
+  const doc = await env.server.document(UTRECHT);
+  assert.equal(doc.pot.exhausted, true);
+  assert.equal(doc.pot.left_cents, 0);
+  const programme = await hostPage(`${env.server.base}/api/v1/programmes/${PROGRAMME}`);
+  await programme.waitForSelector('.cofund-programme-mode .cofund-pot-empty', { timeout: 15_000 });
+  assert.match(text(await programme.textContent('.cofund-pot-empty')), /^De pot is leeg/);
+  const cohort = await hostPage(`${env.server.base}/api/v1/cohorts/${ROTTERDAM}`, { locale: 'en-GB' });
+  await cohort.waitForSelector('.cofund-pot-empty', { timeout: 15_000 });
+  assert.match(text(await cohort.textContent('.cofund-pot-empty')), /^The pot is empty/);
+  await cohort.click('summary.cofund-pledge-toggle');
+  await cohort.fill('input[name="amount"]', '40');
+  await cohort.waitForTimeout(300);
+  assert.ok(!(await cohort.locator('.cofund-preview').allTextContents()).some((l) => l.includes('pot')), 'an empty pot adds nothing to the preview');
+  assert.deepEqual(programme.pageErrors, []);
+  assert.deepEqual(cohort.pageErrors, []);
+  await programme.context().close();
+  await cohort.context().close();
+});
+
+test('dashboard rule editor: core\'s errors at their fields, nothing stored; the preview equals what the server then evaluates', { skip: !process.env.COFUND_DASHBOARD_DIR && 'needs COFUND_DASHBOARD_DIR (the dashboard build)' }, async () => {
+  const url = env.server.cli('login-link', '--programme', 'Starters4Communities', '--public-url', env.server.base);
+  const context = await env.browser.newContext({ locale: 'nl-NL', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.pageErrors = [];
+  page.on('pageerror', (e) => page.pageErrors.push(String(e)));
+  await page.goto(url);
+  await Promise.all([page.waitForURL('**/manage/'), page.click('button[type=submit]')]);
+  await page.goto(`${env.server.base}/manage/#/cohort/${UTRECHT}`);
+  await page.waitForSelector('.pledge-list li');
+  const definition = async () => (await (await fetch(`${env.server.base}/api/v1/admin/cohorts/${UTRECHT}`, {
+    headers: { authorization: `Bearer ${adminToken()}` } })).json());
+  const before = await definition();
+
+  await page.fill('#sh-name', 'Regelfonds');
+  await page.fill('#sh-amount', '0');
+  await page.click('button:has-text("Regel toevoegen")');
+  await page.fill('#sh-rule-0-ratio_bps', '0');
+  await page.fill('#sh-rule-0-cap_per_gift_cents', '100');
+  await page.fill('#sh-rule-0-cap_cents', '50');
+  await page.click('.stakeholder-form button[type=submit]');
+  await page.waitForSelector('#sh-rule-0-ratio_bps-error');
+  assert.equal(await page.getAttribute('#sh-rule-0-ratio_bps', 'aria-invalid'), 'true');
+  assert.match(await page.getAttribute('#sh-rule-0-ratio_bps', 'aria-describedby'), /sh-rule-0-ratio_bps-error/);
+  await page.waitForSelector('#sh-rule-0-cap_per_gift_cents-error');
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'sh-rule-0-ratio_bps', 'focus goes to the first error');
+  assert.deepEqual(await axe(page, 'html'), []);
+  assert.deepEqual((await definition()).stakeholders, before.stakeholders, 'nothing stored');
+
+  // A valid rule: 1:1 up to € 10 a gift, € 2.000 in all; the preview is core's evaluation of today's pledges.
+  await page.fill('#sh-rule-0-ratio_bps', '1');
+  await page.fill('#sh-rule-0-cap_per_gift_cents', '10');
+  await page.fill('#sh-rule-0-cap_cents', '2.000');
+  await page.waitForFunction(() => /Met de stand van vandaag maken deze regels .* vrij\./.test(document.querySelector('.rule-preview')?.textContent ?? ''));
+  const previewText = text(await page.textContent('.rule-preview'));
+  await page.click('.stakeholder-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#sh-notice')?.textContent.includes('opgeslagen'));
+  const doc = await env.server.document(UTRECHT);
+  const stored = doc.stakeholders.find((s) => s.name === 'Regelfonds');
+  assert.deepEqual(stored.rules, [{ kind: 'match', ratio_bps: 10000, basis: 'pledged', cap_per_gift_cents: 1000, cap_cents: 200000 }]);
+  assert.equal(previewText, `Met de stand van vandaag maken deze regels ${text(await money(page, stored.evaluation.unlocked_cents))} vrij.`);
+  assert.deepEqual(page.pageErrors, []);
+  await context.close();
+});
+
+test('dashboard: notices on the overview, the programme page, the printable settlement statements and their CSV', { skip: !process.env.COFUND_DASHBOARD_DIR && 'needs COFUND_DASHBOARD_DIR (the dashboard build)' }, async () => {
+  const url = env.server.cli('login-link', '--programme', 'Starters4Communities', '--public-url', env.server.base);
+  const context = await env.browser.newContext({ locale: 'nl-NL', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.pageErrors = [];
+  page.on('pageerror', (e) => page.pageErrors.push(String(e)));
+  await page.goto(url);
+  await Promise.all([page.waitForURL('**/manage/'), page.click('button[type=submit]')]);
+  // The overview: Fonds Zuid's trigger was met minutes ago; the pot was emptied above.
+  await page.waitForSelector('.notices li');
+  const notices = (await page.locator('.notices li').allTextContents()).map(text);
+  assert.ok(notices.some((n) => n.includes('de drempel van Fonds Zuid is gehaald')), notices.join(' | '));
+  assert.ok(notices.some((n) => n.startsWith(`${POT.name} is leeg`)), notices.join(' | '));
+  assert.deepEqual(await axe(page, 'html'), []);
+
+  await page.goto(`${env.server.base}/manage/#/programme/${PROGRAMME}`);
+  await page.waitForSelector('#programme-cohorts-title');
+  const doc = await (await fetch(`${env.server.base}/api/v1/programmes/${PROGRAMME}`)).json();
+  assert.equal(await page.locator('.cohort-list li').count(), doc.cohorts.length);
+  assert.equal(text(await page.textContent('#pot-title')), POT.name);
+  assert.match(text(await page.textContent('#impact-title + dl')), /Deelnemers die werk vonden\s*62,3\s?%/);
+  assert.deepEqual(await axe(page, 'html'), []);
+
+  await page.goto(`${env.server.base}/manage/#/cohort/${UTRECHT}/settlements`);
+  await page.waitForSelector('.settlement h2');
+  const statements = await (await fetch(`${env.server.base}/api/v1/admin/cohorts/${UTRECHT}/settlements`, {
+    headers: { authorization: `Bearer ${adminToken()}` } })).json();
+  const names = (await page.locator('.settlement h2').allTextContents()).map(text);
+  assert.deepEqual(names, statements.statements.map((s) => s.stakeholder));
+  const fund = statements.statements.find((s) => s.stakeholder === 'Regelfonds');
+  const section = page.locator('.settlement', { has: page.locator('h2', { hasText: 'Regelfonds' }) });
+  assert.equal(await section.locator('tbody tr').count(), fund.lines.length);
+  assert.equal(text(await section.locator('tfoot td').textContent()), text(await money(page, fund.total_cents)));
+  assert.deepEqual(await axe(page, 'html'), []);
+  const href = await page.getAttribute('a[download]', 'href');
+  const csv = await page.evaluate(async (h) => (await fetch(h)).text(), href);
+  assert.match(csv, /Regelfonds/);
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.locator('.no-print').isVisible(), false, 'the controls are not printed');
+  assert.deepEqual(page.pageErrors, []);
+  await context.close();
+});
+
+test('dashboard pages axe-clean at 360 px: the cohort page with the rule editor open', { skip: !process.env.COFUND_DASHBOARD_DIR && 'needs COFUND_DASHBOARD_DIR (the dashboard build)' }, async () => {
+  const url = env.server.cli('login-link', '--programme', 'Starters4Communities', '--public-url', env.server.base);
+  const context = await env.browser.newContext({ locale: 'nl-NL', viewport: { width: 360, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(url);
+  await Promise.all([page.waitForURL('**/manage/'), page.click('button[type=submit]')]);
+  await page.goto(`${env.server.base}/manage/#/cohort/${UTRECHT}`);
+  await page.waitForSelector('.pledge-list li');
+  await page.click('button:has-text("Regel toevoegen")');
+  await page.selectOption('#sh-rule-0-kind', 'trigger');
+  await page.waitForSelector('#sh-rule-0-share_of_target_bps');
+  assert.deepEqual(await axe(page, 'html'), []);
+  const [scroll, width] = await noSidewaysScroll(page);
+  assert.ok(scroll <= width, `page scrolls sideways: ${scroll} > ${width}`);
+  await context.close();
 });
