@@ -8,7 +8,7 @@
 # for the admin routes. Exits non-zero on any failure.
 #   COFUND_BIN      the server binary (default: target/debug/cofund, built if missing)
 #   FUZZ_EXAMPLES   generated examples per operation (default 25: a few minutes)
-#   FUZZ_SCHEMA     the description to read instead of the served one (a file: server/openapi.yaml)
+#   FUZZ_SCHEMA     the description to read instead of the served one (an absolute file path)
 set -euo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/lib/common.sh"
 cd "$COFUND_ROOT"
@@ -38,6 +38,8 @@ token="$(sed -n 's/.*Admin token: \(cfd_[0-9a-f]*\).*/\1/p' "$dir/out" | head -1
 # limits of a pledge are the cohort's own (its minimum and maximum), and some rules tie
 # fields together (exactly one of `received` and `add`); the server refuses those with a
 # 422 naming the field, which the API suite tests, and the description says so in words.
+# From target/: schemathesis keeps its cache of failures (replayed first next time) there.
+cd "$COFUND_ROOT/target"
 "$st" run "${FUZZ_SCHEMA:-$base/api/v1/openapi.yaml}" --url "$base" \
   --header "Authorization: Bearer $token" \
   --max-examples "${FUZZ_EXAMPLES:-25}" \
