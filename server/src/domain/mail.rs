@@ -711,6 +711,26 @@ mod tests {
     }
 
     #[test]
+    fn donor_links_are_signed_and_expire() {
+        let m = Mailing::new("https://x.nl".into(), None, "x.nl".into(), &Mailing::new_key()).unwrap();
+        let made = Timestamp(1_000_000);
+        let url = m.donor_url("Élise@Example.NL", made);
+        let q = url.split_once('?').unwrap().1;
+        let get = |k: &str| q.split('&').find_map(|p| p.strip_prefix(k)).unwrap().to_owned();
+        let (e, x, t) = (get("e="), get("x="), get("t="));
+        let expires = made.0 + DONOR_LINK_DAYS * 86_400;
+        assert_eq!(x, expires.to_string());
+        assert_eq!(m.verify_donor(&e, &x, &t, Timestamp(expires - 1)).as_deref(), Some("élise@example.nl"));
+        assert_eq!(m.verify_donor(&e, &x, &t, Timestamp(expires)), None, "expired");
+        // A later expiry is not the signed one; nor is the unsubscribe signature a donor link's.
+        assert_eq!(m.verify_donor(&e, &(expires + 86_400).to_string(), &t, made), None);
+        let unsubscribe = m.unsubscribe_url("élise@example.nl");
+        let ut = unsubscribe.rsplit_once("t=").unwrap().1;
+        assert_eq!(m.verify_donor(&e, &x, ut, made), None);
+        assert_eq!(m.verify_unsubscribe(&e, &t), None);
+    }
+
+    #[test]
     fn status_changes() {
         assert_eq!(on_status_change(PledgeStatus::Pledged, PledgeStatus::Received), Some(MessageKind::ThankYou));
         assert_eq!(on_status_change(PledgeStatus::Received, PledgeStatus::Received), None);
