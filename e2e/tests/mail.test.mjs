@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createServer } from 'node:net';
-import { startServer, launchBrowser, axe, screenshot, until, text } from './harness.mjs';
+import { startServer, launchBrowser, axe, until, text, ARTIFACTS } from './harness.mjs';
 
 const OPEN = 'utrecht-voorjaar-2027';
 const here = dirname(fileURLToPath(import.meta.url));
@@ -87,7 +87,7 @@ test('a pledge in the widget: the confirmation in the demo mailbox, the donor pa
   assert.ok(own.includes(reference) && own.includes(email) && own.includes('€ 25,50'), own);
   assert.deepEqual(await axe(page, 'html'), []);
   assert.equal(await scrollsSideways(page), false, 'no sideways scroll at 360 px');
-  await screenshot(page, 'mail-donor-page-360');
+  await page.screenshot({ path: join(ARTIFACTS, 'mail-donor-page-360.png'), fullPage: true });
 
   // Received (by hand, as a coordinator would), then the statement of this year.
   env.server.cli('pledge', 'confirm', response.pledge.id);
@@ -101,7 +101,7 @@ test('a pledge in the widget: the confirmation in the demo mailbox, the donor pa
   assert.ok(statement.includes(reference) && statement.includes('€ 25,50'), statement);
   assert.deepEqual(await axe(page, 'html'), []);
   assert.equal(await scrollsSideways(page), false, 'no sideways scroll at 360 px');
-  await screenshot(page, 'mail-statement-360');
+  await page.screenshot({ path: join(ARTIFACTS, 'mail-statement-360.png'), fullPage: true });
 
   // Erasing from the donor page: their data is gone, amounts and references stay.
   await page.goto(`${env.server.base}${donorPath}`);
