@@ -36,7 +36,7 @@ pub const NEWS_BODY_MAX_CHARS: usize = 5_000;
 
 /// Hex to bytes; `None` unless it is hex.
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()

@@ -108,17 +108,16 @@ fn status_text(w: &Words, p: &DonorPledge) -> &'static str {
     }
 }
 
-/// The backer a link names, or the page that says the link is no good.
-fn backer(state: &AppState, link: &DonorLink) -> Result<String, Response> {
-    state.cofund().donor_of_link(&link.e, &link.x, &link.t, crate::domain::now()).ok_or_else(|| unknown_link(link.en()))
+/// The backer a link names, if it is signed and has not expired.
+fn backer(state: &AppState, link: &DonorLink) -> Option<String> {
+    state.cofund().donor_of_link(&link.e, &link.x, &link.t, crate::domain::now())
 }
 
 /// `GET /mail/donor`: every pledge under the donor's address, with the JSON download,
 /// the statement form and the anonymise button.
 pub async fn donor_page(State(state): State<AppState>, Query(link): Query<DonorLink>) -> ApiResult<Response> {
-    let backer = match backer(&state, &link) {
-        Ok(b) => b,
-        Err(page) => return Ok(page),
+    let Some(backer) = backer(&state, &link) else {
+        return Ok(unknown_link(link.en()));
     };
     let pledges = state.cofund().donor_pledges(&backer).await?;
     tracing::info!(pledges = pledges.len(), "a donor viewed their data");
@@ -217,9 +216,8 @@ pub async fn donor_page(State(state): State<AppState>, Query(link): Query<DonorL
 
 /// `GET /mail/donor/data.json`: the same as JSON, to take along.
 pub async fn donor_data(State(state): State<AppState>, Query(link): Query<DonorLink>) -> ApiResult<Response> {
-    let backer = match backer(&state, &link) {
-        Ok(b) => b,
-        Err(page) => return Ok(page),
+    let Some(backer) = backer(&state, &link) else {
+        return Ok(unknown_link(link.en()));
     };
     let pledges = state.cofund().donor_pledges(&backer).await?;
     tracing::info!(pledges = pledges.len(), "a donor downloaded their data");
@@ -251,9 +249,8 @@ pub async fn donor_data(State(state): State<AppState>, Query(link): Query<DonorL
 
 /// `POST /mail/donor/anonymise`: removes the donor's name, e-mail and message.
 pub async fn anonymise(State(state): State<AppState>, Query(link): Query<DonorLink>) -> ApiResult<Response> {
-    let backer = match backer(&state, &link) {
-        Ok(b) => b,
-        Err(page) => return Ok(page),
+    let Some(backer) = backer(&state, &link) else {
+        return Ok(unknown_link(link.en()));
     };
     let n = state.cofund().anonymise_donor(&backer, crate::domain::now()).await?;
     let en = link.en();
@@ -274,9 +271,8 @@ pub async fn anonymise(State(state): State<AppState>, Query(link): Query<DonorLi
 
 /// `GET /mail/donor/statement?…&year=YYYY`: a printable gift statement per ANBI.
 pub async fn statement(State(state): State<AppState>, Query(link): Query<DonorLink>) -> ApiResult<Response> {
-    let backer = match backer(&state, &link) {
-        Ok(b) => b,
-        Err(page) => return Ok(page),
+    let Some(backer) = backer(&state, &link) else {
+        return Ok(unknown_link(link.en()));
     };
     let year: i64 = match link.year.as_deref().map(str::parse) {
         Some(Ok(y)) => y,
