@@ -179,6 +179,9 @@ pub struct Pledge {
     pub reference: String,
     pub created_at: String,
     pub updated_at: String,
+    /// The donor had name, e-mail and message removed (AVG).
+    #[serde(default)]
+    pub anonymised_at: Option<String>,
 }
 
 fn yes() -> bool {
@@ -264,4 +267,44 @@ pub async fn put_stakeholder(slug: &str, s: &Stakeholder, revision: Option<&str>
 /// The CSV export.
 pub async fn export_csv(slug: &str) -> Result<String, Failure> {
     send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/pledges.csv")), None).await
+}
+
+#[derive(Deserialize)]
+struct OutboxList {
+    messages: Vec<crate::mail::OutboxMessage>,
+}
+
+/// The cohort's outbox, newest first.
+pub async fn outbox(slug: &str) -> Result<Vec<crate::mail::OutboxMessage>, Failure> {
+    let text = send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/outbox")), None).await?;
+    Ok(parse::<OutboxList>(&text)?.messages)
+}
+
+/// Puts a failed message back in the queue.
+pub async fn retry_message(slug: &str, id: &str) -> Result<(), Failure> {
+    send(Request::post(&format!("/api/v1/admin/cohorts/{slug}/outbox/{id}/retry")), None).await?;
+    Ok(())
+}
+
+/// The cohort's definition as stored (for settings the document does not carry).
+pub async fn definition(slug: &str) -> Result<serde_json::Value, Failure> {
+    parse(&send(Request::get(&format!("/api/v1/admin/cohorts/{slug}")), None).await?)
+}
+
+/// A news update: `what` is `preview`, `test` (to the coordinator's address) or
+/// `send` (to every donor who asked for news).
+pub async fn news(
+    slug: &str,
+    what: &str,
+    subject: &str,
+    body: &str,
+    locale: &str,
+) -> Result<serde_json::Value, Failure> {
+    let path = match what {
+        "preview" => format!("/api/v1/admin/cohorts/{slug}/news/preview"),
+        "test" => format!("/api/v1/admin/cohorts/{slug}/news/test"),
+        _ => format!("/api/v1/admin/cohorts/{slug}/news"),
+    };
+    let payload = serde_json::json!({ "subject": subject, "body": body, "locale": locale }).to_string();
+    parse(&send(Request::post(&path), Some(payload)).await?)
 }

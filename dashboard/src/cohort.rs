@@ -195,6 +195,7 @@ fn CohortView(
             <Export locale=locale/>
         </Show>
         <crate::embed::EmbedSection cohort=stored locale=locale/>
+        <crate::mail::MailSection locale=locale/>
     }
 }
 

@@ -15,6 +15,7 @@ pub mod draft;
 mod embed;
 mod fields;
 pub mod i18n;
+pub mod mail;
 mod notices;
 mod overview;
 mod pledges;

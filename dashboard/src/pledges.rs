@@ -94,6 +94,10 @@ pub fn PledgesSection(
         let at =
             Timestamp::parse_rfc3339(&p.created_at).map(|ts| format::date_time_short(locale, ts)).unwrap_or_default();
         let name = match (&p.name, p.show_name) {
+            _ if p.anonymised_at.is_some() => match locale {
+                Locale::En => "(anonymised at the donor's request)".to_owned(),
+                _ => "(geanonimiseerd op verzoek van de donateur)".to_owned(),
+            },
             (Some(n), true) => n.clone(),
             (Some(n), false) => format!("{n} ({})", t.not_public),
             (None, _) => t.anonymous.to_owned(),
@@ -111,7 +115,7 @@ pub fn PledgesSection(
                     <span class="muted">{at}</span>
                 </p>
                 <p class="pledge-name">{name}</p>
-                {p.email.clone().map(|e| view! { <p class="muted pledge-email">{e}</p> })}
+                {p.email.clone().filter(|e| !e.is_empty()).map(|e| view! { <p class="muted pledge-email">{e}</p> })}
                 {(!p.reference.is_empty()).then(|| view! { <p class="muted">{t.reference}": "<code>{p.reference.clone()}</code></p> })}
                 {p.message.clone().map(|m| view! {
                     <blockquote class=if p.message_hidden { "message hidden" } else { "message" }>

@@ -133,6 +133,8 @@ fn cohort(
         "slug": slug,
         "name": format!("Starters4Communities {city}, {season}"),
         "programme": {"name": "Starters4Communities", "url": "https://starters4communities.nl"},
+        // A made-up RSIN (it passes the eleven test): the demo's gift statements name it.
+        "anbi": {"organisation": "Stichting Starters4Communities (demo)", "rsin": "123456782"},
         "locale": "nl-NL",
         "currency": "EUR",
         "budget_cents": 6_000_000,

@@ -36,7 +36,7 @@ pub const NEWS_BODY_MAX_CHARS: usize = 5_000;
 
 /// Hex to bytes; `None` unless it is hex.
 fn unhex(s: &str) -> Option<Vec<u8>> {
-    if s.len() % 2 != 0 {
+    if !s.len().is_multiple_of(2) {
         return None;
     }
     (0..s.len()).step_by(2).map(|i| s.get(i..i + 2).and_then(|b| u8::from_str_radix(b, 16).ok())).collect()
@@ -708,6 +708,26 @@ mod tests {
         assert_eq!(m.verify_unsubscribe(&hex(b"other@example.nl"), t), None);
         let other = Mailing::new("https://x.nl".into(), None, "x.nl".into(), &Mailing::new_key()).unwrap();
         assert_eq!(other.verify_unsubscribe(e, t), None);
+    }
+
+    #[test]
+    fn donor_links_are_signed_and_expire() {
+        let m = Mailing::new("https://x.nl".into(), None, "x.nl".into(), &Mailing::new_key()).unwrap();
+        let made = Timestamp(1_000_000);
+        let url = m.donor_url("Élise@Example.NL", made);
+        let q = url.split_once('?').unwrap().1;
+        let get = |k: &str| q.split('&').find_map(|p| p.strip_prefix(k)).unwrap().to_owned();
+        let (e, x, t) = (get("e="), get("x="), get("t="));
+        let expires = made.0 + DONOR_LINK_DAYS * 86_400;
+        assert_eq!(x, expires.to_string());
+        assert_eq!(m.verify_donor(&e, &x, &t, Timestamp(expires - 1)).as_deref(), Some("élise@example.nl"));
+        assert_eq!(m.verify_donor(&e, &x, &t, Timestamp(expires)), None, "expired");
+        // A later expiry is not the signed one; nor is the unsubscribe signature a donor link's.
+        assert_eq!(m.verify_donor(&e, &(expires + 86_400).to_string(), &t, made), None);
+        let unsubscribe = m.unsubscribe_url("élise@example.nl");
+        let ut = unsubscribe.rsplit_once("t=").unwrap().1;
+        assert_eq!(m.verify_donor(&e, &x, ut, made), None);
+        assert_eq!(m.verify_unsubscribe(&e, &t), None);
     }
 
     #[test]

@@ -57,6 +57,7 @@ impl Words {
 const STYLE: &str = "body{font-family:system-ui,sans-serif;max-width:48rem;margin:1.5rem auto;padding:0 1rem;color:#1a1a1a;line-height:1.5}\
 a{color:#0b57a4}table{border-collapse:collapse;width:100%;margin:1rem 0}\
 th,td{text-align:left;padding:.35rem .5rem;border-bottom:1px solid #ccc;vertical-align:top;overflow-wrap:anywhere}\
+th{overflow-wrap:normal;hyphens:auto}td.date{white-space:nowrap}\
 td.amount,th.amount{text-align:right;white-space:nowrap;font-variant-numeric:tabular-nums}\
 .scroll{overflow-x:auto}button,select{font:inherit;padding:.4rem .8rem}\
 .muted{color:#555}.danger{border:2px solid #a4262c;padding:1rem;border-radius:.25rem}\
@@ -107,17 +108,16 @@ fn status_text(w: &Words, p: &DonorPledge) -> &'static str {
     }
 }
 
-/// The backer a link names, or the page that says the link is no good.
-fn backer(state: &AppState, link: &DonorLink) -> Result<String, Response> {
-    state.cofund().donor_of_link(&link.e, &link.x, &link.t, crate::domain::now()).ok_or_else(|| unknown_link(link.en()))
+/// The backer a link names, if it is signed and has not expired.
+fn backer(state: &AppState, link: &DonorLink) -> Option<String> {
+    state.cofund().donor_of_link(&link.e, &link.x, &link.t, crate::domain::now())
 }
 
 /// `GET /mail/donor`: every pledge under the donor's address, with the JSON download,
 /// the statement form and the anonymise button.
 pub async fn donor_page(State(state): State<AppState>, Query(link): Query<DonorLink>) -> ApiResult<Response> {
-    let backer = match backer(&state, &link) {
-        Ok(b) => b,
-        Err(page) => return Ok(page),
+    let Some(backer) = backer(&state, &link) else {
+        return Ok(unknown_link(link.en()));
     };
     let pledges = state.cofund().donor_pledges(&backer).await?;
     tracing::info!(pledges = pledges.len(), "a donor viewed their data");
@@ -146,7 +146,8 @@ pub async fn donor_page(State(state): State<AppState>, Query(link): Query<DonorL
         @if pledges.is_empty() {
             p { strong { (w.t("Er staan geen toezeggingen (meer) onder dit adres.", "There are no (more) pledges under this address.")) } }
         } @else {
-            div.scroll {
+            // Focusable: a table wider than a phone scrolls inside it, by keyboard too.
+            div.scroll tabindex="0" role="region" aria-label=(w.t("Je toezeggingen", "Your pledges")) {
                 table {
                     caption.muted { (w.t("Je toezeggingen", "Your pledges")) }
                     thead { tr {
@@ -160,7 +161,7 @@ pub async fn donor_page(State(state): State<AppState>, Query(link): Query<DonorL
                     tbody {
                         @for p in &pledges {
                             tr {
-                                td { (p.pledge.created_at.date_utc().to_string()) }
+                                td.date { (p.pledge.created_at.date_utc().to_string()) }
                                 td { (p.cohort_name) }
                                 td class="amount" { (display_euros(p.pledge.amount_cents, en)) }
                                 td { (status_text(&w, p)) }
@@ -215,9 +216,8 @@ pub async fn donor_page(State(state): State<AppState>, Query(link): Query<DonorL
 
 /// `GET /mail/donor/data.json`: the same as JSON, to take along.
 pub async fn donor_data(State(state): State<AppState>, Query(link): Query<DonorLink>) -> ApiResult<Response> {
-    let backer = match backer(&state, &link) {
-        Ok(b) => b,
-        Err(page) => return Ok(page),
+    let Some(backer) = backer(&state, &link) else {
+        return Ok(unknown_link(link.en()));
     };
     let pledges = state.cofund().donor_pledges(&backer).await?;
     tracing::info!(pledges = pledges.len(), "a donor downloaded their data");
@@ -249,9 +249,8 @@ pub async fn donor_data(State(state): State<AppState>, Query(link): Query<DonorL
 
 /// `POST /mail/donor/anonymise`: removes the donor's name, e-mail and message.
 pub async fn anonymise(State(state): State<AppState>, Query(link): Query<DonorLink>) -> ApiResult<Response> {
-    let backer = match backer(&state, &link) {
-        Ok(b) => b,
-        Err(page) => return Ok(page),
+    let Some(backer) = backer(&state, &link) else {
+        return Ok(unknown_link(link.en()));
     };
     let n = state.cofund().anonymise_donor(&backer, crate::domain::now()).await?;
     let en = link.en();
@@ -272,9 +271,8 @@ pub async fn anonymise(State(state): State<AppState>, Query(link): Query<DonorLi
 
 /// `GET /mail/donor/statement?…&year=YYYY`: a printable gift statement per ANBI.
 pub async fn statement(State(state): State<AppState>, Query(link): Query<DonorLink>) -> ApiResult<Response> {
-    let backer = match backer(&state, &link) {
-        Ok(b) => b,
-        Err(page) => return Ok(page),
+    let Some(backer) = backer(&state, &link) else {
+        return Ok(unknown_link(link.en()));
     };
     let year: i64 = match link.year.as_deref().map(str::parse) {
         Some(Ok(y)) => y,
@@ -308,7 +306,7 @@ pub async fn statement(State(state): State<AppState>, Query(link): Query<DonorLi
             section {
                 h2 { (s.organisation) }
                 p { "RSIN: " strong { (s.rsin) } " · " (w.t("ANBI-status; giften zijn aftrekbaar volgens de regels van de Belastingdienst.", "ANBI status; gifts are deductible under the Dutch tax authority's rules.")) }
-                div.scroll {
+                div.scroll tabindex="0" role="region" aria-label=(format!("{} {}", w.t("Giften aan", "Gifts to"), s.organisation)) {
                     table {
                         caption.muted { (format!("{} {} {year}", w.t("Ontvangen giften aan", "Gifts received by"), s.organisation)) }
                         thead { tr {
@@ -319,7 +317,7 @@ pub async fn statement(State(state): State<AppState>, Query(link): Query<DonorLi
                         } }
                         tbody {
                             @for g in &s.gifts {
-                                tr { td { (g.received_on) } td { (g.cohort_name) } td { (g.reference) } td class="amount" { (display_euros(g.amount_cents, en)) } }
+                                tr { td.date { (g.received_on) } td { (g.cohort_name) } td { (g.reference) } td class="amount" { (display_euros(g.amount_cents, en)) } }
                             }
                         }
                         tfoot { tr {
