@@ -60,13 +60,14 @@ fi
 ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 || apt_install postgresql
 
 # A real SMTP server for the e-mail tests and the demo's mailbox
-# (scripts/lib/smtp_catcher.py): Python's aiosmtpd, from PyPI.
+# (scripts/lib/smtp_catcher.py): Python's aiosmtpd, and cryptography for the STARTTLS
+# test's self-signed certificate, from PyPI.
 command -v python3 >/dev/null || apt_install python3
-if ! python3 -c 'import aiosmtpd' 2>/dev/null; then
+if ! python3 -c 'import aiosmtpd, cryptography' 2>/dev/null; then
   python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
-  log "installing aiosmtpd (PyPI) for the e-mail tests and the demo mailbox"
-  python3 -m pip install --user --quiet aiosmtpd 2>/dev/null ||
-    python3 -m pip install --user --quiet --break-system-packages aiosmtpd
+  log "installing aiosmtpd and cryptography (PyPI) for the e-mail tests and the demo mailbox"
+  python3 -m pip install --user --quiet aiosmtpd cryptography 2>/dev/null ||
+    python3 -m pip install --user --quiet --break-system-packages aiosmtpd cryptography
 fi
 command -v nginx >/dev/null || [ -x /usr/sbin/nginx ] || apt_install nginx
 
