@@ -38,6 +38,11 @@ pub struct PledgeRequest {
     /// Honeypot: a hidden field people never fill in; bots do.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub website: Option<String>,
+    /// The donor's language (the widget's, `nl-NL` or `en-GB`), for the e-mail about the
+    /// pledge; without it, or in a language the server does not write, the cohort's.
+    /// Left out of the serialised request when absent, so requests without it hash alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub locale: Option<String>,
 }
 
 fn yes() -> bool {
@@ -534,6 +539,12 @@ pub fn read_pledge_request(
         consent: flag(&mut errors, PledgeField::Consent, false),
         news: flag(&mut errors, PledgeField::News, false),
         website,
+        // Only a hint for e-mail: anything but a short string is ignored, not refused.
+        locale: map
+            .get("locale")
+            .and_then(|l| l.as_str())
+            .filter(|l| !l.is_empty() && l.len() <= 35)
+            .map(str::to_owned),
     };
     if errors.is_empty() {
         return Ok(request);
@@ -564,6 +575,7 @@ mod tests {
             consent: true,
             news: false,
             website: None,
+            locale: None,
         }
     }
 
@@ -586,6 +598,7 @@ mod tests {
             consent: false,
             news: false,
             website: Some("http://spam".into()),
+            locale: None,
         };
         let fields: Vec<_> = validate_pledge(&r, 500, 500_000).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["amount_cents", "name", "email", "message", "consent", "website"]);

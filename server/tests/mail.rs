@@ -116,6 +116,19 @@ async fn a_pledge_sends_one_confirmation_with_the_exact_transfer_details() {
     let en = got.iter().find(|g| to(g).contains("sam@example.org")).unwrap();
     assert_eq!(en["subject"], "Thank you for your pledge to Starters4Communities utrecht");
     assert!(text(en).contains("Amount: 10.00"), "{}", text(en));
+    // And in Dutch when it is Dutch; the language is kept with the pledge (reminders, thank-you).
+    let mut body = pledge_body(1200, "noor@example.nl");
+    body["locale"] = "nl-NL".into();
+    m.app.pledge_ok("utrecht", &body).await;
+    let got = catcher.wait_for(3, Duration::from_secs(20)).await;
+    let nl = got.iter().find(|g| to(g).contains("noor@example.nl")).unwrap();
+    assert_eq!(nl["subject"], "Bedankt voor je toezegging aan Starters4Communities utrecht");
+    assert!(text(nl).contains("12,00"), "{}", text(nl));
+    let stored = m.app.storage.all_pledges("utrecht").await.unwrap().unwrap();
+    let locale_of = |email: &str| stored.iter().find(|p| p.email == email).and_then(|p| p.locale.clone());
+    assert_eq!(locale_of("sam@example.org").as_deref(), Some("en-GB"));
+    assert_eq!(locale_of("noor@example.nl").as_deref(), Some("nl-NL"));
+    assert_eq!(locale_of("fatima@example.nl"), None, "without a locale, the cohort's at sending time");
 }
 
 #[tokio::test]

@@ -223,6 +223,8 @@ fn PledgeForm(
             consent: consent.get_untracked(),
             news: news.get_untracked(),
             website: Some(honeypot.get_untracked()).filter(|w| !w.is_empty()),
+            // The confirmation, reminders and thank-you are written in the widget's language.
+            locale: Some(locale.tag().to_owned()),
         };
         let mut list: Vec<(String, String)> = Vec::new();
         if let Err(m) = &amount {

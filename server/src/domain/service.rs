@@ -498,10 +498,8 @@ impl Cofund {
         let admission =
             PledgeAdmission { now, online_payment_base: self.online_payment_base(slug), mailing: self.mailing.clone() };
         // The donor's language for e-mail (the widget's), if it is one we write.
-        let locale = body
-            .get("locale")
-            .and_then(|l| l.as_str())
-            .map(|l| super::mail::message_locale(Some(l), &cohort.definition).to_owned());
+        let locale =
+            request.locale.as_deref().map(|l| super::mail::message_locale(Some(l), &cohort.definition).to_owned());
         let new = valid.map(|pledge| NewPledge {
             pledge,
             status: PledgeStatus::Pledged,

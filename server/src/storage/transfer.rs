@@ -3,7 +3,8 @@
 //! times, backer keys), admin tokens (hashes only: secrets are never stored),
 //! idempotency records, online payments (so a provider's webhook for a payment started
 //! before the move still finds it), sign-in links and dashboard sessions (hashes only),
-//! programmes (page, multiplier pot, impact figures) —
+//! programmes (page, multiplier pot, impact figures), the e-mail outbox, unsubscribed
+//! donors and the news sent —
 //! in one PostgreSQL transaction, and commits only after the copy's counts and
 //! per-cohort totals match the source's.
 
@@ -456,8 +457,9 @@ async fn copy(source: &SqlitePool, target: &PgPool, to: &str) -> anyhow::Result<
 }
 
 /// The e-mail tables: the outbox (sent, waiting and failed messages; claims are not
-/// copied, so a waiting message is claimed afresh), unsubscribed backers and the
-/// unsubscribe-link key (so links in messages already sent keep working).
+/// copied, so a waiting message is claimed afresh), unsubscribed backers, the news sent
+/// (so automatic news is not sent twice) and the unsubscribe-link key (so links in
+/// messages already sent keep working).
 async fn copy_mail(
     src: &mut Transaction<'static, sqlx::Sqlite>,
     tx: &mut Transaction<'static, Postgres>,
@@ -515,6 +517,26 @@ async fn copy_mail(
             b.push_bind(k).push_bind(at);
         });
         q.build().execute(&mut **tx).await.context("copying unsubscribed donors")?;
+    }
+    // The news sent per cohort (one row per automatic or written news): copied so that
+    // "target reached" and "campaign closed" are not sent again after the move.
+    let news: Vec<(String, String, String, String, i64, i64)> = sqlx::query_as(
+        "SELECT id, cohort_slug, key, subject, recipients, created_at FROM mail_news ORDER BY created_at, id",
+    )
+    .fetch_all(&mut **src)
+    .await?;
+    for chunk in news.chunks(BATCH as usize) {
+        let mut q = QueryBuilder::<Postgres>::new(
+            "INSERT INTO mail_news (id, cohort_slug, key, subject, recipients, created_at) ",
+        );
+        q.push_values(chunk, |mut b, n| {
+            b.push_bind(&n.0).push_bind(&n.1).push_bind(&n.2).push_bind(&n.3).push_bind(n.4).push_bind(n.5);
+        });
+        q.build().execute(&mut **tx).await.context("copying the news sent")?;
+    }
+    let in_target: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM mail_news").fetch_one(&mut **tx).await?;
+    if in_target != news.len() as i64 {
+        bail!("the news copy has {in_target} rows, the source {}; nothing was committed", news.len());
     }
     let secrets: Vec<(String, String)> =
         sqlx::query_as("SELECT name, value FROM server_secrets").fetch_all(&mut **src).await?;
