@@ -85,6 +85,17 @@ async fn a_sqlite_database_migrated_to_postgres_serves_the_same_and_a_second_mig
     .unwrap();
     sqlite.storage.put_programme("starters4communities", &settings, now()).await.unwrap();
 
+    // News sent (issue 16): "target reached" must not go out again after the move.
+    let news = cofund_server::domain::mail::NewsRecord {
+        id: "nw_target".into(),
+        cohort_slug: "utrecht".into(),
+        key: "target_reached".into(),
+        subject: "target_reached".into(),
+        recipients: 0,
+        created_at: now(),
+    };
+    assert_eq!(sqlite.storage.queue_news(&news, &[]).await.unwrap(), Some(0));
+
     let target = fresh_postgres_database().await;
     let out = migrate(&format!("sqlite:{}", src_path.display()), &target);
     let stdout = String::from_utf8_lossy(&out.stdout);
@@ -122,6 +133,10 @@ async fn a_sqlite_database_migrated_to_postgres_serves_the_same_and_a_second_mig
         pg.storage.get_programme("starters4communities").await.unwrap(),
         "the programme, its pot and impact figures, with revision and times"
     );
+    let copied_news = pg.storage.news_of("utrecht").await.unwrap();
+    assert_eq!(copied_news.len(), 1, "the news sent came along");
+    assert_eq!((copied_news[0].id.as_str(), copied_news[0].key.as_str()), ("nw_target", "target_reached"));
+    assert_eq!(pg.storage.queue_news(&news, &[]).await.unwrap(), None, "recorded once: not sent again");
     let doc = pg.document("utrecht").await;
     assert_eq!(doc["pot"]["added_cents"], 5000, "1:1 on € 62,50 from a pot of € 50");
     assert_eq!(doc["crowd"]["pledged_cents"], 6250);
