@@ -53,6 +53,21 @@ fn is_false(b: &bool) -> bool {
     !*b
 }
 
+/// The fewest and most days a cohort may wait for a transfer before reminding the
+/// donor (`reminder_days` in the cohort's definition; the server's default is 5).
+pub const REMINDER_DAYS_MIN: i64 = 1;
+pub const REMINDER_DAYS_MAX: i64 = 60;
+
+/// Checks a cohort's reminder period: the server on a definition, the dashboard on its
+/// draft, by the same rule.
+pub fn check_reminder_days(days: i64) -> Result<u32, Problem> {
+    if (REMINDER_DAYS_MIN..=REMINDER_DAYS_MAX).contains(&days) {
+        Ok(days as u32)
+    } else {
+        Err(Problem::OutOfRange { min: REMINDER_DAYS_MIN, max: REMINDER_DAYS_MAX })
+    }
+}
+
 /// The state of a pledge.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]

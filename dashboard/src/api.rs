@@ -291,6 +291,12 @@ pub async fn definition(slug: &str) -> Result<serde_json::Value, Failure> {
     parse(&send(Request::get(&format!("/api/v1/admin/cohorts/{slug}")), None).await?)
 }
 
+/// Saves a cohort's whole definition (`PUT /api/v1/admin/cohorts/{slug}`), as read by
+/// [`definition`] and changed; answers the definition as stored.
+pub async fn put_definition(slug: &str, definition: &serde_json::Value) -> Result<serde_json::Value, Failure> {
+    parse(&send(Request::put(&format!("/api/v1/admin/cohorts/{slug}")), Some(definition.to_string())).await?)
+}
+
 /// A news update: `what` is `preview`, `test` (to the coordinator's address) or
 /// `send` (to every donor who asked for news).
 pub async fn news(

@@ -1,14 +1,43 @@
 //! E-mail of a cohort, for coordinators: the outbox (what was sent to whom, what waits,
 //! what failed, with a retry button) and the news editor (a preview, a test send to the
 //! coordinator's address, then to every donor who asked for news). The reminder period
-//! is the cohort definition's `reminder_days`, shown here.
+//! is the cohort definition's `reminder_days`, edited here and saved with the definition.
 
 use crate::api::{self, Failure};
 use crate::cohort::cohort_ctx;
 use crate::ctx;
+use crate::fields::TextField;
 use crate::i18n::Locale;
+use cofund_core::api::check_reminder_days;
+use cofund_core::{FieldError, Problem};
 use leptos::prelude::*;
 use serde::Deserialize;
+
+/// The reminder period as typed: empty is the server's default (5 days); otherwise a
+/// whole number of days by core's rule (the server checks the same).
+pub fn parse_reminder_days(input: &str) -> Result<Option<u32>, Problem> {
+    let input = input.trim();
+    if input.is_empty() {
+        return Ok(None);
+    }
+    let days: i64 = input.parse().map_err(|_| Problem::Format { expected: "a whole number of days".into() })?;
+    check_reminder_days(days).map(Some)
+}
+
+/// The definition with the reminder period set (or removed: the default).
+pub fn with_reminder_days(mut definition: serde_json::Value, days: Option<u32>) -> serde_json::Value {
+    if let Some(o) = definition.as_object_mut() {
+        match days {
+            Some(d) => {
+                o.insert("reminder_days".into(), d.into());
+            }
+            None => {
+                o.remove("reminder_days");
+            }
+        }
+    }
+    definition
+}
 
 fn tr(locale: Locale, nl: &'static str, en: &'static str) -> &'static str {
     match locale {
@@ -67,6 +96,45 @@ pub fn MailSection(locale: Locale) -> impl IntoView {
     let reminder_days = LocalResource::new(move || {
         let slug = slug.get_value();
         async move { api::definition(&slug).await.ok().and_then(|d| d["reminder_days"].as_u64()) }
+    });
+    let days_draft = RwSignal::new(String::new());
+    let days_errors = RwSignal::new(Vec::<FieldError>::new());
+    let days_note = RwSignal::new(None::<String>);
+    Effect::new(move || {
+        if let Some(d) = reminder_days.get() {
+            days_draft.set(d.map(|d| d.to_string()).unwrap_or_default());
+        }
+    });
+    // Read the definition as stored, change only the period, save it whole.
+    let save_days = Action::new_local(move |days: &Option<u32>| {
+        let (slug, days) = (slug.get_value(), *days);
+        async move {
+            let definition = api::definition(&slug).await?;
+            api::put_definition(&slug, &with_reminder_days(definition, days)).await
+        }
+    });
+    let submit_days = move || {
+        days_note.set(None);
+        match parse_reminder_days(&days_draft.get_untracked()) {
+            Err(problem) => days_errors.set(vec![FieldError::new("reminder_days", problem)]),
+            Ok(days) => {
+                days_errors.set(Vec::new());
+                save_days.dispatch(days);
+            }
+        }
+    };
+    Effect::new(move || match save_days.value().get() {
+        Some(Ok(saved)) => {
+            let days = saved["reminder_days"].as_u64().unwrap_or(5);
+            days_draft.set(saved["reminder_days"].as_u64().map(|d| d.to_string()).unwrap_or_default());
+            let text =
+                format!("{} {days}", tr(locale, "Opgeslagen: herinnering na dagen:", "Saved: reminder after days:"));
+            ctx.say(&text);
+            days_note.set(Some(text));
+        }
+        Some(Err(Failure::Invalid(fields))) => days_errors.set(fields),
+        Some(Err(f)) => days_note.set(Some(ctx.failure(&f))),
+        None => {}
     });
     let reload = RwSignal::new(0u32);
     let outbox = LocalResource::new(move || {
@@ -133,10 +201,20 @@ pub fn MailSection(locale: Locale) -> impl IntoView {
     view! {
         <section aria-labelledby="mail-heading">
             <h2 id="mail-heading">{tr(locale, "E-mail aan donateurs", "E-mail to donors")}</h2>
-            <p class="muted">
-                {tr(locale, "Herinnering na (dagen, instelling reminder_days):", "Reminder after (days, setting reminder_days):")}
-                " "{move || reminder_days.get().flatten().unwrap_or(5).to_string()}
-            </p>
+            <Show when=move || ctx.may_change() fallback=move || view! {
+                <p class="muted">
+                    {tr(locale, "Herinnering na (dagen, instelling reminder_days):", "Reminder after (days, setting reminder_days):")}
+                    " "{move || reminder_days.get().flatten().unwrap_or(5).to_string()}
+                </p>
+            }>
+                <form class="reminder-days" on:submit=move |ev| { ev.prevent_default(); submit_days(); }>
+                    <TextField id="reminder-days" field="reminder_days" value=days_draft errors=days_errors inputmode="numeric"
+                        label=Signal::derive(move || tr(locale, "Herinnering na (dagen)", "Reminder after (days)").to_owned())
+                        hint=Signal::derive(move || tr(locale, "1 tot 60; leeg: 5 dagen. Hooguit twee herinneringen per toezegging.", "1 to 60; empty: 5 days. At most two reminders per pledge.").to_owned())/>
+                    <p class="actions"><button type="submit">{tr(locale, "Herinnering opslaan", "Save reminder")}</button></p>
+                    {move || days_note.get().map(|n| view! { <p role="status">{n}</p> })}
+                </form>
+            </Show>
             <h3>{tr(locale, "Verzonden en wachtende berichten", "Sent and waiting messages")}</h3>
             {move || note.get().map(|n| view! { <p role="alert">{n}</p> })}
             <Suspense fallback=move || view! { <p>{tr(locale, "Laden…", "Loading…")}</p> }>
@@ -208,5 +286,36 @@ pub fn MailSection(locale: Locale) -> impl IntoView {
                 })}
             </Show>
         </section>
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_reminder_draft_is_read_by_cores_rule() {
+        assert_eq!(parse_reminder_days(""), Ok(None), "empty: the default");
+        assert_eq!(parse_reminder_days("  "), Ok(None));
+        assert_eq!(parse_reminder_days(" 7 "), Ok(Some(7)));
+        assert_eq!(parse_reminder_days("1"), Ok(Some(1)));
+        assert_eq!(parse_reminder_days("60"), Ok(Some(60)));
+        for out in ["0", "61", "-3"] {
+            assert_eq!(parse_reminder_days(out), Err(Problem::OutOfRange { min: 1, max: 60 }), "{out}");
+        }
+        for bad in ["vijf", "2.5", "5 dagen"] {
+            assert!(matches!(parse_reminder_days(bad), Err(Problem::Format { .. })), "{bad}");
+        }
+    }
+
+    #[test]
+    fn the_period_is_set_or_removed_and_the_rest_of_the_definition_kept() {
+        let def = serde_json::json!({"slug": "utrecht", "reminder_days": 5, "crowd": {"min_cents": 500}});
+        let set = with_reminder_days(def.clone(), Some(9));
+        assert_eq!(set["reminder_days"], 9);
+        assert_eq!(set["crowd"], def["crowd"]);
+        let removed = with_reminder_days(def, None);
+        assert!(removed.get("reminder_days").is_none());
+        assert_eq!(removed["slug"], "utrecht");
     }
 }

@@ -113,3 +113,33 @@ test('a pledge in the widget: the confirmation in the demo mailbox, the donor pa
   assert.ok(!text(await page.textContent('main')).includes(email));
   await context.close();
 });
+
+test('an English widget: the confirmation in English', async () => {
+  const email = `mail-e2e-en-${Date.now()}@example.org`;
+  const context = await env.browser.newContext({ locale: 'en-GB', viewport: { width: 360, height: 800 } });
+  const page = await context.newPage();
+  await page.goto(`${env.server.base}/embed/${OPEN}?locale=en-GB`);
+  await page.waitForSelector('.cofund section h2', { timeout: 15_000 });
+  assert.equal(await page.getAttribute('.cofund section', 'lang'), 'en-GB');
+  await page.click('summary.cofund-pledge-toggle');
+  await page.fill('input[name="amount"]', '10');
+  await page.fill('input[name="email"]', email);
+  await page.check('input[id$="-consent"]');
+  const sent = page.waitForRequest((r) => r.method() === 'POST' && r.url().endsWith('/pledges'));
+  const answer = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/pledges'));
+  await page.click('button.cofund-submit');
+  assert.equal(JSON.parse((await sent).postData()).locale, 'en-GB', 'the widget sends its language');
+  assert.equal((await answer).status(), 201);
+
+  const mailbox = await context.newPage();
+  await until('the English confirmation in the demo mailbox', async () => {
+    await mailbox.goto(`${env.server.base}/dev/mailbox`);
+    return (await mailbox.textContent('main')).includes(email);
+  }, 30_000);
+  await mailbox.click(`tr:has-text("${email}") a`);
+  const message = text(await mailbox.textContent('main'));
+  assert.match(message, /Thank you for your pledge/);
+  assert.ok(message.includes('10.00'), `the amount in English: ${message}`);
+  assert.ok(message.includes('NL91 ABNA 0417 1643 00'), 'the IBAN in groups of four');
+  await context.close();
+});

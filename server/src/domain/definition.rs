@@ -253,8 +253,8 @@ impl CohortDefinition {
             }
         }
         if let Some(days) = self.reminder_days {
-            if !(1..=60).contains(&days) {
-                errors.push(FieldError::new("reminder_days", Problem::OutOfRange { min: 1, max: 60 }));
+            if let Err(problem) = cofund_core::api::check_reminder_days(i64::from(days)) {
+                errors.push(FieldError::new("reminder_days", problem));
             }
         }
         if let Some(r) = &self.reply_to {
