@@ -796,3 +796,29 @@ async fn the_smtp_password_is_never_logged_or_shown() {
     assert!(out.status.success() && shown.contains("a@example.nl"), "{shown}");
     assert!(!shown.contains(secret));
 }
+
+#[tokio::test]
+async fn the_reminder_period_is_checked_by_cores_rule_and_saved_with_the_definition() {
+    let app = helpers::spawn().await;
+    app.open_cohort("utrecht").await;
+    let path = "/api/v1/admin/cohorts/utrecht";
+    for days in [0, 61] {
+        let mut def = definition("utrecht");
+        def["reminder_days"] = days.into();
+        let r = app.put_cohort_with("utrecht", &def, &app.token).await;
+        assert_eq!(r.status(), 422, "{days}");
+        let body: Value = r.json().await.unwrap();
+        assert_eq!(body["error"]["fields"][0]["field"], "reminder_days", "{body}");
+        assert_eq!(body["error"]["fields"][0]["code"], "out_of_range", "{body}");
+        assert_eq!(body["error"]["fields"][0]["max"], 60, "{body}");
+    }
+    // As the dashboard saves it: the definition as read, with only the period changed.
+    let r = app.client.get(app.url(path)).bearer_auth(&app.token).send().await.unwrap();
+    let mut def: Value = r.json().await.unwrap();
+    def["reminder_days"] = 7.into();
+    assert_eq!(app.put_cohort_with("utrecht", &def, &app.token).await.status(), 200);
+    let r = app.client.get(app.url(path)).bearer_auth(&app.token).send().await.unwrap();
+    let stored: Value = r.json().await.unwrap();
+    assert_eq!(stored["reminder_days"], 7);
+    assert_eq!(stored["name"], def["name"]);
+}
