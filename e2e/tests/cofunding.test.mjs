@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { useServerAndBrowser, openWidget, axe, money, text, until } from './harness.mjs';
 
 const UTRECHT = 'utrecht-voorjaar-2027'; // Gemeente Utrecht's trigger, Oranje Fonds' capped 1:1 match
-const ROTTERDAM = 'rotterdam-zuid-najaar-2027'; // just opened, no rules: a 1.0 document
+const ROTTERDAM = 'rotterdam-zuid-najaar-2027'; // just opened, no rules of its own
 const PROGRAMME = 'starters4communities';
 const env = useServerAndBrowser();
 
@@ -66,14 +66,32 @@ async function hostPage(src, { width = 600, locale = 'nl-NL' } = {}) {
 const noSidewaysScroll = (page) =>
   page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
 
-test('a 1.0 document (no rules) still renders in the current widget', async () => {
+test('a 1.0 document (no rules, no pot) still renders in the current widget', async () => {
+  // Every demo cohort is in a programme with a pot, so its document is 1.1: the 1.0
+  // document is this server's own with what 1.1 added taken out, as an older server
+  // would write it.
   const doc = await env.server.document(ROTTERDAM);
-  assert.equal(doc.schema, 'cofund/cohort@1', 'a cohort without rules is served as contract 1.0');
-  const page = await openWidget(env.browser, `${env.server.base}/embed/${ROTTERDAM}`);
-  assert.equal(text(await page.textContent('.cofund-pledged')), text(await money(page, doc.crowd.pledged_cents)));
-  assert.equal(text(await page.textContent('.cofund section h2')), doc.name);
-  assert.deepEqual(page.pageErrors, []);
-  await page.context().close();
+  const v1 = structuredClone(doc);
+  v1.schema = 'cofund/cohort@1';
+  delete v1.pot;
+  for (const s of v1.stakeholders) { delete s.rules; delete s.evaluation; }
+  const context = await env.browser.newContext({ locale: 'nl-NL' });
+  await context.route((url) => url.pathname === `/api/v1/cohorts/${ROTTERDAM}`, (route) =>
+    route.fulfill({ contentType: 'application/json', headers: { 'access-control-allow-origin': '*' }, body: JSON.stringify(v1) }));
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  let served = null;
+  page.on('response', (r) => { if (new URL(r.url()).pathname === `/api/v1/cohorts/${ROTTERDAM}`) served = r; });
+  await page.goto(`${env.server.base}/embed/${ROTTERDAM}`);
+  await page.waitForSelector('.cofund .cofund-updated', { timeout: 15_000 });
+  assert.ok(served, 'the widget read the document');
+  assert.equal((await served.json()).schema, 'cofund/cohort@1', 'the widget was given the 1.0 document');
+  assert.equal(text(await page.textContent('.cofund-pledged')), text(await money(page, v1.crowd.pledged_cents)));
+  assert.equal(text(await page.textContent('.cofund section h2')), v1.name);
+  assert.equal(await page.locator('.cofund-pot').count(), 0, 'no pot section without a pot');
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('the match preview follows the amount typed, from cofund-core\'s gift preview', async () => {
