@@ -19,6 +19,7 @@ mod notices;
 mod overview;
 mod pledges;
 mod programme;
+pub mod programme_draft;
 pub mod rule_draft;
 mod rules_editor;
 mod settlements;
