@@ -265,3 +265,15 @@ pub async fn put_stakeholder(slug: &str, s: &Stakeholder, revision: Option<&str>
 pub async fn export_csv(slug: &str) -> Result<String, Failure> {
     send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/pledges.csv")), None).await
 }
+
+/// What a coordinator sets of a programme (name, page, pot, impact figures).
+pub async fn programme_settings(slug: &str) -> Result<cofund_core::programme::ProgrammeSettings, Failure> {
+    parse(&send(Request::get(&format!("/api/v1/admin/programmes/{slug}")), None).await?)
+}
+
+/// Stores a programme's settings, checked again by the server (422: field errors).
+pub async fn put_programme(slug: &str, s: &cofund_core::programme::ProgrammeSettings) -> Result<(), Failure> {
+    let body = serde_json::to_string(s).map_err(|_| Failure::Server(0))?;
+    send(Request::put(&format!("/api/v1/admin/programmes/{slug}")), Some(body)).await?;
+    Ok(())
+}
