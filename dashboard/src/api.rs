@@ -314,3 +314,14 @@ pub async fn news(
     let payload = serde_json::json!({ "subject": subject, "body": body, "locale": locale }).to_string();
     parse(&send(Request::post(&path), Some(payload)).await?)
 }
+/// What a coordinator sets of a programme (name, page, pot, impact figures).
+pub async fn programme_settings(slug: &str) -> Result<cofund_core::programme::ProgrammeSettings, Failure> {
+    parse(&send(Request::get(&format!("/api/v1/admin/programmes/{slug}")), None).await?)
+}
+
+/// Stores a programme's settings, checked again by the server (422: field errors).
+pub async fn put_programme(slug: &str, s: &cofund_core::programme::ProgrammeSettings) -> Result<(), Failure> {
+    let body = serde_json::to_string(s).map_err(|_| Failure::Server(0))?;
+    send(Request::put(&format!("/api/v1/admin/programmes/{slug}")), Some(body)).await?;
+    Ok(())
+}

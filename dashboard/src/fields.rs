@@ -8,12 +8,12 @@ use leptos::prelude::*;
 /// The error shown for `field`, in words, or `None`.
 fn message_for(
     errors: RwSignal<Vec<FieldError>>,
-    field: &'static str,
+    field: StoredValue<String>,
     money_input: Option<RwSignal<String>>,
 ) -> Option<String> {
     let locale = ctx().locale.get();
     errors.with(|list| {
-        let e = list.iter().find(|e| e.field == field)?;
+        let e = field.with_value(|f| list.iter().find(|e| e.field == *f).cloned())?;
         // An amount that could not be read says what to type instead.
         if let Some(Err(reason)) = money_input.map(|v| parse_amount_input(&v.get())) {
             return Some(locale.amount_input_error(reason).to_owned());
@@ -37,7 +37,7 @@ fn described_by(id: &str, has_hint: bool, has_error: bool) -> String {
 #[component]
 pub fn TextField(
     #[prop(into)] id: String,
-    field: &'static str,
+    #[prop(into)] field: String,
     #[prop(into)] label: Signal<String>,
     value: RwSignal<String>,
     errors: RwSignal<Vec<FieldError>>,
@@ -46,6 +46,7 @@ pub fn TextField(
     #[prop(optional, into)] readonly: Option<Signal<bool>>,
     #[prop(optional)] inputmode: Option<&'static str>,
 ) -> impl IntoView {
+    let field = StoredValue::new(field);
     let message = move || message_for(errors, field, money.then_some(value));
     let has_hint = hint.is_some();
     let (id1, id2, id3, id4) = (id.clone(), id.clone(), id.clone(), id.clone());
@@ -66,12 +67,13 @@ pub fn TextField(
 #[component]
 pub fn SelectField(
     #[prop(into)] id: String,
-    field: &'static str,
+    #[prop(into)] field: String,
     #[prop(into)] label: Signal<String>,
     value: RwSignal<String>,
     errors: RwSignal<Vec<FieldError>>,
     #[prop(into)] options: Signal<Vec<(String, String)>>,
 ) -> impl IntoView {
+    let field = StoredValue::new(field);
     let message = move || message_for(errors, field, None);
     let (id1, id3, id4) = (id.clone(), id.clone(), id.clone());
     view! {

@@ -20,6 +20,8 @@ mod notices;
 mod overview;
 mod pledges;
 mod programme;
+pub mod programme_draft;
+mod programme_editor;
 pub mod rule_draft;
 mod rules_editor;
 mod settlements;

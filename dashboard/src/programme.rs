@@ -1,8 +1,9 @@
 //! The programme page (`#/programme/{slug}`): its cohorts with their figures, what the
 //! multiplier pot gave each and what is left in it, and the impact figures, from the
-//! public programme document (`cofund/programme@1`, built by `cofund-core`). Read-only
-//! here: the pot and the impact figures are set through
-//! `PUT /api/v1/admin/programmes/{slug}` (the API and the CLI).
+//! public programme document (`cofund/programme@1`, built by `cofund-core`). Coordinators
+//! who may change the programme set the pot and the impact figures below it
+//! ([`crate::programme_editor`], `PUT /api/v1/admin/programmes/{slug}`); after a save
+//! the figures are loaded again.
 
 use crate::overview::CrowdBar;
 use crate::{ctx, format, Route};
@@ -36,12 +37,15 @@ async fn load(slug: String) -> Result<ProgrammeDocument, crate::api::Failure> {
 #[component]
 pub fn ProgrammePage(slug: String) -> impl IntoView {
     let ctx = ctx();
+    let version = RwSignal::new(0u32);
+    let editor_slug = slug.clone();
     let data = LocalResource::new(move || {
         ctx.now.track();
+        version.track();
         load(slug.clone())
     });
     request_animation_frame(crate::focus_heading);
-    move || {
+    let shown = move || {
         let locale = ctx.locale.get();
         let nl = locale == crate::i18n::Locale::Nl;
         match data.get() {
@@ -49,6 +53,14 @@ pub fn ProgrammePage(slug: String) -> impl IntoView {
             Some(Err(f)) => view! { <h1 tabindex="-1">{tr(nl, "Programma", "Programme")}</h1><p class="error" role="alert">{ctx.failure(&f)}</p> }.into_any(),
             Some(Ok(p)) => page(locale, p).into_any(),
         }
+    };
+    let saved = Callback::new(move |()| version.update(|v| *v += 1));
+    view! {
+        {shown}
+        {move || {
+            let locale = ctx.locale.get();
+            view! { <crate::programme_editor::ProgrammeEditor slug=editor_slug.clone() locale=locale saved=saved/> }
+        }}
     }
 }
 

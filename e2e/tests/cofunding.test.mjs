@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { useServerAndBrowser, openWidget, axe, money, text, until } from './harness.mjs';
 
 const UTRECHT = 'utrecht-voorjaar-2027'; // Gemeente Utrecht's trigger, Oranje Fonds' capped 1:1 match
-const ROTTERDAM = 'rotterdam-zuid-najaar-2027'; // just opened, no rules: a 1.0 document
+const ROTTERDAM = 'rotterdam-zuid-najaar-2027'; // just opened, no rules of its own
 const PROGRAMME = 'starters4communities';
 const env = useServerAndBrowser();
 
@@ -66,14 +66,32 @@ async function hostPage(src, { width = 600, locale = 'nl-NL' } = {}) {
 const noSidewaysScroll = (page) =>
   page.evaluate(() => [document.documentElement.scrollWidth, window.innerWidth]);
 
-test('a 1.0 document (no rules) still renders in the current widget', async () => {
+test('a 1.0 document (no rules, no pot) still renders in the current widget', async () => {
+  // Every demo cohort is in a programme with a pot, so its document is 1.1: the 1.0
+  // document is this server's own with what 1.1 added taken out, as an older server
+  // would write it.
   const doc = await env.server.document(ROTTERDAM);
-  assert.equal(doc.schema, 'cofund/cohort@1', 'a cohort without rules is served as contract 1.0');
-  const page = await openWidget(env.browser, `${env.server.base}/embed/${ROTTERDAM}`);
-  assert.equal(text(await page.textContent('.cofund-pledged')), text(await money(page, doc.crowd.pledged_cents)));
-  assert.equal(text(await page.textContent('.cofund section h2')), doc.name);
-  assert.deepEqual(page.pageErrors, []);
-  await page.context().close();
+  const v1 = structuredClone(doc);
+  v1.schema = 'cofund/cohort@1';
+  delete v1.pot;
+  for (const s of v1.stakeholders) { delete s.rules; delete s.evaluation; }
+  const context = await env.browser.newContext({ locale: 'nl-NL' });
+  await context.route((url) => url.pathname === `/api/v1/cohorts/${ROTTERDAM}`, (route) =>
+    route.fulfill({ contentType: 'application/json', headers: { 'access-control-allow-origin': '*' }, body: JSON.stringify(v1) }));
+  const page = await context.newPage();
+  const errors = [];
+  page.on('pageerror', (e) => errors.push(String(e)));
+  let served = null;
+  page.on('response', (r) => { if (new URL(r.url()).pathname === `/api/v1/cohorts/${ROTTERDAM}`) served = r; });
+  await page.goto(`${env.server.base}/embed/${ROTTERDAM}`);
+  await page.waitForSelector('.cofund .cofund-updated', { timeout: 15_000 });
+  assert.ok(served, 'the widget read the document');
+  assert.equal((await served.json()).schema, 'cofund/cohort@1', 'the widget was given the 1.0 document');
+  assert.equal(text(await page.textContent('.cofund-pledged')), text(await money(page, v1.crowd.pledged_cents)));
+  assert.equal(text(await page.textContent('.cofund section h2')), v1.name);
+  assert.equal(await page.locator('.cofund-pot').count(), 0, 'no pot section without a pot');
+  assert.deepEqual(errors, []);
+  await context.close();
 });
 
 test('the match preview follows the amount typed, from cofund-core\'s gift preview', async () => {
@@ -357,5 +375,70 @@ test('dashboard pages axe-clean at 360 px: the cohort page with the rule editor 
   assert.deepEqual(await axe(page, 'html'), []);
   const [scroll, width] = await noSidewaysScroll(page);
   assert.ok(scroll <= width, `page scrolls sideways: ${scroll} > ${width}`);
+  await context.close();
+});
+
+test('dashboard programme editor: a pot with one funder and one impact figure saved and shown; a ratio of 0 refused at its field, nothing stored; axe-clean', { skip: !process.env.COFUND_DASHBOARD_DIR && 'needs COFUND_DASHBOARD_DIR (the dashboard build)' }, async () => {
+  const url = env.server.cli('login-link', '--programme', 'Starters4Communities', '--public-url', env.server.base);
+  const context = await env.browser.newContext({ locale: 'nl-NL', viewport: { width: 1280, height: 900 } });
+  const page = await context.newPage();
+  page.pageErrors = [];
+  page.on('pageerror', (e) => page.pageErrors.push(String(e)));
+  await page.goto(url);
+  await Promise.all([page.waitForURL('**/manage/'), page.click('button[type=submit]')]);
+  await page.goto(`${env.server.base}/manage/#/programme/${PROGRAMME}`);
+  await page.waitForSelector('#pg-edit-title');
+  await page.waitForSelector('#programme-cohorts-title');
+  assert.deepEqual(await axe(page, 'html'), []);
+  const settings = async () => (await (await fetch(`${env.server.base}/api/v1/admin/programmes/${PROGRAMME}`, {
+    headers: { authorization: `Bearer ${adminToken()}` } })).json());
+
+  // Start from the figures set above: keep one impact figure and one funder.
+  while (await page.locator('#pg-impact-1-kind').count() > 0) {
+    const n = await page.locator('[id^="pg-impact-"][id$="-kind"]').count();
+    await page.getByRole('button', { name: `Impactcijfer ${n} verwijderen` }).click();
+  }
+  while (await page.locator('#pg-funder-1-name').count() > 0) {
+    const n = await page.locator('[id^="pg-funder-"][id$="-name"]').count();
+    await page.getByRole('button', { name: `Financier ${n} verwijderen` }).click();
+  }
+  if (await page.locator('#pg-pot-name').count() === 0) await page.check('#pg-pot-on');
+  if (await page.locator('#pg-funder-0-name').count() === 0) await page.click('#pg-funder-add');
+  if (await page.locator('#pg-impact-0-kind').count() === 0) await page.click('#pg-impact-add');
+  await page.fill('#pg-pot-name', 'Matchpot E2E');
+  await page.fill('#pg-funder-0-name', 'Fonds E2E');
+  await page.fill('#pg-funder-0-amount', '1.234,56');
+  await page.fill('#pg-ratio', '0,50');
+  await page.fill('#pg-cap-gift', '');
+  await page.fill('#pg-cap-cohort', '');
+  await page.selectOption('#pg-impact-0-kind', 'custom');
+  await page.waitForSelector('#pg-impact-0-label');
+  await page.fill('#pg-impact-0-label', 'Buurtmaaltijden E2E');
+  await page.fill('#pg-impact-0-value', '1.500');
+  await page.fill('#pg-impact-0-as_of', '2026-09-30');
+  await page.fill('#pg-impact-0-source', 'Telling E2E');
+  assert.deepEqual(await axe(page, 'html'), []);
+  await page.click('.programme-form button[type=submit]');
+  await page.waitForFunction(() => document.querySelector('#pg-notice')?.textContent.includes('opgeslagen'));
+  await page.waitForFunction(() => document.querySelector('#pot-title')?.textContent.includes('Matchpot E2E'));
+  await page.waitForFunction(() => document.querySelector('#impact-title + dl')?.textContent.includes('Buurtmaaltijden E2E'));
+  const doc = await (await fetch(`${env.server.base}/api/v1/programmes/${PROGRAMME}`)).json();
+  assert.equal(doc.pot.name, 'Matchpot E2E');
+  assert.deepEqual(doc.pot.funders, [{ name: 'Fonds E2E', amount_cents: 123456 }]);
+  assert.equal(doc.pot.pot_cents, 123456);
+  assert.equal(doc.pot.ratio_bps, 5000);
+  assert.deepEqual(doc.impact, [{ kind: 'custom', label: 'Buurtmaaltijden E2E', value: 1500, as_of: '2026-09-30', source: 'Telling E2E' }]);
+  const stored = await settings();
+
+  // A ratio of 0: core's error at the ratio field, focus there, nothing stored.
+  await page.fill('#pg-ratio', '0');
+  await page.click('.programme-form button[type=submit]');
+  await page.waitForSelector('#pg-ratio-error');
+  assert.equal(await page.getAttribute('#pg-ratio', 'aria-invalid'), 'true');
+  assert.match(await page.getAttribute('#pg-ratio', 'aria-describedby'), /pg-ratio-error/);
+  assert.equal(await page.evaluate(() => document.activeElement?.id), 'pg-ratio', 'focus goes to the first error');
+  assert.deepEqual(await axe(page, 'html'), []);
+  assert.deepEqual(await settings(), stored, 'nothing stored');
+  assert.deepEqual(page.pageErrors, []);
   await context.close();
 });
