@@ -44,12 +44,12 @@ pub(crate) fn money_in(
 /// layout-shift test checks five widths). Narrower columns wrap more lines.
 pub(crate) fn reserve_rem(width_rem_x10: i64) -> u32 {
     match width_rem_x10 {
-        w if w <= 145 => 105,
-        w if w <= 170 => 97,
-        w if w <= 200 => 92,
-        w if w <= 240 => 82,
-        w if w <= 420 => 75,
-        _ => 67,
+        w if w <= 145 => 125,
+        w if w <= 170 => 117,
+        w if w <= 200 => 113,
+        w if w <= 240 => 100,
+        w if w <= 420 => 90,
+        _ => 80,
     }
 }
 
@@ -90,7 +90,7 @@ mod tests {
     fn narrower_columns_reserve_more() {
         let widths = [100, 145, 146, 170, 171, 200, 201, 240, 241, 420, 421, 460];
         let reserved: Vec<u32> = widths.iter().map(|w| reserve_rem(*w)).collect();
-        assert_eq!(reserved, [105, 105, 97, 97, 92, 92, 82, 82, 75, 75, 67, 67]);
+        assert_eq!(reserved, [125, 125, 117, 117, 113, 113, 100, 100, 90, 90, 80, 80]);
         assert!(reserved.windows(2).all(|p| p[0] >= p[1]));
     }
 }
