@@ -415,14 +415,7 @@ impl ApiError {
     }
 }
 
-/// Characters that change how text around them is displayed without being visible:
-/// the bidirectional embeddings, overrides and isolates (U+202A–U+202E, U+2066–U+2069)
-/// and the direction marks. A public name containing them could disguise itself or
-/// the text beside it, so they are refused like control characters. (Zero-width
-/// joiners stay allowed: emoji sequences need them.)
-pub fn is_invisible_formatting(c: char) -> bool {
-    matches!(c, '\u{202A}'..='\u{202E}' | '\u{2066}'..='\u{2069}' | '\u{200E}' | '\u{200F}' | '\u{061C}')
-}
+pub use crate::text::is_invisible_formatting;
 
 fn clean_text(
     errors: &mut Vec<FieldError>,
@@ -435,10 +428,8 @@ fn clean_text(
     if v.is_empty() {
         return None;
     }
-    if v.chars().count() > max {
-        errors.push(FieldError::new(field, Problem::TooLong { max: max as u32 }));
-    } else if v.chars().any(|c| (c.is_control() && !(multiline && c == '\n')) || is_invisible_formatting(c)) {
-        errors.push(FieldError::new(field, Problem::ControlCharacters));
+    if let Some(problem) = crate::text::text_problem(v, false, max as u32, multiline) {
+        errors.push(FieldError::new(field, problem));
     }
     Some(v.to_owned())
 }

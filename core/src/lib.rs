@@ -33,6 +33,7 @@ pub mod progress;
 pub mod reconcile;
 pub mod rules;
 pub mod settlement;
+pub mod text;
 pub mod time;
 mod validate;
 
@@ -43,5 +44,6 @@ pub use progress::{
     CampaignPhase, CompositionPart, CrowdProgress, MatchProgress, OwnContributionProgress, StakeholderProgress,
     StakeholderTotals, Summary,
 };
+pub use text::text_problem;
 pub use time::{Date, Timestamp};
-pub use validate::{read_forgivingly, text_problem, validate_stakeholder, Cohort, MAX_TEXT_CHARS};
+pub use validate::{read_forgivingly, validate_stakeholder, Cohort, MAX_TEXT_CHARS};

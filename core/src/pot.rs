@@ -237,13 +237,7 @@ pub fn validate_pot_definition(prefix: &str, d: &PotDefinition) -> Vec<FieldErro
 }
 
 fn text(errors: &mut Vec<FieldError>, field: &str, value: &str) {
-    if value.trim().is_empty() {
-        errors.push(FieldError::new(field, Problem::Required));
-    } else if value.chars().count() > MAX_NAME_CHARS {
-        errors.push(FieldError::new(field, Problem::TooLong { max: MAX_NAME_CHARS as u32 }));
-    } else if value.chars().any(char::is_control) {
-        errors.push(FieldError::new(field, Problem::ControlCharacters));
-    }
+    crate::text::check_text(errors, field, value, true, MAX_NAME_CHARS as u32);
 }
 
 /// The pot's state in a cohort document (contract 1.1, field `pot`; present only when

@@ -68,7 +68,7 @@ pub struct ImpactFigure {
 
 /// Impact figures per programme, at most.
 pub const MAX_IMPACT: usize = 20;
-const MAX_TEXT_CHARS: usize = 200;
+const MAX_TEXT_CHARS: usize = crate::MAX_TEXT_CHARS as usize;
 const MAX_URL_CHARS: usize = 2048;
 
 /// What a coordinator sets of a programme (`PUT /api/v1/admin/programmes/{slug}`, also
@@ -86,13 +86,7 @@ pub struct ProgrammeSettings {
 }
 
 fn check_text(errors: &mut Vec<FieldError>, field: &str, value: &str, required: bool, max: usize) {
-    if required && value.trim().is_empty() {
-        errors.push(FieldError::new(field, Problem::Required));
-    } else if value.chars().count() > max {
-        errors.push(FieldError::new(field, Problem::TooLong { max: max as u32 }));
-    } else if value.chars().any(char::is_control) {
-        errors.push(FieldError::new(field, Problem::ControlCharacters));
-    }
+    crate::text::check_text(errors, field, value, required, max as u32);
 }
 
 impl ProgrammeSettings {

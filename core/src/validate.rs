@@ -447,14 +447,7 @@ fn settle_rules(s: &mut Stakeholder) {
 /// Cuts `text` to `max` characters (the last one `…`) and turns control characters
 /// into spaces (line feeds stay where `multiline`).
 fn cut(text: &mut String, max: u32, multiline: bool) {
-    if text.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
-        *text = text.chars().map(|c| if c.is_control() && !(multiline && c == '\n') { ' ' } else { c }).collect();
-    }
-    if let Some((at, _)) = text.char_indices().nth(max as usize) {
-        let keep = text[..at].char_indices().last().map_or(0, |(i, _)| i);
-        text.truncate(keep);
-        text.push('…');
-    }
+    crate::text::tidy_text(text, max, multiline);
 }
 
 /// Drops a link the widget would not follow: not http(s) nor an absolute path, or too long.
@@ -489,21 +482,6 @@ struct Validator {
     forgiving: bool,
 }
 
-/// The rule for every free text of the contract and the API (names, labels, messages):
-/// given when `required`, at most `max` characters, no control characters (a line feed
-/// only when `multiline`). `None` when the text passes.
-pub fn text_problem(value: &str, required: bool, max: u32, multiline: bool) -> Option<Problem> {
-    if required && value.trim().is_empty() {
-        Some(Problem::Required)
-    } else if value.chars().count() > max as usize {
-        Some(Problem::TooLong { max })
-    } else if value.chars().any(|c| c.is_control() && !(multiline && c == '\n')) {
-        Some(Problem::ControlCharacters)
-    } else {
-        None
-    }
-}
-
 impl Validator {
     fn err(&mut self, field: impl Into<String>, problem: Problem) {
         self.errors.push(FieldError::new(field, problem));
@@ -515,7 +493,7 @@ impl Validator {
 
     /// `multiline`: line feeds are allowed (pledge messages), other control characters not.
     fn text_lines(&mut self, field: &str, value: &str, required: bool, max: u32, multiline: bool) {
-        if let Some(problem) = text_problem(value, required, max, multiline) {
+        if let Some(problem) = crate::text::text_problem(value, required, max, multiline) {
             self.err(field, problem);
         }
     }

@@ -670,11 +670,40 @@ fn names_of_statuses_and_kinds_are_the_serialised_ones() {
     assert_eq!(StakeholderStatus::parse("unrecognised"), None);
 }
 
+/// The copies of the free-text rule disagreed: the pledge refused bidirectional
+/// overrides, the cohort document, the programme and the pot did not. Every writer now
+/// refuses them and the forgiving reader takes them out.
 #[test]
-fn free_text_rule() {
-    assert_eq!(text_problem(" ", true, 10, false), Some(Problem::Required));
-    assert_eq!(text_problem("", false, 10, false), None);
-    assert_eq!(text_problem("abcdefghijk", true, 10, false), Some(Problem::TooLong { max: 10 }));
-    assert_eq!(text_problem("a\tb", true, 10, false), Some(Problem::ControlCharacters));
-    assert_eq!(text_problem("a\nb", true, 10, true), None);
+fn every_writer_refuses_invisible_formatting_and_the_reader_takes_it_out() {
+    let disguised = "Gemeente Utrecht\u{202E}gnidnoF";
+    let json = include_str!("../../public/cohorts/utrecht-voorjaar-2027.json");
+    let mut doc: CohortDocument = serde_json::from_str(json).unwrap();
+    doc.stakeholders[0].name = disguised.to_owned();
+    let fields: Vec<String> = match Cohort::from_document(doc.clone()) {
+        Err(DocumentError::Invalid(errors)) => errors.into_iter().map(|e| e.field).collect(),
+        other => panic!("expected the name refused, got {other:?}"),
+    };
+    assert_eq!(fields, vec!["stakeholders[0].name".to_owned()]);
+    let read = Cohort::from_json(&serde_json::to_string(&doc).unwrap()).expect("read forgivingly");
+    assert_eq!(read.document().stakeholders[0].name, "Gemeente UtrechtgnidnoF");
+
+    let programme: cofund_core::programme::ProgrammeSettings =
+        serde_json::from_value(serde_json::json!({ "name": disguised })).unwrap();
+    let errors = programme.validate().unwrap_err();
+    assert_eq!(errors, vec![FieldError::new("name", Problem::ControlCharacters)]);
+
+    let pledge = cofund_core::api::PledgeRequest {
+        amount_cents: 2500,
+        name: Some(disguised.to_owned()),
+        show_name: true,
+        show_amount: true,
+        email: "anna@example.nl".to_owned(),
+        message: None,
+        consent: true,
+        news: false,
+        website: None,
+        locale: None,
+    };
+    let errors = cofund_core::api::validate_pledge(&pledge, 500, 500_000).unwrap_err();
+    assert_eq!(errors, vec![FieldError::new("name", Problem::ControlCharacters)]);
 }

@@ -204,13 +204,7 @@ impl CohortDefinition {
             }
         };
         let text = |errors: &mut Vec<FieldError>, field: &str, v: &str, required: bool, max: usize| {
-            if required && v.trim().is_empty() {
-                errors.push(FieldError::new(field, Problem::Required));
-            } else if v.chars().count() > max {
-                errors.push(FieldError::new(field, Problem::TooLong { max: max as u32 }));
-            } else if v.chars().any(char::is_control) {
-                errors.push(FieldError::new(field, Problem::ControlCharacters));
-            }
+            cofund_core::text::check_text(errors, field, v, required, max as u32)
         };
         match &self.payment {
             None if self.pledging_enabled => errors.push(FieldError::new("payment", Problem::Required)),
@@ -263,14 +257,13 @@ impl CohortDefinition {
             }
         }
         if let Some(a) = &self.anbi {
-            let name = a.organisation.trim();
-            if name.is_empty() {
-                errors.push(FieldError::new("anbi.organisation", Problem::Required));
-            } else if name.chars().count() > 200 {
-                errors.push(FieldError::new("anbi.organisation", Problem::TooLong { max: 200 }));
-            } else if name.chars().any(char::is_control) {
-                errors.push(FieldError::new("anbi.organisation", Problem::ControlCharacters));
-            }
+            cofund_core::text::check_text(
+                &mut errors,
+                "anbi.organisation",
+                a.organisation.trim(),
+                true,
+                cofund_core::MAX_TEXT_CHARS,
+            );
             if !cofund_core::anbi::is_valid_rsin(&a.rsin) {
                 errors.push(FieldError::new(
                     "anbi.rsin",

@@ -163,13 +163,7 @@ pub fn news_update(subject: &str, body: &str) -> DomainResult<NewsContent> {
     use cofund_core::error::{FieldError, Problem};
     let (subject, body) = (subject.trim(), body.trim());
     let mut errors = Vec::new();
-    if subject.is_empty() {
-        errors.push(FieldError::new("subject", Problem::Required));
-    } else if subject.chars().count() > NEWS_SUBJECT_MAX_CHARS {
-        errors.push(FieldError::new("subject", Problem::TooLong { max: NEWS_SUBJECT_MAX_CHARS as u32 }));
-    } else if subject.chars().any(char::is_control) {
-        errors.push(FieldError::new("subject", Problem::ControlCharacters));
-    }
+    cofund_core::text::check_text(&mut errors, "subject", subject, true, NEWS_SUBJECT_MAX_CHARS as u32);
     if body.is_empty() {
         errors.push(FieldError::new("body", Problem::Required));
     } else if body.chars().count() > NEWS_BODY_MAX_CHARS {
