@@ -43,6 +43,11 @@ pub struct PledgeRequest {
     /// Left out of the serialised request when absent, so requests without it hash alike.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub locale: Option<String>,
+    /// The handle of the participant through whose personal link the donor came
+    /// ([`crate::participants::Handle`]); the pledge is attributed to them. Left out of
+    /// the serialised request when absent, so requests without it hash alike.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fundraiser: Option<String>,
 }
 
 fn yes() -> bool {
@@ -245,6 +250,9 @@ pub struct ValidPledge {
     pub message: Option<String>,
     /// The donor opted in to the cohort's news.
     pub news: bool,
+    /// The participant the pledge is attributed to (their handle, checked for form only:
+    /// whether that participant exists is the server's to know).
+    pub fundraiser: Option<crate::participants::Handle>,
 }
 
 /// The fields of a pledge request, in the order a pledge form shows them. Field errors
@@ -262,11 +270,13 @@ pub enum PledgeField {
     Consent,
     /// The honeypot.
     Website,
+    /// The participant's handle, from the widget's `fundraiser` attribute (not shown).
+    Fundraiser,
 }
 
 impl PledgeField {
     /// Every field, in form order.
-    pub const ALL: [PledgeField; 9] = [
+    pub const ALL: [PledgeField; 10] = [
         PledgeField::AmountCents,
         PledgeField::Name,
         PledgeField::ShowName,
@@ -276,6 +286,7 @@ impl PledgeField {
         PledgeField::News,
         PledgeField::Consent,
         PledgeField::Website,
+        PledgeField::Fundraiser,
     ];
 
     /// The JSON member name, also the `field` of a field error.
@@ -290,6 +301,7 @@ impl PledgeField {
             PledgeField::News => "news",
             PledgeField::Consent => "consent",
             PledgeField::Website => "website",
+            PledgeField::Fundraiser => "fundraiser",
         }
     }
 
@@ -473,6 +485,14 @@ pub fn validate_pledge(req: &PledgeRequest, min_cents: i64, max_cents: i64) -> R
     if req.website.as_deref().is_some_and(|w| !w.is_empty()) {
         errors.push(FieldError::new("website", Problem::Format { expected: "empty".into() }));
     }
+    let fundraiser = match req.fundraiser.as_deref().map(crate::participants::Handle::parse) {
+        None => None,
+        Some(Ok(handle)) => Some(handle),
+        Some(Err(problem)) => {
+            errors.push(FieldError::new(PledgeField::Fundraiser.as_str(), problem));
+            None
+        }
+    };
     if !errors.is_empty() {
         return Err(errors);
     }
@@ -484,6 +504,7 @@ pub fn validate_pledge(req: &PledgeRequest, min_cents: i64, max_cents: i64) -> R
         email: email.to_owned(),
         message,
         news: req.news,
+        fundraiser,
     })
 }
 
@@ -527,6 +548,7 @@ pub fn read_pledge_request(
     let email = text(&mut errors, PledgeField::Email);
     let message = text(&mut errors, PledgeField::Message);
     let website = text(&mut errors, PledgeField::Website);
+    let fundraiser = text(&mut errors, PledgeField::Fundraiser);
     let flag = |errors: &mut Vec<FieldError>, f: PledgeField, default: bool| match get(f) {
         None => default,
         Some(Value::Bool(b)) => *b,
@@ -551,6 +573,7 @@ pub fn read_pledge_request(
             .and_then(|l| l.as_str())
             .filter(|l| !l.is_empty() && l.len() <= 35)
             .map(str::to_owned),
+        fundraiser,
     };
     if errors.is_empty() {
         return Ok(request);
@@ -582,6 +605,7 @@ mod tests {
             news: false,
             website: None,
             locale: None,
+            fundraiser: None,
         }
     }
 
@@ -605,6 +629,7 @@ mod tests {
             news: false,
             website: Some("http://spam".into()),
             locale: None,
+            fundraiser: None,
         };
         let fields: Vec<_> = validate_pledge(&r, 500, 500_000).unwrap_err().into_iter().map(|e| e.field).collect();
         assert_eq!(fields, ["amount_cents", "name", "email", "message", "consent", "website"]);

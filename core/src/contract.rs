@@ -21,6 +21,11 @@ pub const SCHEMA_V1_1: &str = "cofund/cohort@1.1";
 // Contract 1.1 also adds the programme's multiplier pot (`pot`); a document with a pot
 // is written as 1.1 too.
 
+/// The `schema` value of contract version 1.2, which adds the group's crowdfunding by
+/// participant (`group`) and pledges of time and goods (`in_kind`); written only for
+/// documents that carry one of them.
+pub const SCHEMA_V1_2: &str = "cofund/cohort@1.2";
+
 /// True for `cofund/cohort@1` and any of its minor versions (`cofund/cohort@1.1`, …).
 pub fn is_schema_v1(schema: &str) -> bool {
     match schema.strip_prefix(SCHEMA_V1) {
@@ -67,6 +72,13 @@ pub struct CohortDocument {
     /// programme has one: what it gave this cohort and what is left in it.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub pot: Option<crate::pot::PotState>,
+    /// Contract 1.2: the participants' own fundraising pages together (listed
+    /// participants only), present when the cohort has participant pages.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub group: Option<crate::participants::GroupTally>,
+    /// Contract 1.2: pledges of time and goods, counted apart from euros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub in_kind: Option<crate::in_kind::InKindTotals>,
 }
 
 fn default_currency() -> String {

@@ -383,6 +383,22 @@ pub fn read_forgivingly(mut d: CohortDocument) -> CohortDocument {
             cut(&mut f.name, MAX_TEXT_CHARS, false);
         }
     }
+    // Group figures and time and goods that do not add up are left out likewise.
+    if d.group.as_ref().is_some_and(|g| !crate::participants::group_problems(g).is_empty()) {
+        d.group = None;
+    }
+    if let Some(g) = &mut d.group {
+        g.listed.truncate(crate::participants::MAX_PARTICIPANTS);
+        for p in &mut g.listed {
+            cut(&mut p.name, crate::participants::DISPLAY_NAME_MAX_CHARS, false);
+            if let Some(a) = &mut p.appeal {
+                cut(a, crate::participants::APPEAL_MAX_CHARS, true);
+            }
+        }
+    }
+    if d.in_kind.as_ref().is_some_and(|t| !crate::in_kind::totals_problems(t).is_empty()) {
+        d.in_kind = None;
+    }
     d
 }
 
@@ -783,6 +799,23 @@ impl Validator {
                 self.text(&format!("pot.funders[{i}].name"), &f.name, true, MAX_TEXT_CHARS);
                 self.amount(&format!("pot.funders[{i}].amount_cents"), f.amount_cents);
             }
+        }
+        if let Some(g) = &d.group {
+            use crate::participants::{Handle, APPEAL_MAX_CHARS, DISPLAY_NAME_MAX_CHARS, MAX_PARTICIPANTS};
+            self.errors.extend(crate::participants::group_problems(g));
+            self.list_len("group.listed", g.listed.len(), MAX_PARTICIPANTS);
+            for (i, p) in g.listed.iter().enumerate() {
+                if let Err(problem) = Handle::parse(&p.handle) {
+                    self.err(format!("group.listed[{i}].handle"), problem);
+                }
+                self.text(&format!("group.listed[{i}].name"), &p.name, true, DISPLAY_NAME_MAX_CHARS);
+                if let Some(a) = &p.appeal {
+                    self.text_lines(&format!("group.listed[{i}].appeal"), a, false, APPEAL_MAX_CHARS, true);
+                }
+            }
+        }
+        if let Some(t) = &d.in_kind {
+            self.errors.extend(crate::in_kind::totals_problems(t));
         }
     }
 }

@@ -577,6 +577,21 @@ fn json_schema_names_every_field() {
         )
         .unwrap(),
     );
+    // Contract 1.2: the group's tally and pledges of time and goods, every optional field.
+    full.group = Some(
+        serde_json::from_str(
+            r#"{"participants":3,"bringing_supporters":2,"order":"name","listed":[{"handle":"anna","name":"Anna",
+                "appeal":"Steun ons","target_cents":50000,"pledged_cents":2500,"backers":1}]}"#,
+        )
+        .unwrap(),
+    );
+    full.in_kind = Some(
+        serde_json::from_str(
+            r#"{"pledges":2,"minutes_pledged":240,"minutes_delivered":0,"goods":12,
+                "value":{"per_hour_cents":1500,"value_cents":6000,"counted":false}}"#,
+        )
+        .unwrap(),
+    );
     let doc = serde_json::to_value(&full).unwrap();
 
     fn compare(path: &str, value: &serde_json::Value, schema: &serde_json::Value) {
@@ -703,7 +718,47 @@ fn every_writer_refuses_invisible_formatting_and_the_reader_takes_it_out() {
         news: false,
         website: None,
         locale: None,
+        fundraiser: None,
     };
     let errors = cofund_core::api::validate_pledge(&pledge, 500, 500_000).unwrap_err();
     assert_eq!(errors, vec![FieldError::new("name", Problem::ControlCharacters)]);
+}
+
+/// Contract 1.2 (issue 15): a document with the group's tally and pledges of time and
+/// goods reads; figures that do not add up are left out by a reader and refused by a
+/// writer; a 1.0 reader's fields are untouched.
+#[test]
+fn a_group_and_time_and_goods_read_forgivingly_and_are_checked_strictly() {
+    let mut doc = utrecht();
+    doc.schema = SCHEMA_V1_2.into();
+    doc.group = Some(
+        serde_json::from_str(
+            r#"{"participants":2,"bringing_supporters":1,"order":"leaderboard-of-the-future",
+                "listed":[{"handle":"anna","name":"Anna\u202e","pledged_cents":2500,"backers":1}]}"#,
+        )
+        .unwrap(),
+    );
+    doc.in_kind =
+        Some(serde_json::from_str(r#"{"pledges":1,"minutes_pledged":240,"minutes_delivered":0,"goods":0}"#).unwrap());
+    let json = serde_json::to_string(&doc).unwrap();
+    let read = Cohort::from_json(&json).expect("a 1.2 document reads");
+    let group = read.document().group.as_ref().unwrap();
+    assert_eq!(group.order, cofund_core::participants::ParticipantOrder::Unrecognised);
+    assert_eq!(group.listed[0].name, "Anna", "invisible formatting taken out");
+    assert_eq!(read.document().in_kind.as_ref().unwrap().minutes_pledged, 240);
+    // The crowd's euro figures do not include the time.
+    assert_eq!(read.summary().crowd.pledged_cents, utrecht().crowd.pledged_cents);
+
+    match Cohort::from_document(doc.clone()) {
+        Err(DocumentError::Invalid(errors)) => {
+            assert_eq!(errors, vec![FieldError::new("group.listed[0].name", Problem::ControlCharacters)])
+        }
+        other => panic!("a writer refuses the disguised name, got {other:?}"),
+    }
+
+    let mut wrong = doc.clone();
+    wrong.group.as_mut().unwrap().bringing_supporters = 5;
+    wrong.in_kind.as_mut().unwrap().goods = -1;
+    let read = Cohort::from_json(&serde_json::to_string(&wrong).unwrap()).expect("still reads");
+    assert!(read.document().group.is_none() && read.document().in_kind.is_none(), "left out, not shown wrong");
 }

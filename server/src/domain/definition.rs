@@ -166,6 +166,9 @@ impl CohortDefinition {
             updated_at,
             // The programme's pot is filled in from all its cohorts' pledges afterwards.
             pot: None,
+            // Participant pages and pledges of time and goods are not stored yet.
+            group: None,
+            in_kind: None,
         }
     }
 
