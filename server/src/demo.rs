@@ -352,6 +352,7 @@ fn pledges_for(plan: &Plan, now: Timestamp) -> Vec<NewPledge> {
                 email,
                 message,
                 news: false,
+                fundraiser: None,
             },
             status,
             message_hidden: false,

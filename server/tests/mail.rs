@@ -416,6 +416,7 @@ async fn pledges_from_before_e_mail_was_on_get_no_reminders() {
             email: "oud@example.nl".into(),
             message: None,
             news: false,
+            fundraiser: None,
         },
         status: PledgeStatus::Pledged,
         message_hidden: false,

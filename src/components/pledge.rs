@@ -225,6 +225,8 @@ fn PledgeForm(
             website: Some(honeypot.get_untracked()).filter(|w| !w.is_empty()),
             // The confirmation, reminders and thank-you are written in the widget's language.
             locale: Some(locale.tag().to_owned()),
+            // Personal fundraising links (issue 15) are not wired into the widget yet.
+            fundraiser: None,
         };
         let mut list: Vec<(String, String)> = Vec::new();
         if let Err(m) = &amount {
