@@ -59,6 +59,8 @@ export async function startServer({ payments = 'off', widgetDir = process.env.CO
   }
   return {
     base,
+    /** The server's process id (the stream benchmark reads its memory). */
+    pid: child.pid,
     /** What `cofund demo` printed (admin token, sign-in links). */
     get output() { return output; },
     /** Runs the `cofund` CLI on this server's database; returns its standard output. */
