@@ -36,14 +36,18 @@ pub fn preview_pledges(list: &[Pledge]) -> Vec<PreviewPledge> {
     list.iter()
         .filter_map(|p| {
             Some(PreviewPledge {
-                amount_cents: p.amount_cents?,
-                at: Timestamp::parse_rfc3339(&p.created_at)?,
-                status: match p.status {
+                amount_cents: p.amount_cents()?,
+                at: Timestamp::parse_rfc3339(p.created_at())?,
+                status: match p.status() {
                     PledgeStatus::Pledged => GiftStatus::Pledged,
                     PledgeStatus::Received => GiftStatus::Received,
                     PledgeStatus::Cancelled => GiftStatus::Cancelled,
                 },
-                email: p.email.clone().unwrap_or_else(|| p.id.clone()),
+                // The server's backer key: the address as stored (empty once anonymised).
+                email: match p {
+                    Pledge::Coordinator(a) => a.email.clone(),
+                    Pledge::Member(m) => m.id.clone(),
+                },
             })
         })
         .collect()
