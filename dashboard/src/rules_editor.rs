@@ -182,7 +182,7 @@ pub fn RuleEditor(
     pledges: Signal<Option<Vec<PreviewPledge>>>,
 ) -> impl IntoView {
     let ctx = ctx();
-    let nl = move || ctx.locale.get() == cofund_widget::Locale::Nl;
+    let nl = move || ctx.locale.get() == cofund_l10n::Locale::Nl;
     // Redrawn only when rules are added, removed or change kind: typing keeps its focus.
     let shape = Memo::new(move |_| drafts.with(|d| d.iter().map(|r| r.kind).collect::<Vec<_>>()));
     let rules = move || {
