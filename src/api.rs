@@ -1,6 +1,6 @@
 //! Talking to the programme's endpoint: loading the cohort document.
 
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Say};
 use cofund_core::{Cohort, DocumentError};
 use gloo_net::http::Request;
 use wasm_bindgen::{closure::Closure, JsCast, JsValue};

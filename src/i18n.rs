@@ -1,55 +1,129 @@
-//! Every text the widget shows, in Dutch (the default) and British English.
+//! Every text the widget shows, in Dutch (the default) and British English: its own
+//! here ([`Say`]), those the dashboard shows too in `cofund-l10n` (on [`Locale`]).
 //! Amounts, numbers and dates are formatted by [`crate::format`] through `Intl`.
 
-use cofund_core::{
-    AmountInputError, Basis, FieldError, Problem, Rule, RuleEvaluation, RuleState, StakeholderKind, StakeholderStatus,
-};
+use cofund_core::{Basis, Rule, RuleEvaluation, RuleState};
 
-/// A display language of the widget.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
-pub enum Locale {
-    /// Dutch (Netherlands), the default.
-    #[default]
-    Nl,
-    /// English (United Kingdom).
-    En,
+pub use cofund_l10n::Locale;
+
+/// The widget's texts in the [`Locale`]'s language (the locale itself, its tag and the
+/// shared texts live in `cofund-l10n`).
+pub trait Say: Copy {
+    /// The fixed texts of this locale.
+    fn t(self) -> &'static Texts;
+
+    fn backers(self, n: &str, count: i64) -> String;
+
+    /// "€ 17.450,50 of € 30.000 raised": the crowd bar's spoken value.
+    fn raised_of(self, pledged: &str, target: &str, percent: &str) -> String;
+
+    fn of_target(self, target: &str) -> String;
+
+    fn received_part(self, received: &str) -> String;
+
+    fn share_of_budget(self, share: &str, percent: &str) -> String;
+
+    fn match_line(self, per_euro: &str, unlocked: &str, cap: &str) -> String;
+
+    /// One stakeholder rule (contract 1.1) in plain words, and its live state from the
+    /// document's evaluation (computed by `cofund-core` on the server, not here).
+    fn rule_words(self, rule: &Rule, eval: Option<&RuleEvaluation>, f: &Formats) -> RuleWords;
+
+    fn met_on(self, date: Option<String>) -> String;
+
+    fn state_unknown(self) -> &'static str;
+
+    /// The pledge form's preview of what a stakeholder's match adds to the amount typed.
+    fn match_preview(self, name: &str, amount: &str, together: &str, doubled: bool, left: Option<&str>) -> String;
+
+    fn gap(self, amount: &str) -> String;
+
+    fn history_label(self, from: &str, from_date: &str, to: &str, to_date: &str) -> String;
+
+    fn amount_range(self, min: &str, max: &str) -> String;
+
+    fn chars_left(self, left: i64) -> String;
+
+    fn http_error(self, status: u16) -> String;
+
+    fn schema_error(self, found: Option<&str>) -> String;
+
+    fn opens_on(self, date: &str) -> String;
+
+    fn message_too_long(self, max: u32) -> String;
+
+    fn name_too_long(self, max: u32) -> String;
+
+    /// The summary of the collapsed stakeholder list.
+    fn show_stakeholders(self, n: usize, total: &str) -> String;
+
+    /// The summary of the collapsed list of initiatives.
+    fn show_initiatives(self, n: usize) -> String;
+
+    /// The summary of the collapsed list of recent pledges.
+    fn show_recent(self, n: usize) -> String;
+
+    /// The accessible name of a copy button: "Kopieer IBAN", then "IBAN gekopieerd"
+    /// (each contains the button's visible text).
+    fn copy_label(self, what: &str, copied: bool) -> String;
+
+    /// What the live region says after a copy button was used.
+    fn copy_outcome(self, what: &str, copied: bool) -> String;
+
+    fn thanks_named(self, name: &str) -> String;
+
+    fn programme_kicker(self) -> &'static str;
+
+    fn programme_totals_heading(self) -> &'static str;
+
+    fn cohorts_heading(self) -> &'static str;
+
+    fn cohort_count(self, n: i64) -> String;
+
+    fn own_contributions_total(self, received: &str, target: &str) -> String;
+
+    fn stakeholders_total(self, total: &str) -> String;
+
+    fn received_total(self, total: &str) -> String;
+
+    fn no_cohorts(self) -> &'static str;
+
+    /// "Nog € 4.000 van € 10.000 in de pot".
+    fn pot_left(self, left: &str, pot: &str) -> String;
+
+    fn pot_empty(self) -> &'static str;
+
+    fn pot_funded_by(self, names: &str) -> String;
+
+    /// The pot's match rule: "Elke euro van de crowd maakt € 1 uit de pot vrij, tot € 25 per gift".
+    fn pot_rule(self, per_euro: &str, cap_per_gift: Option<&str>) -> String;
+
+    /// What the pot gave the cohort whose widget this is.
+    fn pot_added_here(self, added: &str) -> String;
+
+    /// What the pot gave one cohort.
+    fn pot_added(self, added: &str) -> String;
+
+    /// The pledge form's preview of the pot: "De pot van Starters4Communities voegt € 25 toe".
+    fn pot_preview(self, programme: &str, adds: &str, left_after: &str) -> String;
+
+    fn impact_heading(self) -> &'static str;
+
+    fn impact_source(self, date: &str, source: &str) -> String;
+
+    /// Cohort entries the document had but that could not be read.
+    fn cohorts_skipped(self, n: usize) -> String;
 }
 
-impl Locale {
-    /// Reads a BCP 47 tag: `en`, `en-GB`, `en-US` … are English, everything else Dutch.
-    pub fn from_tag(tag: &str) -> Option<Locale> {
-        let lang = tag.split(['-', '_']).next()?.to_ascii_lowercase();
-        match lang.as_str() {
-            "nl" => Some(Locale::Nl),
-            "en" => Some(Locale::En),
-            _ => None,
-        }
-    }
-
-    /// The tag passed to `Intl` and to `lang`.
-    pub fn tag(self) -> &'static str {
-        match self {
-            Locale::Nl => "nl-NL",
-            Locale::En => "en-GB",
-        }
-    }
-
-    /// The fixed texts of this locale.
-    pub fn t(self) -> &'static Texts {
+impl Say for Locale {
+    fn t(self) -> &'static Texts {
         match self {
             Locale::Nl => &NL,
             Locale::En => &EN,
         }
     }
 
-    fn pick<'a>(self, nl: &'a str, en: &'a str) -> &'a str {
-        match self {
-            Locale::Nl => nl,
-            Locale::En => en,
-        }
-    }
-
-    pub fn backers(self, n: &str, count: i64) -> String {
+    fn backers(self, n: &str, count: i64) -> String {
         match (self, count == 1) {
             (Locale::Nl, true) => format!("{n} donateur"),
             (Locale::Nl, false) => format!("{n} donateurs"),
@@ -58,77 +132,42 @@ impl Locale {
         }
     }
 
-    pub fn days_left(self, days: i64) -> String {
-        match (self, days) {
-            (Locale::Nl, 1) => "Laatste dag".into(),
-            (Locale::En, 1) => "Last day".into(),
-            (Locale::Nl, d) => format!("Nog {d} dagen"),
-            (Locale::En, d) => format!("{d} days left"),
-        }
-    }
-
-    pub fn opens_in(self, days: i64, date: &str) -> String {
-        match (self, days) {
-            (Locale::Nl, 1) => format!("Opent morgen, {date}"),
-            (Locale::En, 1) => format!("Opens tomorrow, {date}"),
-            (Locale::Nl, d) => format!("Opent over {d} dagen, op {date}"),
-            (Locale::En, d) => format!("Opens in {d} days, on {date}"),
-        }
-    }
-
-    pub fn closed_on(self, date: &str) -> String {
-        match self {
-            Locale::Nl => format!("Campagne gesloten op {date}"),
-            Locale::En => format!("Campaign closed on {date}"),
-        }
-    }
-
-    /// "€ 17.450,50 of € 30.000 raised": the crowd bar's spoken value.
-    pub fn raised_of(self, pledged: &str, target: &str, percent: &str) -> String {
+    fn raised_of(self, pledged: &str, target: &str, percent: &str) -> String {
         match self {
             Locale::Nl => format!("{pledged} van {target} toegezegd, {percent}"),
             Locale::En => format!("{pledged} of {target} pledged, {percent}"),
         }
     }
 
-    pub fn of_target(self, target: &str) -> String {
+    fn of_target(self, target: &str) -> String {
         match self {
             Locale::Nl => format!("van {target} doel"),
             Locale::En => format!("of {target} target"),
         }
     }
 
-    pub fn received_part(self, received: &str) -> String {
+    fn received_part(self, received: &str) -> String {
         match self {
             Locale::Nl => format!("waarvan {received} ontvangen"),
             Locale::En => format!("{received} of it received"),
         }
     }
 
-    pub fn share_of_budget(self, share: &str, percent: &str) -> String {
+    fn share_of_budget(self, share: &str, percent: &str) -> String {
         match self {
             Locale::Nl => format!("aandeel {share} ({percent} van de begroting)"),
             Locale::En => format!("share {share} ({percent} of the budget)"),
         }
     }
 
-    pub fn participants_paid(self, paid: i64, total: i64, per: &str) -> String {
-        match self {
-            Locale::Nl => format!("{paid} van {total} deelnemers hebben hun eigen bijdrage van {per} betaald"),
-            Locale::En => format!("{paid} of {total} participants have paid their own contribution of {per}"),
-        }
-    }
-
-    pub fn match_line(self, per_euro: &str, unlocked: &str, cap: &str) -> String {
+    fn match_line(self, per_euro: &str, unlocked: &str, cap: &str) -> String {
         match self {
             Locale::Nl => format!("Elke euro van de crowd maakt {per_euro} vrij: {unlocked} van {cap} vrijgemaakt"),
             Locale::En => format!("Each crowd euro unlocks {per_euro}: {unlocked} of {cap} unlocked"),
         }
     }
 
-    /// One stakeholder rule (contract 1.1) in plain words, and its live state from the
-    /// document's evaluation (computed by `cofund-core` on the server, not here).
-    pub fn rule_words(self, rule: &Rule, eval: Option<&RuleEvaluation>, f: &Formats) -> RuleWords {
+    fn rule_words(self, rule: &Rule, eval: Option<&RuleEvaluation>, f: &Formats) -> RuleWords {
         let nl = self == Locale::Nl;
         let eval = eval.filter(|e| e.state != RuleState::Unknown);
         match rule {
@@ -308,8 +347,7 @@ impl Locale {
         }
     }
 
-    /// The pledge form's preview of what a stakeholder's match adds to the amount typed.
-    pub fn match_preview(self, name: &str, amount: &str, together: &str, doubled: bool, left: Option<&str>) -> String {
+    fn match_preview(self, name: &str, amount: &str, together: &str, doubled: bool, left: Option<&str>) -> String {
         let mut text = match (self, doubled) {
             (Locale::Nl, true) => format!("Met de verdubbeling van {name} wordt je {amount} samen {together}"),
             (Locale::Nl, false) => format!("Met de bijdrage van {name} wordt je {amount} samen {together}"),
@@ -325,147 +363,35 @@ impl Locale {
         text
     }
 
-    pub fn fixed_plus_match(self, fixed: &str, matched: &str) -> String {
-        match self {
-            Locale::Nl => format!("{fixed} vast + {matched} verdubbeling"),
-            Locale::En => format!("{fixed} fixed + {matched} matched"),
-        }
-    }
-
-    pub fn gap(self, amount: &str) -> String {
+    fn gap(self, amount: &str) -> String {
         match self {
             Locale::Nl => format!("Nog te vinden: {amount}"),
             Locale::En => format!("Still to find: {amount}"),
         }
     }
 
-    pub fn surplus(self, amount: &str) -> String {
-        match self {
-            Locale::Nl => format!("Volledig gefinancierd, {amount} boven de begroting"),
-            Locale::En => format!("Fully funded, {amount} above the budget"),
-        }
-    }
-
-    pub fn conditional_note(self, amount: &str) -> String {
-        match self {
-            Locale::Nl => format!("waarvan {amount} onder voorwaarde"),
-            Locale::En => format!("of which {amount} conditional"),
-        }
-    }
-
-    pub fn history_label(self, from: &str, from_date: &str, to: &str, to_date: &str) -> String {
+    fn history_label(self, from: &str, from_date: &str, to: &str, to_date: &str) -> String {
         match self {
             Locale::Nl => format!("Verloop van de toezeggingen: van {from} op {from_date} naar {to} op {to_date}"),
             Locale::En => format!("Pledges over time: from {from} on {from_date} to {to} on {to_date}"),
         }
     }
 
-    pub fn status(self, s: StakeholderStatus) -> &'static str {
-        match (self, s) {
-            (Locale::Nl, StakeholderStatus::Committed) => "Toegezegd",
-            (Locale::Nl, StakeholderStatus::Conditional | StakeholderStatus::Unrecognised) => "Onder voorwaarde",
-            (Locale::Nl, StakeholderStatus::Paid) => "Betaald",
-            (Locale::En, StakeholderStatus::Committed) => "Committed",
-            (Locale::En, StakeholderStatus::Conditional | StakeholderStatus::Unrecognised) => "Conditional",
-            (Locale::En, StakeholderStatus::Paid) => "Paid",
-        }
-    }
-
-    pub fn kind(self, k: StakeholderKind) -> &'static str {
-        match (self, k) {
-            (Locale::Nl, StakeholderKind::Municipality) => "Gemeente",
-            (Locale::Nl, StakeholderKind::Welfare) => "Welzijnsorganisatie",
-            (Locale::Nl, StakeholderKind::Fund) => "Fonds",
-            (Locale::Nl, StakeholderKind::Business) => "Bedrijf",
-            (Locale::Nl, StakeholderKind::Other | StakeholderKind::Unrecognised) => "Overig",
-            (Locale::En, StakeholderKind::Municipality) => "Municipality",
-            (Locale::En, StakeholderKind::Welfare) => "Welfare organisation",
-            (Locale::En, StakeholderKind::Fund) => "Fund",
-            (Locale::En, StakeholderKind::Business) => "Business",
-            (Locale::En, StakeholderKind::Other | StakeholderKind::Unrecognised) => "Other",
-        }
-    }
-
-    /// A field problem in words, for invalid documents and pledge form errors.
-    pub fn problem(self, p: &Problem) -> String {
-        match p {
-            Problem::Required => self.pick("is verplicht", "is required").into(),
-            Problem::Negative => self.pick("mag niet negatief zijn", "must not be negative").into(),
-            Problem::OutOfRange { min, max } => match self {
-                Locale::Nl => format!("moet tussen {min} en {max} liggen"),
-                Locale::En => format!("must be between {min} and {max}"),
-            },
-            Problem::TooLong { max } => match self {
-                Locale::Nl => format!("mag hoogstens {max} tekens lang zijn"),
-                Locale::En => format!("must be at most {max} characters"),
-            },
-            Problem::Format { expected } => match self {
-                Locale::Nl => format!("heeft niet de juiste vorm (verwacht: {expected})"),
-                Locale::En => format!("has the wrong form (expected: {expected})"),
-            },
-            Problem::ControlCharacters => self.pick("bevat ongeldige tekens", "contains invalid characters").into(),
-            Problem::Overflow => self.pick("is te groot om op te tellen", "is too large to add up").into(),
-            Problem::Inconsistent { with } => match self {
-                Locale::Nl => format!("klopt niet met {with}"),
-                Locale::En => format!("is inconsistent with {with}"),
-            },
-            Problem::WrongType { expected } => {
-                let (nl, en) = match expected.as_str() {
-                    "integer" => ("een geheel getal", "a whole number"),
-                    "array" => ("een lijst", "a list"),
-                    "object" => ("een object", "an object"),
-                    "boolean" => ("waar of onwaar", "true or false"),
-                    _ => ("tekst", "text"),
-                };
-                match self {
-                    Locale::Nl => format!("heeft het verkeerde type (verwacht: {nl})"),
-                    Locale::En => format!("has the wrong type (expected: {en})"),
-                }
-            }
-        }
-    }
-
-    pub fn field_error(self, e: &FieldError) -> String {
-        format!("{}: {}", e.field, self.problem(&e.problem))
-    }
-
-    /// Why typed amount input was refused, with what to type instead.
-    pub fn amount_input_error(self, e: AmountInputError) -> &'static str {
-        match (self, e) {
-            (Locale::Nl, AmountInputError::Empty) => "Vul een bedrag in, bijvoorbeeld 25 of 25,50.",
-            (Locale::En, AmountInputError::Empty) => "Enter an amount, for example 25 or 25.50.",
-            (Locale::Nl, AmountInputError::Ambiguous) => {
-                "Dit bedrag is dubbelzinnig. Typ 1000 of 1.000 voor duizend euro, of 1,00 voor één euro."
-            }
-            (Locale::En, AmountInputError::Ambiguous) => {
-                "This amount is ambiguous. Type 1000 for a thousand euros, or 1.00 for one euro."
-            }
-            (Locale::Nl, AmountInputError::TooManyDecimals) => {
-                "Gebruik hoogstens twee cijfers achter de komma, bijvoorbeeld 25,50."
-            }
-            (Locale::En, AmountInputError::TooManyDecimals) => "Use at most two decimals, for example 25.50.",
-            (Locale::Nl, AmountInputError::TooLarge) => "Dit bedrag is te groot.",
-            (Locale::En, AmountInputError::TooLarge) => "This amount is too large.",
-            (Locale::Nl, AmountInputError::Malformed) => "Typ alleen een bedrag in euro, bijvoorbeeld 25 of 25,50.",
-            (Locale::En, AmountInputError::Malformed) => "Type just an amount in euros, for example 25 or 25.50.",
-        }
-    }
-
-    pub fn amount_range(self, min: &str, max: &str) -> String {
+    fn amount_range(self, min: &str, max: &str) -> String {
         match self {
             Locale::Nl => format!("Kies een bedrag van {min} tot en met {max}."),
             Locale::En => format!("Choose an amount from {min} up to {max}."),
         }
     }
 
-    pub fn chars_left(self, left: i64) -> String {
+    fn chars_left(self, left: i64) -> String {
         match self {
             Locale::Nl => format!("Nog {left} tekens"),
             Locale::En => format!("{left} characters left"),
         }
     }
 
-    pub fn http_error(self, status: u16) -> String {
+    fn http_error(self, status: u16) -> String {
         match (self, status) {
             (Locale::Nl, 404) => {
                 "Dit cohort is niet gevonden (fout 404). Controleer het adres van het document.".into()
@@ -476,7 +402,7 @@ impl Locale {
         }
     }
 
-    pub fn schema_error(self, found: Option<&str>) -> String {
+    fn schema_error(self, found: Option<&str>) -> String {
         let expected = cofund_core::SCHEMA_V1;
         match (self, found) {
             (Locale::Nl, Some(f)) => {
@@ -494,38 +420,28 @@ impl Locale {
         }
     }
 
-    pub fn errors_in_form(self, n: usize) -> String {
-        match (self, n) {
-            (Locale::Nl, 1) => "Er staat 1 fout in het formulier.".into(),
-            (Locale::Nl, n) => format!("Er staan {n} fouten in het formulier."),
-            (Locale::En, 1) => "There is 1 error in the form.".into(),
-            (Locale::En, n) => format!("There are {n} errors in the form."),
-        }
-    }
-
-    pub fn opens_on(self, date: &str) -> String {
+    fn opens_on(self, date: &str) -> String {
         match self {
             Locale::Nl => format!("Steunen kan vanaf {date}."),
             Locale::En => format!("You can pledge from {date}."),
         }
     }
 
-    pub fn message_too_long(self, max: u32) -> String {
+    fn message_too_long(self, max: u32) -> String {
         match self {
             Locale::Nl => format!("Je bericht is te lang: hoogstens {max} tekens."),
             Locale::En => format!("Your message is too long: at most {max} characters."),
         }
     }
 
-    pub fn name_too_long(self, max: u32) -> String {
+    fn name_too_long(self, max: u32) -> String {
         match self {
             Locale::Nl => format!("Je naam is te lang: hoogstens {max} tekens."),
             Locale::En => format!("Your name is too long: at most {max} characters."),
         }
     }
 
-    /// The summary of the collapsed stakeholder list.
-    pub fn show_stakeholders(self, n: usize, total: &str) -> String {
+    fn show_stakeholders(self, n: usize, total: &str) -> String {
         match (self, n) {
             (Locale::Nl, 1) => format!("Toon de belanghebbende ({total})"),
             (Locale::Nl, n) => format!("Toon de {n} belanghebbenden (samen {total})"),
@@ -534,8 +450,7 @@ impl Locale {
         }
     }
 
-    /// The summary of the collapsed list of initiatives.
-    pub fn show_initiatives(self, n: usize) -> String {
+    fn show_initiatives(self, n: usize) -> String {
         match (self, n) {
             (Locale::Nl, 1) => "Toon het initiatief".into(),
             (Locale::Nl, n) => format!("Toon de {n} initiatieven"),
@@ -544,8 +459,7 @@ impl Locale {
         }
     }
 
-    /// The summary of the collapsed list of recent pledges.
-    pub fn show_recent(self, n: usize) -> String {
+    fn show_recent(self, n: usize) -> String {
         match (self, n) {
             (Locale::Nl, 1) => "Toon de laatste toezegging".into(),
             (Locale::Nl, n) => format!("Toon de laatste {n} toezeggingen"),
@@ -554,17 +468,7 @@ impl Locale {
         }
     }
 
-    /// The decimal separator a donor types in a banking app's amount field.
-    pub fn decimal_separator(self) -> char {
-        match self {
-            Locale::Nl => ',',
-            Locale::En => '.',
-        }
-    }
-
-    /// The accessible name of a copy button: "Kopieer IBAN", then "IBAN gekopieerd"
-    /// (each contains the button's visible text).
-    pub fn copy_label(self, what: &str, copied: bool) -> String {
+    fn copy_label(self, what: &str, copied: bool) -> String {
         match (self, copied) {
             (Locale::Nl, false) => format!("Kopieer {what}"),
             (Locale::Nl, true) => format!("{} gekopieerd", capitalised(what)),
@@ -573,8 +477,7 @@ impl Locale {
         }
     }
 
-    /// What the live region says after a copy button was used.
-    pub fn copy_outcome(self, what: &str, copied: bool) -> String {
+    fn copy_outcome(self, what: &str, copied: bool) -> String {
         match (self, copied) {
             (_, true) => self.copy_label(what, true),
             (Locale::Nl, false) => format!("Kopiëren lukte niet: {what} is geselecteerd, kopieer het zelf."),
@@ -582,10 +485,129 @@ impl Locale {
         }
     }
 
-    pub fn thanks_named(self, name: &str) -> String {
+    fn thanks_named(self, name: &str) -> String {
         match self {
             Locale::Nl => format!("Dank je wel, {name}!"),
             Locale::En => format!("Thank you, {name}!"),
+        }
+    }
+
+    fn programme_kicker(self) -> &'static str {
+        self.pick("Programma", "Programme")
+    }
+
+    fn programme_totals_heading(self) -> &'static str {
+        self.pick("Samen opgehaald door de crowd", "Raised by the crowd together")
+    }
+
+    fn cohorts_heading(self) -> &'static str {
+        self.pick("Cohorten", "Cohorts")
+    }
+
+    fn cohort_count(self, n: i64) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "1 cohort".into(),
+            (Locale::Nl, n) => format!("{n} cohorten"),
+            (Locale::En, 1) => "1 cohort".into(),
+            (Locale::En, n) => format!("{n} cohorts"),
+        }
+    }
+
+    fn own_contributions_total(self, received: &str, target: &str) -> String {
+        match self {
+            Locale::Nl => format!("Eigen bijdragen: {received} van {target}"),
+            Locale::En => format!("Own contributions: {received} of {target}"),
+        }
+    }
+
+    fn stakeholders_total(self, total: &str) -> String {
+        match self {
+            Locale::Nl => format!("Belanghebbenden: {total}"),
+            Locale::En => format!("Stakeholders: {total}"),
+        }
+    }
+
+    fn received_total(self, total: &str) -> String {
+        match self {
+            Locale::Nl => format!("Ontvangen: {total}"),
+            Locale::En => format!("Received: {total}"),
+        }
+    }
+
+    fn no_cohorts(self) -> &'static str {
+        self.pick("Dit programma heeft nog geen cohorten.", "This programme has no cohorts yet.")
+    }
+
+    fn pot_left(self, left: &str, pot: &str) -> String {
+        match self {
+            Locale::Nl => format!("Nog {left} van {pot} in de pot"),
+            Locale::En => format!("{left} of {pot} left in the pot"),
+        }
+    }
+
+    fn pot_empty(self) -> &'static str {
+        self.pick("De pot is leeg: er wordt niets meer bijgelegd.", "The pot is empty: nothing more is added.")
+    }
+
+    fn pot_funded_by(self, names: &str) -> String {
+        match self {
+            Locale::Nl => format!("Gevuld door {names}"),
+            Locale::En => format!("Funded by {names}"),
+        }
+    }
+
+    fn pot_rule(self, per_euro: &str, cap_per_gift: Option<&str>) -> String {
+        let mut text = match self {
+            Locale::Nl => format!("Elke euro van de crowd maakt {per_euro} uit de pot vrij"),
+            Locale::En => format!("Each crowd euro unlocks {per_euro} from the pot"),
+        };
+        if let Some(cap) = cap_per_gift {
+            text.push_str(&match self {
+                Locale::Nl => format!(", tot {cap} per gift"),
+                Locale::En => format!(", up to {cap} a gift"),
+            });
+        }
+        text
+    }
+
+    fn pot_added_here(self, added: &str) -> String {
+        match self {
+            Locale::Nl => format!("De pot voegde {added} toe aan dit cohort"),
+            Locale::En => format!("The pot added {added} to this cohort"),
+        }
+    }
+
+    fn pot_added(self, added: &str) -> String {
+        match self {
+            Locale::Nl => format!("{added} uit de pot"),
+            Locale::En => format!("{added} from the pot"),
+        }
+    }
+
+    fn pot_preview(self, programme: &str, adds: &str, left_after: &str) -> String {
+        match self {
+            Locale::Nl => format!("De pot van {programme} voegt {adds} toe (daarna nog {left_after} in de pot)"),
+            Locale::En => format!("The {programme} pot adds {adds} ({left_after} left in the pot after that)"),
+        }
+    }
+
+    fn impact_heading(self) -> &'static str {
+        self.pick("Impact", "Impact")
+    }
+
+    fn impact_source(self, date: &str, source: &str) -> String {
+        match self {
+            Locale::Nl => format!("Peildatum {date} · bron: {source}"),
+            Locale::En => format!("As of {date} · source: {source}"),
+        }
+    }
+
+    fn cohorts_skipped(self, n: usize) -> String {
+        match (self, n) {
+            (Locale::Nl, 1) => "1 cohort kon niet worden getoond.".into(),
+            (Locale::Nl, n) => format!("{n} cohorten konden niet worden getoond."),
+            (Locale::En, 1) => "1 cohort could not be shown.".into(),
+            (Locale::En, n) => format!("{n} cohorts could not be shown."),
         }
     }
 }
@@ -862,153 +884,9 @@ pub struct RuleWords {
     pub state: Option<String>,
 }
 
-/// The programme mode's texts (`cofund/programme@1`).
-impl Locale {
-    pub fn programme_kicker(self) -> &'static str {
-        self.pick("Programma", "Programme")
-    }
-
-    pub fn programme_totals_heading(self) -> &'static str {
-        self.pick("Samen opgehaald door de crowd", "Raised by the crowd together")
-    }
-
-    pub fn cohorts_heading(self) -> &'static str {
-        self.pick("Cohorten", "Cohorts")
-    }
-
-    pub fn cohort_count(self, n: i64) -> String {
-        match (self, n) {
-            (Locale::Nl, 1) => "1 cohort".into(),
-            (Locale::Nl, n) => format!("{n} cohorten"),
-            (Locale::En, 1) => "1 cohort".into(),
-            (Locale::En, n) => format!("{n} cohorts"),
-        }
-    }
-
-    pub fn own_contributions_total(self, received: &str, target: &str) -> String {
-        match self {
-            Locale::Nl => format!("Eigen bijdragen: {received} van {target}"),
-            Locale::En => format!("Own contributions: {received} of {target}"),
-        }
-    }
-
-    pub fn stakeholders_total(self, total: &str) -> String {
-        match self {
-            Locale::Nl => format!("Belanghebbenden: {total}"),
-            Locale::En => format!("Stakeholders: {total}"),
-        }
-    }
-
-    pub fn received_total(self, total: &str) -> String {
-        match self {
-            Locale::Nl => format!("Ontvangen: {total}"),
-            Locale::En => format!("Received: {total}"),
-        }
-    }
-
-    pub fn no_cohorts(self) -> &'static str {
-        self.pick("Dit programma heeft nog geen cohorten.", "This programme has no cohorts yet.")
-    }
-
-    /// "Nog € 4.000 van € 10.000 in de pot".
-    pub fn pot_left(self, left: &str, pot: &str) -> String {
-        match self {
-            Locale::Nl => format!("Nog {left} van {pot} in de pot"),
-            Locale::En => format!("{left} of {pot} left in the pot"),
-        }
-    }
-
-    pub fn pot_empty(self) -> &'static str {
-        self.pick("De pot is leeg: er wordt niets meer bijgelegd.", "The pot is empty: nothing more is added.")
-    }
-
-    pub fn pot_funded_by(self, names: &str) -> String {
-        match self {
-            Locale::Nl => format!("Gevuld door {names}"),
-            Locale::En => format!("Funded by {names}"),
-        }
-    }
-
-    /// The pot's match rule: "Elke euro van de crowd maakt € 1 uit de pot vrij, tot € 25 per gift".
-    pub fn pot_rule(self, per_euro: &str, cap_per_gift: Option<&str>) -> String {
-        let mut text = match self {
-            Locale::Nl => format!("Elke euro van de crowd maakt {per_euro} uit de pot vrij"),
-            Locale::En => format!("Each crowd euro unlocks {per_euro} from the pot"),
-        };
-        if let Some(cap) = cap_per_gift {
-            text.push_str(&match self {
-                Locale::Nl => format!(", tot {cap} per gift"),
-                Locale::En => format!(", up to {cap} a gift"),
-            });
-        }
-        text
-    }
-
-    /// What the pot gave the cohort whose widget this is.
-    pub fn pot_added_here(self, added: &str) -> String {
-        match self {
-            Locale::Nl => format!("De pot voegde {added} toe aan dit cohort"),
-            Locale::En => format!("The pot added {added} to this cohort"),
-        }
-    }
-
-    /// What the pot gave one cohort.
-    pub fn pot_added(self, added: &str) -> String {
-        match self {
-            Locale::Nl => format!("{added} uit de pot"),
-            Locale::En => format!("{added} from the pot"),
-        }
-    }
-
-    /// The pledge form's preview of the pot: "De pot van Starters4Communities voegt € 25 toe".
-    pub fn pot_preview(self, programme: &str, adds: &str, left_after: &str) -> String {
-        match self {
-            Locale::Nl => format!("De pot van {programme} voegt {adds} toe (daarna nog {left_after} in de pot)"),
-            Locale::En => format!("The {programme} pot adds {adds} ({left_after} left in the pot after that)"),
-        }
-    }
-
-    pub fn impact_heading(self) -> &'static str {
-        self.pick("Impact", "Impact")
-    }
-
-    /// An impact figure's name: the known kinds translated, the others by their label.
-    pub fn impact_kind(self, kind: cofund_core::programme::ImpactKind, label: Option<&str>) -> String {
-        use cofund_core::programme::ImpactKind as K;
-        let known = match kind {
-            K::Participants => Some(self.pick("Deelnemers", "Participants")),
-            K::Initiatives => Some(self.pick("Initiatieven ondersteund", "Initiatives supported")),
-            K::FoundWorkShareBps => Some(self.pick("Deelnemers die werk vonden", "Participants who found work")),
-            K::Custom | K::Unrecognised => None,
-        };
-        match (known, label.map(str::trim).filter(|l| !l.is_empty())) {
-            (Some(k), _) => k.to_owned(),
-            (None, Some(l)) => l.to_owned(),
-            (None, None) => self.pick("Overig", "Other").to_owned(),
-        }
-    }
-
-    pub fn impact_source(self, date: &str, source: &str) -> String {
-        match self {
-            Locale::Nl => format!("Peildatum {date} · bron: {source}"),
-            Locale::En => format!("As of {date} · source: {source}"),
-        }
-    }
-
-    /// Cohort entries the document had but that could not be read.
-    pub fn cohorts_skipped(self, n: usize) -> String {
-        match (self, n) {
-            (Locale::Nl, 1) => "1 cohort kon niet worden getoond.".into(),
-            (Locale::Nl, n) => format!("{n} cohorten konden niet worden getoond."),
-            (Locale::En, 1) => "1 cohort could not be shown.".into(),
-            (Locale::En, n) => format!("{n} cohorts could not be shown."),
-        }
-    }
-}
-
 #[cfg(test)]
 mod programme_texts {
-    use super::Locale;
+    use super::{Locale, Say};
 
     #[test]
     fn counts_and_totals_in_both_languages() {
@@ -1022,15 +900,6 @@ mod programme_texts {
             "De pot van Starters4Communities voegt € 25 toe (daarna nog € 975 in de pot)"
         );
         assert_eq!(Locale::En.pot_rule("£1", Some("£25")), "Each crowd euro unlocks £1 from the pot, up to £25 a gift");
-    }
-
-    #[test]
-    fn impact_kinds_are_translated_and_custom_ones_shown_by_label() {
-        use cofund_core::programme::ImpactKind as K;
-        assert_eq!(Locale::Nl.impact_kind(K::FoundWorkShareBps, None), "Deelnemers die werk vonden");
-        assert_eq!(Locale::En.impact_kind(K::Initiatives, Some("ignored")), "Initiatives supported");
-        assert_eq!(Locale::En.impact_kind(K::Custom, Some(" Meals ")), "Meals");
-        assert_eq!(Locale::Nl.impact_kind(K::Unrecognised, None), "Overig");
     }
 }
 
@@ -1092,13 +961,6 @@ mod tests {
             Locale::En.match_preview("Oranje Fonds", "€25", "€37.50", false, None),
             "With Oranje Fonds matching it, your €25 becomes €37.50"
         );
-    }
-
-    #[test]
-    fn tags() {
-        assert_eq!(Locale::from_tag("en-US"), Some(Locale::En));
-        assert_eq!(Locale::from_tag("NL"), Some(Locale::Nl));
-        assert_eq!(Locale::from_tag("fr-FR"), None);
     }
 
     #[test]

@@ -29,13 +29,14 @@
 pub mod api;
 mod components;
 mod events;
-pub mod format;
+/// Numbers, money and dates through `Intl` (shared with the dashboard).
+pub use cofund_l10n::format;
 pub mod i18n;
 pub mod programme;
 mod style;
 
 pub use components::CofundWidget;
-pub use i18n::Locale;
+pub use i18n::{Locale, Say};
 
 use cofund_core::Timestamp;
 use std::any::Any;

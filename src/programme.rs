@@ -146,14 +146,6 @@ pub fn pot_added(pot: &ProgrammePot, slug: &str) -> i64 {
     pot.per_cohort.iter().find(|c| c.slug == slug).map_or(0, |c| c.added_cents)
 }
 
-/// Basis points as the decimal fraction `Intl`'s percent style formats: `6230` → `0.6230`
-/// (62,3 %), exactly, without a float.
-pub fn bps_fraction(bps: i64) -> String {
-    let sign = if bps < 0 { "-" } else { "" };
-    let b = bps.unsigned_abs();
-    format!("{sign}{}.{:04}", b / 10_000, b % 10_000)
-}
-
 /// What is left in the pot, in basis points of the pot (for its bar).
 pub fn pot_left_bps(left_cents: i64, pot_cents: i64) -> i64 {
     cofund_core::progress::bar_bps(left_cents, pot_cents)
@@ -225,10 +217,6 @@ mod tests {
         let pot = p.pot.as_ref().unwrap();
         assert_eq!((pot_added(pot, "zwolle"), pot_added(pot, "utrecht")), (960_000, 0));
         assert_eq!(pot_left_bps(pot.left_cents, pot.pot_cents), 400);
-        assert_eq!(
-            (bps_fraction(6230), bps_fraction(10_000), bps_fraction(-5)),
-            ("0.6230".into(), "1.0000".into(), "-0.0005".into())
-        );
         assert_eq!(p.impact.len(), 2, "the unreadable figure is left out");
         assert_eq!(p.impact[1].label.as_deref(), Some("Buurtmaaltijden"));
     }

@@ -19,6 +19,7 @@
 //! assert!(cohort.accepts_pledges(now));
 //! ```
 
+pub mod admin;
 pub mod amount;
 pub mod anbi;
 pub mod api;

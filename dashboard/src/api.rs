@@ -1,38 +1,21 @@
 //! Talking to the reference server: the admin API with the signed-in credentials and
 //! the public cohort document. Every answer becomes a value; nothing panics.
 
-use cofund_core::api::{ApiErrorBody, PledgeStatus};
+use cofund_core::admin::{
+    AdminPledge, CohortList, CohortSettlements, ConfirmPledges, ListedPledge, NewsPreview, NewsQueued, NewsTestSent,
+    NewsUpdate, Outbox, OutboxItem, OwnContributionChange, PledgeList, TokenSignIn,
+};
+use cofund_core::api::ApiErrorBody;
 use cofund_core::{Cohort, FieldError, OwnContributions, Stakeholder};
 use gloo_net::http::{Request, RequestBuilder};
 use serde::Deserialize;
 use std::cell::RefCell;
 
-/// The signed-in browser session, as `GET /api/v1/session` describes it. The session
-/// itself is an `HttpOnly` cookie the dashboard never sees; it sends the CSRF token
-/// back in `X-CSRF-Token` on every change.
-#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
-pub struct Session {
-    pub role: Role,
-    #[serde(default)]
-    pub programme: Option<String>,
-    #[serde(default)]
-    pub cohort: Option<String>,
-    pub csrf_token: String,
-}
+pub use cofund_core::admin::{CohortRef, Role, Session};
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Coordinator,
-    Member,
-}
-
-impl Session {
-    /// Coordinators change things; members only look.
-    pub fn may_change(&self) -> bool {
-        self.role == Role::Coordinator
-    }
-}
+/// A pledge as the dashboard lists it: the coordinator's view (with the e-mail address
+/// and the real name) or the member's (what everyone gets).
+pub type Pledge = ListedPledge;
 
 thread_local! {
     static CSRF: RefCell<Option<String>> = const { RefCell::new(None) };
@@ -53,7 +36,7 @@ pub async fn session() -> Result<Session, Failure> {
 /// Starts a session with an admin token, typed once on the sign-in page; the token is
 /// not kept.
 pub async fn sign_in_with_token(token: &str) -> Result<Session, Failure> {
-    let body = serde_json::json!({ "token": token }).to_string();
+    let body = json(&TokenSignIn { token: token.to_owned() })?;
     let text = send(Request::post("/api/v1/session"), Some(body)).await?;
     let s: Session = parse(&text)?;
     remember(&s);
@@ -128,17 +111,8 @@ fn parse<T: for<'de> Deserialize<'de>>(text: &str) -> Result<T, Failure> {
     serde_json::from_str(text).map_err(|_| Failure::Server(200))
 }
 
-/// A cohort in the admin list.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct CohortRef {
-    pub slug: String,
-    pub name: String,
-    pub programme: String,
-}
-
-#[derive(Deserialize)]
-struct CohortList {
-    cohorts: Vec<CohortRef>,
+fn json<T: serde::Serialize>(body: &T) -> Result<String, Failure> {
+    serde_json::to_string(body).map_err(|_| Failure::Server(0))
 }
 
 /// The cohorts these credentials may see.
@@ -153,56 +127,15 @@ pub async fn document(slug: &str) -> Result<Cohort, Failure> {
     Cohort::from_json(&text).map_err(|_| Failure::Server(200))
 }
 
-/// A pledge as the dashboard lists it. Coordinators get the e-mail address and the
-/// real name; the rest is what everyone gets.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Pledge {
-    pub id: String,
-    /// `None`: hidden by the donor (what a cohort member sees).
-    #[serde(default)]
-    pub amount_cents: Option<i64>,
-    #[serde(default)]
-    pub name: Option<String>,
-    #[serde(default)]
-    pub show_name: bool,
-    #[serde(default = "yes")]
-    pub show_amount: bool,
-    #[serde(default)]
-    pub email: Option<String>,
-    #[serde(default)]
-    pub message: Option<String>,
-    #[serde(default)]
-    pub message_hidden: bool,
-    pub status: PledgeStatus,
-    /// Empty for cohort members, who do not reconcile.
-    #[serde(default)]
-    pub reference: String,
-    pub created_at: String,
-    pub updated_at: String,
-    /// The donor had name, e-mail and message removed (AVG).
-    #[serde(default)]
-    pub anonymised_at: Option<String>,
-}
-
-fn yes() -> bool {
-    true
-}
-
-#[derive(Deserialize)]
-struct PledgeList {
-    pledges: Vec<Pledge>,
-}
-
 /// The cohort's settlement statements (coordinators).
-pub async fn settlements(slug: &str) -> Result<crate::settlements::CohortSettlements, Failure> {
-    let text = send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/settlements")), None).await?;
-    crate::settlements::parse(&text)
+pub async fn settlements(slug: &str) -> Result<CohortSettlements, Failure> {
+    parse(&send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/settlements")), None).await?)
 }
 
 /// Every pledge of the cohort, newest first.
 pub async fn pledges(slug: &str) -> Result<Vec<Pledge>, Failure> {
     let text = send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/pledges")), None).await?;
-    Ok(parse::<PledgeList>(&text)?.pledges)
+    Ok(parse::<PledgeList<ListedPledge>>(&text)?.pledges)
 }
 
 /// What a coordinator does to one pledge.
@@ -225,12 +158,12 @@ impl PledgeAction {
 
 pub async fn pledge_action(id: &str, action: PledgeAction) -> Result<Pledge, Failure> {
     let text = send(Request::post(&format!("/api/v1/admin/pledges/{id}/{}", action.path())), None).await?;
-    parse(&text)
+    parse::<AdminPledge>(&text).map(ListedPledge::from)
 }
 
 /// Records `delta` more (or, negative, fewer) participants who paid.
 pub async fn change_own_contributions(slug: &str, delta: i64) -> Result<OwnContributions, Failure> {
-    let body = serde_json::json!({ "add": delta }).to_string();
+    let body = json(&OwnContributionChange { add: Some(delta), received: None })?;
     let text = send(Request::post(&format!("/api/v1/admin/cohorts/{slug}/own-contributions")), Some(body)).await?;
     parse(&text)
 }
@@ -242,7 +175,7 @@ pub async fn revision(slug: &str) -> Result<Option<String>, Failure> {
 
 /// Marks the listed pledges received in one request; the server checks all first.
 pub async fn confirm_pledges(slug: &str, ids: &[String]) -> Result<usize, Failure> {
-    let body = serde_json::json!({ "pledges": ids }).to_string();
+    let body = json(&ConfirmPledges { pledges: ids.to_vec() })?;
     send(Request::post(&format!("/api/v1/admin/cohorts/{slug}/pledges/confirm")), Some(body)).await?;
     Ok(ids.len())
 }
@@ -269,15 +202,10 @@ pub async fn export_csv(slug: &str) -> Result<String, Failure> {
     send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/pledges.csv")), None).await
 }
 
-#[derive(Deserialize)]
-struct OutboxList {
-    messages: Vec<crate::mail::OutboxMessage>,
-}
-
 /// The cohort's outbox, newest first.
-pub async fn outbox(slug: &str) -> Result<Vec<crate::mail::OutboxMessage>, Failure> {
+pub async fn outbox(slug: &str) -> Result<Vec<OutboxItem>, Failure> {
     let text = send(Request::get(&format!("/api/v1/admin/cohorts/{slug}/outbox")), None).await?;
-    Ok(parse::<OutboxList>(&text)?.messages)
+    Ok(parse::<Outbox>(&text)?.messages)
 }
 
 /// Puts a failed message back in the queue.
@@ -297,23 +225,26 @@ pub async fn put_definition(slug: &str, definition: &serde_json::Value) -> Resul
     parse(&send(Request::put(&format!("/api/v1/admin/cohorts/{slug}")), Some(definition.to_string())).await?)
 }
 
+/// What became of a news update.
+#[derive(Debug, Clone, PartialEq)]
+pub enum NewsOutcome {
+    Preview(NewsPreview),
+    TestSent(NewsTestSent),
+    Queued(NewsQueued),
+}
+
 /// A news update: `what` is `preview`, `test` (to the coordinator's address) or
 /// `send` (to every donor who asked for news).
-pub async fn news(
-    slug: &str,
-    what: &str,
-    subject: &str,
-    body: &str,
-    locale: &str,
-) -> Result<serde_json::Value, Failure> {
-    let path = match what {
-        "preview" => format!("/api/v1/admin/cohorts/{slug}/news/preview"),
-        "test" => format!("/api/v1/admin/cohorts/{slug}/news/test"),
-        _ => format!("/api/v1/admin/cohorts/{slug}/news"),
-    };
-    let payload = serde_json::json!({ "subject": subject, "body": body, "locale": locale }).to_string();
-    parse(&send(Request::post(&path), Some(payload)).await?)
+pub async fn news(slug: &str, what: &str, update: &NewsUpdate) -> Result<NewsOutcome, Failure> {
+    let base = format!("/api/v1/admin/cohorts/{slug}/news");
+    let payload = Some(json(update)?);
+    Ok(match what {
+        "preview" => NewsOutcome::Preview(parse(&send(Request::post(&format!("{base}/preview")), payload).await?)?),
+        "test" => NewsOutcome::TestSent(parse(&send(Request::post(&format!("{base}/test")), payload).await?)?),
+        _ => NewsOutcome::Queued(parse(&send(Request::post(&base), payload).await?)?),
+    })
 }
+
 /// What a coordinator sets of a programme (name, page, pot, impact figures).
 pub async fn programme_settings(slug: &str) -> Result<cofund_core::programme::ProgrammeSettings, Failure> {
     parse(&send(Request::get(&format!("/api/v1/admin/programmes/{slug}")), None).await?)
@@ -321,7 +252,7 @@ pub async fn programme_settings(slug: &str) -> Result<cofund_core::programme::Pr
 
 /// Stores a programme's settings, checked again by the server (422: field errors).
 pub async fn put_programme(slug: &str, s: &cofund_core::programme::ProgrammeSettings) -> Result<(), Failure> {
-    let body = serde_json::to_string(s).map_err(|_| Failure::Server(0))?;
+    let body = json(s)?;
     send(Request::put(&format!("/api/v1/admin/programmes/{slug}")), Some(body)).await?;
     Ok(())
 }

@@ -68,8 +68,8 @@ pub fn received_series(pledges: &[Pledge]) -> Vec<(cofund_core::Date, i64)> {
     cumulative_by_day(
         pledges
             .iter()
-            .filter(|p| p.status == PledgeStatus::Received)
-            .filter_map(|p| Some((Timestamp::parse_rfc3339(&p.updated_at)?.date_utc(), p.amount_cents?)))
+            .filter(|p| p.status() == PledgeStatus::Received)
+            .filter_map(|p| Some((Timestamp::parse_rfc3339(p.updated_at())?.date_utc(), p.amount_cents()?)))
             .collect(),
     )
 }

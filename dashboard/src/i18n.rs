@@ -1,6 +1,7 @@
 //! Every text the dashboard shows, in Dutch (the default) and British English: the same
-//! approach as the widget's `src/i18n.rs`, whose [`Locale`] and texts (phases, stakeholder
-//! kinds and statuses, field problems, amount input errors) it reuses.
+//! approach as the widget's `src/i18n.rs`. The [`Locale`] and the texts both apps show
+//! (phases, stakeholder kinds and statuses, field problems, amount input errors) come
+//! from `cofund-l10n`. Texts only: the views choose their styles.
 
 use crate::api::{Failure, PledgeAction};
 use crate::format;
@@ -8,7 +9,7 @@ use cofund_core::api::PledgeStatus;
 use cofund_core::pace::PaceVerdict;
 use cofund_core::reconcile::ReconcileProblem;
 use cofund_core::{CampaignPhase, Cohort, Timestamp};
-pub use cofund_widget::Locale;
+pub use cofund_l10n::Locale;
 
 /// The dashboard's fixed texts in one locale; methods put figures into sentences.
 pub struct DashTexts {
@@ -381,19 +382,19 @@ impl DashTexts {
         }
     }
 
-    /// `(css class, words)` of a pace verdict.
-    pub fn verdict(&self, v: PaceVerdict) -> (&'static str, &'static str) {
+    /// A pace verdict in words.
+    pub fn verdict(&self, v: PaceVerdict) -> &'static str {
         match (self.locale, v) {
-            (Locale::Nl, PaceVerdict::OnPace) => ("good", "Op koers"),
-            (Locale::En, PaceVerdict::OnPace) => ("good", "On pace"),
-            (Locale::Nl, PaceVerdict::Behind) => ("bad", "Achter op schema"),
-            (Locale::En, PaceVerdict::Behind) => ("bad", "Behind pace"),
-            (Locale::Nl, PaceVerdict::Upcoming) => ("neutral", "Nog niet open"),
-            (Locale::En, PaceVerdict::Upcoming) => ("neutral", "Not open yet"),
-            (Locale::Nl, PaceVerdict::Reached) => ("good", "Doel gehaald"),
-            (Locale::En, PaceVerdict::Reached) => ("good", "Target reached"),
-            (Locale::Nl, PaceVerdict::Missed) => ("bad", "Doel niet gehaald"),
-            (Locale::En, PaceVerdict::Missed) => ("bad", "Target missed"),
+            (Locale::Nl, PaceVerdict::OnPace) => "Op koers",
+            (Locale::En, PaceVerdict::OnPace) => "On pace",
+            (Locale::Nl, PaceVerdict::Behind) => "Achter op schema",
+            (Locale::En, PaceVerdict::Behind) => "Behind pace",
+            (Locale::Nl, PaceVerdict::Upcoming) => "Nog niet open",
+            (Locale::En, PaceVerdict::Upcoming) => "Not open yet",
+            (Locale::Nl, PaceVerdict::Reached) => "Doel gehaald",
+            (Locale::En, PaceVerdict::Reached) => "Target reached",
+            (Locale::Nl, PaceVerdict::Missed) => "Doel niet gehaald",
+            (Locale::En, PaceVerdict::Missed) => "Target missed",
         }
     }
 

@@ -27,7 +27,7 @@ mod rules_editor;
 mod settlements;
 mod stakeholders;
 
-pub use cofund_widget::format;
+pub use cofund_l10n::format;
 
 use api::Failure;
 use cofund_core::Timestamp;

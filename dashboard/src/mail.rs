@@ -3,15 +3,15 @@
 //! coordinator's address, then to every donor who asked for news). The reminder period
 //! is the cohort definition's `reminder_days`, edited here and saved with the definition.
 
-use crate::api::{self, Failure};
+use crate::api::{self, Failure, NewsOutcome};
 use crate::cohort::cohort_ctx;
 use crate::ctx;
 use crate::fields::TextField;
 use crate::i18n::Locale;
+use cofund_core::admin::{NewsPreview, NewsUpdate};
 use cofund_core::api::check_reminder_days;
 use cofund_core::{FieldError, Problem};
 use leptos::prelude::*;
-use serde::Deserialize;
 
 /// The reminder period as typed: empty is the server's default (5 days); otherwise a
 /// whole number of days by core's rule (the server checks the same).
@@ -44,29 +44,6 @@ fn tr(locale: Locale, nl: &'static str, en: &'static str) -> &'static str {
         Locale::En => en,
         _ => nl,
     }
-}
-
-/// A message in the outbox, as the admin API gives it.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct OutboxMessage {
-    pub id: String,
-    pub kind: String,
-    pub recipient: String,
-    pub subject: String,
-    pub status: String,
-    pub attempts: i64,
-    pub created_at: String,
-    #[serde(default)]
-    pub sent_at: Option<String>,
-    #[serde(default)]
-    pub last_error: Option<String>,
-}
-
-/// A previewed news message.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct Preview {
-    pub subject: String,
-    pub text: String,
 }
 
 fn kind_text(locale: Locale, kind: &str) -> &'static str {
@@ -160,35 +137,36 @@ pub fn MailSection(locale: Locale) -> impl IntoView {
     let subject = RwSignal::new(String::new());
     let body = RwSignal::new(String::new());
     let news_note = RwSignal::new(None::<String>);
-    let preview = RwSignal::new(None::<Preview>);
+    let preview = RwSignal::new(None::<NewsPreview>);
     let news_action = Action::new_local(move |what: &&'static str| {
         let (slug, what) = (slug.get_value(), *what);
-        let (s, b) = (subject.get_untracked(), body.get_untracked());
-        let lang = if locale == Locale::En { "en-GB" } else { "nl-NL" };
-        async move { (what, api::news(&slug, what, &s, &b, lang).await) }
+        let update = NewsUpdate {
+            subject: subject.get_untracked(),
+            body: body.get_untracked(),
+            locale: Some(locale.tag().to_owned()),
+        };
+        async move { api::news(&slug, what, &update).await }
     });
     Effect::new(move || {
-        let Some((what, result)) = news_action.value().get() else { return };
+        let Some(result) = news_action.value().get() else { return };
         match result {
-            Ok(v) => match what {
-                "preview" => {
-                    preview.set(serde_json::from_value::<Preview>(v).ok());
-                    news_note.set(None);
-                }
-                "test" => news_note.set(Some(format!(
+            Ok(NewsOutcome::Preview(p)) => {
+                preview.set(Some(p));
+                news_note.set(None);
+            }
+            Ok(NewsOutcome::TestSent(t)) => news_note.set(Some(format!(
+                "{} {}",
+                tr(locale, "Proefbericht verstuurd naar", "Test message sent to"),
+                t.to
+            ))),
+            Ok(NewsOutcome::Queued(q)) => {
+                news_note.set(Some(format!(
                     "{} {}",
-                    tr(locale, "Proefbericht verstuurd naar", "Test message sent to"),
-                    v["to"].as_str().unwrap_or_default()
-                ))),
-                _ => {
-                    news_note.set(Some(format!(
-                        "{} {}",
-                        tr(locale, "Nieuws in de wachtrij voor donateurs:", "News queued for donors:"),
-                        v["queued"].as_i64().unwrap_or(0)
-                    )));
-                    reload.update(|n| *n += 1);
-                }
-            },
+                    tr(locale, "Nieuws in de wachtrij voor donateurs:", "News queued for donors:"),
+                    q.queued
+                )));
+                reload.update(|n| *n += 1);
+            }
             Err(Failure::Invalid(fields)) => news_note.set(Some(format!(
                 "{} {}",
                 tr(locale, "Vul in:", "Fill in:"),

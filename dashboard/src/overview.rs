@@ -30,9 +30,18 @@ pub fn CrowdBar(bar_bps: i64) -> impl IntoView {
     }
 }
 
+/// The badge's style of a pace verdict: good news, bad news or neither.
+pub fn verdict_class(v: PaceVerdict) -> &'static str {
+    match v {
+        PaceVerdict::OnPace | PaceVerdict::Reached => "good",
+        PaceVerdict::Behind | PaceVerdict::Missed => "bad",
+        PaceVerdict::Upcoming => "neutral",
+    }
+}
+
 pub fn pace_badge(locale: Locale, pace: &Pace, money: impl Fn(i64) -> String) -> impl IntoView {
     let t = dt(locale);
-    let (class, label) = t.verdict(pace.verdict);
+    let (class, label) = (verdict_class(pace.verdict), t.verdict(pace.verdict));
     // A projection means something only while the campaign runs.
     let running = matches!(pace.verdict, PaceVerdict::OnPace | PaceVerdict::Behind);
     let detail = running.then(|| t.projection(&money(pace.projected_cents)));

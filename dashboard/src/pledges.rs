@@ -79,7 +79,7 @@ pub fn PledgesSection(
         pledges.with(|p| match p {
             Some(Ok(list)) => {
                 let matching: Vec<Pledge> =
-                    list.iter().filter(|p| q.matches(p.status, p.name.as_deref(), &p.reference)).cloned().collect();
+                    list.iter().filter(|p| q.matches(p.status(), p.name(), p.reference())).cloned().collect();
                 let (range, pages) = q.page_range(matching.len());
                 let shown_page = range.start / crate::draft::PAGE_SIZE;
                 Some((matching[range].to_vec(), matching.len(), shown_page, pages))
@@ -89,37 +89,37 @@ pub fn PledgesSection(
     };
 
     let row = move |p: Pledge| {
-        let id = p.id.clone();
+        let id = p.id().to_owned();
         let li_id = format!("pledge-{id}");
         let at =
-            Timestamp::parse_rfc3339(&p.created_at).map(|ts| format::date_time_short(locale, ts)).unwrap_or_default();
-        let name = match (&p.name, p.show_name) {
-            _ if p.anonymised_at.is_some() => match locale {
+            Timestamp::parse_rfc3339(p.created_at()).map(|ts| format::date_time_short(locale, ts)).unwrap_or_default();
+        let name = match (p.name(), p.show_name()) {
+            _ if p.anonymised_at().is_some() => match locale {
                 Locale::En => "(anonymised at the donor's request)".to_owned(),
                 _ => "(geanonimiseerd op verzoek van de donateur)".to_owned(),
             },
-            (Some(n), true) => n.clone(),
+            (Some(n), true) => n.to_owned(),
             (Some(n), false) => format!("{n} ({})", t.not_public),
             (None, _) => t.anonymous.to_owned(),
         };
         let (id_confirm, id_received, id_cancel, id_hide) = (id.clone(), id.clone(), id.clone(), id.clone());
         let may_change = ctx.may_change();
-        let can_settle = may_change && p.status == PledgeStatus::Pledged;
-        let can_hide = may_change && p.message.is_some() && !p.message_hidden;
+        let can_settle = may_change && p.status() == PledgeStatus::Pledged;
+        let can_hide = may_change && p.message().is_some() && !p.message_hidden();
         let is_confirming = move || confirming.with(|c| c.as_ref().is_some_and(|(i, _)| *i == id_confirm));
         view! {
-            <li class="pledge" id=li_id tabindex="-1" data-reference=p.reference.clone() data-status=p.status.as_str()>
+            <li class="pledge" id=li_id tabindex="-1" data-reference=p.reference().to_owned() data-status=p.status().as_str()>
                 <p class="pledge-head">
-                    <strong>{p.amount_cents.map(money).unwrap_or_else(|| t.amount_hidden.to_owned())}</strong>
-                    <span class=format!("badge status-{}", p.status.as_str())>{t.status(p.status)}</span>
+                    <strong>{p.amount_cents().map(money).unwrap_or_else(|| t.amount_hidden.to_owned())}</strong>
+                    <span class=format!("badge status-{}", p.status().as_str())>{t.status(p.status())}</span>
                     <span class="muted">{at}</span>
                 </p>
                 <p class="pledge-name">{name}</p>
-                {p.email.clone().filter(|e| !e.is_empty()).map(|e| view! { <p class="muted pledge-email">{e}</p> })}
-                {(!p.reference.is_empty()).then(|| view! { <p class="muted">{t.reference}": "<code>{p.reference.clone()}</code></p> })}
-                {p.message.clone().map(|m| view! {
-                    <blockquote class=if p.message_hidden { "message hidden" } else { "message" }>
-                        {m}{p.message_hidden.then(|| view! { <span class="muted">{format!(" ({})", t.message_hidden)}</span> })}
+                {p.email().map(|e| view! { <p class="muted pledge-email">{e.to_owned()}</p> })}
+                {(!p.reference().is_empty()).then(|| view! { <p class="muted">{t.reference}": "<code>{p.reference().to_owned()}</code></p> })}
+                {p.message().map(|m| m.to_owned()).map(|m| view! {
+                    <blockquote class=if p.message_hidden() { "message hidden" } else { "message" }>
+                        {m}{p.message_hidden().then(|| view! { <span class="muted">{format!(" ({})", t.message_hidden)}</span> })}
                     </blockquote>
                 })}
                 <Show when=is_confirming fallback=move || {
@@ -209,15 +209,15 @@ fn Reconcile(
 
     let find = move || {
         let list: Vec<Pledge> = pledges.with_untracked(|p| match p {
-            Some(Ok(l)) => l.iter().filter(|p| p.amount_cents.is_some()).cloned().collect(),
+            Some(Ok(l)) => l.iter().filter(|p| p.amount_cents().is_some()).cloned().collect(),
             _ => Vec::new(),
         });
         let refs: Vec<PledgeToReconcile> = list
             .iter()
             .map(|p| PledgeToReconcile {
-                reference: &p.reference,
-                amount_cents: p.amount_cents.unwrap_or_default(),
-                status: p.status,
+                reference: p.reference(),
+                amount_cents: p.amount_cents().unwrap_or_default(),
+                status: p.status(),
             })
             .collect();
         let r = reconcile(&statement.get_untracked(), &refs);
@@ -252,7 +252,7 @@ fn Reconcile(
 
     let results = move || {
         found.get().map(|(list, r)| {
-            let ready: Vec<String> = r.ready_pledges().into_iter().map(|i| list[i].id.clone()).collect();
+            let ready: Vec<String> = r.ready_pledges().into_iter().map(|i| list[i].id().to_owned()).collect();
             let n = ready.len();
             let ready = StoredValue::new(ready);
             let rows = r
@@ -260,11 +260,11 @@ fn Reconcile(
                 .iter()
                 .map(|pay| {
                     let p = &list[pay.pledge];
-                    let name = p.name.clone().unwrap_or_else(|| t.anonymous.to_owned());
+                    let name = p.name().map_or_else(|| t.anonymous.to_owned(), str::to_owned);
                     let problem = pay.problem.map(|pr| t.reconcile_problem(pr, &money)).unwrap_or_else(|| t.reconcile_ready.to_owned());
                     view! {
                         <li class=if pay.ready() { "ready" } else { "mismatch" } data-reference=pay.reference.clone()>
-                            <p><code>{pay.reference.clone()}</code>" · "{name}" · "{p.amount_cents.map(money).unwrap_or_default()}</p>
+                            <p><code>{pay.reference.clone()}</code>" · "{name}" · "{p.amount_cents().map(money).unwrap_or_default()}</p>
                             <p class="muted">{t.line(pay.line)}" · "{t.found_amount}": "{pay.amount_cents.map(money).unwrap_or_else(|| "—".to_owned())}</p>
                             <p class=if pay.ready() { "ok" } else { "warn" }>{problem}</p>
                         </li>

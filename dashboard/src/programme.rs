@@ -109,7 +109,7 @@ fn page(locale: crate::i18n::Locale, p: ProgrammeDocument) -> impl IntoView {
             .impact
             .iter()
             .map(|f| {
-                let name = cofund_widget::Locale::impact_kind(locale, f.kind, f.label.as_deref());
+                let name = cofund_l10n::Locale::impact_kind(locale, f.kind, f.label.as_deref());
                 let value = match f.kind {
                     ImpactKind::FoundWorkShareBps => format::percent_bps(locale, f.value),
                     _ => format::integer(locale, f.value),

@@ -197,7 +197,7 @@ fn form(slug: StoredValue<String>, locale: Locale, s: ProgrammeSettings, saved: 
             .map(|k| {
                 let label = match k {
                     ImpactKind::Custom => tr(nl, "Anders (met omschrijving)", "Other (with a label)").to_owned(),
-                    k => cofund_widget::Locale::impact_kind(locale, *k, None),
+                    k => cofund_l10n::Locale::impact_kind(locale, *k, None),
                 };
                 (wire(*k), label)
             })

@@ -36,14 +36,18 @@ pub fn preview_pledges(list: &[Pledge]) -> Vec<PreviewPledge> {
     list.iter()
         .filter_map(|p| {
             Some(PreviewPledge {
-                amount_cents: p.amount_cents?,
-                at: Timestamp::parse_rfc3339(&p.created_at)?,
-                status: match p.status {
+                amount_cents: p.amount_cents()?,
+                at: Timestamp::parse_rfc3339(p.created_at())?,
+                status: match p.status() {
                     PledgeStatus::Pledged => GiftStatus::Pledged,
                     PledgeStatus::Received => GiftStatus::Received,
                     PledgeStatus::Cancelled => GiftStatus::Cancelled,
                 },
-                email: p.email.clone().unwrap_or_else(|| p.id.clone()),
+                // The server's backer key: the address as stored (empty once anonymised).
+                email: match p {
+                    Pledge::Coordinator(a) => a.email.clone(),
+                    Pledge::Member(m) => m.id.clone(),
+                },
             })
         })
         .collect()
@@ -178,7 +182,7 @@ pub fn RuleEditor(
     pledges: Signal<Option<Vec<PreviewPledge>>>,
 ) -> impl IntoView {
     let ctx = ctx();
-    let nl = move || ctx.locale.get() == cofund_widget::Locale::Nl;
+    let nl = move || ctx.locale.get() == cofund_l10n::Locale::Nl;
     // Redrawn only when rules are added, removed or change kind: typing keeps its focus.
     let shape = Memo::new(move |_| drafts.with(|d| d.iter().map(|r| r.kind).collect::<Vec<_>>()));
     let rules = move || {

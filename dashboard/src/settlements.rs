@@ -4,21 +4,12 @@
 //! server's statements (computed by `cofund-core` from the same evaluation as the
 //! document), with a print button and the CSV.
 
-use crate::api::{self, Failure};
+use crate::api;
 use crate::{ctx, format, Route};
-use cofund_core::settlement::{LineKind, Settlement};
+use cofund_core::admin::CohortSettlements;
+use cofund_core::settlement::LineKind;
 use cofund_core::Timestamp;
 use leptos::prelude::*;
-use serde::Deserialize;
-
-/// `GET /api/v1/admin/cohorts/{slug}/settlements`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct CohortSettlements {
-    pub cohort: String,
-    pub currency: String,
-    pub computed_at: String,
-    pub statements: Vec<Settlement>,
-}
 
 fn tr(nl: bool, dutch: &'static str, english: &'static str) -> &'static str {
     if nl {
@@ -145,11 +136,6 @@ fn statements(locale: crate::i18n::Locale, d: CohortSettlements, csv: String, ba
     }
 }
 
-/// Reads the statements' JSON (tested natively against the server's shape).
-pub fn parse(text: &str) -> Result<CohortSettlements, Failure> {
-    serde_json::from_str(text).map_err(|_| Failure::Server(200))
-}
-
 #[cfg(test)]
 mod tests {
     #[test]
@@ -158,16 +144,5 @@ mod tests {
         assert_eq!(Route::from_hash("#/cohort/utrecht/settlements"), Route::Settlements("utrecht".into()));
         assert_eq!(Route::Settlements("utrecht".into()).href(), "#/cohort/utrecht/settlements");
         assert_eq!(Route::from_hash("#/cohort/utrecht"), Route::Cohort("utrecht".into()));
-    }
-
-    #[test]
-    fn reads_the_servers_statements() {
-        let json = r#"{"cohort":"utrecht","currency":"EUR","computed_at":"2027-03-20T12:00:00+01:00","statements":[
-            {"stakeholder":"Oranje Fonds","void":false,"conditional":false,"lines":[
-              {"kind":"match","rule":0,"at":"2027-03-01T10:00:00+01:00","pledge":"S4C-UTR-1","gift_cents":2500,"amount_cents":2500},
-              {"kind":"fixed","rule":null,"at":null,"pledge":null,"gift_cents":null,"amount_cents":0}],"total_cents":2500}]}"#;
-        let s = super::parse(json).unwrap();
-        assert_eq!(s.statements[0].total_cents, 2500);
-        assert_eq!(s.statements[0].lines.len(), 2);
     }
 }

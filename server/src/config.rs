@@ -1,11 +1,13 @@
 //! Settings, layered: defaults < the optional TOML file (`--config`) < environment
-//! (`COFUND_*`) < command-line flags. Clap reads flags and environment (flags win);
-//! this module puts the file and the defaults underneath.
+//! (`COFUND_*`) < command-line flags. Each setting is declared once, as a flag of
+//! `cofund` in `cli.rs` with its environment variable, help and default; a setting's
+//! key in the file is the flag's name with underscores. [`ConfigFile::apply`] makes the
+//! file's values the flags' defaults, so clap does the layering. The few settings that
+//! are never flags (they may hold a password) are [`ENV_ONLY`].
 
 use crate::storage::DatabaseLocation;
 use anyhow::Context;
 use ipnet::IpNet;
-use serde::Deserialize;
 use std::net::IpAddr;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -174,70 +176,98 @@ pub fn parse_networks(setting: &str, items: &[String]) -> anyhow::Result<Vec<IpN
         .collect()
 }
 
-/// The optional config file. Every key is optional; see `server/cofund.example.toml`.
-#[derive(Debug, Default, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct FileConfig {
-    pub addr: Option<String>,
-    pub database: Option<String>,
-    pub public_url: Option<String>,
-    pub widget_dir: Option<PathBuf>,
-    pub loader_max_age_secs: Option<u32>,
-    pub dashboard_dir: Option<PathBuf>,
-    pub log: Option<String>,
-    pub max_subscribers: Option<usize>,
-    pub max_streams_per_client: Option<usize>,
-    pub log_format: Option<crate::telemetry::LogFormat>,
-    pub pledge_rate_per_minute: Option<u32>,
-    pub pledge_burst: Option<u32>,
-    pub trusted_proxies: Option<Vec<String>>,
-    pub idempotency_ttl_hours: Option<u64>,
-    pub metrics: Option<bool>,
-    pub metrics_allow: Option<Vec<String>>,
-    /// `off`, `demo` or `mollie`.
-    pub payments: Option<String>,
-    /// The Mollie API key (or COFUND_MOLLIE_API_KEY). Keep this file readable by the
-    /// server only.
-    pub mollie_api_key: Option<String>,
-    /// Mollie's API base URL (tests point it elsewhere). Default https://api.mollie.com.
-    pub mollie_api_url: Option<String>,
-    /// The SMTP server as a URL: smtp://[USER[:PASSWORD]@]HOST[:PORT] (STARTTLS),
-    /// smtps://… (TLS), smtp://…?tls=none (loopback only). Or COFUND_SMTP_URL.
-    pub smtp_url: Option<String>,
-    pub smtp_host: Option<String>,
-    pub smtp_port: Option<u16>,
-    /// starttls (default), tls or none (loopback only).
-    pub smtp_tls: Option<String>,
-    /// A PEM file of a CA to trust besides the system's roots (a relay with a private
-    /// certificate).
-    pub smtp_ca_file: Option<String>,
-    pub smtp_user: Option<String>,
-    /// Only here or in COFUND_SMTP_PASSWORD, never a flag.
-    pub smtp_password: Option<String>,
-    /// The sender of e-mail to donors: "Name <address>" or an address.
-    pub mail_from: Option<String>,
-    /// Reply-To of e-mail to donors, unless a cohort names its own.
-    pub reply_to: Option<String>,
-    /// Seconds before the first retry of a failed delivery (doubled per attempt, at most an hour).
-    pub mail_retry_secs: Option<u64>,
-    /// Seconds a sender holds a claimed message before another instance may send it.
-    pub mail_lease_secs: Option<u64>,
-    /// News to donors: at most this many messages a minute.
-    pub mail_news_per_minute: Option<u32>,
+/// Settings that are never flags, so they show in no process list: the environment
+/// variable `COFUND_{KEY}` or the file's key.
+pub const ENV_ONLY: [&str; 4] = ["mollie_api_key", "smtp_url", "smtp_password", "smtp_ca_file"];
+
+/// The optional config file (see `server/cofund.example.toml`): a TOML table of settings.
+#[derive(Debug, Clone, Default)]
+pub struct ConfigFile {
+    path: Option<PathBuf>,
+    table: toml::Table,
 }
 
-impl FileConfig {
-    pub fn load(path: Option<&Path>) -> anyhow::Result<FileConfig> {
-        let Some(path) = path else { return Ok(FileConfig::default()) };
+impl ConfigFile {
+    pub fn load(path: Option<&Path>) -> anyhow::Result<ConfigFile> {
+        let Some(path) = path else { return Ok(ConfigFile::default()) };
         let text =
             std::fs::read_to_string(path).with_context(|| format!("reading the config file {}", path.display()))?;
-        toml::from_str(&text).with_context(|| format!("in the config file {}", path.display()))
+        let table = text.parse().with_context(|| format!("in the config file {}", path.display()))?;
+        Ok(ConfigFile { path: Some(path.to_owned()), table })
+    }
+
+    /// The file's keys.
+    pub fn keys(&self) -> impl Iterator<Item = &str> {
+        self.table.keys().map(String::as_str)
+    }
+
+    fn name(&self) -> String {
+        self.path.as_deref().map(|p| p.display().to_string()).unwrap_or_default()
+    }
+
+    /// Refuses a key that names no setting of `cmd` (a flag with an environment
+    /// variable, anywhere in its subcommands) and is not [`ENV_ONLY`].
+    pub fn check(&self, cmd: &clap::Command) -> anyhow::Result<()> {
+        for key in self.table.keys() {
+            if !ENV_ONLY.contains(&key.as_str()) && !has_setting(cmd, key) {
+                anyhow::bail!("in the config file {}: unknown key {key:?}", self.name());
+            }
+        }
+        Ok(())
+    }
+
+    /// `cmd` with the file's values as the defaults of its flags (and its subcommands').
+    pub fn apply(&self, mut cmd: clap::Command) -> anyhow::Result<clap::Command> {
+        for (key, value) in self.table.iter().filter(|(k, _)| !ENV_ONLY.contains(&k.as_str())) {
+            let values = match value {
+                toml::Value::Array(items) => {
+                    items.iter().map(|v| scalar(key, v)).collect::<anyhow::Result<Vec<_>>>()?
+                }
+                v => vec![scalar(key, v)?],
+            };
+            cmd = with_default(cmd, key, &values);
+        }
+        Ok(cmd)
+    }
+
+    /// A setting that is never a flag: `COFUND_{KEY}` when set and not empty, else the file's.
+    pub fn env_only(&self, key: &str) -> Option<String> {
+        debug_assert!(ENV_ONLY.contains(&key));
+        std::env::var(format!("COFUND_{}", key.to_ascii_uppercase()))
+            .ok()
+            .filter(|v| !v.is_empty())
+            .or_else(|| self.table.get(key).and_then(|v| v.as_str()).map(str::to_owned))
     }
 }
 
-/// Picks the first value given: flag or environment, then the file, then the default.
-pub fn layer<T>(flag_or_env: Option<T>, file: Option<T>, default: impl FnOnce() -> T) -> T {
-    flag_or_env.or(file).unwrap_or_else(default)
+fn scalar(key: &str, v: &toml::Value) -> anyhow::Result<String> {
+    match v {
+        toml::Value::String(s) => Ok(s.clone()),
+        toml::Value::Integer(_) | toml::Value::Float(_) | toml::Value::Boolean(_) => Ok(v.to_string()),
+        _ => anyhow::bail!("in the config file: {key} must be a string, a number, true or false"),
+    }
+}
+
+fn has_setting(cmd: &clap::Command, key: &str) -> bool {
+    cmd.get_arguments().any(|a| a.get_id() == key && a.get_env().is_some())
+        || cmd.get_subcommands().any(|s| has_setting(s, key))
+}
+
+fn with_default(cmd: clap::Command, key: &str, values: &[String]) -> clap::Command {
+    let takes_list = cmd
+        .get_arguments()
+        .find(|a| a.get_id() == key && a.get_env().is_some())
+        .map(|a| a.get_value_delimiter().is_some());
+    let mut cmd = match takes_list {
+        // One value for a setting of one value: a list would be refused by clap.
+        Some(list) if list || values.len() == 1 => cmd.mut_arg(key, |a| a.default_values(values.to_vec())),
+        _ => cmd,
+    };
+    let names: Vec<String> = cmd.get_subcommands().map(|s| s.get_name().to_owned()).collect();
+    for name in names {
+        cmd = cmd.mut_subcommand(name, |s| with_default(s, key, values));
+    }
+    cmd
 }
 
 /// Normalises a public URL: no trailing slash, http(s) only.
@@ -254,27 +284,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_example_config_file_is_valid_and_complete() {
-        let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("cofund.example.toml");
-        let file = FileConfig::load(Some(&path)).unwrap();
-        assert_eq!(file.addr.as_deref(), Some("127.0.0.1:8080"));
-        assert!(
-            file.database.is_some() && file.public_url.is_some() && file.widget_dir.is_some() && file.log.is_some()
-        );
-        assert!(normalise_public_url(file.public_url.as_deref().unwrap()).is_ok());
-        assert!(file.log_format.is_some() && file.pledge_rate_per_minute.is_some() && file.pledge_burst.is_some());
-        assert!(file.idempotency_ttl_hours.is_some() && file.metrics.is_some() && file.loader_max_age_secs.is_some());
-        assert!(!parse_networks("trusted_proxies", file.trusted_proxies.as_deref().unwrap()).unwrap().is_empty());
-        assert!(!parse_networks("metrics_allow", file.metrics_allow.as_deref().unwrap()).unwrap().is_empty());
-        assert!(
-            file.smtp_host.is_some()
-                && file.mail_from.is_some()
-                && file.reply_to.is_some()
-                && file.mail_retry_secs.is_some()
-        );
-    }
-
-    #[test]
     fn networks_are_addresses_or_cidrs_and_anything_else_is_named() {
         let nets =
             parse_networks("x", &["10.0.0.1".into(), "192.168.0.0/16".into(), "::1".into(), " ".into()]).unwrap();
@@ -284,21 +293,5 @@ mod tests {
         assert!(nets[1].contains(&"192.168.4.5".parse::<IpAddr>().unwrap()));
         let e = parse_networks("--trusted-proxy", &["10.0.0.0/33".into()]).unwrap_err().to_string();
         assert!(e.contains("--trusted-proxy") && e.contains("10.0.0.0/33"), "{e}");
-    }
-
-    #[test]
-    fn unknown_keys_are_refused() {
-        let dir = std::env::temp_dir().join(format!("cofund-config-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("bad.toml");
-        std::fs::write(&path, "adress = \"127.0.0.1:1\"\n").unwrap();
-        assert!(FileConfig::load(Some(&path)).is_err());
-    }
-
-    #[test]
-    fn flags_win_over_the_file_and_the_file_over_defaults() {
-        assert_eq!(layer(Some(1), Some(2), || 3), 1);
-        assert_eq!(layer(None, Some(2), || 3), 2);
-        assert_eq!(layer(None::<i32>, None, || 3), 3);
     }
 }

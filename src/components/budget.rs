@@ -2,7 +2,7 @@
 //! its share of the budget, and what is still missing.
 
 use super::{css_percent, money_in};
-use crate::{format, i18n::Locale};
+use crate::{format, i18n::Locale, i18n::Say};
 use cofund_core::{progress::percent_floor, Cohort};
 use leptos::prelude::*;
 

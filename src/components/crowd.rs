@@ -1,7 +1,7 @@
 //! The crowd campaign: pledged against the crowd target, percent, backers, phase.
 
 use super::{css_percent, money_in};
-use crate::{format, i18n::Locale};
+use crate::{format, i18n::Locale, i18n::Say};
 use cofund_core::{CampaignPhase, Cohort, Date, Timestamp};
 use leptos::prelude::*;
 

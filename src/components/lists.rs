@@ -1,7 +1,7 @@
 //! Own contributions, the initiatives and recent pledges.
 
 use super::{css_percent, money_in};
-use crate::{format, i18n::Locale};
+use crate::{format, i18n::Locale, i18n::Say};
 use cofund_core::{Cohort, Timestamp};
 use leptos::prelude::*;
 

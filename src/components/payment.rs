@@ -3,7 +3,7 @@
 //! the IBAN, the amount and the reference.
 
 use crate::api::{go_to_checkout, new_idempotency_key, payment_state, return_url, start_payment, PaymentStartOutcome};
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Say};
 use cofund_core::api::{OnlinePayment, OnlinePaymentStatus, PaymentInstructions, PaymentState};
 use cofund_core::payment::{compact_iban, group_iban, transfer_amount};
 use leptos::prelude::*;

@@ -8,7 +8,7 @@ use super::payment::{OnlinePay, ReturnedPayment, TransferDetails};
 use crate::api::{
     new_idempotency_key, payment_state, reload_cohort, resolve, returned_pledge_id, send_pledge, PledgeOutcome,
 };
-use crate::{format, i18n::Locale};
+use crate::{format, i18n::Locale, i18n::Say};
 use cofund_core::api::{
     validate_pledge, OnlinePaymentStatus, PaymentState, PledgeField, PledgeRequest, PledgeResponse, MESSAGE_MAX_CHARS,
 };

@@ -3,7 +3,7 @@
 //! the server's (`cofund-core` allocates the pot); this only puts them into words.
 
 use super::{css_percent, money_in};
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Say};
 use crate::programme::pot_left_bps;
 use cofund_core::Cohort;
 use leptos::prelude::*;

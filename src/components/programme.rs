@@ -6,7 +6,7 @@
 use super::css_percent;
 use super::widget::{every_visible, follow_events};
 use crate::programme::{cohort_bar_bps, cohort_link, events_url, pot_added, pot_left_bps, ProgrammeRead};
-use crate::{format, i18n::Locale};
+use crate::{format, i18n::Locale, i18n::Say};
 use leptos::prelude::*;
 
 /// Formats cents in the programme's currency, tracking the document.

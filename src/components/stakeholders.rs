@@ -2,7 +2,7 @@
 
 use super::money_in;
 use crate::format;
-use crate::i18n::{Formats, Locale};
+use crate::i18n::{Formats, Locale, Say};
 use cofund_core::{Cohort, StakeholderStatus, Timestamp};
 use leptos::prelude::*;
 

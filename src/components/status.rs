@@ -1,7 +1,7 @@
 //! Loading and error states.
 
 use crate::api::LoadError;
-use crate::i18n::Locale;
+use crate::i18n::{Locale, Say};
 use leptos::prelude::*;
 
 /// The loaded widget's outline, drawn at its positions: programme, title, crowd figures

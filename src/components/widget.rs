@@ -10,7 +10,7 @@ use super::{
     status::{ErrorPanel, Skeleton},
 };
 use crate::api::{load_document, Loaded};
-use crate::{format, i18n::Locale, WidgetConfig};
+use crate::{format, i18n::Locale, i18n::Say, WidgetConfig};
 use cofund_core::{Cohort, Timestamp};
 use leptos::prelude::*;
 

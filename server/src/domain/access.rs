@@ -3,7 +3,7 @@
 //! all) may read and change every cohort it may see; a member sees one cohort as the
 //! public sees it and changes nothing.
 
-use super::{base32, hex, random_bytes, sha256_hex, DomainError, DomainResult};
+use super::{base32, hex, random_bytes, sha256_hex};
 use crate::storage::TokenInfo;
 use cofund_core::Timestamp;
 use serde::Serialize;
@@ -63,29 +63,8 @@ pub fn session_cookie_name(public_url: &str) -> &'static str {
 /// The header that carries a session's CSRF token on changes.
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
-#[serde(rename_all = "snake_case")]
-pub enum Role {
-    Coordinator,
-    Member,
-}
-
-impl Role {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Role::Coordinator => "coordinator",
-            Role::Member => "member",
-        }
-    }
-
-    pub fn parse(s: &str) -> DomainResult<Role> {
-        match s {
-            "coordinator" => Ok(Role::Coordinator),
-            "member" => Ok(Role::Member),
-            other => Err(DomainError::Internal(anyhow::anyhow!("unknown role {other:?} in the database"))),
-        }
-    }
-}
+/// Coordinator or member: the wire's role, stored by the same name.
+pub use cofund_core::admin::Role;
 
 /// What a sign-in link or a session grants.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]

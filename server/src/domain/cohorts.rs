@@ -4,7 +4,6 @@
 
 use super::{CohortDefinition, DomainError, DomainResult};
 use cofund_core::{FieldError, Problem, Stakeholder};
-use serde::Deserialize;
 
 /// Checks a definition sent for `slug` (the URL's; a definition without a slug takes
 /// it, one with another slug is refused).
@@ -37,16 +36,8 @@ pub fn upsert_stakeholder(def: &mut CohortDefinition, s: Stakeholder) -> bool {
     }
 }
 
-/// A change of the own contributions: `{"received": n}` sets the number of
-/// participants who paid; `{"add": n}` records `n` more (or fewer, when negative).
-#[derive(Debug, Clone, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OwnContributionChange {
-    #[serde(default)]
-    pub received: Option<i64>,
-    #[serde(default)]
-    pub add: Option<i64>,
-}
+/// A change of the own contributions (the admin API's body).
+pub use cofund_core::admin::OwnContributionChange;
 
 pub fn apply_own_contribution(
     def: &mut CohortDefinition,

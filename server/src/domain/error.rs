@@ -72,6 +72,13 @@ impl From<sqlx::Error> for DomainError {
     }
 }
 
+impl From<cofund_core::admin::UnknownRole> for DomainError {
+    /// A role the database holds that this server does not know.
+    fn from(e: cofund_core::admin::UnknownRole) -> Self {
+        DomainError::Internal(anyhow::anyhow!("{e} in the database"))
+    }
+}
+
 impl From<anyhow::Error> for DomainError {
     /// A database error anywhere in the chain (e.g. under `.context(…)`) is classified
     /// like the error itself.

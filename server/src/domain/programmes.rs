@@ -22,7 +22,6 @@ use cofund_core::programme::{programme_slug, ProgrammeSettings};
 use cofund_core::rules::{Gift, GiftStatus, Setting};
 use cofund_core::settlement::{settle, settle_pot, Ledger, Settlement};
 use cofund_core::{FieldError, Problem, Timestamp};
-use serde::Serialize;
 use std::sync::Arc;
 
 /// The key of a programme's live events among the cohorts' (a cohort slug has no `:`).
@@ -87,16 +86,7 @@ pub struct GroupReading {
 }
 
 /// One cohort's settlement statements (`GET /api/v1/admin/cohorts/{slug}/settlements`).
-#[derive(Debug, Clone, Serialize)]
-pub struct CohortSettlements {
-    pub cohort: String,
-    pub currency: String,
-    /// RFC 3339: the moment the statements were computed.
-    pub computed_at: String,
-    /// One per stakeholder in the document's order, then the programme's pot if it gave
-    /// this cohort anything or has a pot at all.
-    pub statements: Vec<Settlement>,
-}
+pub use cofund_core::admin::CohortSettlements;
 
 impl Cofund {
     /// The programme group of cohort `slug`, if its programme has a row.

@@ -16,6 +16,10 @@ use axum::http::HeaderMap;
 use axum::http::{header, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::Json;
+use cofund_core::admin::{
+    AdminPledge, CohortList, CohortRef, ConfirmPledges, HideMessage, MemberPledge, OnlinePaymentSetting,
+    OnlinePaymentSwitch, PledgeList,
+};
 use cofund_core::{FieldError, OwnContributions, Problem, Stakeholder};
 use serde::{Deserialize, Serialize};
 use serde_json::{json, Value};
@@ -83,16 +87,22 @@ async fn cohort_for(state: &AppState, admin: &Admin, slug: &str) -> ApiResult<St
     Ok(cohort)
 }
 
-pub async fn list_cohorts(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<Value>> {
-    let cohorts: Vec<Value> = state
+pub async fn list_cohorts(State(state): State<AppState>, admin: Admin) -> ApiResult<Json<CohortList>> {
+    let cohorts = state
         .cofund()
         .cohorts()
         .await?
         .into_iter()
         .filter(|c| admin.may_view(c).is_ok())
-        .map(|c| json!({"slug": c.definition.slug, "name": c.definition.name, "programme": c.definition.programme.name, "revision": c.revision, "updated_at": c.updated_at.to_rfc3339()}))
+        .map(|c| CohortRef {
+            updated_at: c.updated_at.to_rfc3339(),
+            revision: c.revision,
+            slug: c.definition.slug,
+            name: c.definition.name,
+            programme: c.definition.programme.name,
+        })
         .collect();
-    Ok(Json(json!({ "cohorts": cohorts })))
+    Ok(Json(CohortList { cohorts }))
 }
 
 /// The stored definition, with its revision as the `ETag` (`"r12"`): send it back as
@@ -164,26 +174,17 @@ pub async fn put_stakeholder(
     Ok((status, Json(stakeholder)).into_response())
 }
 
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct OnlinePaymentBody {
-    enabled: bool,
-}
-
 /// `PUT /api/v1/admin/cohorts/{slug}/online-payment` with `{"enabled": true|false}`.
 pub async fn online_payment(
     State(state): State<AppState>,
     admin: Admin,
     Path(slug): Path<String>,
-    ApiJson(b): ApiJson<OnlinePaymentBody>,
-) -> ApiResult<Response> {
+    ApiJson(b): ApiJson<OnlinePaymentSwitch>,
+) -> ApiResult<Json<OnlinePaymentSetting>> {
     cohort_for(&state, &admin, &slug).await?;
     state.cofund().set_online_payment(&slug, b.enabled, domain::now()).await?;
-    Ok(Json(serde_json::json!({
-        "enabled": b.enabled,
-        "provider": state.cofund().payment_provider().map(|p| p.name()),
-    }))
-    .into_response())
+    let provider = state.cofund().payment_provider().map(|p| p.name().to_owned());
+    Ok(Json(OnlinePaymentSetting { enabled: b.enabled, provider }))
 }
 
 pub async fn own_contributions(
@@ -304,29 +305,30 @@ pub async fn list_pledges(
         let mut pledges = Vec::with_capacity(rows.len());
         for row in rows.into_iter().rev() {
             let conflict = state.cofund().payment_conflict(&row).await?;
-            pledges.push(AdminPledge { payment_conflict: conflict, ..row.into() });
+            pledges.push(AdminPledge { payment_conflict: conflict, ..admin_pledge(row) });
         }
-        json!({ "pledges": pledges })
+        Json(PledgeList { pledges }).into_response()
     } else {
-        let pledges: Vec<Value> = rows
+        let pledges = rows
             .into_iter()
             .rev()
             .filter(|r| r.status != cofund_core::api::PledgeStatus::Cancelled)
             .map(|r| {
                 let p = r.public();
-                json!({ "id": domain::member_row_key(&r.id), "name": p.name, "amount_cents": p.amount_cents, "message": p.message, "status": r.status,
-                        "created_at": p.at, "updated_at": r.updated_at.to_rfc3339() })
+                MemberPledge {
+                    id: domain::member_row_key(&r.id),
+                    name: p.name,
+                    amount_cents: p.amount_cents,
+                    message: p.message,
+                    status: r.status,
+                    created_at: p.at,
+                    updated_at: r.updated_at.to_rfc3339(),
+                }
             })
             .collect();
-        json!({ "pledges": pledges })
+        Json(PledgeList { pledges }).into_response()
     };
-    Ok(([(header::CACHE_CONTROL, "no-store")], Json(body)).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct ConfirmMany {
-    pledges: Vec<String>,
+    Ok(([(header::CACHE_CONTROL, "no-store")], body).into_response())
 }
 
 /// `POST /api/v1/admin/cohorts/{slug}/pledges/confirm` `{"pledges": [ids]}`: bank
@@ -336,63 +338,35 @@ pub async fn confirm_pledges(
     State(state): State<AppState>,
     admin: Admin,
     Path(slug): Path<String>,
-    ApiJson(body): ApiJson<ConfirmMany>,
-) -> ApiResult<Json<Value>> {
+    ApiJson(body): ApiJson<ConfirmPledges>,
+) -> ApiResult<Json<PledgeList<AdminPledge>>> {
     cohort_for(&state, &admin, &slug).await?;
     if body.pledges.len() > 1000 {
         return Err(ApiError::Validation(vec![FieldError::new("pledges", Problem::OutOfRange { min: 1, max: 1000 })]));
     }
     let rows = state.cofund().confirm_pledges(&slug, &body.pledges, domain::now()).await?;
-    let pledges: Vec<AdminPledge> = rows.into_iter().map(AdminPledge::from).collect();
-    Ok(Json(json!({ "pledges": pledges })))
+    Ok(Json(PledgeList { pledges: rows.into_iter().map(admin_pledge).collect() }))
 }
 
-/// A pledge as coordinators see it (with the e-mail address).
-#[derive(Serialize)]
-pub struct AdminPledge {
-    pub id: String,
-    pub cohort: String,
-    pub amount_cents: i64,
-    pub name: Option<String>,
-    pub show_name: bool,
-    pub show_amount: bool,
-    pub email: String,
-    pub message: Option<String>,
-    pub message_hidden: bool,
-    pub status: cofund_core::api::PledgeStatus,
-    pub reference: String,
-    pub created_at: String,
-    pub updated_at: String,
-    /// In a coordinator's view of a pledge or a cohort's pledges, when there is one.
-    #[serde(skip_serializing_if = "Option::is_none")]
-    pub payment_conflict: Option<cofund_core::api::PaymentConflict>,
-    /// The donor asked for the cohort's news by e-mail.
-    pub news: bool,
-    /// When the donor had their personal data removed (AVG); name, e-mail and message
-    /// are then empty.
-    pub anonymised_at: Option<String>,
-}
-
-impl From<PledgeRow> for AdminPledge {
-    fn from(r: PledgeRow) -> Self {
-        AdminPledge {
-            id: r.id,
-            cohort: r.cohort_slug,
-            amount_cents: r.amount_cents,
-            name: r.name,
-            show_name: r.show_name,
-            show_amount: r.show_amount,
-            email: r.email,
-            message: r.message,
-            message_hidden: r.message_hidden,
-            status: r.status,
-            reference: r.reference,
-            created_at: r.created_at.to_rfc3339(),
-            updated_at: r.updated_at.to_rfc3339(),
-            payment_conflict: None,
-            news: r.news,
-            anonymised_at: r.anonymised_at.map(|t| t.to_rfc3339()),
-        }
+/// A stored pledge as coordinators see it (with the e-mail address).
+fn admin_pledge(r: PledgeRow) -> AdminPledge {
+    AdminPledge {
+        id: r.id,
+        cohort: r.cohort_slug,
+        amount_cents: r.amount_cents,
+        name: r.name,
+        show_name: r.show_name,
+        show_amount: r.show_amount,
+        email: r.email,
+        message: r.message,
+        message_hidden: r.message_hidden,
+        status: r.status,
+        reference: r.reference,
+        created_at: r.created_at.to_rfc3339(),
+        updated_at: r.updated_at.to_rfc3339(),
+        payment_conflict: None,
+        news: r.news,
+        anonymised_at: r.anonymised_at.map(|t| t.to_rfc3339()),
     }
 }
 
@@ -404,7 +378,7 @@ async fn pledge_for(state: &AppState, admin: &Admin, id: &str) -> ApiResult<Pled
 
 async fn change(state: &AppState, admin: &Admin, id: &str, change: PledgeChange) -> ApiResult<Json<AdminPledge>> {
     pledge_for(state, admin, id).await?;
-    Ok(Json(state.cofund().change_pledge(id, change, domain::now()).await?.into()))
+    Ok(Json(admin_pledge(state.cofund().change_pledge(id, change, domain::now()).await?)))
 }
 
 /// One pledge as coordinators see it, with `payment_conflict` when something needs
@@ -416,7 +390,7 @@ pub async fn get_pledge(
 ) -> ApiResult<Json<AdminPledge>> {
     let row = pledge_for(&state, &admin, &id).await?;
     let conflict = state.cofund().payment_conflict(&row).await?;
-    Ok(Json(AdminPledge { payment_conflict: conflict, ..row.into() }))
+    Ok(Json(AdminPledge { payment_conflict: conflict, ..admin_pledge(row) }))
 }
 
 pub async fn confirm_pledge(
@@ -435,22 +409,12 @@ pub async fn cancel_pledge(
     change(&state, &admin, &id, PledgeChange::Cancel).await
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct HideBody {
-    #[serde(default = "yes")]
-    hidden: bool,
-}
-fn yes() -> bool {
-    true
-}
-
 /// `POST .../hide-message` with an optional body `{"hidden": false}` to show it again.
 pub async fn hide_message(
     State(state): State<AppState>,
     admin: Admin,
     Path(id): Path<String>,
-    ApiJson(body): ApiJson<Option<HideBody>>,
+    ApiJson(body): ApiJson<Option<HideMessage>>,
 ) -> ApiResult<Json<AdminPledge>> {
     let hidden = body.is_none_or(|b| b.hidden);
     change(&state, &admin, &id, PledgeChange::HideMessage(hidden)).await

@@ -11,8 +11,10 @@ use axum::extract::{Path, Query, State};
 use axum::http::{header, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+use cofund_core::admin::{
+    NewsItem, NewsList, NewsPreview, NewsQueued, NewsTestSent, NewsUpdate, Outbox, OutboxItem, RetryQueued,
+};
 use serde::Deserialize;
-use serde_json::json;
 
 #[derive(Deserialize)]
 pub struct Link {
@@ -77,23 +79,26 @@ pub async fn cohort_outbox(
     let cohort = state.cofund().cohort(&slug).await?;
     admin.may(&cohort.definition.programme.name)?;
     let entries = state.cofund().outbox(Some(&slug), 500).await?;
-    let messages: Vec<serde_json::Value> = entries
+    let messages = entries
         .into_iter()
-        .map(|e| {
-            json!({
-                "id": e.message.id, "message_id": e.message.message_id, "kind": e.message.kind.as_str(),
-                "pledge_id": e.message.pledge_id, "recipient": e.message.recipient, "subject": e.message.subject,
-                "locale": e.message.locale, "status": e.status.as_str(), "attempts": e.attempts,
-                "created_at": e.message.created_at.to_rfc3339(), "next_attempt_at": e.next_attempt_at.to_rfc3339(),
-                "sent_at": e.sent_at.map(|t| t.to_rfc3339()), "last_error": e.last_error,
-            })
+        .map(|e| OutboxItem {
+            kind: e.message.kind.as_str().to_owned(),
+            status: e.status.as_str().to_owned(),
+            created_at: e.message.created_at.to_rfc3339(),
+            next_attempt_at: e.next_attempt_at.to_rfc3339(),
+            sent_at: e.sent_at.map(|t| t.to_rfc3339()),
+            id: e.message.id,
+            message_id: e.message.message_id,
+            pledge_id: e.message.pledge_id,
+            recipient: e.message.recipient,
+            subject: e.message.subject,
+            locale: e.message.locale,
+            attempts: e.attempts,
+            last_error: e.last_error,
         })
         .collect();
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({ "mail": state.cofund().mailing().is_some(), "messages": messages })),
-    )
-        .into_response())
+    let mail = state.cofund().mailing().is_some();
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(Outbox { mail, messages })).into_response())
 }
 
 /// The demo's mailbox (`cofund demo --dev-mailbox DIR`): the messages the demo's SMTP
@@ -168,17 +173,6 @@ pub async fn dev_message(State(state): State<AppState>, Path(name): Path<String>
     page(StatusCode::OK, m["subject"].as_str().unwrap_or("Message"), &body)
 }
 
-#[derive(Deserialize)]
-pub struct NewsUpdate {
-    #[serde(default)]
-    subject: String,
-    #[serde(default)]
-    body: String,
-    /// Preview and test send: the language to write the frame in (`nl-NL`, `en-GB`).
-    #[serde(default)]
-    locale: Option<String>,
-}
-
 async fn coordinator_of(state: &AppState, admin: &Admin, slug: &str) -> ApiResult<()> {
     let cohort = state.cofund().cohort(slug).await?;
     admin.may(&cohort.definition.programme.name)?;
@@ -188,18 +182,21 @@ async fn coordinator_of(state: &AppState, admin: &Admin, slug: &str) -> ApiResul
 /// `GET …/news`: the news queued for the cohort, newest first.
 pub async fn cohort_news(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
     coordinator_of(&state, &admin, &slug).await?;
-    let news: Vec<serde_json::Value> = state
+    let news = state
         .cofund()
         .news_of(&slug)
         .await?
         .into_iter()
-        .map(|n| json!({"id": n.id, "key": n.key, "subject": n.subject, "recipients": n.recipients, "created_at": n.created_at.to_rfc3339()}))
+        .map(|n| NewsItem {
+            created_at: n.created_at.to_rfc3339(),
+            id: n.id,
+            key: n.key,
+            recipients: n.recipients,
+            subject: n.subject,
+        })
         .collect();
-    Ok((
-        [(header::CACHE_CONTROL, "no-store")],
-        Json(json!({ "mail": state.cofund().mailing().is_some(), "news": news })),
-    )
-        .into_response())
+    let mail = state.cofund().mailing().is_some();
+    Ok(([(header::CACHE_CONTROL, "no-store")], Json(NewsList { mail, news })).into_response())
 }
 
 /// `POST …/news`: sends the coordinator's update to every donor who opted in.
@@ -211,7 +208,7 @@ pub async fn send_news(
 ) -> ApiResult<Response> {
     coordinator_of(&state, &admin, &slug).await?;
     let queued = state.cofund().send_news_update(&slug, &body.subject, &body.body, crate::domain::now()).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "queued": queued }))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(NewsQueued { queued })).into_response())
 }
 
 /// `POST …/news/preview`: the update as a donor would get it, not sent.
@@ -220,11 +217,11 @@ pub async fn preview_news(
     admin: Admin,
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<NewsUpdate>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<NewsPreview>> {
     coordinator_of(&state, &admin, &slug).await?;
     let locale = body.locale.as_deref().unwrap_or("nl-NL");
     let c = state.cofund().preview_news_update(&slug, &body.subject, &body.body, locale).await?;
-    Ok(Json(json!({ "subject": c.subject, "text": c.text, "html": c.html })))
+    Ok(Json(NewsPreview { subject: c.subject, text: c.text, html: c.html }))
 }
 
 /// `POST …/news/test`: sends the update once to the coordinator's address.
@@ -233,11 +230,11 @@ pub async fn test_news(
     admin: Admin,
     Path(slug): Path<String>,
     ApiJson(body): ApiJson<NewsUpdate>,
-) -> ApiResult<Json<serde_json::Value>> {
+) -> ApiResult<Json<NewsTestSent>> {
     coordinator_of(&state, &admin, &slug).await?;
     let locale = body.locale.as_deref().unwrap_or("nl-NL");
     let to = state.cofund().test_news_update(&slug, &body.subject, &body.body, locale, crate::domain::now()).await?;
-    Ok(Json(json!({ "to": to })))
+    Ok(Json(NewsTestSent { to }))
 }
 
 /// `POST …/outbox/{id}/retry`: a failed message goes back in the queue.
@@ -248,5 +245,5 @@ pub async fn retry_message(
 ) -> ApiResult<Response> {
     coordinator_of(&state, &admin, &slug).await?;
     state.cofund().retry_message(&slug, &id, crate::domain::now()).await?;
-    Ok((StatusCode::ACCEPTED, Json(json!({ "id": id, "status": "waiting" }))).into_response())
+    Ok((StatusCode::ACCEPTED, Json(RetryQueued { id, status: "waiting".to_owned() })).into_response())
 }

@@ -15,8 +15,8 @@ use axum::http::request::Parts;
 use axum::http::{header, HeaderMap, HeaderValue, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::Json;
+use cofund_core::admin::{Session, TokenSignIn};
 use serde::Deserialize;
-use serde_json::json;
 
 /// The session secret from the `Cookie` header(s), if any: only the cookie of this
 /// server's name (`__Host-cofund_session` on https), never the other.
@@ -91,15 +91,15 @@ pub async fn access_of(parts: &Parts, state: &AppState) -> ApiResult<Access> {
     Ok(Access::Session(session))
 }
 
-fn who(session: &SessionInfo) -> serde_json::Value {
-    json!({
-        "id": session.id,
-        "role": session.grant.role,
-        "programme": session.grant.programme,
-        "cohort": session.grant.cohort,
-        "csrf_token": session.csrf_token,
-        "expires_at": session.expires_at.to_rfc3339(),
-    })
+fn who(session: &SessionInfo) -> Session {
+    Session {
+        id: session.id.clone(),
+        role: session.grant.role,
+        programme: session.grant.programme.clone(),
+        cohort: session.grant.cohort.clone(),
+        csrf_token: session.csrf_token.clone(),
+        expires_at: session.expires_at.to_rfc3339(),
+    }
 }
 
 /// `GET /api/v1/session`: the signed-in session and its CSRF token; `401` without one.
@@ -107,12 +107,6 @@ pub async fn current(State(state): State<AppState>, headers: HeaderMap) -> ApiRe
     let secret = session_cookie(&headers, state.public_url()).ok_or(ApiError::Unauthorized)?;
     let session = state.cofund().session(secret, domain::now()).await?.ok_or(ApiError::Unauthorized)?;
     Ok(([(header::CACHE_CONTROL, "no-store")], Json(who(&session))).into_response())
-}
-
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct TokenSignIn {
-    token: String,
 }
 
 /// `POST /api/v1/session` `{"token": "cfd_…"}`: a coordinator signs in once with an

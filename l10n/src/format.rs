@@ -1,7 +1,7 @@
 //! Numbers, money and dates through the browser's `Intl` API, never by hand.
 //! Money goes in as an exact decimal string, so no amount passes through a float.
 
-use crate::i18n::Locale;
+use crate::Locale;
 use cofund_core::{format_decimal, Timestamp};
 use js_sys::{Array, Function, Intl, Object, Reflect};
 use std::cell::RefCell;
@@ -76,7 +76,15 @@ pub fn percent(locale: Locale, whole_percent: i64) -> String {
 
 /// A share in basis points as a percentage with at most one decimal: `6230` → `62,3%`.
 pub fn percent_bps(locale: Locale, bps: i64) -> String {
-    number(locale, &crate::programme::bps_fraction(bps), &[("style", "percent"), ("maximumFractionDigits", "1")])
+    number(locale, &bps_fraction(bps), &[("style", "percent"), ("maximumFractionDigits", "1")])
+}
+
+/// Basis points as the decimal fraction `Intl`'s percent style formats: `6230` → `0.6230`
+/// (62,3 %), exactly, without a float.
+pub fn bps_fraction(bps: i64) -> String {
+    let sign = if bps < 0 { "-" } else { "" };
+    let b = bps.unsigned_abs();
+    format!("{sign}{}.{:04}", b / 10_000, b % 10_000)
 }
 
 /// A `YYYY-MM-DD` day, `30 juni 2026`; the text itself when it is not such a day.
@@ -122,4 +130,16 @@ pub fn prepare(locale: Locale) {
     date(locale, now);
     date_short(locale, now);
     date_time_short(locale, now);
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn basis_points_as_exact_fractions() {
+        use super::bps_fraction;
+        assert_eq!(
+            (bps_fraction(6230), bps_fraction(10_000), bps_fraction(-5)),
+            ("0.6230".into(), "1.0000".into(), "-0.0005".into())
+        );
+    }
 }
