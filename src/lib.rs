@@ -36,7 +36,7 @@ mod events;
 pub mod format;
 pub mod i18n;
 pub mod programme;
-#[cfg(feature = "ssr")]
+#[cfg(all(feature = "ssr", not(target_arch = "wasm32")))]
 pub mod ssr;
 mod style;
 

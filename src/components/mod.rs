@@ -13,7 +13,7 @@ mod status;
 mod widget;
 
 pub use widget::CofundWidget;
-#[cfg(feature = "ssr")]
+#[cfg(all(feature = "ssr", not(target_arch = "wasm32")))]
 pub(crate) use widget::{cohort_locale, CohortView};
 
 use std::sync::atomic::{AtomicU32, Ordering};
