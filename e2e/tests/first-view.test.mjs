@@ -68,7 +68,7 @@ for (const locale of ['nl-NL', 'en-GB']) {
     // The form is the wasm's now: a field error comes from the widget, not a page load.
     await page.fill('input[name="amount"]', '1');
     await page.click('button.cofund-submit');
-    await page.waitForSelector('[id$="-amount-error"]', { timeout: 10_000 });
+    await page.waitForSelector('[id$="-amount_cents-error"]:not([hidden])', { timeout: 10_000 });
     assert.equal(new URL(page.url()).search, `?locale=${locale}`, 'no native form submission');
     assert.deepEqual(await axe(page), [], 'axe after the takeover');
     assert.deepEqual(page.pageErrors, []);
