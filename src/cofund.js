@@ -83,7 +83,24 @@ async function showFirstView(el, url, current) {
     if (!response.ok) return false;
     const html = await response.text();
     if (!current()) return false;
-    (el.shadowRoot ?? el.attachShadow({ mode: 'open' })).innerHTML = html;
+    // Parsed inert, then styled through the CSSOM: a page whose Content-Security-Policy
+    // has no 'unsafe-inline' for styles shows it as it shows the widget (no inline
+    // <style> or style attribute is applied from markup).
+    const template = document.createElement('template');
+    // Style attributes as data first: markup's style attributes would be refused.
+    template.innerHTML = html.replace(/(<[a-zA-Z][^<>]*?)\sstyle="/g, '$1 data-cofund-style="');
+    const root = el.shadowRoot ?? el.attachShadow({ mode: 'open' });
+    const style = template.content.querySelector('style[data-cofund-ssr]');
+    if (style && root.adoptedStyleSheets && globalThis.CSSStyleSheet?.prototype.replaceSync) {
+      const sheet = new CSSStyleSheet();
+      sheet.replaceSync(style.textContent);
+      style.remove();
+      root.adoptedStyleSheets = [sheet];
+    }
+    const styled = [...template.content.querySelectorAll('[data-cofund-style]')].map((e) => [e, e.getAttribute('data-cofund-style')]);
+    styled.forEach(([e]) => e.removeAttribute('data-cofund-style'));
+    root.replaceChildren(template.content);
+    styled.forEach(([e, css]) => { e.style.cssText = css; });
     return true;
   } catch {
     return false;

@@ -214,7 +214,8 @@ fn swap_views(old: &web_sys::Element, new: &web_sys::HtmlElement, display: &str)
         .collect();
     old.remove();
     if let Ok(root) = new.get_root_node().dyn_into::<web_sys::ShadowRoot>() {
-        // The first view's own stylesheet: the shadow root has the shared one now.
+        // The first view's own stylesheet (where the loader did not adopt it instead):
+        // the shadow root has the shared one now.
         let _ = root.query_selector_all(&format!("style[{SERVER_VIEW_ATTR}]")).map(|list| {
             (0..list.length())
                 .filter_map(|i| list.item(i)?.dyn_into::<web_sys::Element>().ok())

@@ -129,6 +129,9 @@ test('the host page themes the widget through the documented custom properties',
 
 test('two elements show two cohorts; each fires cofund:load once with the documented detail', async () => {
   const page = await open(site.page('/two', hostPage(tag(UTRECHT) + tag(ROTTERDAM))));
+  // The second is below the fold: its widget loads once it comes near.
+  await page.waitForFunction(() => document.querySelectorAll('cofund-widget')[1]?.shadowRoot);
+  await page.evaluate(() => document.querySelectorAll('cofund-widget')[1].scrollIntoView());
   await loaded(page, 2);
   const [a, b] = await widgets(page);
   assert.match(a.text, /Utrecht/);

@@ -42,7 +42,7 @@ fn round(int: &str, frac: &str, max: usize) -> (String, String) {
 fn grouped(int: &str, separator: char) -> String {
     let mut out = String::with_capacity(int.len() + int.len() / 3);
     for (i, d) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             out.push(separator);
         }
         out.push(d);
