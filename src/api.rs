@@ -71,7 +71,7 @@ impl Timeout {
         let controller = web_sys::AbortController::new().ok()?;
         let c = controller.clone();
         let callback = Closure::<dyn FnMut()>::new(move || c.abort());
-        let handle = web_sys::window()?
+        let handle = crate::window()?
             .set_timeout_with_callback_and_timeout_and_arguments_0(callback.as_ref().unchecked_ref(), ms)
             .ok()?;
         Some(Timeout { controller, handle, _callback: callback })
@@ -84,7 +84,7 @@ impl Timeout {
 
 impl Drop for Timeout {
     fn drop(&mut self) {
-        if let Some(w) = web_sys::window() {
+        if let Some(w) = crate::window() {
             w.clear_timeout_with_handle(self.handle);
         }
     }
@@ -135,7 +135,7 @@ pub async fn reload_programme(url: &str) -> Result<crate::programme::ProgrammeRe
 /// Runs `work` in a later task (after this one has painted).
 fn later(work: Box<dyn FnOnce()>) {
     let callback = Closure::once_into_js(work);
-    if let Some(w) = web_sys::window() {
+    if let Some(w) = crate::window() {
         let _ = w.set_timeout_with_callback_and_timeout_and_arguments_0(callback.unchecked_ref(), 0);
     }
 }
@@ -200,7 +200,7 @@ async fn load(url: &str, revalidate: bool, meanwhile: Option<Box<dyn FnOnce()>>)
 /// Resolves a link from the document against the document's own URL, so that a
 /// document may say `/api/v1/cohorts/x/pledges`.
 pub fn resolve(link: &str, document_url: &str) -> Option<String> {
-    let base = web_sys::Url::new_with_base(document_url, &web_sys::window()?.location().href().ok()?).ok()?;
+    let base = web_sys::Url::new_with_base(document_url, &crate::window()?.location().href().ok()?).ok()?;
     web_sys::Url::new_with_base(link, &base.href()).ok().map(|u| u.href())
 }
 
@@ -260,7 +260,7 @@ pub async fn send_pledge(url: &str, key: &str, body: &str) -> PledgeOutcome {
 
 /// A fresh idempotency key for one pledge attempt.
 pub fn new_idempotency_key() -> String {
-    web_sys::window()
+    crate::window()
         .and_then(|w| w.crypto().ok())
         .map(|c| c.random_uuid())
         .unwrap_or_else(|| format!("k{}-{}", js_sys::Date::now() as u64, (js_sys::Math::random() * 1e12) as u64))
@@ -325,7 +325,7 @@ pub async fn payment_state(status_url: &str) -> Option<cofund_core::api::Payment
 /// The pledge id in this page's address that the payment provider added on the way
 /// back (`?cofund_payment=pl_…`), if any.
 pub fn returned_pledge_id() -> Option<String> {
-    let search = web_sys::window()?.location().search().ok()?;
+    let search = crate::window()?.location().search().ok()?;
     let params = web_sys::UrlSearchParams::new_with_str(&search).ok()?;
     params
         .get(cofund_core::api::PAYMENT_RETURN_MARKER)
@@ -337,11 +337,11 @@ pub fn returned_pledge_id() -> Option<String> {
 /// host page's address is not the frame's to know, and only the widget's own page can
 /// read the marker the provider brings back.
 pub fn return_url() -> String {
-    web_sys::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
+    crate::window().and_then(|w| w.location().href().ok()).unwrap_or_default()
 }
 
 /// Sends the donor to the provider's checkout at the top level, never inside a frame.
 /// `false` when the browser refused (then the widget offers a link that opens it).
 pub fn go_to_checkout(url: &str) -> bool {
-    web_sys::window().is_some_and(|w| w.open_with_url_and_target(url, "_top").ok().flatten().is_some())
+    crate::window().is_some_and(|w| w.open_with_url_and_target(url, "_top").ok().flatten().is_some())
 }

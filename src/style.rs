@@ -6,12 +6,13 @@
 use wasm_bindgen::JsValue;
 
 /// `src/widget.css`, minified by `build.rs`.
-const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
+pub(crate) const CSS: &str = include_str!(concat!(env!("OUT_DIR"), "/widget.min.css"));
 /// Inside a shadow root: the host is a block (unless the page says otherwise), and the
 /// widget's container inherits nothing from the page (fonts, colours, spacing, even
 /// under `!important` rules on the host) but the custom properties, which theme it.
-const HOST_CSS: &str = ":host{display:block}:host([hidden]){display:none}.cofund-root{all:initial;display:block}";
-const STYLE_ID: &str = "cofund-widget-style";
+pub(crate) const HOST_CSS: &str =
+    ":host{display:block}:host([hidden]){display:none}.cofund-root{all:initial;display:block}";
+pub(crate) const STYLE_ID: &str = "cofund-widget-style";
 
 thread_local! {
     /// The sheet every shadow root adopts; `None` where constructable sheets are missing.
@@ -23,7 +24,7 @@ thread_local! {
 
 /// Adds the stylesheet to `<head>` unless an earlier widget did.
 pub fn inject_once() {
-    let Some(doc) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(doc) = crate::window().and_then(|w| w.document()) else { return };
     if doc.get_element_by_id(STYLE_ID).is_some() {
         return;
     }
@@ -41,7 +42,9 @@ pub fn adopt(root: &web_sys::ShadowRoot) {
         let sheet = sheet.as_ref()?;
         js_sys::Reflect::set(root, &JsValue::from_str("adoptedStyleSheets"), &js_sys::Array::of1(sheet)).ok()
     });
-    if adopted.is_none() && root.query_selector("style").ok().flatten().is_none() {
+    // (The server's first view brings a `<style>` of its own, gone with that view.)
+    let own = format!("style:not([{}])", crate::SERVER_VIEW_ATTR);
+    if adopted.is_none() && root.query_selector(&own).ok().flatten().is_none() {
         if let Some(style) = root.owner_document().and_then(|d| d.create_element("style").ok()) {
             style.set_text_content(Some(&format!("{HOST_CSS}{CSS}")));
             let _ = root.prepend_with_node_1(&style);

@@ -114,9 +114,7 @@ impl Ctx {
     }
 }
 
-fn browser_now() -> Timestamp {
-    Timestamp::from_unix_millis(js_sys::Date::now() as i64)
-}
+use cofund_l10n::browser_now;
 
 fn hash() -> String {
     web_sys::window().and_then(|w| w.location().hash().ok()).unwrap_or_default()

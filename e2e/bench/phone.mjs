@@ -2,11 +2,12 @@
 // assert). Headless Chromium with the DevTools protocol's network emulation (slow 4G:
 // 150 ms round trip, 1.6 Mbit/s down, 750 kbit/s up) and 4x CPU slowdown, cold loads in
 // fresh browser contexts, of:
-//   embed    /embed/{slug} on the cofund server (the loader, the widget in the light DOM)
+//   embed    /embed/{slug} on the cofund server (the first view rendered by the server in
+//            the page, the widget in the light DOM taking it over)
 //   host     a page on another origin (another loopback port) with <cofund-widget> and
-//            the loader: the one-tag embed
-//   hinted   the same page with the preload hints the README suggests (the wasm and the
-//            document start with the page instead of when the loader runs)
+//            the loader: the one-tag embed (the loader fetches the server's first view)
+//   hinted   the same page with the preload hint the README suggests (the server's first
+//            view starts with the page instead of when the loader runs)
 //   legacy   the same host page with the older snippet (<div data-cofund-src> and
 //            `import init from ".../cofund-widget.js"; init()`): no loader, so the document
 //            is requested only once the wasm runs (the lever the loader pulls)
@@ -106,8 +107,7 @@ try {
 <body><div data-cofund-src="${server.base}/api/v1/cohorts/${slug}" data-cofund-locale="nl-NL"></div>
 <script type="module">import init from "${server.base}/widget/cofund-widget.js"; init();</script></body></html>`);
   const hinted = site.page('/hinted', `<!doctype html><html lang="nl"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>Gemeente</title>
-<link rel="preload" href="${server.base}/widget/cofund-widget_bg.wasm" as="fetch" crossorigin>
-<link rel="preload" href="${server.base}/api/v1/cohorts/${slug}" as="fetch" crossorigin></head>
+<link rel="preload" href="${server.base}/api/v1/cohorts/${slug}/view?locale=nl-NL&lang=nl" as="fetch" crossorigin></head>
 <body><cofund-widget src="${server.base}/api/v1/cohorts/${slug}" locale="nl-NL"></cofund-widget>
 <script type="module" src="${server.base}/widget/cofund.js" async></script></body></html>`);
   const pages = [['embed', `${server.base}/embed/${slug}`], ['host', host], ['hinted', hinted], ['legacy', legacy], ['static', floor]];

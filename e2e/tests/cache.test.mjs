@@ -10,7 +10,7 @@ import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join, dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { startServer, launchBrowser } from './harness.mjs';
+import { startServer, launchBrowser, takenOver } from './harness.mjs';
 import { startHostSite } from './host-site.mjs';
 import { recordNetwork, fileName, CONTENT_NAMED } from './network.mjs';
 
@@ -45,6 +45,7 @@ async function visit(context, url) {
   await page.goto(url);
   await page.waitForFunction(() => [...document.querySelectorAll('cofund-widget')].some((h) => h.shadowRoot?.querySelector('.cofund .cofund-updated')),
     null, { timeout: 20_000 });
+  await page.waitForFunction(takenOver, null, { timeout: 20_000 });
   return { page, network };
 }
 
@@ -113,6 +114,7 @@ test('a repeat view moves no widget bytes, then only revalidates the loader; a n
   await oldPage.evaluate((tag) => { document.querySelector('#slot').innerHTML = tag; }, widgetTag());
   await oldPage.waitForFunction(() => document.querySelector('cofund-widget')?.shadowRoot?.querySelector('.cofund .cofund-updated'),
     null, { timeout: 20_000 });
+  await oldPage.waitForFunction(takenOver, null, { timeout: 20_000 });
   const oldFiles = byName(oldNetwork.widget());
   assert.equal(oldFiles[names.glue]?.status, 200, 'the old loader imported the old module');
   assert.equal(oldFiles[names.wasm]?.status, 200, 'and its wasm');

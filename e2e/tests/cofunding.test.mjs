@@ -4,7 +4,7 @@
 // document in the current widget, axe-core and no sideways scroll at 360 px.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { useServerAndBrowser, openWidget, axe, money, text, until } from './harness.mjs';
+import { useServerAndBrowser, openWidget, axe, money, text, until, takenOver } from './harness.mjs';
 
 const UTRECHT = 'utrecht-voorjaar-2027'; // Gemeente Utrecht's trigger, Oranje Fonds' capped 1:1 match
 const ROTTERDAM = 'rotterdam-zuid-najaar-2027'; // just opened, no rules of its own
@@ -85,6 +85,7 @@ test('a 1.0 document (no rules, no pot) still renders in the current widget', as
   page.on('response', (r) => { if (new URL(r.url()).pathname === `/api/v1/cohorts/${ROTTERDAM}`) served = r; });
   await page.goto(`${env.server.base}/embed/${ROTTERDAM}`);
   await page.waitForSelector('.cofund .cofund-updated', { timeout: 15_000 });
+  await page.waitForFunction(takenOver, null, { timeout: 15_000 });
   assert.ok(served, 'the widget read the document');
   assert.equal((await served.json()).schema, 'cofund/cohort@1', 'the widget was given the 1.0 document');
   assert.equal(text(await page.textContent('.cofund-pledged')), text(await money(page, v1.crowd.pledged_cents)));

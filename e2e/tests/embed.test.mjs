@@ -66,11 +66,13 @@ async function open(url, { width = 600, locale = 'nl-NL' } = {}) {
   return page;
 }
 
-/** Waits until every <cofund-widget> shows a cohort, then two frames more. */
+/** Waits until every <cofund-widget> shows a cohort from its wasm (the server's first
+ * view taken over), then two frames more. */
 async function loaded(page, count = 1) {
   await page.waitForFunction((n) => {
     const hosts = [...document.querySelectorAll('cofund-widget')];
-    return hosts.length === n && hosts.every((h) => h.shadowRoot?.querySelector('.cofund .cofund-updated'));
+    return hosts.length === n && hosts.every((h) => h.shadowRoot?.querySelector('.cofund .cofund-updated')
+      && !h.shadowRoot.querySelector('[data-cofund-ssr]'));
   }, count, { timeout: 20_000 });
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
 }
@@ -127,6 +129,9 @@ test('the host page themes the widget through the documented custom properties',
 
 test('two elements show two cohorts; each fires cofund:load once with the documented detail', async () => {
   const page = await open(site.page('/two', hostPage(tag(UTRECHT) + tag(ROTTERDAM))));
+  // The second is below the fold: its widget loads once it comes near.
+  await page.waitForFunction(() => document.querySelectorAll('cofund-widget')[1]?.shadowRoot);
+  await page.evaluate(() => document.querySelectorAll('cofund-widget')[1].scrollIntoView());
   await loaded(page, 2);
   const [a, b] = await widgets(page);
   assert.match(a.text, /Utrecht/);

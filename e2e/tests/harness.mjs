@@ -113,6 +113,7 @@ export async function openWidget(browser, url, options = {}) {
   page.on('pageerror', (e) => errors.push(String(e)));
   await page.goto(url);
   await page.waitForSelector('.cofund .cofund-updated', { timeout: 15_000 });
+  await page.waitForFunction(takenOver, null, { timeout: 15_000 });
   page.pageErrors = errors;
   return page;
 }
@@ -155,6 +156,13 @@ export async function until(what, check, timeout = 15_000) {
 export function money(page, cents, locale = 'nl-NL') {
   return page.evaluate(([c, l]) => new Intl.NumberFormat(l, { style: 'currency', currency: 'EUR', trailingZeroDisplay: 'stripIfInteger' })
     .format(`${Math.trunc(c / 100)}.${String(c % 100).padStart(2, '0')}`), [cents, locale]);
+}
+
+/** In the page: whether every view the server rendered (`/embed/{slug}`, a
+ * `<cofund-widget>`'s first view) has been taken over by the widget's wasm. */
+export function takenOver() {
+  return !document.querySelector('[data-cofund-ssr]')
+    && [...document.querySelectorAll('cofund-widget')].every((h) => !h.shadowRoot?.querySelector('[data-cofund-ssr]'));
 }
 
 export const text = (s) => s.replace(/[\u00a0\u202f]/g, ' ');

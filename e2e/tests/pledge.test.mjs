@@ -289,6 +289,12 @@ test('the demo page embeds every cohort, each in its own widget', async () => {
   await page.waitForFunction(() => window.__titles().length >= 5, null, { timeout: 15_000 });
   const names = await page.evaluate(() => window.__titles());
   assert.equal(new Set(names).size, names.length);
+  // Each widget's wasm takes over the server's first view once it is near the viewport.
+  const count = await page.evaluate(() => document.querySelectorAll('cofund-widget').length);
+  for (let i = 0; i < count; i += 1) {
+    await page.evaluate((n) => document.querySelectorAll('cofund-widget')[n].scrollIntoView(), i);
+    await page.waitForFunction((n) => !document.querySelectorAll('cofund-widget')[n].shadowRoot.querySelector('[data-cofund-ssr]'), i, { timeout: 15_000 });
+  }
   // One stylesheet shared by every widget's shadow root, none injected into the page.
   assert.equal(await page.locator('#cofund-widget-style').count(), 0);
   assert.ok(await page.evaluate(() => {

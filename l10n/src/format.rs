@@ -1,58 +1,81 @@
-//! Numbers, money and dates through the browser's `Intl` API, never by hand.
+//! Numbers, money and dates through the browser's `Intl` API, never by hand; outside
+//! the browser (the server's first view) through [`native`], which writes the same text.
 //! Money goes in as an exact decimal string, so no amount passes through a float.
 
 use crate::Locale;
 use cofund_core::{format_decimal, Timestamp};
-use js_sys::{Array, Function, Intl, Object, Reflect};
-use std::cell::RefCell;
-use std::fmt::Write;
-use wasm_bindgen::JsValue;
+#[cfg(target_arch = "wasm32")]
+use intl::{date_with, number};
+#[cfg(not(target_arch = "wasm32"))]
+use native::{date_with, number};
 
-fn options(pairs: &[(&str, &str)]) -> Object {
-    let o = Object::new();
-    for (k, v) in pairs {
-        let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
-    }
-    o
-}
+#[cfg(not(target_arch = "wasm32"))]
+mod native;
 
-fn locales(locale: Locale) -> Array {
-    Array::of1(&JsValue::from_str(locale.tag()))
-}
+#[cfg(target_arch = "wasm32")]
+mod intl {
+    use crate::Locale;
+    use cofund_core::Timestamp;
+    use js_sys::{Array, Function, Intl, Object, Reflect};
+    use std::cell::RefCell;
+    use std::fmt::Write;
+    use wasm_bindgen::JsValue;
 
-thread_local! {
-    /// Formatters by locale and options. Building an `Intl` formatter costs far more than
-    /// using one, and a widget formats a hundred amounts and dates per render.
-    static FORMATTERS: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
-}
-
-/// The cached `format` function of the formatter for `locale` and `opts`.
-fn formatter(
-    kind: &str,
-    locale: Locale,
-    opts: &[(&str, &str)],
-    make: impl FnOnce(&Array, &Object) -> Function,
-) -> Function {
-    let mut key = format!("{kind}|{}", locale.tag());
-    for (k, v) in opts {
-        let _ = write!(key, "|{k}={v}");
-    }
-    FORMATTERS.with(|cache| {
-        if let Some((_, f)) = cache.borrow().iter().find(|(k, _)| *k == key) {
-            return f.clone();
+    fn options(pairs: &[(&str, &str)]) -> Object {
+        let o = Object::new();
+        for (k, v) in pairs {
+            let _ = Reflect::set(&o, &JsValue::from_str(k), &JsValue::from_str(v));
         }
-        let f = make(&locales(locale), &options(opts));
-        cache.borrow_mut().push((key, f.clone()));
-        f
-    })
-}
+        o
+    }
 
-fn number(locale: Locale, value: &str, opts: &[(&str, &str)]) -> String {
-    let f = formatter("number", locale, opts, |l, o| Intl::NumberFormat::new(l, o).format());
-    f.call1(&JsValue::NULL, &JsValue::from_str(value))
-        .ok()
-        .and_then(|v| v.as_string())
-        .unwrap_or_else(|| value.to_owned())
+    fn locales(locale: Locale) -> Array {
+        Array::of1(&JsValue::from_str(locale.tag()))
+    }
+
+    thread_local! {
+        /// Formatters by locale and options. Building an `Intl` formatter costs far more than
+        /// using one, and a widget formats a hundred amounts and dates per render.
+        static FORMATTERS: RefCell<Vec<(String, Function)>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// The cached `format` function of the formatter for `locale` and `opts`.
+    fn formatter(
+        kind: &str,
+        locale: Locale,
+        opts: &[(&str, &str)],
+        make: impl FnOnce(&Array, &Object) -> Function,
+    ) -> Function {
+        let mut key = format!("{kind}|{}", locale.tag());
+        for (k, v) in opts {
+            let _ = write!(key, "|{k}={v}");
+        }
+        FORMATTERS.with(|cache| {
+            if let Some((_, f)) = cache.borrow().iter().find(|(k, _)| *k == key) {
+                return f.clone();
+            }
+            let f = make(&locales(locale), &options(opts));
+            cache.borrow_mut().push((key, f.clone()));
+            f
+        })
+    }
+
+    pub(super) fn number(locale: Locale, value: &str, opts: &[(&str, &str)]) -> String {
+        let f = formatter("number", locale, opts, |l, o| Intl::NumberFormat::new(l, o).format());
+        f.call1(&JsValue::NULL, &JsValue::from_str(value))
+            .ok()
+            .and_then(|v| v.as_string())
+            .unwrap_or_else(|| value.to_owned())
+    }
+
+    pub(super) fn date_with(locale: Locale, t: Timestamp, opts: &[(&str, &str)]) -> String {
+        let mut all = opts.to_vec();
+        // Programmes are Dutch: show their days, wherever the visitor is.
+        all.push(("timeZone", "Europe/Amsterdam"));
+        let f = formatter("date", locale, &all, |l, o| Intl::DateTimeFormat::new(l, o).format());
+        let d = js_sys::Date::new(&JsValue::from_f64(t.unix_millis() as f64));
+        f.call1(&JsValue::NULL, &d).ok().and_then(|v| v.as_string()).unwrap_or_default()
+    }
 }
 
 /// `€ 1.234,56` (nl-NL) or `€1,234.56` (en-GB); whole amounts without decimals.
@@ -110,20 +133,11 @@ pub fn date_short(locale: Locale, t: Timestamp) -> String {
     date_with(locale, t, &[("day", "numeric"), ("month", "short")])
 }
 
-fn date_with(locale: Locale, t: Timestamp, opts: &[(&str, &str)]) -> String {
-    let mut all = opts.to_vec();
-    // Programmes are Dutch: show their days, wherever the visitor is.
-    all.push(("timeZone", "Europe/Amsterdam"));
-    let f = formatter("date", locale, &all, |l, o| Intl::DateTimeFormat::new(l, o).format());
-    let d = js_sys::Date::new(&JsValue::from_f64(t.unix_millis() as f64));
-    f.call1(&JsValue::NULL, &d).ok().and_then(|v| v.as_string()).unwrap_or_default()
-}
-
 /// Builds the formatters a cohort needs (money in euro, whole numbers, percentages,
 /// dates) ahead of time: called while the document is in flight, so the browser loads
 /// the locale's data then and not when the figures should appear.
 pub fn prepare(locale: Locale) {
-    let now = Timestamp::from_unix_millis(js_sys::Date::now() as i64);
+    let now = crate::browser_now();
     money(locale, "EUR", 0);
     integer(locale, 0);
     percent(locale, 0);

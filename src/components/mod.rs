@@ -13,6 +13,8 @@ mod status;
 mod widget;
 
 pub use widget::CofundWidget;
+#[cfg(all(feature = "ssr", not(target_arch = "wasm32")))]
+pub(crate) use widget::{cohort_locale, CohortView};
 
 use std::sync::atomic::{AtomicU32, Ordering};
 
@@ -20,6 +22,26 @@ use std::sync::atomic::{AtomicU32, Ordering};
 pub(crate) fn next_id() -> String {
     static NEXT: AtomicU32 = AtomicU32::new(1);
     format!("cofund-{}", NEXT.fetch_add(1, Ordering::Relaxed))
+}
+
+/// Marks the views built under the current owner as shown whole, in one step: on the
+/// server, and in the browser when it takes over a view the server rendered (the
+/// visitor sees every figure already; the browser's view is swapped in when complete).
+/// In the browser it holds the swap, run once the loaded view is in place.
+#[derive(Clone)]
+pub(crate) struct WholeView(pub(crate) Option<send_wrapper::SendWrapper<std::rc::Rc<dyn Fn()>>>);
+
+/// Whether the view being built is shown whole (see [`WholeView`]).
+pub(crate) fn whole_view() -> bool {
+    leptos::prelude::use_context::<WholeView>().is_some()
+}
+
+/// Runs the swap of a takeover (see [`WholeView`]) after the next render, when the view
+/// being built is in place; nothing without a takeover.
+pub(crate) fn take_over_after_render() {
+    if let Some(WholeView(Some(swap))) = leptos::prelude::use_context::<WholeView>() {
+        leptos::prelude::request_animation_frame(move || (swap.take())());
+    }
 }
 
 /// Basis points as a CSS percentage, `5816` → `58.16%`, without a float.
@@ -61,7 +83,7 @@ pub(crate) fn reserve_by_width(frame: web_sys::HtmlElement) {
     let update = {
         let frame = frame.clone();
         move || {
-            let root_px = web_sys::window()
+            let root_px = crate::window()
                 .and_then(|w| w.document()?.document_element().map(|root| (w, root)))
                 .and_then(|(w, root)| w.get_computed_style(&root).ok().flatten())
                 .and_then(|style| style.get_property_value("font-size").ok())

@@ -100,7 +100,7 @@ enum CopyOutcome {
 /// the IBAN with its spaces, which banking apps take too); where that fails as well, the
 /// selection stays for the donor to copy.
 async fn copy_text(text: &str, shown: &web_sys::HtmlSpanElement) -> CopyOutcome {
-    let Some(window) = web_sys::window() else { return CopyOutcome::Selected };
+    let Some(window) = crate::window() else { return CopyOutcome::Selected };
     // `navigator.clipboard` is undefined outside secure contexts (an HTTP host page).
     let clipboard = window.navigator().clipboard();
     if !clipboard.is_undefined() && JsFuture::from(clipboard.write_text(text)).await.is_ok() {

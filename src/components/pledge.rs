@@ -438,6 +438,9 @@ fn PledgeForm(
                     <input
                         id=fid("show-amount")
                         type="checkbox"
+                        // Checked from the start: also in the server's first view (HTML has
+                        // no properties, only attributes).
+                        checked=show_amount.get_untracked()
                         prop:checked=move || show_amount.get()
                         on:change=move |ev| show_amount.set(event_target_checked(&ev))
                     />

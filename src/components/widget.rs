@@ -16,12 +16,14 @@ use leptos::prelude::*;
 
 /// The page's own language, when the embed names none.
 fn page_locale() -> Option<Locale> {
-    let lang = web_sys::window()?.document()?.document_element()?.get_attribute("lang")?;
+    let lang = crate::window()?.document()?.document_element()?.get_attribute("lang")?;
     Locale::from_tag(&lang)
 }
 
-fn browser_now() -> Timestamp {
-    Timestamp::from_unix_millis(js_sys::Date::now() as i64)
+/// The language of a cohort's view: the embed's, else the document's, else the page's,
+/// else Dutch. The same rule in the browser and for the server's first view.
+pub(crate) fn cohort_locale(embed: Option<Locale>, cohort: &Cohort, page: Option<Locale>) -> Locale {
+    embed.or_else(|| cohort.document().locale.as_deref().and_then(Locale::from_tag)).or(page).unwrap_or_default()
 }
 
 /// The whole widget for one cohort document.
@@ -48,7 +50,11 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
     let id = StoredValue::new(id);
     let events = crate::events::host();
     let frame = NodeRef::<leptos::html::Div>::new();
-    frame.on_load(|el| super::reserve_by_width(el.into()));
+    // A view taken over from the server keeps the server's reservation (the server cannot
+    // measure a width): the swap then changes no height.
+    if !super::whole_view() {
+        frame.on_load(|el| super::reserve_by_width(el.into()));
+    }
 
     view! {
         <div class="cofund" lang=initial_locale.tag() aria-busy=move || pending.get().to_string()>
@@ -66,6 +72,8 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                                 Err(error) => events.failed(error.kind(), &error.message(initial_locale)),
                             }
                         }
+                        // Taking over a view the server rendered: swap once this one is in place.
+                        super::take_over_after_render();
                         match loaded {
                             Ok(Loaded::Programme(programme)) => {
                                 let c = config.get_value();
@@ -83,12 +91,8 @@ pub fn CofundWidget(config: WidgetConfig) -> impl IntoView {
                             }
                             Ok(Loaded::Cohort(cohort)) => {
                                 let c = config.get_value();
-                                let locale = c
-                                    .locale
-                                    .or_else(|| cohort.document().locale.as_deref().and_then(Locale::from_tag))
-                                    .or_else(page_locale)
-                                    .unwrap_or_default();
-                                let now = c.now.unwrap_or_else(browser_now);
+                                let locale = cohort_locale(c.locale, &cohort, page_locale());
+                                let now = c.now.unwrap_or_else(crate::browser_now);
                                 view! {
                                     <CohortView
                                         cohort=cohort
@@ -153,9 +157,7 @@ pub(super) fn every_visible(secs: u32, refresh: impl Fn() + 'static) {
 
 /// Whether the page is visible (a background tab is not).
 fn page_visible() -> bool {
-    web_sys::window()
-        .and_then(|w| w.document())
-        .is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
+    crate::window().and_then(|w| w.document()).is_none_or(|d| d.visibility_state() == web_sys::VisibilityState::Visible)
 }
 
 /// Follows the document's live event stream (`links.events`) while the page is visible:
@@ -176,7 +178,7 @@ pub(super) fn follow_events(url: &str, src: &str, on_progress: impl Fn() + 'stat
     use std::rc::Rc;
     use wasm_bindgen::{closure::Closure, JsCast};
     let Some(url) = web_sys::Url::new_with_base(url, src).ok().map(|u| u.href()) else { return };
-    let Some(document) = web_sys::window().and_then(|w| w.document()) else { return };
+    let Some(document) = crate::window().and_then(|w| w.document()) else { return };
     let on_progress = Closure::<dyn Fn()>::new(on_progress);
     let source: Rc<RefCell<Option<web_sys::EventSource>>> = Rc::default();
     let follow = {
@@ -213,7 +215,7 @@ pub(super) fn follow_events(url: &str, src: &str, on_progress: impl Fn() + 'stat
 
 /// A loaded cohort. `cohort` becomes a signal so a pledge can update the figures.
 #[component]
-fn CohortView(
+pub(crate) fn CohortView(
     cohort: Cohort,
     locale: Locale,
     now: Timestamp,
@@ -237,16 +239,20 @@ fn CohortView(
 
     // The crowd figures first; the rest after that frame has painted, so the first
     // figure shows after part of the work and no one task holds the main thread as long.
-    let rest = RwSignal::new(false);
+    // On the server, and in the browser taking over the server's view, all in one step.
+    let whole = super::whole_view();
+    let rest = RwSignal::new(whole);
     let crowd_id = id.clone();
-    request_animation_frame(move || {
-        set_timeout(
-            move || {
-                rest.try_set(true);
-            },
-            std::time::Duration::ZERO,
-        );
-    });
+    if !whole {
+        request_animation_frame(move || {
+            set_timeout(
+                move || {
+                    rest.try_set(true);
+                },
+                std::time::Duration::ZERO,
+            );
+        });
+    }
     let below_the_figures = move || {
         rest.get().then(|| {
             let (src, id) = (src.clone(), id.clone());

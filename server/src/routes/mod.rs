@@ -5,6 +5,7 @@ mod cors;
 mod donor;
 mod events;
 pub mod extract;
+mod first_view;
 pub mod limits;
 mod mail;
 mod metrics;
@@ -123,6 +124,7 @@ pub fn router(state: AppState) -> Router {
         .route("/api/v1/openapi.yaml", get(site::openapi))
         .route("/api/v1/cohorts/{slug}", get(public::document).options(public::document_preflight))
         .route("/api/v1/programmes/{slug}", get(public::programme).options(public::document_preflight))
+        .route("/api/v1/cohorts/{slug}/view", get(first_view::fragment).options(public::document_preflight))
         .route("/api/v1/cohorts/{slug}/events", get(events::events).options(public::document_preflight))
         .route("/api/v1/programmes/{slug}/events", get(events::programme_events).options(public::document_preflight))
         .route(

@@ -2,13 +2,14 @@
 //! cohort with its embed snippet, a one-widget page at `/embed/{slug}`, and the
 //! OpenAPI description.
 
-use super::widget::WidgetNames;
+use super::first_view::ViewParams;
 use super::AppState;
 use crate::error::ApiResult;
 use axum::extract::{Path, Query, State};
 use axum::http::{header, HeaderValue};
 use axum::response::{Html, IntoResponse, Response};
 use cofund_core::embed::Embed;
+use cofund_widget::Locale;
 use std::collections::HashMap;
 use std::path::Path as FsPath;
 use tower::ServiceBuilder;
@@ -54,23 +55,16 @@ const o=document.referrer?new URL(document.referrer).origin:null,post=(m,t)=>par
 new ResizeObserver(()=>post({type:'cofund:height',height:Math.ceil(document.documentElement.getBoundingClientRect().height)},o||'*')).observe(document.documentElement);\
 if(o)for(const t of['cofund:load','cofund:pledge','cofund:error'])addEventListener(t,e=>post({type:t,detail:e.detail},o));}</script>";
 
-/// The body of `/embed/{slug}`: the widget in the light DOM, mounted by the loader (which
-/// starts the document request while the wasm loads), the title only when not framed.
-/// `files`: the build's current content-named module and wasm, which the loader imports.
-fn embed_body(public_url: &str, files: &WidgetNames, slug: &str, name: &str, locale: &str, framed: bool) -> String {
+/// The body of `/embed/{slug}`: the widget in the light DOM with its first view rendered
+/// by the server (`view`, the widget's own components), which the wasm takes over once
+/// the loader has fetched it (after the first view); the title only when not framed.
+fn embed_body(public_url: &str, slug: &str, name: &str, locale: &str, view: &str, framed: bool) -> String {
     let title = if framed { String::new() } else { format!("<h1>{}</h1>\n", esc(name)) };
-    // Preload hints: the wasm and the document start with the page, not a round trip
-    // later when the loader runs (the loader's requests then take these responses).
     format!(
-        "<link rel=\"preload\" href=\"{public_url}/widget/{wasm}\" as=\"fetch\" crossorigin>\n\
-         <link rel=\"preload\" href=\"{public_url}/api/v1/cohorts/{slug}\" as=\"fetch\" crossorigin>\n\
-         <link rel=\"modulepreload\" href=\"{public_url}/widget/{glue}\">\n\
-         <main>\n{title}<div data-cofund-src=\"{public_url}/api/v1/cohorts/{slug}\" data-cofund-locale=\"{locale}\"></div>\n</main>\n\
+        "<main>\n{title}<div data-cofund-src=\"{public_url}/api/v1/cohorts/{slug}\" data-cofund-locale=\"{locale}\">{view}</div>\n</main>\n\
          <script type=\"module\" src=\"{public_url}/widget/cofund.js\" async></script>\n{FRAME_SCRIPT}",
         public_url = esc(public_url),
         slug = esc(slug),
-        wasm = esc(&files.wasm),
-        glue = esc(&files.glue),
     )
 }
 
@@ -86,10 +80,15 @@ a{color:LinkText}a:focus-visible{outline:3px solid;outline-offset:2px}\
 nav ul{padding-left:1.25rem}";
 
 fn page(title: &str, lang: &str, body: &str) -> Html<String> {
+    page_with_head(title, lang, "", body)
+}
+
+/// A page with `head` (trusted markup) at the end of its `<head>`.
+fn page_with_head(title: &str, lang: &str, head: &str, body: &str) -> Html<String> {
     Html(format!(
         "<!doctype html>\n<html lang=\"{lang}\">\n<head>\n<meta charset=\"utf-8\">\n\
          <meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n\
-         <title>{title}</title>\n<style>{STYLE}</style>\n</head>\n<body>\n{body}\n</body>\n</html>\n",
+         <title>{title}</title>\n<style>{STYLE}</style>\n{head}</head>\n<body>\n{body}\n</body>\n</html>\n",
         title = esc(title),
     ))
 }
@@ -146,14 +145,17 @@ pub async fn embed(
 ) -> ApiResult<Html<String>> {
     let cohort = state.cofund().cohort(&slug).await?;
     let locale = match q.get("locale").map(String::as_str) {
-        Some("en-GB") => "en-GB",
-        _ => "nl-NL",
+        Some("en-GB") => Locale::En,
+        _ => Locale::Nl,
     };
-    let lang = &locale[..2];
+    let params = ViewParams { locale: Some(locale), page_locale: None, now: None };
+    let view = super::first_view::render(&state, &slug, params).await?.view;
     let title = format!("{} — Cofund", cohort.definition.name);
-    let files = state.widget_files().current_names().await;
-    let body = embed_body(state.public_url(), &files, &slug, &cohort.definition.name, locale, q.contains_key("frame"));
-    Ok(page(&title, lang, &body))
+    let name = &cohort.definition.name;
+    let body = embed_body(state.public_url(), &slug, name, locale.tag(), &view, q.contains_key("frame"));
+    // The widget's stylesheet with the page (the widget finds it by its id and adds no other).
+    let head = format!("<style id=\"{}\">{}</style>\n", cofund_widget::ssr::STYLE_ID, cofund_widget::ssr::STYLESHEET);
+    Ok(page_with_head(&title, &locale.tag()[..2], &head, &body))
 }
 
 /// The built dashboard (Trunk's `dashboard/dist`), served at `/manage/`: its own

@@ -124,6 +124,7 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
         ("/api/v1/openapi.yaml", Method::GET, "/api/v1/openapi.yaml".into(), None, [200; 5]),
         ("/api/v1/cohorts/{slug}", Method::GET, "/api/v1/cohorts/a".into(), None, [200; 5]),
         ("/api/v1/cohorts/{slug}/events", Method::GET, "/api/v1/cohorts/a/events".into(), None, [200; 5]),
+        ("/api/v1/cohorts/{slug}/view", Method::GET, "/api/v1/cohorts/a/view".into(), None, [200; 5]),
         ("/api/v1/cohorts/{slug}/pledges", Method::GET, "/api/v1/cohorts/a/pledges".into(), None, [200; 5]),
         (
             "/api/v1/cohorts/{slug}/pledges/{id}/payments",

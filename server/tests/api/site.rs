@@ -215,15 +215,11 @@ async fn content_named_widget_files_are_immutable_and_the_loader_revalidates() {
         assert_eq!(get(path, vec![("if-none-match", "\"other\"".into())]).await.status(), 200, "{path}");
     }
 
-    // /embed/{slug} preloads the current content-named files (those the loader imports).
+    // /embed/{slug} has the first view in the page and names no widget file but the
+    // loader, which fetches the current content-named ones after that view.
     let html = app.get("/embed/s").await.text().await.unwrap();
-    assert!(
-        html.contains(&format!("href=\"{}/widget/cofund-widget-fedcba9876543210_bg.wasm\" as=\"fetch\"", app.address)),
-        "{html}"
-    );
-    assert!(html
-        .contains(&format!("rel=\"modulepreload\" href=\"{}/widget/cofund-widget-0123456789abcdef.js\"", app.address)));
-    assert!(!html.contains("cofund-widget_bg.wasm"), "no fixed names in the page");
+    assert!(html.contains("data-cofund-ssr") && html.contains("/widget/cofund.js\""), "{html}");
+    assert!(!html.contains("_bg.wasm") && !html.contains("modulepreload"), "nothing of the wasm before the first view");
     assert_eq!(get("/widget/../Cargo.toml", vec![]).await.status(), 404);
 }
 
@@ -248,11 +244,64 @@ async fn a_new_build_is_served_without_a_restart_and_changes_the_loaders_etag() 
     assert_eq!(r.status(), 200, "the changed loader is sent again, not a 304");
     assert_ne!(r.headers()["etag"].to_str().unwrap(), old_etag);
     assert!(r.text().await.unwrap().contains("cofund-widget-1111111111111111.js"));
-    let html = app.get("/embed/s").await.text().await.unwrap();
-    assert!(
-        html.contains("cofund-widget-2222222222222222_bg.wasm") && html.contains("cofund-widget-1111111111111111.js")
-    );
     // What the old loader names is still there for pages that loaded it.
     assert_eq!(app.get("/widget/cofund-widget-0123456789abcdef.js").await.status(), 200);
     assert_eq!(app.get("/widget/cofund-widget-fedcba9876543210_bg.wasm").await.status(), 200);
+}
+
+/// The widget's first view, rendered by the server from the widget's own components:
+/// the figures the widget shows, in the language asked for, cacheable by its ETag.
+#[tokio::test]
+async fn the_first_view_is_rendered_by_the_server_with_the_widgets_figures() {
+    let app = spawn().await;
+    app.open_cohort("v").await;
+    app.pledge_ok("v", &pledge_body(123_456, "a@example.nl")).await;
+    let pledged = "1.234,56"; // € 1.234,56 in Dutch, €1,234.56 in English
+
+    let r = app.get("/api/v1/cohorts/v/view?locale=nl-NL").await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/html; charset=utf-8");
+    assert_eq!(r.headers()["access-control-allow-origin"], "*");
+    assert_eq!(r.headers()["content-language"], "nl-NL");
+    assert!(r.headers()["cache-control"].to_str().unwrap().starts_with("public"));
+    let etag = r.headers()["etag"].to_str().unwrap().to_owned();
+    let nl = r.text().await.unwrap();
+    assert!(nl.starts_with("<style data-cofund-ssr=\"\">:host{"), "the stylesheet first: {}", &nl[..60]);
+    assert!(nl.contains("<div class=\"cofund-root\" data-cofund-ssr=\"\"><div lang=\"nl-NL\""), "{nl}");
+    assert!(nl.contains(&format!("€\u{a0}{pledged}")), "the pledged figure as the widget writes it");
+    assert!(nl.contains("Starters4Communities v") && nl.contains("<form"), "the title and the pledge form");
+
+    // Unchanged: 304 with the same tag. Another language: other bytes, another tag.
+    let again = app.client.get(app.url("/api/v1/cohorts/v/view?locale=nl-NL")).header("if-none-match", &etag);
+    let again = again.send().await.unwrap();
+    assert_eq!(again.status(), 304);
+    assert_eq!(again.headers()["etag"].to_str().unwrap(), etag);
+    let r = app.get("/api/v1/cohorts/v/view?locale=en-GB").await;
+    assert_eq!(r.headers()["content-language"], "en-GB");
+    assert_ne!(r.headers()["etag"].to_str().unwrap(), etag);
+    assert!(r.text().await.unwrap().contains("€1,234.56"));
+    // No locale: the document's (nl-NL here) before the page's language, as the widget
+    // decides; an unknown one is none.
+    let r = app.get("/api/v1/cohorts/v/view?lang=en").await;
+    assert_eq!(r.headers()["content-language"], "nl-NL");
+    let r = app.get("/api/v1/cohorts/v/view?locale=fr-FR").await;
+    assert_eq!(r.headers()["content-language"], "nl-NL");
+
+    // A pledge changes the view (and its tag).
+    app.pledge_ok("v", &pledge_body(1_000, "b@example.nl")).await;
+    let after = app.client.get(app.url("/api/v1/cohorts/v/view?locale=nl-NL")).header("if-none-match", &etag);
+    let after = after.send().await.unwrap();
+    assert_eq!(after.status(), 200);
+    assert!(after.text().await.unwrap().contains("€\u{a0}1.244,56"));
+
+    assert_eq!(error_of(app.get("/api/v1/cohorts/nope/view").await).await.0, 404);
+
+    // /embed/{slug}: the same view inline, with the widget's stylesheet in the head.
+    let html = app.get("/embed/v?locale=en-GB").await.text().await.unwrap();
+    assert!(html.contains("<style id=\"cofund-widget-style\">"));
+    assert!(
+        html.contains("data-cofund-locale=\"en-GB\"><div lang=\"en-GB\" aria-busy=\"false\" data-cofund-ssr"),
+        "{html}"
+    );
+    assert!(html.contains("€1,244.56"));
 }
