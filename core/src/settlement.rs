@@ -217,6 +217,22 @@ pub struct FunderStatement {
     pub total_cents: i64,
 }
 
+/// What the pot's funders owe for a programme (`GET /api/v1/admin/programmes/{slug}/settlements`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeSettlements {
+    pub programme: String,
+    /// The pot's name.
+    pub pot: String,
+    pub currency: String,
+    /// RFC 3339: the moment the statements were computed.
+    pub computed_at: String,
+    pub pot_cents: i64,
+    /// What the pot gave in all: the sum of the funders' totals.
+    pub used_cents: i64,
+    /// One per funder, in the pot's order ([`funder_statements`]).
+    pub funders: Vec<FunderStatement>,
+}
+
 /// What each funder of `pot` owes for what the pot gave the programme's cohorts
 /// (`given`, per cohort as [`crate::pot::allocate`]'s `per_cohort_cents`), pro rata to
 /// what each put in. The rounding rule, stated once:
@@ -233,9 +249,9 @@ pub struct FunderStatement {
 pub fn funder_statements(pot: &PotDefinition, given: &[crate::pot::PotCohortShare]) -> Vec<FunderStatement> {
     let weights: Vec<i64> = pot.funders.iter().map(|f| f.amount_cents).collect();
     let used = given.iter().fold(0i64, |a, c| a.saturating_add(c.added_cents.max(0)));
-    let totals = largest_remainder(used, &weights);
+    // What each funder still has to place of its total, cohort by cohort.
+    let mut to_place = largest_remainder(used, &weights);
     let weight_sum: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
-    let mut to_place = totals.clone();
     let mut cells: Vec<Vec<i64>> = vec![Vec::with_capacity(given.len()); weights.len()];
     for c in given {
         let g = c.added_cents.max(0);

@@ -341,6 +341,6 @@ pub async fn pot_history(slug: &str) -> Result<cofund_core::pot::PotHistory, Fai
 }
 
 /// What each of the pot's funders owes (coordinators of the programme).
-pub async fn funder_settlements(slug: &str) -> Result<crate::settlements::ProgrammeSettlements, Failure> {
+pub async fn funder_settlements(slug: &str) -> Result<cofund_core::settlement::ProgrammeSettlements, Failure> {
     parse(&send(Request::get(&format!("/api/v1/admin/programmes/{slug}/settlements")), None).await?)
 }

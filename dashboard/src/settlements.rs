@@ -9,7 +9,7 @@
 
 use crate::api::{self, Failure};
 use crate::{ctx, format, Route};
-use cofund_core::settlement::{FunderStatement, LineKind, Settlement};
+use cofund_core::settlement::{LineKind, ProgrammeSettlements, Settlement};
 use cofund_core::Timestamp;
 use leptos::prelude::*;
 use serde::Deserialize;
@@ -21,18 +21,6 @@ pub struct CohortSettlements {
     pub currency: String,
     pub computed_at: String,
     pub statements: Vec<Settlement>,
-}
-
-/// `GET /api/v1/admin/programmes/{slug}/settlements`.
-#[derive(Debug, Clone, PartialEq, Deserialize)]
-pub struct ProgrammeSettlements {
-    pub programme: String,
-    pub pot: String,
-    pub currency: String,
-    pub computed_at: String,
-    pub pot_cents: i64,
-    pub used_cents: i64,
-    pub funders: Vec<FunderStatement>,
 }
 
 fn tr(nl: bool, dutch: &'static str, english: &'static str) -> &'static str {
@@ -281,7 +269,7 @@ mod tests {
         let json = r#"{"programme":"starters4communities","pot":"Pot","currency":"EUR","computed_at":"2027-03-20T12:00:00Z",
             "pot_cents":10000,"used_cents":8501,"funders":[
             {"funder":"Oranje Fonds","amount_cents":6000,"per_cohort":[{"slug":"a","added_cents":2101},{"slug":"b","added_cents":3000}],"total_cents":5101}]}"#;
-        let s: super::ProgrammeSettlements = serde_json::from_str(json).unwrap();
+        let s: cofund_core::settlement::ProgrammeSettlements = serde_json::from_str(json).unwrap();
         assert_eq!((s.used_cents, s.funders[0].total_cents, s.funders[0].per_cohort[0].added_cents), (8_501, 5_101, 2_101));
     }
 

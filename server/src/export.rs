@@ -126,7 +126,7 @@ pub fn settlements_csv(s: &crate::domain::programmes::CohortSettlements) -> Stri
 
 /// What each funder of a programme's pot owes, as CSV: a row per funder and cohort
 /// (its share of what the pot gave the cohort), then a `total` row per funder.
-pub fn programme_settlements_csv(s: &crate::domain::programmes::ProgrammeSettlements) -> String {
+pub fn programme_settlements_csv(s: &cofund_core::settlement::ProgrammeSettlements) -> String {
     let mut w = writer();
     w.write_record(["programme", "pot", "funder", "funder_amount_cents", "cohort", "amount_cents", "amount"])
         .expect("writing to memory");

@@ -20,7 +20,7 @@ use cofund_core::api::PledgeStatus;
 use cofund_core::pot::{allocate, PotAllocation, PotDefinition, PotGift, PotHistory};
 use cofund_core::programme::{programme_slug, ProgrammeSettings};
 use cofund_core::rules::{Gift, GiftStatus, Setting};
-use cofund_core::settlement::{funder_statements, settle, settle_pot, FunderStatement, Ledger, Settlement};
+use cofund_core::settlement::{funder_statements, settle, settle_pot, Ledger, ProgrammeSettlements, Settlement};
 use cofund_core::{FieldError, Problem, Timestamp};
 use serde::Serialize;
 use std::sync::Arc;
@@ -86,23 +86,6 @@ pub struct GroupReading {
     pub pot: Option<cofund_core::pot::PotState>,
     pub revision: i64,
     pub own_revision: i64,
-}
-
-/// What the pot's funders owe for a programme (`GET /api/v1/admin/programmes/{slug}/settlements`).
-#[derive(Debug, Clone, Serialize)]
-pub struct ProgrammeSettlements {
-    pub programme: String,
-    /// The pot's name.
-    pub pot: String,
-    pub currency: String,
-    /// RFC 3339: the moment the statements were computed.
-    pub computed_at: String,
-    pub pot_cents: i64,
-    /// What the pot gave in all: the sum of the funders' totals.
-    pub used_cents: i64,
-    /// One per funder, in the pot's order (see `cofund_core::settlement::funder_statements`
-    /// for the rounding rule).
-    pub funders: Vec<FunderStatement>,
 }
 
 /// One cohort's settlement statements (`GET /api/v1/admin/cohorts/{slug}/settlements`).

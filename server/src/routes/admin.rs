@@ -305,9 +305,17 @@ pub async fn programme_settlements(
     admin: Admin,
     Path(slug): Path<String>,
 ) -> ApiResult<Response> {
-    may_change_programme(&state, &admin, &slug, None).await?;
-    let s = state.cofund().programme_settlements(&slug, domain::now()).await?;
+    let s = funders_of(&state, &admin, &slug).await?;
     Ok(([(header::CACHE_CONTROL, "no-store".to_owned())], Json(s)).into_response())
+}
+
+async fn funders_of(
+    state: &AppState,
+    admin: &Admin,
+    slug: &str,
+) -> ApiResult<cofund_core::settlement::ProgrammeSettlements> {
+    may_change_programme(state, admin, slug, None).await?;
+    Ok(state.cofund().programme_settlements(slug, domain::now()).await?)
 }
 
 /// `GET /api/v1/admin/programmes/{slug}/settlements.csv`: the same figures, a row per
@@ -317,8 +325,7 @@ pub async fn programme_settlements_csv(
     admin: Admin,
     Path(slug): Path<String>,
 ) -> ApiResult<Response> {
-    may_change_programme(&state, &admin, &slug, None).await?;
-    let s = state.cofund().programme_settlements(&slug, domain::now()).await?;
+    let s = funders_of(&state, &admin, &slug).await?;
     Ok((
         [
             (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
