@@ -269,7 +269,8 @@ pub fn funder_statements(pot: &PotDefinition, given: &[crate::pot::PotCohortShar
         let mut spare = g - column.iter().sum::<i64>();
         while spare > 0 {
             // The funder with the most still to place; ties by funder order.
-            let Some((f, _)) = to_place.iter().enumerate().filter(|(_, l)| **l > 0).max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+            let Some((f, _)) =
+                to_place.iter().enumerate().filter(|(_, l)| **l > 0).max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
             else {
                 break;
             };

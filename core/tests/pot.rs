@@ -483,7 +483,11 @@ mod funders {
     fn pot(amounts: &[i64]) -> PotDefinition {
         PotDefinition {
             name: "Pot".into(),
-            funders: amounts.iter().enumerate().map(|(i, a)| Funder { name: format!("F{i}"), amount_cents: *a }).collect(),
+            funders: amounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| Funder { name: format!("F{i}"), amount_cents: *a })
+                .collect(),
             pot_cents: amounts.iter().sum(),
             ratio_bps: 10_000,
             cap_per_gift_cents: None,
@@ -516,7 +520,10 @@ mod funders {
         // A tie in every cohort does not pile up on the first funder beyond its total.
         let s = funder_statements(&pot(&[1, 1]), &given(&[1, 1]));
         assert_eq!(s.iter().map(|f| f.total_cents).collect::<Vec<_>>(), [1, 1]);
-        assert_eq!(s.iter().map(|f| f.per_cohort.iter().map(|c| c.added_cents).sum::<i64>()).collect::<Vec<_>>(), [1, 1]);
+        assert_eq!(
+            s.iter().map(|f| f.per_cohort.iter().map(|c| c.added_cents).sum::<i64>()).collect::<Vec<_>>(),
+            [1, 1]
+        );
     }
 
     proptest! {

@@ -58,7 +58,12 @@ pub fn series(h: &PotHistory) -> (Vec<Series>, Series, Option<(Date, Date)>) {
 
 /// The chart and the table; `names` gives each cohort's name by slug.
 #[component]
-pub fn PotHistoryView(history: PotHistory, names: Vec<(String, String)>, currency: String, locale: Locale) -> impl IntoView {
+pub fn PotHistoryView(
+    history: PotHistory,
+    names: Vec<(String, String)>,
+    currency: String,
+    locale: Locale,
+) -> impl IntoView {
     let nl = locale == Locale::Nl;
     let money = move |v: i64| format::money(locale, &currency, v);
     let name_of = {
@@ -120,8 +125,9 @@ pub fn PotHistoryView(history: PotHistory, names: Vec<(String, String)>, currenc
         .points
         .iter()
         .map(|p| {
-            let when =
-                Timestamp::parse_rfc3339(&p.at).map(|t| format::date_time_short(locale, t)).unwrap_or_else(|| p.at.clone());
+            let when = Timestamp::parse_rfc3339(&p.at)
+                .map(|t| format::date_time_short(locale, t))
+                .unwrap_or_else(|| p.at.clone());
             view! {
                 <tr>
                     <th scope="row">{when}</th>

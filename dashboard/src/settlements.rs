@@ -261,7 +261,10 @@ mod tests {
         let r = Route::from_hash("#/programme/starters4communities/settlements");
         assert_eq!(r, Route::FunderSettlements("starters4communities".into()));
         assert_eq!(r.href(), "#/programme/starters4communities/settlements");
-        assert_eq!(Route::from_hash("#/programme/starters4communities"), Route::Programme("starters4communities".into()));
+        assert_eq!(
+            Route::from_hash("#/programme/starters4communities"),
+            Route::Programme("starters4communities".into())
+        );
     }
 
     #[test]
@@ -270,7 +273,10 @@ mod tests {
             "pot_cents":10000,"used_cents":8501,"funders":[
             {"funder":"Oranje Fonds","amount_cents":6000,"per_cohort":[{"slug":"a","added_cents":2101},{"slug":"b","added_cents":3000}],"total_cents":5101}]}"#;
         let s: cofund_core::settlement::ProgrammeSettlements = serde_json::from_str(json).unwrap();
-        assert_eq!((s.used_cents, s.funders[0].total_cents, s.funders[0].per_cohort[0].added_cents), (8_501, 5_101, 2_101));
+        assert_eq!(
+            (s.used_cents, s.funders[0].total_cents, s.funders[0].per_cohort[0].added_cents),
+            (8_501, 5_101, 2_101)
+        );
     }
 
     #[test]

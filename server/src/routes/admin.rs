@@ -288,11 +288,7 @@ pub async fn put_programme(
 
 /// `GET /api/v1/admin/programmes/{slug}/pot-history`: the pot's use per cohort over
 /// time, step by step (`cofund_core::pot::PotHistory`); coordinators of the programme.
-pub async fn pot_history(
-    State(state): State<AppState>,
-    admin: Admin,
-    Path(slug): Path<String>,
-) -> ApiResult<Response> {
+pub async fn pot_history(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
     may_change_programme(&state, &admin, &slug, None).await?;
     let h = state.cofund().pot_history(&slug).await?;
     Ok(([(header::CACHE_CONTROL, "no-store".to_owned())], Json(h)).into_response())

@@ -397,7 +397,9 @@ impl Storage for PostgresStorage {
         .fetch_optional(&mut *tx)
         .await?;
         // Another writer created the programme since the check: it is at revision 1.
-        let Some(inserted) = inserted else { return check_revision(slug, expected_revision, 1).map(|()| PutOutcome::Updated) };
+        let Some(inserted) = inserted else {
+            return check_revision(slug, expected_revision, 1).map(|()| PutOutcome::Updated);
+        };
         tx.commit().await?;
         Ok(if inserted { PutOutcome::Created } else { PutOutcome::Updated })
     }

@@ -347,13 +347,27 @@ async fn the_pots_use_over_time_and_each_funders_share_follow_the_allocation_to_
         .as_array()
         .unwrap()
         .iter()
-        .map(|p| (p["cohort"].as_str().unwrap().to_owned(), p["cohort_cents"].as_i64().unwrap(), p["used_cents"].as_i64().unwrap()))
+        .map(|p| {
+            (
+                p["cohort"].as_str().unwrap().to_owned(),
+                p["cohort_cents"].as_i64().unwrap(),
+                p["used_cents"].as_i64().unwrap(),
+            )
+        })
         .collect();
     assert_eq!(
         points,
-        [("a".into(), 2_500, 2_500), ("a".into(), 3_501, 3_501), ("b".into(), 2_500, 6_001), ("b".into(), 5_000, 8_501)]
+        [
+            ("a".into(), 2_500, 2_500),
+            ("a".into(), 3_501, 3_501),
+            ("b".into(), 2_500, 6_001),
+            ("b".into(), 5_000, 8_501)
+        ]
     );
-    assert_eq!((h["pot_cents"].as_i64(), h["used_cents"].as_i64(), h["left_cents"].as_i64()), (Some(10_000), Some(8_501), Some(1_499)));
+    assert_eq!(
+        (h["pot_cents"].as_i64(), h["used_cents"].as_i64(), h["left_cents"].as_i64()),
+        (Some(10_000), Some(8_501), Some(1_499))
+    );
     // The last point of each cohort is what its document says the pot added today.
     for c in h["cohorts"].as_array().unwrap() {
         let doc = app.document(c["slug"].as_str().unwrap()).await;
@@ -367,7 +381,10 @@ async fn the_pots_use_over_time_and_each_funders_share_follow_the_allocation_to_
     let r = admin_get(&app, &format!("/api/v1/admin/programmes/{SLUG}/settlements")).await;
     assert_eq!(r.status(), 200);
     let s: Value = r.json().await.unwrap();
-    assert_eq!((s["programme"].as_str(), s["currency"].as_str(), s["used_cents"].as_i64()), (Some(SLUG), Some("EUR"), Some(8_501)));
+    assert_eq!(
+        (s["programme"].as_str(), s["currency"].as_str(), s["used_cents"].as_i64()),
+        (Some(SLUG), Some("EUR"), Some(8_501))
+    );
     assert_eq!(
         s["funders"],
         json!([
