@@ -169,7 +169,7 @@ fn form(
         Some(Err(Failure::Conflict)) => {
             let text = tr(
                 nl,
-                "Niet opgeslagen: iemand anders heeft dit programma intussen opgeslagen. Laad hun versie, controleer je wijziging en sla opnieuw op.",
+                "Je wijziging is niet bewaard: iemand anders heeft dit programma intussen gewijzigd. Laad hun versie, controleer je wijziging en sla opnieuw op.",
                 "Not saved: someone else saved this programme in the meantime. Load their version, check your change and save again.",
             );
             stale.set(true);

@@ -466,6 +466,23 @@ test('dashboard programme editor: a pot with one funder and one impact figure sa
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'pg-ratio', 'focus goes to the first error');
   assert.deepEqual(await axe(page, 'html'), []);
   assert.deepEqual(await settings(), stored, 'nothing stored');
+
+  // Someone else saves first (the editor still holds the revision it loaded): the save
+  // is refused with a clear message and a button that loads their version; nothing of
+  // this editor's is stored.
+  await page.fill('#pg-ratio', '1');
+  const theirs = { ...stored, impact: [] };
+  const put = await fetch(`${env.server.base}/api/v1/admin/programmes/${PROGRAMME}`, {
+    method: 'PUT', headers: { authorization: `Bearer ${adminToken()}`, 'content-type': 'application/json' }, body: JSON.stringify(theirs) });
+  assert.equal(put.status, 200);
+  await page.click('.programme-form button[type=submit]');
+  await page.waitForFunction(() => /iemand anders heeft dit programma intussen gewijzigd/.test(document.querySelector('#pg-notice')?.textContent ?? ''));
+  await page.waitForFunction(() => document.activeElement?.id === 'pg-notice'); // focus goes to the message
+  assert.deepEqual(await settings(), theirs, 'their save stands');
+  assert.deepEqual(await axe(page, 'html'), []);
+  await page.click('#pg-reload');
+  await page.waitForFunction(() => document.querySelector('#pg-impact-0-kind') === null && document.querySelector('#pg-notice') === null);
+  assert.equal(await page.inputValue('#pg-ratio'), '0,50', 'their version is loaded');
   assert.deepEqual(page.pageErrors, []);
   await context.close();
 });
