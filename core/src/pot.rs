@@ -83,8 +83,7 @@ pub fn validate_pot(p: &Pot) -> Result<(), Vec<FieldError>> {
 /// times (ties: the lower cohort index, then the order given), each gift that is not
 /// cancelled unlocks `⌊gift × ratio⌋` within its caps and what is left in the pot.
 pub fn allocate(pot: &Pot, cohorts: usize, gifts: &[PotGift]) -> PotAllocation {
-    let mut order: Vec<usize> = (0..gifts.len()).collect();
-    order.sort_by_key(|&i| (gifts[i].gift.at, gifts[i].cohort, i));
+    let order = allocation_order(gifts);
     let mut per_cohort = vec![0i64; cohorts];
     let mut per_gift = vec![0i64; gifts.len()];
     let mut left = pot.pot_cents.max(0);
@@ -111,6 +110,79 @@ pub fn allocate(pot: &Pot, cohorts: usize, gifts: &[PotGift]) -> PotAllocation {
         per_gift_cents: per_gift,
         used_cents: pot.pot_cents.max(0) - left,
         left_cents: left,
+    }
+}
+
+/// The order in which [`allocate`] serves `gifts`: by the pledge's time, then the
+/// lower cohort index, then the order given.
+fn allocation_order(gifts: &[PotGift]) -> Vec<usize> {
+    let mut order: Vec<usize> = (0..gifts.len()).collect();
+    order.sort_by_key(|&i| (gifts[i].gift.at, gifts[i].cohort, i));
+    order
+}
+
+/// One step of the pot's use over time: at the time of a pledge the pot gave something
+/// to, what the pot had given that cohort so far and what it had given in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PotHistoryPoint {
+    /// RFC 3339: the pledge's time.
+    pub at: String,
+    /// The cohort's slug.
+    pub cohort: String,
+    /// What the pot had given this cohort up to and including this pledge.
+    pub cohort_cents: i64,
+    /// What the pot had given all cohorts up to and including this pledge.
+    pub used_cents: i64,
+}
+
+/// The pot's use per cohort over time (`GET /api/v1/admin/programmes/{slug}/pot-history`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PotHistory {
+    pub pot_cents: i64,
+    pub used_cents: i64,
+    pub left_cents: i64,
+    /// Today's figure per cohort (the document's `added_cents`), in the caller's order.
+    pub cohorts: Vec<PotCohortShare>,
+    /// One per pledge the pot gave something to, in the allocation's order; a cohort's
+    /// line steps at each of its points, the pot's total at every point.
+    pub points: Vec<PotHistoryPoint>,
+}
+
+impl PotAllocation {
+    /// The pot's use over time, step by step, from this allocation of `gifts` (the same
+    /// gifts, in the same order, as given to [`allocate`]); `slugs[i]` names cohort `i`.
+    /// The last point of each cohort is its `per_cohort_cents`, the last point's
+    /// `used_cents` is `used_cents`; gifts the pot gave nothing add no point.
+    pub fn history(&self, pot_cents: i64, slugs: &[String], gifts: &[PotGift]) -> PotHistory {
+        let mut per_cohort = vec![0i64; slugs.len()];
+        let mut used = 0i64;
+        let mut points = Vec::new();
+        for i in allocation_order(gifts) {
+            let given = self.per_gift_cents.get(i).copied().unwrap_or(0);
+            let cohort = gifts[i].cohort;
+            if given <= 0 || cohort >= slugs.len() {
+                continue;
+            }
+            per_cohort[cohort] = per_cohort[cohort].saturating_add(given);
+            used = used.saturating_add(given);
+            points.push(PotHistoryPoint {
+                at: gifts[i].gift.at.to_rfc3339(),
+                cohort: slugs[cohort].clone(),
+                cohort_cents: per_cohort[cohort],
+                used_cents: used,
+            });
+        }
+        PotHistory {
+            pot_cents,
+            used_cents: self.used_cents,
+            left_cents: self.left_cents,
+            cohorts: slugs
+                .iter()
+                .zip(&self.per_cohort_cents)
+                .map(|(slug, added)| PotCohortShare { slug: slug.clone(), added_cents: *added })
+                .collect(),
+            points,
+        }
     }
 }
 

@@ -355,8 +355,19 @@ pub enum GiftStatus {
     Cancelled,
 }
 
+/// Who gave a gift, as per-donor caps, first gifts and distinct backers count donors:
+/// the donor's e-mail address trimmed and in lower case. The server keys backers by it
+/// and the dashboard's rule preview groups pledges by it.
+///
+/// ```
+/// assert_eq!(cofund_core::rules::backer_key(" Élise@Example.NL "), "élise@example.nl");
+/// ```
+pub fn backer_key(email: &str) -> String {
+    email.trim().to_lowercase()
+}
+
 /// One crowd gift, in the cohort's order of pledges. `donor` identifies the donor for
-/// per-donor caps, first gifts and distinct backers (the server's backer key).
+/// per-donor caps, first gifts and distinct backers ([`backer_key`]).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Gift<'a> {
     pub amount_cents: i64,

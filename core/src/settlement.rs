@@ -168,3 +168,132 @@ pub fn settle_pot(pot: &PotDefinition, ledger: Ledger, given: &[i64]) -> Settlem
     let total_cents = total(&lines);
     Settlement { stakeholder: pot.name.clone(), void: false, conditional: false, lines, total_cents }
 }
+
+// ---------------------------------------------------------------------------------
+// What each of the pot's funders owes for the pot's use.
+// ---------------------------------------------------------------------------------
+
+/// Shares `total_cents` over `weights` in proportion, in whole cents that add up to
+/// exactly `total_cents` (largest remainder): each gets `⌊total × weight / Σ weights⌋`,
+/// and the cents left over go one each to the largest remainders, ties by the order of
+/// `weights`. No share exceeds its weight when `total_cents` does not exceed the sum of
+/// the weights. Weights that are not positive get nothing; all zero (or no weights, or
+/// a total that is not positive): every share is 0.
+pub fn largest_remainder(total_cents: i64, weights: &[i64]) -> Vec<i64> {
+    let sum: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    let mut shares = vec![0i64; weights.len()];
+    if sum == 0 || total_cents <= 0 {
+        return shares;
+    }
+    let total = i128::from(total_cents);
+    let mut remainders: Vec<(i128, usize)> = Vec::with_capacity(weights.len());
+    let mut placed = 0i128;
+    for (i, w) in weights.iter().enumerate() {
+        let exact = total * i128::from((*w).max(0));
+        let floor = exact / sum;
+        shares[i] = i64::try_from(floor).unwrap_or(i64::MAX);
+        placed += floor;
+        remainders.push((exact % sum, i));
+    }
+    // Largest remainder first; ties by the order given.
+    remainders.sort_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let left = usize::try_from(total - placed).unwrap_or(0);
+    for (_, i) in remainders.into_iter().filter(|(r, _)| *r > 0).take(left) {
+        shares[i] += 1;
+    }
+    shares
+}
+
+/// One funder's statement for the programme's pot: its share of what the pot gave each
+/// cohort and in total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FunderStatement {
+    pub funder: String,
+    /// What the funder put in the pot.
+    pub amount_cents: i64,
+    /// Its share of what the pot gave each cohort, in the order of the cohorts given.
+    pub per_cohort: Vec<crate::pot::PotCohortShare>,
+    /// Its share of everything the pot gave: the sum of `per_cohort`.
+    pub total_cents: i64,
+}
+
+/// What the pot's funders owe for a programme (`GET /api/v1/admin/programmes/{slug}/settlements`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ProgrammeSettlements {
+    pub programme: String,
+    /// The pot's name.
+    pub pot: String,
+    pub currency: String,
+    /// RFC 3339: the moment the statements were computed.
+    pub computed_at: String,
+    pub pot_cents: i64,
+    /// What the pot gave in all: the sum of the funders' totals.
+    pub used_cents: i64,
+    /// One per funder, in the pot's order ([`funder_statements`]).
+    pub funders: Vec<FunderStatement>,
+}
+
+/// What each funder of `pot` owes for what the pot gave the programme's cohorts
+/// (`given`, per cohort as [`crate::pot::allocate`]'s `per_cohort_cents`), pro rata to
+/// what each put in. The rounding rule, stated once:
+///
+/// 1. a funder's total is its largest-remainder share of everything the pot gave
+///    ([`largest_remainder`], ties by funder order), so the totals add up to it exactly
+///    and none exceeds what the funder put in;
+/// 2. per cohort each funder first gets `⌊its share⌋`; the cents a cohort has left over
+///    go, cohort by cohort in order, one at a time to the funder with the most of its
+///    total still to place (ties by funder order).
+///
+/// So every cohort's shares add up to what the pot gave it, and every funder's to its
+/// total.
+pub fn funder_statements(pot: &PotDefinition, given: &[crate::pot::PotCohortShare]) -> Vec<FunderStatement> {
+    let weights: Vec<i64> = pot.funders.iter().map(|f| f.amount_cents).collect();
+    let used = given.iter().fold(0i64, |a, c| a.saturating_add(c.added_cents.max(0)));
+    // What each funder still has to place of its total, cohort by cohort.
+    let mut to_place = largest_remainder(used, &weights);
+    let weight_sum: i128 = weights.iter().map(|w| i128::from((*w).max(0))).sum();
+    let mut cells: Vec<Vec<i64>> = vec![Vec::with_capacity(given.len()); weights.len()];
+    for c in given {
+        let g = c.added_cents.max(0);
+        let mut column: Vec<i64> = weights
+            .iter()
+            .zip(&to_place)
+            .map(|(w, left)| {
+                let floor = if weight_sum == 0 { 0 } else { i128::from(g) * i128::from((*w).max(0)) / weight_sum };
+                i64::try_from(floor).unwrap_or(i64::MAX).min(*left)
+            })
+            .collect();
+        for (left, cell) in to_place.iter_mut().zip(&column) {
+            *left -= cell;
+        }
+        let mut spare = g - column.iter().sum::<i64>();
+        while spare > 0 {
+            // The funder with the most still to place; ties by funder order.
+            let Some((f, _)) =
+                to_place.iter().enumerate().filter(|(_, l)| **l > 0).max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(&a.0)))
+            else {
+                break;
+            };
+            column[f] += 1;
+            to_place[f] -= 1;
+            spare -= 1;
+        }
+        for (f, cell) in column.into_iter().enumerate() {
+            cells[f].push(cell);
+        }
+    }
+    pot.funders
+        .iter()
+        .zip(cells)
+        .map(|(funder, column)| FunderStatement {
+            funder: funder.name.clone(),
+            amount_cents: funder.amount_cents,
+            total_cents: column.iter().sum(),
+            per_cohort: given
+                .iter()
+                .zip(column)
+                .map(|(c, amount)| crate::pot::PotCohortShare { slug: c.slug.clone(), added_cents: amount })
+                .collect(),
+        })
+        .collect()
+}

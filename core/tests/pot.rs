@@ -407,3 +407,154 @@ mod contract {
         assert_eq!(s.total_cents, a.used_cents);
     }
 }
+
+mod history {
+    use super::{arb_gifts, gift};
+    use cofund_core::pot::{allocate, Pot, PotCohortShare};
+    use proptest::prelude::*;
+
+    fn slugs() -> Vec<String> {
+        vec!["a".into(), "b".into(), "c".into()]
+    }
+
+    #[test]
+    fn the_pots_use_steps_per_cohort_at_each_allocated_pledge() {
+        let pot =
+            Pot { pot_cents: 100_000, ratio_bps: 10_000, cap_per_gift_cents: None, cap_per_cohort_cents: Some(60_000) };
+        // As in the first test: cohort 1 (minute 1), cohort 0 (2), cohort 2 (3), cohort 0 (4, nothing left).
+        let gifts = [gift(0, 40_000, 2), gift(0, 40_000, 4), gift(1, 50_000, 1), gift(2, 30_000, 3)];
+        let a = allocate(&pot, 3, &gifts);
+        let h = a.history(pot.pot_cents, &slugs(), &gifts);
+        let steps: Vec<(&str, i64, i64)> =
+            h.points.iter().map(|p| (p.cohort.as_str(), p.cohort_cents, p.used_cents)).collect();
+        assert_eq!(steps, [("b", 50_000, 50_000), ("a", 40_000, 90_000), ("c", 10_000, 100_000)]);
+        assert_eq!(h.points[0].at, gifts[2].gift.at.to_rfc3339());
+        assert_eq!((h.pot_cents, h.used_cents, h.left_cents), (100_000, 100_000, 0));
+        assert_eq!(
+            h.cohorts,
+            [
+                PotCohortShare { slug: "a".into(), added_cents: 40_000 },
+                PotCohortShare { slug: "b".into(), added_cents: 50_000 },
+                PotCohortShare { slug: "c".into(), added_cents: 10_000 },
+            ]
+        );
+    }
+
+    proptest! {
+        /// The last point of each cohort is what the documents say the pot added to it
+        /// today, the pot's total only grows and never exceeds the pot, and its last
+        /// point is what the pot gave.
+        #[test]
+        fn the_history_ends_at_todays_figures_and_never_exceeds_the_pot(
+            gifts in arb_gifts(),
+            pot_cents in 1i64..5_000_000,
+            ratio in 1i64..=30_000,
+            per_cohort in prop::option::of(1i64..5_000_000),
+        ) {
+            let pot = Pot { pot_cents, ratio_bps: ratio, cap_per_gift_cents: None, cap_per_cohort_cents: per_cohort.map(|c| c.min(pot_cents)) };
+            let a = allocate(&pot, 3, &gifts);
+            let h = a.history(pot_cents, &slugs(), &gifts);
+            let mut last = [0i64; 3];
+            let mut used = 0i64;
+            let mut at = String::new();
+            for p in &h.points {
+                let i = slugs().iter().position(|s| *s == p.cohort).unwrap();
+                prop_assert!(p.cohort_cents > last[i]);
+                prop_assert!(p.used_cents > used);
+                prop_assert!(p.used_cents <= pot_cents);
+                prop_assert_eq!(p.used_cents, last.iter().sum::<i64>() + p.cohort_cents - last[i]);
+                prop_assert!(p.at >= at);
+                last[i] = p.cohort_cents;
+                used = p.used_cents;
+                at = p.at.clone();
+            }
+            prop_assert_eq!(last.to_vec(), a.per_cohort_cents.clone());
+            prop_assert_eq!(used, a.used_cents);
+            prop_assert_eq!(h.cohorts.iter().map(|c| c.added_cents).collect::<Vec<_>>(), a.per_cohort_cents);
+        }
+    }
+}
+
+mod funders {
+    use cofund_core::pot::{Funder, PotCohortShare, PotDefinition};
+    use cofund_core::settlement::{funder_statements, largest_remainder};
+    use proptest::prelude::*;
+
+    fn pot(amounts: &[i64]) -> PotDefinition {
+        PotDefinition {
+            name: "Pot".into(),
+            funders: amounts
+                .iter()
+                .enumerate()
+                .map(|(i, a)| Funder { name: format!("F{i}"), amount_cents: *a })
+                .collect(),
+            pot_cents: amounts.iter().sum(),
+            ratio_bps: 10_000,
+            cap_per_gift_cents: None,
+            cap_per_cohort_cents: None,
+        }
+    }
+
+    fn given(cents: &[i64]) -> Vec<PotCohortShare> {
+        cents.iter().enumerate().map(|(i, c)| PotCohortShare { slug: format!("c{i}"), added_cents: *c }).collect()
+    }
+
+    #[test]
+    fn largest_remainder_breaks_ties_by_funder_order() {
+        assert_eq!(largest_remainder(100, &[1, 1, 1]), [34, 33, 33]);
+        assert_eq!(largest_remainder(2, &[1, 1, 1]), [1, 1, 0]);
+        // 7 × 3/6 = 3.5, 7 × 2/6 = 2.33, 7 × 1/6 = 1.17: the half gets the cent.
+        assert_eq!(largest_remainder(7, &[3, 2, 1]), [4, 2, 1]);
+        assert_eq!(largest_remainder(0, &[3, 2, 1]), [0, 0, 0]);
+        assert_eq!(largest_remainder(5, &[0, 0]), [0, 0]);
+    }
+
+    #[test]
+    fn each_funder_owes_its_share_per_cohort_and_in_total() {
+        // The demo's pot: two funders of € 5.000 each; the pot gave € 25,01 and € 10,00.
+        let s = funder_statements(&pot(&[500_000, 500_000]), &given(&[2_501, 1_000]));
+        let cells: Vec<(i64, i64, i64)> =
+            s.iter().map(|f| (f.per_cohort[0].added_cents, f.per_cohort[1].added_cents, f.total_cents)).collect();
+        // In total 3 501 / 2: 1 751 and 1 750 (the tie's cent to the first funder).
+        assert_eq!(cells, [(1_251, 500, 1_751), (1_250, 500, 1_750)]);
+        // A tie in every cohort does not pile up on the first funder beyond its total.
+        let s = funder_statements(&pot(&[1, 1]), &given(&[1, 1]));
+        assert_eq!(s.iter().map(|f| f.total_cents).collect::<Vec<_>>(), [1, 1]);
+        assert_eq!(
+            s.iter().map(|f| f.per_cohort.iter().map(|c| c.added_cents).sum::<i64>()).collect::<Vec<_>>(),
+            [1, 1]
+        );
+    }
+
+    proptest! {
+        /// The shares add up exactly (per cohort and in all) to what the pot gave; no
+        /// funder owes more than it put in; a funder's total is within a cent of its
+        /// exact pro-rata share.
+        #[test]
+        fn funder_shares_add_up_exactly_and_stay_within_each_funders_amount(
+            amounts in prop::collection::vec(1i64..2_000_000, 1..8),
+            parts in prop::collection::vec(0u32..1_000, 0..6),
+            used_permille in 0u32..=1_000,
+        ) {
+            let d = pot(&amounts);
+            let used = i64::try_from(i128::from(d.pot_cents) * i128::from(used_permille) / 1_000).unwrap();
+            // Split `used` over the cohorts by `parts`.
+            let g = largest_remainder(used, &parts.iter().map(|p| i64::from(*p)).collect::<Vec<_>>());
+            let used: i64 = g.iter().sum();
+            let s = funder_statements(&d, &given(&g));
+            prop_assert_eq!(s.iter().map(|f| f.total_cents).sum::<i64>(), used);
+            for (c, gc) in g.iter().enumerate() {
+                prop_assert_eq!(s.iter().map(|f| f.per_cohort[c].added_cents).sum::<i64>(), *gc);
+            }
+            for (f, a) in s.iter().zip(&amounts) {
+                prop_assert!(f.total_cents <= *a);
+                prop_assert_eq!(f.per_cohort.iter().map(|c| c.added_cents).sum::<i64>(), f.total_cents);
+                prop_assert!(f.per_cohort.iter().all(|c| c.added_cents >= 0));
+                let exact = i128::from(used) * i128::from(*a);
+                let total = i128::from(d.pot_cents);
+                prop_assert!(i128::from(f.total_cents) * total >= exact - total);
+                prop_assert!(i128::from(f.total_cents) * total <= exact + total);
+            }
+        }
+    }
+}

@@ -470,3 +470,11 @@ proptest! {
         let _ = serde_json::from_str::<Rule>(&s);
     }
 }
+
+#[test]
+fn a_backer_is_the_trimmed_lower_cased_e_mail_address() {
+    use cofund_core::rules::backer_key;
+    assert_eq!(backer_key(" Élise@Example.NL "), "élise@example.nl");
+    assert_eq!(backer_key("ANNE@example.nl"), backer_key("anne@EXAMPLE.nl\t"));
+    assert_ne!(backer_key("anne@example.nl"), backer_key("anna@example.nl"));
+}

@@ -244,15 +244,33 @@ pub async fn news(slug: &str, what: &str, update: &NewsUpdate) -> Result<NewsOut
         _ => NewsOutcome::Queued(parse(&send(Request::post(&base), payload).await?)?),
     })
 }
-
-/// What a coordinator sets of a programme (name, page, pot, impact figures).
-pub async fn programme_settings(slug: &str) -> Result<cofund_core::programme::ProgrammeSettings, Failure> {
-    parse(&send(Request::get(&format!("/api/v1/admin/programmes/{slug}")), None).await?)
+/// What a coordinator sets of a programme (name, page, pot, impact figures), with its
+/// revision (the `ETag`) to send back with an edit.
+pub async fn programme_settings(
+    slug: &str,
+) -> Result<(cofund_core::programme::ProgrammeSettings, Option<String>), Failure> {
+    let (text, etag) = send_with(Request::get(&format!("/api/v1/admin/programmes/{slug}")), None, None).await?;
+    Ok((parse(&text)?, etag))
 }
 
-/// Stores a programme's settings, checked again by the server (422: field errors).
-pub async fn put_programme(slug: &str, s: &cofund_core::programme::ProgrammeSettings) -> Result<(), Failure> {
+/// Stores a programme's settings, checked again by the server (422: field errors);
+/// refused with `Conflict` when someone saved the programme since `revision`. Returns
+/// the new revision.
+pub async fn put_programme(
+    slug: &str,
+    s: &cofund_core::programme::ProgrammeSettings,
+    revision: Option<&str>,
+) -> Result<Option<String>, Failure> {
     let body = json(s)?;
-    send(Request::put(&format!("/api/v1/admin/programmes/{slug}")), Some(body)).await?;
-    Ok(())
+    Ok(send_with(Request::put(&format!("/api/v1/admin/programmes/{slug}")), Some(body), revision).await?.1)
+}
+
+/// The pot's use per cohort over time (coordinators of the programme).
+pub async fn pot_history(slug: &str) -> Result<cofund_core::pot::PotHistory, Failure> {
+    parse(&send(Request::get(&format!("/api/v1/admin/programmes/{slug}/pot-history")), None).await?)
+}
+
+/// What each of the pot's funders owes (coordinators of the programme).
+pub async fn funder_settlements(slug: &str) -> Result<cofund_core::settlement::ProgrammeSettlements, Failure> {
+    parse(&send(Request::get(&format!("/api/v1/admin/programmes/{slug}/settlements")), None).await?)
 }

@@ -19,6 +19,7 @@ pub mod mail;
 mod notices;
 mod overview;
 mod pledges;
+mod pot_chart;
 mod programme;
 pub mod programme_draft;
 mod programme_editor;
@@ -45,6 +46,8 @@ pub enum Route {
     Settlements(String),
     /// A programme's page: cohorts, the pot's use, impact.
     Programme(String),
+    /// A programme's printable statements of what each of the pot's funders owes.
+    FunderSettlements(String),
 }
 
 impl Route {
@@ -54,6 +57,9 @@ impl Route {
                 Route::Settlements(rest.trim_end_matches("/settlements").to_owned())
             }
             Some(("cohort", slug)) if !slug.is_empty() => Route::Cohort(slug.to_owned()),
+            Some(("programme", rest)) if rest.ends_with("/settlements") && rest.len() > "/settlements".len() => {
+                Route::FunderSettlements(rest.trim_end_matches("/settlements").to_owned())
+            }
             Some(("programme", slug)) if !slug.is_empty() => Route::Programme(slug.to_owned()),
             _ => Route::Overview,
         }
@@ -65,6 +71,7 @@ impl Route {
             Route::Cohort(slug) => format!("#/cohort/{slug}"),
             Route::Settlements(slug) => format!("#/cohort/{slug}/settlements"),
             Route::Programme(slug) => format!("#/programme/{slug}"),
+            Route::FunderSettlements(slug) => format!("#/programme/{slug}/settlements"),
         }
     }
 }
@@ -207,6 +214,7 @@ pub fn App() -> impl IntoView {
                         Route::Cohort(slug) => view! { <cohort::CohortPage slug=slug/> }.into_any(),
                         Route::Settlements(slug) => view! { <settlements::SettlementsPage slug=slug/> }.into_any(),
                         Route::Programme(slug) => view! { <programme::ProgrammePage slug=slug/> }.into_any(),
+                        Route::FunderSettlements(slug) => view! { <settlements::FunderSettlementsPage slug=slug/> }.into_any(),
                     }
                 }
             }}

@@ -1,12 +1,16 @@
 //! The programme page (`#/programme/{slug}`): its cohorts with their figures, what the
 //! multiplier pot gave each and what is left in it, and the impact figures, from the
-//! public programme document (`cofund/programme@1`, built by `cofund-core`). Coordinators
+//! public programme document (`cofund/programme@1`, built by `cofund-core`). For the
+//! programme's coordinators also the pot's use per cohort over time
+//! ([`crate::pot_chart`], from `GET /api/v1/admin/programmes/{slug}/pot-history`) and a
+//! link to the funders' statements. Coordinators
 //! who may change the programme set the pot and the impact figures below it
 //! ([`crate::programme_editor`], `PUT /api/v1/admin/programmes/{slug}`); after a save
 //! the figures are loaded again.
 
 use crate::overview::CrowdBar;
 use crate::{ctx, format, Route};
+use cofund_core::pot::PotHistory;
 use cofund_core::programme::{ImpactKind, ProgrammeDocument};
 use leptos::prelude::*;
 
@@ -39,10 +43,19 @@ pub fn ProgrammePage(slug: String) -> impl IntoView {
     let ctx = ctx();
     let version = RwSignal::new(0u32);
     let editor_slug = slug.clone();
+    let history_slug = slug.clone();
     let data = LocalResource::new(move || {
         ctx.now.track();
         version.track();
         load(slug.clone())
+    });
+    // Coordinators of the programme only; for anyone else (or without a pot) the server
+    // says 403 or 404 and the page shows no history.
+    let history = LocalResource::new(move || {
+        ctx.now.track();
+        version.track();
+        let slug = history_slug.clone();
+        async move { crate::api::pot_history(&slug).await }
     });
     request_animation_frame(crate::focus_heading);
     let shown = move || {
@@ -51,7 +64,10 @@ pub fn ProgrammePage(slug: String) -> impl IntoView {
         match data.get() {
             None => view! { <h1 tabindex="-1">{tr(nl, "Programma", "Programme")}</h1><p class="loading">{crate::i18n::dt(locale).loading}</p> }.into_any(),
             Some(Err(f)) => view! { <h1 tabindex="-1">{tr(nl, "Programma", "Programme")}</h1><p class="error" role="alert">{ctx.failure(&f)}</p> }.into_any(),
-            Some(Ok(p)) => page(locale, p).into_any(),
+            Some(Ok(p)) => {
+                let h = history.get().and_then(Result::ok).filter(|_| p.pot.is_some());
+                page(locale, p, h).into_any()
+            }
         }
     };
     let saved = Callback::new(move |()| version.update(|v| *v += 1));
@@ -64,7 +80,7 @@ pub fn ProgrammePage(slug: String) -> impl IntoView {
     }
 }
 
-fn page(locale: crate::i18n::Locale, p: ProgrammeDocument) -> impl IntoView {
+fn page(locale: crate::i18n::Locale, p: ProgrammeDocument, history: Option<PotHistory>) -> impl IntoView {
     let nl = locale == crate::i18n::Locale::Nl;
     let currency = p.totals.currency.clone();
     let money = move |v: i64| format::money(locale, &currency, v);
@@ -101,8 +117,15 @@ fn page(locale: crate::i18n::Locale, p: ProgrammeDocument) -> impl IntoView {
                 }}</p>
                 <p class="muted">{tr(nl, "Gevuld door ", "Funded by ")}
                     {pot.funders.iter().map(|f| format!("{} ({})", f.name, money(f.amount_cents))).collect::<Vec<_>>().join(", ")}</p>
+                {history.is_some().then(|| view! {
+                    <p><a href=Route::FunderSettlements(p.slug.clone()).href()>{tr(nl, "Afrekening per financier", "Statement per funder")}</a></p>
+                })}
             </section>
         }
+    });
+    let names: Vec<(String, String)> = p.cohorts.iter().map(|c| (c.slug.clone(), c.name.clone())).collect();
+    let history_view = history.map(|h| {
+        view! { <crate::pot_chart::PotHistoryView history=h names=names currency=p.totals.currency.clone() locale=locale/> }
     });
     let impact = (!p.impact.is_empty()).then(|| {
         let rows = p
@@ -128,6 +151,7 @@ fn page(locale: crate::i18n::Locale, p: ProgrammeDocument) -> impl IntoView {
         <h1 tabindex="-1">{p.name.clone()}</h1>
         <p class="muted">{money(p.totals.pledged_cents)}{tr(nl, " toegezegd van ", " pledged of ")}{money(p.totals.crowd_target_cents)}</p>
         {pot_view}
+        {history_view}
         <section aria-labelledby="programme-cohorts-title">
             <h2 id="programme-cohorts-title">{tr(nl, "Cohorten", "Cohorts")}</h2>
             <ul class="cohort-list">{cohorts}</ul>

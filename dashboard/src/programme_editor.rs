@@ -74,7 +74,9 @@ impl ImpactRow {
 }
 
 /// The editor, for coordinators who may change the programme; `saved` runs after a save
-/// so that the page shows the new figures.
+/// so that the page shows the new figures. A save is based on the revision the form was
+/// loaded at (`If-Match`): when someone else saved first, nothing is stored and the
+/// editor says so, with a button that loads their version.
 #[component]
 pub fn ProgrammeEditor(slug: String, locale: Locale, saved: Callback<()>) -> impl IntoView {
     let ctx = ctx();
@@ -83,13 +85,21 @@ pub fn ProgrammeEditor(slug: String, locale: Locale, saved: Callback<()>) -> imp
         let slug = slug.get_value();
         async move { api::programme_settings(&slug).await }
     });
+    let reload = Callback::new(move |()| settings.refetch());
     move || match settings.get() {
-        Some(Ok(s)) if ctx.may_change() => Some(form(slug, locale, s, saved).into_any()),
+        Some(Ok((s, revision))) if ctx.may_change() => Some(form(slug, locale, s, revision, saved, reload).into_any()),
         _ => None,
     }
 }
 
-fn form(slug: StoredValue<String>, locale: Locale, s: ProgrammeSettings, saved: Callback<()>) -> impl IntoView {
+fn form(
+    slug: StoredValue<String>,
+    locale: Locale,
+    s: ProgrammeSettings,
+    revision: Option<String>,
+    saved: Callback<()>,
+    reload: Callback<()>,
+) -> impl IntoView {
     let ctx = ctx();
     let nl = locale == Locale::Nl;
     let d = ProgrammeDraft::from_settings(&s);
@@ -103,6 +113,8 @@ fn form(slug: StoredValue<String>, locale: Locale, s: ProgrammeSettings, saved: 
     let impact = RwSignal::new(d.impact.iter().cloned().map(ImpactRow::new).collect::<Vec<_>>());
     let errors = RwSignal::new(Vec::<FieldError>::new());
     let notice = RwSignal::new(None::<String>);
+    let revision = StoredValue::new(revision);
+    let stale = RwSignal::new(false);
 
     let draft = move || ProgrammeDraft {
         name: name.get_value(),
@@ -142,16 +154,29 @@ fn form(slug: StoredValue<String>, locale: Locale, s: ProgrammeSettings, saved: 
     let save = Action::new_local(move |s: &ProgrammeSettings| {
         let s = s.clone();
         let slug = slug.get_value();
-        async move { api::put_programme(&slug, &s).await }
+        let revision = revision.get_value();
+        async move { api::put_programme(&slug, &s, revision.as_deref()).await }
     });
     Effect::new(move || match save.value().get() {
-        Some(Ok(())) => {
+        Some(Ok(new_revision)) => {
+            revision.set_value(new_revision);
             let text = tr(nl, "Programma opgeslagen.", "Programme saved.");
             notice.set(Some(text.to_owned()));
             ctx.say(text);
             saved.run(());
         }
         Some(Err(Failure::Invalid(list))) if !list.is_empty() => show_errors(list),
+        Some(Err(Failure::Conflict)) => {
+            let text = tr(
+                nl,
+                "Je wijziging is niet bewaard: iemand anders heeft dit programma intussen gewijzigd. Laad hun versie, controleer je wijziging en sla opnieuw op.",
+                "Not saved: someone else saved this programme in the meantime. Load their version, check your change and save again.",
+            );
+            stale.set(true);
+            notice.set(Some(text.to_owned()));
+            ctx.say(text);
+            request_animation_frame(|| focus("pg-notice"));
+        }
         Some(Err(f)) => {
             let text = ctx.failure(&f);
             notice.set(Some(text.clone()));
@@ -291,6 +316,11 @@ fn form(slug: StoredValue<String>, locale: Locale, s: ProgrammeSettings, saved: 
                     <button type="submit" class="primary" disabled=move || save.pending().get()>{tr(nl, "Opslaan", "Save")}</button>
                 </div>
                 {move || notice.get().map(|n| view! { <p class="notice" id="pg-notice" tabindex="-1">{n}</p> })}
+                {move || stale.get().then(|| view! {
+                    <p class="actions"><button type="button" id="pg-reload" on:click=move |_| reload.run(())>
+                        {tr(nl, "Laad de opgeslagen versie", "Load the saved version")}
+                    </button></p>
+                })}
             </form>
         </section>
     }

@@ -190,7 +190,7 @@ pub struct PreviewPledge {
     pub amount_cents: i64,
     pub at: Timestamp,
     pub status: GiftStatus,
-    /// The donor's e-mail address; the server's backer key is it trimmed and in lower case.
+    /// The donor's e-mail address; donors are grouped by `cofund_core::rules::backer_key`.
     pub email: String,
 }
 
@@ -199,7 +199,7 @@ pub struct PreviewPledge {
 pub fn preview(rules: &[Rule], pledges: &[PreviewPledge], setting: &Setting) -> StakeholderEvaluation {
     let mut ordered: Vec<&PreviewPledge> = pledges.iter().collect();
     ordered.sort_by_key(|p| p.at);
-    let donors: Vec<String> = ordered.iter().map(|p| p.email.trim().to_lowercase()).collect();
+    let donors: Vec<String> = ordered.iter().map(|p| cofund_core::rules::backer_key(&p.email)).collect();
     let gifts: Vec<Gift> = ordered
         .iter()
         .zip(&donors)

@@ -319,7 +319,7 @@ test('dashboard rule editor: core\'s errors at their fields, nothing stored; the
   await context.close();
 });
 
-test('dashboard: notices on the overview, the programme page, the printable settlement statements and their CSV', { skip: !process.env.COFUND_DASHBOARD_DIR && 'needs COFUND_DASHBOARD_DIR (the dashboard build)' }, async () => {
+test('dashboard: notices on the overview, the programme page with the pot\'s use over time, the funders\' and the printable settlement statements and their CSV', { skip: !process.env.COFUND_DASHBOARD_DIR && 'needs COFUND_DASHBOARD_DIR (the dashboard build)' }, async () => {
   const url = env.server.cli('login-link', '--programme', 'Starters4Communities', '--public-url', env.server.base);
   const context = await env.browser.newContext({ locale: 'nl-NL', viewport: { width: 1280, height: 900 } });
   const page = await context.newPage();
@@ -340,7 +340,34 @@ test('dashboard: notices on the overview, the programme page, the printable sett
   assert.equal(await page.locator('.cohort-list li').count(), doc.cohorts.length);
   assert.equal(text(await page.textContent('#pot-title')), POT.name);
   assert.match(text(await page.textContent('#impact-title + dl')), /Deelnemers die werk vonden\s*62,3\s?%/);
+  // The pot's use per cohort over time: a chart (a line per cohort and the total, a
+  // summary in words) and the same figures as a table, from the admin API.
+  const history = await (await fetch(`${env.server.base}/api/v1/admin/programmes/${PROGRAMME}/pot-history`, {
+    headers: { authorization: `Bearer ${adminToken()}` } })).json();
+  assert.ok(history.points.length > 0, 'the demo pot has given something');
+  await page.waitForSelector('#pot-history-title');
+  assert.equal(await page.locator('.pot-chart svg[role=img] path.pot-line').count(), history.cohorts.length);
+  assert.equal(await page.locator('.pot-chart svg[role=img] path.pot-total').count(), 1);
+  assert.match(text(await page.textContent('#pot-chart-desc')), /^De pot gaf /);
+  assert.ok(text(await page.textContent('#pot-chart-desc')).includes(text(await money(page, history.used_cents))));
+  assert.ok(text(await page.textContent('.pot-history-table caption')).length > 0);
+  assert.equal(await page.locator('.pot-history-table tbody tr').count(), history.points.length);
+  const lastRow = page.locator('.pot-history-table tbody tr').last();
+  assert.equal(text(await lastRow.locator('td').last().textContent()), text(await money(page, history.used_cents)));
   assert.deepEqual(await axe(page, 'html'), []);
+
+  // The statement per funder: each funder's share per cohort and in total.
+  await page.click('a[href$="/settlements"]');
+  await page.waitForSelector('.settlement h2');
+  const funders = await (await fetch(`${env.server.base}/api/v1/admin/programmes/${PROGRAMME}/settlements`, {
+    headers: { authorization: `Bearer ${adminToken()}` } })).json();
+  assert.deepEqual((await page.locator('.settlement h2').allTextContents()).map(text), funders.funders.map((f) => f.funder));
+  assert.equal(funders.funders.reduce((a, f) => a + f.total_cents, 0), history.used_cents, 'the funders\' shares add up to what the pot gave');
+  const totals = (await page.locator('.settlement tfoot td').allTextContents()).map(text);
+  assert.deepEqual(totals, await Promise.all(funders.funders.map(async (f) => text(await money(page, f.total_cents)))));
+  assert.deepEqual(await axe(page, 'html'), []);
+  const funderCsv = await page.evaluate(async (h) => (await fetch(h)).text(), await page.getAttribute('a[download]', 'href'));
+  assert.match(funderCsv, /^programme,pot,funder,funder_amount_cents,cohort,amount_cents,amount\r\n/);
 
   await page.goto(`${env.server.base}/manage/#/cohort/${UTRECHT}/settlements`);
   await page.waitForSelector('.settlement h2');
@@ -440,6 +467,23 @@ test('dashboard programme editor: a pot with one funder and one impact figure sa
   assert.equal(await page.evaluate(() => document.activeElement?.id), 'pg-ratio', 'focus goes to the first error');
   assert.deepEqual(await axe(page, 'html'), []);
   assert.deepEqual(await settings(), stored, 'nothing stored');
+
+  // Someone else saves first (the editor still holds the revision it loaded): the save
+  // is refused with a clear message and a button that loads their version; nothing of
+  // this editor's is stored.
+  await page.fill('#pg-ratio', '1');
+  const theirs = { ...stored, impact: [] };
+  const put = await fetch(`${env.server.base}/api/v1/admin/programmes/${PROGRAMME}`, {
+    method: 'PUT', headers: { authorization: `Bearer ${adminToken()}`, 'content-type': 'application/json' }, body: JSON.stringify(theirs) });
+  assert.equal(put.status, 200);
+  await page.click('.programme-form button[type=submit]');
+  await page.waitForFunction(() => /iemand anders heeft dit programma intussen gewijzigd/.test(document.querySelector('#pg-notice')?.textContent ?? ''));
+  await page.waitForFunction(() => document.activeElement?.id === 'pg-notice'); // focus goes to the message
+  assert.deepEqual(await settings(), theirs, 'their save stands');
+  assert.deepEqual(await axe(page, 'html'), []);
+  await page.click('#pg-reload');
+  await page.waitForFunction(() => document.querySelector('#pg-impact-0-kind') === null && document.querySelector('#pg-notice') === null);
+  assert.equal(await page.inputValue('#pg-ratio'), '0,50', 'their version is loaded');
   assert.deepEqual(page.pageErrors, []);
   await context.close();
 });

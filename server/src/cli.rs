@@ -624,7 +624,7 @@ async fn programme(cmd: ProgrammeCommand, cofund: Cofund) -> anyhow::Result<()> 
                 Err(JsonError::Syntax(m)) => bail!("{} is not valid JSON: {m}", file.display()),
                 Err(JsonError::Shape(fields)) => return Err(invalid(fields)),
             };
-            let (outcome, stored) = match cofund.put_programme(&slug, settings, domain::now()).await {
+            let (outcome, stored) = match cofund.put_programme(&slug, settings, None, domain::now()).await {
                 Ok(r) => r,
                 Err(DomainError::Invalid(fields)) => return Err(invalid(fields)),
                 Err(e) => return Err(store_err(e)),

@@ -395,7 +395,7 @@ pub async fn seed(storage: &dyn Storage, public_url: &str, now: Timestamp) -> an
         let settings = programme_settings(now);
         settings.validate().map_err(|e| anyhow::anyhow!("the demo programme's settings: {e:?}"))?;
         storage
-            .put_programme(&programme, &settings, now)
+            .put_programme(&programme, &settings, None, now)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))
             .context("seeding the programme")?;

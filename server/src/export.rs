@@ -124,6 +124,30 @@ pub fn settlements_csv(s: &crate::domain::programmes::CohortSettlements) -> Stri
     String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
 }
 
+/// What each funder of a programme's pot owes, as CSV: a row per funder and cohort
+/// (its share of what the pot gave the cohort), then a `total` row per funder.
+pub fn programme_settlements_csv(s: &cofund_core::settlement::ProgrammeSettlements) -> String {
+    let mut w = writer();
+    w.write_record(["programme", "pot", "funder", "funder_amount_cents", "cohort", "amount_cents", "amount"])
+        .expect("writing to memory");
+    for f in &s.funders {
+        let rows = f.per_cohort.iter().map(|c| (c.slug.clone(), c.added_cents));
+        for (cohort, cents) in rows.chain([("total".to_owned(), f.total_cents)]) {
+            w.write_record([
+                s.programme.clone(),
+                guarded(&s.pot),
+                guarded(&f.funder),
+                f.amount_cents.to_string(),
+                cohort,
+                cents.to_string(),
+                cofund_core::format_decimal(cents),
+            ])
+            .expect("writing to memory");
+        }
+    }
+    String::from_utf8(w.into_inner().expect("writing to memory")).expect("UTF-8 in, UTF-8 out")
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -83,7 +83,7 @@ async fn a_sqlite_database_migrated_to_postgres_serves_the_same_and_a_second_mig
         "impact": [{"kind": "participants", "value": 250, "as_of": "2026-06-30", "source": "Jaarverslag 2025"}]
     }))
     .unwrap();
-    sqlite.storage.put_programme("starters4communities", &settings, now()).await.unwrap();
+    sqlite.storage.put_programme("starters4communities", &settings, None, now()).await.unwrap();
 
     // News sent (issue 16): "target reached" must not go out again after the move.
     let news = cofund_server::domain::mail::NewsRecord {

@@ -178,15 +178,10 @@ pub fn valid_iban(iban: &str) -> bool {
     rem == 1
 }
 
-/// What makes two pledges the same backer: the e-mail address, trimmed and lower-cased
-/// with Unicode case folding (SQLite's `lower()` folds only ASCII).
-///
-/// ```
-/// assert_eq!(cofund_server::domain::backer_key(" Élise@Example.NL "), "élise@example.nl");
-/// ```
-pub fn backer_key(email: &str) -> String {
-    email.trim().to_lowercase()
-}
+/// What makes two pledges the same backer: `cofund-core`'s rule (the e-mail address,
+/// trimmed and lower-cased with Unicode case folding; SQLite's `lower()` folds only
+/// ASCII, so the server never leaves it to the database).
+pub use cofund_core::rules::backer_key;
 
 #[cfg(test)]
 mod tests {

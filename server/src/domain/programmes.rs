@@ -17,10 +17,10 @@ use super::{sha256_hex, Cofund, DomainError, DomainResult};
 use crate::storage::{CohortRevision, PledgeRow, PutOutcome, StoredProgramme};
 use anyhow::Context;
 use cofund_core::api::PledgeStatus;
-use cofund_core::pot::{allocate, PotAllocation, PotDefinition, PotGift};
+use cofund_core::pot::{allocate, PotAllocation, PotDefinition, PotGift, PotHistory};
 use cofund_core::programme::{programme_slug, ProgrammeSettings};
 use cofund_core::rules::{Gift, GiftStatus, Setting};
-use cofund_core::settlement::{settle, settle_pot, Ledger, Settlement};
+use cofund_core::settlement::{funder_statements, settle, settle_pot, Ledger, ProgrammeSettlements, Settlement};
 use cofund_core::{FieldError, Problem, Timestamp};
 use std::sync::Arc;
 
@@ -65,6 +65,8 @@ impl ProgrammeGroup {
 /// The pot allocated over a programme's cohorts, with each cohort's pledges.
 pub struct PotReading {
     pub allocation: PotAllocation,
+    /// The pot's use per cohort over time, from this allocation.
+    pub history: PotHistory,
     /// `slugs[i]` is cohort `i` of the allocation.
     pub slugs: Vec<String>,
     /// Per cohort, its pledges in their order and, for each, what the pot gave it.
@@ -94,9 +96,52 @@ impl Cofund {
         let all = self.storage().cohort_revisions().await?;
         let Some(me) = all.iter().find(|c| c.slug == slug) else { return Ok(None) };
         let pslug = programme_slug(&me.programme);
-        let Some(programme) = self.storage().get_programme(&pslug).await? else { return Ok(None) };
+        self.group_of(&pslug, all).await
+    }
+
+    /// The group of programme `pslug` among `all` cohorts, if the programme has a row.
+    async fn group_of(&self, pslug: &str, all: Vec<CohortRevision>) -> DomainResult<Option<ProgrammeGroup>> {
+        let Some(programme) = self.storage().get_programme(pslug).await? else { return Ok(None) };
         let cohorts = all.into_iter().filter(|c| programme_slug(&c.programme) == pslug).collect();
         Ok(Some(ProgrammeGroup { programme, cohorts }))
+    }
+
+    /// Programme `pslug`'s group and its pot; `404` for a programme without a row or
+    /// without a pot.
+    async fn group_with_pot(&self, pslug: &str) -> DomainResult<(ProgrammeGroup, PotDefinition)> {
+        let all = self.storage().cohort_revisions().await?;
+        let group = self.group_of(pslug, all).await?;
+        match group.as_ref().and_then(|g| g.programme.settings.pot.clone()) {
+            Some(pot) => Ok((group.expect("a group with a pot"), pot)),
+            None => Err(DomainError::not_found(format!("The pot of programme {pslug:?}"))),
+        }
+    }
+
+    /// The pot's use per cohort over time (`GET /api/v1/admin/programmes/{slug}/pot-history`),
+    /// from the same allocation as the documents.
+    pub async fn pot_history(&self, pslug: &str) -> DomainResult<PotHistory> {
+        let (group, pot) = self.group_with_pot(pslug).await?;
+        Ok(self.read_pot(&pot, &group).await?.history)
+    }
+
+    /// What each of the pot's funders owes for what the pot gave the programme's cohorts
+    /// (`GET /api/v1/admin/programmes/{slug}/settlements`).
+    pub async fn programme_settlements(&self, pslug: &str, now: Timestamp) -> DomainResult<ProgrammeSettlements> {
+        let (group, pot) = self.group_with_pot(pslug).await?;
+        let reading = self.read_pot(&pot, &group).await?;
+        let currency = match group.cohorts.first() {
+            Some(c) => self.cohort(&c.slug).await?.definition.currency,
+            None => "EUR".to_owned(),
+        };
+        Ok(ProgrammeSettlements {
+            programme: pslug.to_owned(),
+            pot: pot.name.clone(),
+            currency,
+            computed_at: now.to_rfc3339(),
+            pot_cents: pot.pot_cents,
+            used_cents: reading.allocation.used_cents,
+            funders: funder_statements(&pot, &reading.history.cohorts),
+        })
     }
 
     /// The cohorts whose documents change with `slug`'s: its programme group, or itself.
@@ -132,10 +177,12 @@ impl Cofund {
             all.extend(gifts(ps, ds).into_iter().map(|gift| PotGift { cohort: i, gift }));
         }
         let allocation = allocate(&pot.rule(), group.cohorts.len(), &all);
+        let slugs: Vec<String> = group.cohorts.iter().map(|c| c.slug.clone()).collect();
+        let history = allocation.history(pot.pot_cents, &slugs, &all);
         let mut given = allocation.per_gift_cents.iter().copied();
         let pledges =
             per_cohort.into_iter().map(|ps| ps.into_iter().map(|p| (p, given.next().unwrap_or(0))).collect()).collect();
-        Ok(PotReading { allocation, slugs: group.cohorts.iter().map(|c| c.slug.clone()).collect(), pledges })
+        Ok(PotReading { allocation, history, slugs, pledges })
     }
 
     /// The pot's allocation for `group` at its revision: from memory if this instance
@@ -209,11 +256,14 @@ impl Cofund {
     }
 
     /// Creates or replaces a programme's settings, checked by `cofund-core` (errors name
-    /// the field, nothing is stored); every cohort of it gets its new documents.
+    /// the field, nothing is stored); every cohort of it gets its new documents. With
+    /// `expected_revision` (the `If-Match` of the admin API; 0 for a programme without a
+    /// row yet) a programme changed since is refused `stale_revision`.
     pub async fn put_programme(
         &self,
         slug: &str,
         settings: ProgrammeSettings,
+        expected_revision: Option<i64>,
         now: Timestamp,
     ) -> DomainResult<(PutOutcome, StoredProgramme)> {
         let mut errors = settings.validate().err().unwrap_or_default();
@@ -224,7 +274,7 @@ impl Cofund {
         if !errors.is_empty() {
             return Err(DomainError::Invalid(errors));
         }
-        let outcome = self.storage().put_programme(slug, &settings, now).await?;
+        let outcome = self.storage().put_programme(slug, &settings, expected_revision, now).await?;
         let stored = self.storage().get_programme(slug).await?.context("a programme just stored")?;
         self.programme_changed_everywhere(slug).await?;
         Ok((outcome, stored))

@@ -76,7 +76,7 @@ fn expected_revision(headers: &HeaderMap) -> ApiResult<Option<i64>> {
         .ok_or_else(|| {
             ApiError::Validation(vec![FieldError::new(
                 "If-Match",
-                Problem::Format { expected: "a cohort revision such as \"r12\"".into() },
+                Problem::Format { expected: "a revision such as \"r12\"".into() },
             )])
         })
 }
@@ -271,17 +271,67 @@ pub async fn get_programme(
 
 /// `PUT /api/v1/admin/programmes/{slug}`: a programme's name, page, multiplier pot (or
 /// `null`) and impact figures, checked by `cofund-core`; every cohort of the programme
-/// gets its new documents.
+/// gets its new documents. With `If-Match` (the `ETag` of the `GET`), a programme
+/// someone else saved since is refused `409 stale_revision`, as a cohort's edits are.
 pub async fn put_programme(
     State(state): State<AppState>,
     admin: Admin,
     Path(slug): Path<String>,
+    headers: HeaderMap,
     ApiJson(settings): ApiJson<cofund_core::programme::ProgrammeSettings>,
 ) -> ApiResult<Response> {
     may_change_programme(&state, &admin, &slug, Some(&settings.name)).await?;
-    let (outcome, stored) = state.cofund().put_programme(&slug, settings, domain::now()).await?;
+    let expected = expected_revision(&headers)?;
+    let (outcome, stored) = state.cofund().put_programme(&slug, settings, expected, domain::now()).await?;
     let status = if outcome == PutOutcome::Created { StatusCode::CREATED } else { StatusCode::OK };
     Ok((status, [(header::ETAG, format!("\"r{}\"", stored.revision))], Json(stored.settings)).into_response())
+}
+
+/// `GET /api/v1/admin/programmes/{slug}/pot-history`: the pot's use per cohort over
+/// time, step by step (`cofund_core::pot::PotHistory`); coordinators of the programme.
+pub async fn pot_history(State(state): State<AppState>, admin: Admin, Path(slug): Path<String>) -> ApiResult<Response> {
+    may_change_programme(&state, &admin, &slug, None).await?;
+    let h = state.cofund().pot_history(&slug).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store".to_owned())], Json(h)).into_response())
+}
+
+/// `GET /api/v1/admin/programmes/{slug}/settlements`: what each of the pot's funders
+/// owes for the pot's use, per cohort and in total; coordinators of the programme.
+pub async fn programme_settlements(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> ApiResult<Response> {
+    let s = funders_of(&state, &admin, &slug).await?;
+    Ok(([(header::CACHE_CONTROL, "no-store".to_owned())], Json(s)).into_response())
+}
+
+async fn funders_of(
+    state: &AppState,
+    admin: &Admin,
+    slug: &str,
+) -> ApiResult<cofund_core::settlement::ProgrammeSettlements> {
+    may_change_programme(state, admin, slug, None).await?;
+    Ok(state.cofund().programme_settlements(slug, domain::now()).await?)
+}
+
+/// `GET /api/v1/admin/programmes/{slug}/settlements.csv`: the same figures, a row per
+/// funder and cohort and a total row per funder.
+pub async fn programme_settlements_csv(
+    State(state): State<AppState>,
+    admin: Admin,
+    Path(slug): Path<String>,
+) -> ApiResult<Response> {
+    let s = funders_of(&state, &admin, &slug).await?;
+    Ok((
+        [
+            (header::CONTENT_TYPE, "text/csv; charset=utf-8".to_owned()),
+            (header::CONTENT_DISPOSITION, format!("attachment; filename=\"{slug}-funders.csv\"")),
+            (header::CACHE_CONTROL, "no-store".to_owned()),
+        ],
+        crate::export::programme_settlements_csv(&s),
+    )
+        .into_response())
 }
 
 /// `GET /api/v1/admin/cohorts/{slug}/pledges`: every pledge of the cohort, newest first,

@@ -298,11 +298,13 @@ pub trait Storage: Send + Sync + 'static {
     async fn cohort_revisions(&self) -> StoreResult<Vec<CohortRevision>>;
 
     /// Creates or replaces a programme's settings (validated by the caller); the
-    /// revision increases.
+    /// revision increases. With `expected_revision` (0: no row yet), a programme whose
+    /// revision has moved on is refused `stale_revision` and nothing is written.
     async fn put_programme(
         &self,
         slug: &str,
         settings: &cofund_core::programme::ProgrammeSettings,
+        expected_revision: Option<i64>,
         now: Timestamp,
     ) -> StoreResult<PutOutcome>;
     async fn get_programme(&self, slug: &str) -> StoreResult<Option<StoredProgramme>>;
@@ -469,14 +471,13 @@ pub trait Storage: Send + Sync + 'static {
     async fn server_secret(&self, name: &str, candidate: &str) -> StoreResult<String>;
 }
 
-/// Checks the revision an edit was based on, inside the edit's transaction.
+/// Checks the revision an edit of a cohort or programme was based on, inside the edit's
+/// transaction.
 fn check_revision(slug: &str, expected: Option<i64>, actual: i64) -> StoreResult<()> {
     match expected {
         Some(r) if r != actual => Err(StoreError::refused(
             ErrorCode::StaleRevision,
-            format!(
-                "Cohort {slug:?} changed since revision {r} (it is at {actual}); load it again and redo the change."
-            ),
+            format!("{slug:?} changed since revision {r} (it is at {actual}); load it again and redo the change."),
         )),
         _ => Ok(()),
     }

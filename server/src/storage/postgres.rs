@@ -355,12 +355,21 @@ impl Storage for PostgresStorage {
         &self,
         slug: &str,
         settings: &cofund_core::programme::ProgrammeSettings,
+        expected_revision: Option<i64>,
         now: Timestamp,
     ) -> StoreResult<PutOutcome> {
         let columns = super::records::ProgrammeColumns::of(settings)?;
         let pot = settings.pot.as_ref();
-        // `xmax = 0` holds for a freshly inserted row, not for one the upsert updated.
-        let inserted: bool = sqlx::query_scalar(
+        let mut tx = self.pool.begin().await?;
+        let revision: Option<i64> = sqlx::query_scalar("SELECT revision FROM programmes WHERE slug = $1 FOR UPDATE")
+            .bind(slug)
+            .fetch_optional(&mut *tx)
+            .await?;
+        check_revision(slug, expected_revision, revision.unwrap_or(0))?;
+        // `xmax = 0` holds for a freshly inserted row, not for one the upsert updated. A
+        // row another writer inserted since the check is left alone when the edit was
+        // based on a revision (no row comes back: stale).
+        let inserted: Option<bool> = sqlx::query_scalar(
             "INSERT INTO programmes (slug, name, url, pot_name, pot_cents, pot_ratio_bps, pot_cap_per_gift_cents, \
              pot_cap_per_cohort_cents, pot_funders, impact, revision, created_at, updated_at) \
              VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, 1, $11, $11) \
@@ -370,6 +379,7 @@ impl Storage for PostgresStorage {
              pot_cap_per_cohort_cents = excluded.pot_cap_per_cohort_cents, pot_funders = excluded.pot_funders, \
              impact = excluded.impact, revision = programmes.revision + 1, \
              updated_at = GREATEST(programmes.updated_at, excluded.updated_at) \
+             WHERE $12::BIGINT IS NULL OR programmes.revision = $12 \
              RETURNING (xmax = 0)",
         )
         .bind(slug)
@@ -383,8 +393,14 @@ impl Storage for PostgresStorage {
         .bind(&columns.funders)
         .bind(&columns.impact)
         .bind(now.0)
-        .fetch_one(&self.pool)
+        .bind(expected_revision)
+        .fetch_optional(&mut *tx)
         .await?;
+        // Another writer created the programme since the check: it is at revision 1.
+        let Some(inserted) = inserted else {
+            return check_revision(slug, expected_revision, 1).map(|()| PutOutcome::Updated);
+        };
+        tx.commit().await?;
         Ok(if inserted { PutOutcome::Created } else { PutOutcome::Updated })
     }
 

@@ -333,13 +333,18 @@ impl Storage for SqliteStorage {
         &self,
         slug: &str,
         settings: &cofund_core::programme::ProgrammeSettings,
+        expected_revision: Option<i64>,
         now: Timestamp,
     ) -> StoreResult<PutOutcome> {
         let columns = super::records::ProgrammeColumns::of(settings)?;
         let pot = settings.pot.as_ref();
         let mut tx = self.begin_write().await?;
-        let existed =
-            sqlx::query("SELECT 1 FROM programmes WHERE slug = ?").bind(slug).fetch_optional(&mut *tx).await?.is_some();
+        let revision: Option<i64> = sqlx::query_scalar("SELECT revision FROM programmes WHERE slug = ?")
+            .bind(slug)
+            .fetch_optional(&mut *tx)
+            .await?;
+        check_revision(slug, expected_revision, revision.unwrap_or(0))?;
+        let existed = revision.is_some();
         sqlx::query(
             "INSERT INTO programmes (slug, name, url, pot_name, pot_cents, pot_ratio_bps, pot_cap_per_gift_cents, \
              pot_cap_per_cohort_cents, pot_funders, impact, revision, created_at, updated_at) \

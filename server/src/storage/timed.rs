@@ -115,9 +115,10 @@ impl Storage for TimedStorage {
         &self,
         slug: &str,
         settings: &cofund_core::programme::ProgrammeSettings,
+        expected_revision: Option<i64>,
         now: Timestamp,
     ) -> StoreResult<PutOutcome> {
-        timed!(self, "put_programme", self.inner.put_programme(slug, settings, now))
+        timed!(self, "put_programme", self.inner.put_programme(slug, settings, expected_revision, now))
     }
     async fn get_programme(&self, slug: &str) -> StoreResult<Option<StoredProgramme>> {
         timed!(self, "get_programme", self.inner.get_programme(slug))

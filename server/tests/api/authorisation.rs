@@ -107,6 +107,9 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
     app.open_cohort("a").await;
     let pledge = app.pledge_ok("a", &pledge_body(2500, "secret@example.nl")).await;
     let id = pledge["pledge"]["id"].as_str().unwrap().to_owned();
+    // The programme has a pot, so its pot's history and funders' statements answer 200.
+    let settings = serde_json::from_value(json!({"name": PROGRAMME, "pot": {"name": "Pot", "funders": [{"name": "Oranje Fonds", "amount_cents": 5000}], "pot_cents": 5000, "ratio_bps": 10000}, "impact": []})).unwrap();
+    app.storage.put_programme("starters4communities", &settings, None, now()).await.unwrap();
     let (victim, _) = app.storage.create_token(None, Some("victim".into()), now()).await.unwrap();
     let (_, other_token) = app.storage.create_token(Some("Ander Programma".into()), None, now()).await.unwrap();
     let (member_cookie, member_csrf) = sign_in(&app, Grant::member("a".into())).await;
@@ -165,6 +168,28 @@ async fn every_route_answers_each_kind_of_caller_as_it_must_and_nothing_changes(
             "/api/v1/admin/programmes/starters4communities".into(),
             Some(json!({"name": PROGRAMME, "pot": null, "impact": []})),
             [401, 403, 403, 403, 403],
+        ),
+        // The pot's use over time and its funders' statements: coordinators of the programme only.
+        (
+            "/api/v1/admin/programmes/{slug}/pot-history",
+            Method::GET,
+            "/api/v1/admin/programmes/starters4communities/pot-history".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            "/api/v1/admin/programmes/{slug}/settlements",
+            Method::GET,
+            "/api/v1/admin/programmes/starters4communities/settlements".into(),
+            None,
+            [401, 403, 403, 200, 200],
+        ),
+        (
+            "/api/v1/admin/programmes/{slug}/settlements.csv",
+            Method::GET,
+            "/api/v1/admin/programmes/starters4communities/settlements.csv".into(),
+            None,
+            [401, 403, 403, 200, 200],
         ),
         // Settlement statements: what stakeholders owe, coordinators of the programme only.
         (

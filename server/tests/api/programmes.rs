@@ -289,6 +289,125 @@ async fn settlement_statements_list_what_each_stakeholder_and_the_pot_owe_and_wh
     assert_eq!(r.text().await.unwrap(), expected.join("\r\n") + "\r\n");
 }
 
+async fn admin_get(app: &TestApp, path: &str) -> reqwest::Response {
+    app.client.get(app.url(path)).bearer_auth(&app.token).send().await.unwrap()
+}
+
+#[tokio::test]
+async fn a_programme_edit_based_on_an_old_revision_is_refused_and_stores_nothing() {
+    let app = spawn().await;
+    app.open_cohort("a").await;
+    let put_if = |body: Value, etag: &'static str| {
+        app.client
+            .put(app.url(&format!("/api/v1/admin/programmes/{SLUG}")))
+            .bearer_auth(&app.token)
+            .header("if-match", etag)
+            .json(&body)
+            .send()
+    };
+    // No settings yet: the GET's "r0" creates them; a second "r0" is stale.
+    assert_eq!(get_programme(&app).await.0, "\"r0\"");
+    let r = put_if(settings(), "\"r0\"").await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["etag"].to_str().unwrap()), (201, "\"r1\""));
+    let mut mine = settings();
+    mine["impact"] = json!([]);
+    let (status, code, _) = error_of(put_if(mine.clone(), "\"r0\"").await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (409, "stale_revision"));
+    // Based on r1: saved, now r2; someone else's edit based on r1 is refused.
+    let r = put_if(settings(), "\"r1\"").await.unwrap();
+    assert_eq!((r.status().as_u16(), r.headers()["etag"].to_str().unwrap()), (200, "\"r2\""));
+    let (status, code, _) = error_of(put_if(mine.clone(), "\"r1\"").await.unwrap()).await;
+    assert_eq!((status, code.as_str()), (409, "stale_revision"));
+    assert_eq!(get_programme(&app).await, ("\"r2\"".to_owned(), settings()), "nothing stored");
+    // An If-Match that names no revision is a field error; without If-Match, last save wins.
+    let (status, code, fields) = error_of(put_if(mine.clone(), "soon").await.unwrap()).await;
+    assert_eq!((status, code.as_str(), fields), (422, "validation_failed", vec!["If-Match".to_owned()]));
+    assert_eq!(put_programme(&app, &mine).await.status(), 200);
+    assert_eq!(get_programme(&app).await, ("\"r3\"".to_owned(), mine));
+}
+
+#[tokio::test]
+async fn the_pots_use_over_time_and_each_funders_share_follow_the_allocation_to_the_cent() {
+    let app = spawn().await;
+    app.open_cohort("a").await;
+    app.open_cohort("b").await;
+    // No pot yet: nothing to show.
+    assert_eq!(error_of(admin_get(&app, &format!("/api/v1/admin/programmes/{SLUG}/pot-history")).await).await.0, 404);
+    assert_eq!(put_programme(&app, &settings()).await.status(), 201);
+    // € 25 in a: € 25; € 10,01 in a: € 10,01; € 50 in b: € 25 (cap per gift); € 30 in b: € 25.
+    app.pledge_ok("a", &pledge_body(2_500, "fatima@example.nl")).await;
+    app.pledge_ok("a", &pledge_body(1_001, "joris@example.nl")).await;
+    app.pledge_ok("b", &pledge_body(5_000, "daan@example.nl")).await;
+    app.pledge_ok("b", &pledge_body(3_000, "noor@example.nl")).await;
+
+    let r = admin_get(&app, &format!("/api/v1/admin/programmes/{SLUG}/pot-history")).await;
+    assert_eq!(r.status(), 200);
+    let h: Value = r.json().await.unwrap();
+    let points: Vec<(String, i64, i64)> = h["points"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|p| {
+            (
+                p["cohort"].as_str().unwrap().to_owned(),
+                p["cohort_cents"].as_i64().unwrap(),
+                p["used_cents"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        points,
+        [
+            ("a".into(), 2_500, 2_500),
+            ("a".into(), 3_501, 3_501),
+            ("b".into(), 2_500, 6_001),
+            ("b".into(), 5_000, 8_501)
+        ]
+    );
+    assert_eq!(
+        (h["pot_cents"].as_i64(), h["used_cents"].as_i64(), h["left_cents"].as_i64()),
+        (Some(10_000), Some(8_501), Some(1_499))
+    );
+    // The last point of each cohort is what its document says the pot added today.
+    for c in h["cohorts"].as_array().unwrap() {
+        let doc = app.document(c["slug"].as_str().unwrap()).await;
+        assert_eq!(c["added_cents"], doc["pot"]["added_cents"]);
+    }
+    assert_eq!(h["cohorts"], json!([{"slug": "a", "added_cents": 3_501}, {"slug": "b", "added_cents": 5_000}]));
+
+    // € 85,01 given, shared 60 : 40. In total 5 100,6 and 3 400,4 cents: the larger
+    // remainder gets the spare cent (5 101 and 3 400). In a (€ 35,01): 2 100,6 and
+    // 1 400,4, the spare cent to Oranje Fonds; in b (€ 50): 3 000 and 2 000.
+    let r = admin_get(&app, &format!("/api/v1/admin/programmes/{SLUG}/settlements")).await;
+    assert_eq!(r.status(), 200);
+    let s: Value = r.json().await.unwrap();
+    assert_eq!(
+        (s["programme"].as_str(), s["currency"].as_str(), s["used_cents"].as_i64()),
+        (Some(SLUG), Some("EUR"), Some(8_501))
+    );
+    assert_eq!(
+        s["funders"],
+        json!([
+            {"funder": "Oranje Fonds", "amount_cents": 6_000, "per_cohort": [{"slug": "a", "added_cents": 2_101}, {"slug": "b", "added_cents": 3_000}], "total_cents": 5_101},
+            {"funder": "Provincie Utrecht", "amount_cents": 4_000, "per_cohort": [{"slug": "a", "added_cents": 1_400}, {"slug": "b", "added_cents": 2_000}], "total_cents": 3_400}
+        ])
+    );
+    let r = admin_get(&app, &format!("/api/v1/admin/programmes/{SLUG}/settlements.csv")).await;
+    assert_eq!(r.status(), 200);
+    assert_eq!(r.headers()["content-type"], "text/csv; charset=utf-8");
+    let pot = "Vermenigvuldigingspot Starters4Communities";
+    let expected = [
+        "programme,pot,funder,funder_amount_cents,cohort,amount_cents,amount".to_owned(),
+        format!("{SLUG},{pot},Oranje Fonds,6000,a,2101,21.01"),
+        format!("{SLUG},{pot},Oranje Fonds,6000,b,3000,30.00"),
+        format!("{SLUG},{pot},Oranje Fonds,6000,total,5101,51.01"),
+        format!("{SLUG},{pot},Provincie Utrecht,4000,a,1400,14.00"),
+        format!("{SLUG},{pot},Provincie Utrecht,4000,b,2000,20.00"),
+        format!("{SLUG},{pot},Provincie Utrecht,4000,total,3400,34.00"),
+    ];
+    assert_eq!(r.text().await.unwrap(), expected.join("\r\n") + "\r\n");
+}
+
 /// Figures for the README, not a check: the size and server time of a cohort document
 /// and of the programme document with 10 cohorts in a pot (100 pledges each). Run with
 /// `cargo test -p cofund-server --test api programmes::measure -- --ignored --nocapture`.
