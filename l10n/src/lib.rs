@@ -75,6 +75,18 @@ impl Locale {
     }
 }
 
+/// The browser's clock; the system's outside the browser (the server's first view).
+pub fn browser_now() -> Timestamp {
+    #[cfg(target_arch = "wasm32")]
+    return Timestamp::from_unix_millis(js_sys::Date::now() as i64);
+    #[cfg(not(target_arch = "wasm32"))]
+    Timestamp::from_unix_millis(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
+    )
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -104,16 +116,4 @@ mod tests {
     fn decimal_separators() {
         assert_eq!((Locale::Nl.decimal_separator(), Locale::En.decimal_separator()), (',', '.'));
     }
-}
-
-/// The browser's clock; the system's outside the browser (the server's first view).
-pub fn browser_now() -> Timestamp {
-    #[cfg(target_arch = "wasm32")]
-    return Timestamp::from_unix_millis(js_sys::Date::now() as i64);
-    #[cfg(not(target_arch = "wasm32"))]
-    Timestamp::from_unix_millis(
-        std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| i64::try_from(d.as_millis()).unwrap_or(i64::MAX)),
-    )
 }
