@@ -141,6 +141,20 @@ pub fn format_decimal(cents: i64) -> String {
     format!("{sign}{}.{:02}", abs / 100, abs % 100)
 }
 
+/// `digits` (ASCII digits, no sign) with `separator` between each group of three from
+/// the right: `1234567` → `1.234.567`. The one grouping rule of core's and the native
+/// formatter's text.
+pub fn group_digits(digits: &str, separator: char) -> String {
+    let mut out = String::with_capacity(digits.len() + digits.len() / 3);
+    for (i, d) in digits.chars().enumerate() {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
+            out.push(separator);
+        }
+        out.push(d);
+    }
+    out
+}
+
 /// Euros for people to read, grouped in thousands: Dutch `€ 1.234,56`, English
 /// `€1,234.56` (what servers write in e-mail and on pages; the widget uses `Intl`).
 ///
@@ -151,14 +165,7 @@ pub fn format_decimal(cents: i64) -> String {
 pub fn display_euros(cents: i64, english: bool) -> String {
     let (group, decimal) = if english { (',', '.') } else { ('.', ',') };
     let abs = cents.unsigned_abs();
-    let digits = (abs / 100).to_string();
-    let mut whole = String::with_capacity(digits.len() + digits.len() / 3);
-    for (i, d) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i).is_multiple_of(3) {
-            whole.push(group);
-        }
-        whole.push(d);
-    }
+    let whole = group_digits(&(abs / 100).to_string(), group);
     let sign = if cents < 0 { "-" } else { "" };
     let space = if english { "" } else { " " };
     format!("{sign}€{space}{whole}{decimal}{:02}", abs % 100)

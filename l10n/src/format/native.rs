@@ -40,14 +40,7 @@ fn round(int: &str, frac: &str, max: usize) -> (String, String) {
 
 /// `1234567` → `1.234.567` with `separator`.
 fn grouped(int: &str, separator: char) -> String {
-    let mut out = String::with_capacity(int.len() + int.len() / 3);
-    for (i, d) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i).is_multiple_of(3) {
-            out.push(separator);
-        }
-        out.push(d);
-    }
-    out
+    cofund_core::amount::group_digits(int, separator)
 }
 
 /// The currency's sign as `Intl` shows it in both languages; other codes as themselves.
