@@ -15,6 +15,7 @@ pub mod payments;
 pub mod pledging;
 pub mod programmes;
 mod service;
+pub mod store;
 mod upkeep;
 
 pub use definition::{Anbi, CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};
