@@ -28,8 +28,8 @@ COFUND_TEST_BACKEND=postgres cargo test -p cofund-server --test api --test mail
 step "the API description against the real server (schemathesis, scripts/fuzz-api.sh)"
 COFUND_BIN="$COFUND_ROOT/target/debug/cofund" bash scripts/fuzz-api.sh
 
-step "widget logic on plain types (native unit tests)"
-cargo test -p cofund-widget --lib
+step "widget logic on plain types and its server-rendered first view (native unit tests)"
+cargo test -p cofund-widget --lib --features ssr
 
 step "widget in headless Chromium (wasm-bindgen-test)"
 CHROMEDRIVER="$(command -v chromedriver)" \
