@@ -90,10 +90,10 @@ impl Application {
             );
         }
         let metrics = settings.metrics.then(metrics::Metrics::new);
-        let storage: Arc<dyn Storage> = match &metrics {
-            Some(m) => Arc::new(storage::TimedStorage::new(storage, m.storage_latency())),
-            None => storage,
-        };
+        if let Some(m) = &metrics {
+            let latency = m.storage_latency();
+            storage.observe_calls(Arc::new(move |operation, took| metrics::observe(&latency, operation, took)));
+        }
         let mut cofund = domain::Cofund::new(storage, public_url.clone()).with_stream_limits(
             settings.max_subscribers,
             settings.max_streams_per_client,

@@ -4,7 +4,7 @@
 //! public sees it and changes nothing.
 
 use super::{base32, hex, random_bytes, sha256_hex};
-use crate::storage::TokenInfo;
+use crate::domain::store::TokenInfo;
 use cofund_core::Timestamp;
 use serde::Serialize;
 

@@ -129,6 +129,12 @@ impl Default for PledgeFigures {
 const MAX_ORIGINS: usize = 50;
 
 impl CohortDefinition {
+    /// The prefix of its pledges' payment references: the payment settings' one, else
+    /// `CFD`.
+    pub fn reference_prefix(&self) -> String {
+        self.payment.as_ref().map(|p| p.reference_prefix.clone()).unwrap_or_else(|| "CFD".to_owned())
+    }
+
     /// The contract document of this definition with the given pledge figures, served
     /// from `base` (the cohort's API URL, `…/api/v1/cohorts/{slug}`).
     /// Stakeholders with rules get their `evaluation` afterwards (see

@@ -4,7 +4,7 @@
 //! has their personal data anonymised. Logs name none of it.
 
 use super::{hex, random_bytes, Cofund, CohortDefinition, DomainError, DomainResult};
-use crate::storage::PledgeRow;
+use crate::domain::store::PledgeRow;
 use cofund_core::api::PledgeStatus;
 use cofund_core::{FieldError, Problem, Timestamp};
 

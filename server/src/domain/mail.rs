@@ -12,8 +12,8 @@
 //! `Message-ID`, so the duplicate is recognisable.
 
 use super::{backer_key, hex, random_bytes, Cofund, CohortDefinition, DomainError, DomainResult};
+use crate::domain::store::{PledgeRow, StoredCohort};
 pub use crate::mail::compose::NewsContent;
-use crate::storage::{PledgeRow, StoredCohort};
 use cofund_core::api::PledgeStatus;
 use cofund_core::Timestamp;
 use hmac::{Hmac, Mac};

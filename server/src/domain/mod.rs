@@ -1,7 +1,8 @@
 //! The server's domain: validated values ("parse, don't validate"), the cohort
 //! definition that coordinators store, the rules of pledging and editing, and
 //! [`Cofund`], the use cases that routes and the CLI call. Storage only stores and
-//! loads; every decision is made here (or in `cofund-core`).
+//! loads, behind the port in [`store`] (which storage implements; the domain imports
+//! nothing from it); every decision is made here (or in `cofund-core`).
 
 pub mod access;
 pub mod cohorts;
@@ -15,6 +16,7 @@ pub mod payments;
 pub mod pledging;
 pub mod programmes;
 mod service;
+pub mod store;
 mod upkeep;
 
 pub use definition::{Anbi, CohortDefinition, CrowdSettings, DefinitionLinks, PaymentSettings, PledgeFigures};

@@ -5,8 +5,8 @@
 
 use super::pledging::{self, on_payment, online_status};
 use super::{origin_allowed, Cofund, DomainError, DomainResult};
+use crate::domain::store::{PaymentRow, PledgeRow};
 use crate::payments::{NewPayment, PaymentProvider, PaymentStatus, ProviderError};
-use crate::storage::{PaymentRow, PledgeRow};
 use cofund_core::api::{ErrorCode, PaymentConflict, PaymentStart, PaymentState, PledgeStatus, PAYMENT_RETURN_MARKER};
 use cofund_core::{FieldError, Problem, Timestamp};
 use std::sync::Arc;
@@ -301,7 +301,7 @@ impl Cofund {
     }
 
     /// A pledge of this cohort, or not found.
-    async fn pledge_of(&self, slug: &str, pledge_id: &str) -> DomainResult<crate::storage::PledgeRow> {
+    async fn pledge_of(&self, slug: &str, pledge_id: &str) -> DomainResult<PledgeRow> {
         match self.storage().get_pledge(pledge_id).await? {
             Some((row, _)) if row.cohort_slug == slug => Ok(row),
             _ => Err(DomainError::not_found(format!("Pledge {pledge_id:?}"))),

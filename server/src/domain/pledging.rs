@@ -2,8 +2,8 @@
 //! and how coordinators may change a pledge's status.
 
 use super::{CohortDefinition, DomainError, DomainResult, PaymentSettings};
+use crate::domain::store::{PledgeRow, StoredCohort};
 use crate::payments::PaymentStatus;
-use crate::storage::{PledgeRow, StoredCohort};
 use anyhow::Context;
 use cofund_core::api::{
     CrowdTotals, ErrorCode, OnlinePayment, OnlinePaymentStatus, PaymentInstructions, PledgeReceipt, PledgeResponse,

@@ -14,7 +14,7 @@
 
 use super::service::RenderedDocument;
 use super::{sha256_hex, Cofund, DomainError, DomainResult};
-use crate::storage::{CohortRevision, PledgeRow, PutOutcome, StoredProgramme};
+use crate::domain::store::{CohortRevision, PledgeRow, PutOutcome, StoredProgramme};
 use anyhow::Context;
 use cofund_core::api::PledgeStatus;
 use cofund_core::pot::{allocate, PotAllocation, PotDefinition, PotGift, PotHistory};

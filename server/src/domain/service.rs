@@ -6,7 +6,7 @@ use super::cohorts::{self, DefinitionEdit, OwnContributionChange};
 use super::live::{LiveProgress, ProgressEvent, Subscription};
 use super::pledging::{PledgeAdmission, PledgeChange};
 use super::{sha256_hex, CohortDefinition, DomainError, DomainResult, IdempotencyKey};
-use crate::storage::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, Storage, StoredCohort, TokenInfo};
+use crate::domain::store::{Cursor, NewPledge, PledgeOutcome, PledgeRow, PutOutcome, Storage, StoredCohort, TokenInfo};
 use anyhow::Context;
 use cofund_core::api::{read_pledge_request, validate_pledge, ErrorCode, PledgeStatus};
 use cofund_core::programme::{programme_slug, ProgrammeDocument};
@@ -124,7 +124,7 @@ impl Cofund {
 
     /// A storage decision from a pledge rule: the new status and visibility, and the
     /// messages the change causes (a thank-you when it becomes received).
-    pub(super) fn decision<F>(&self, now: Timestamp, rule: F) -> crate::storage::PledgeDecision
+    pub(super) fn decision<F>(&self, now: Timestamp, rule: F) -> crate::domain::store::PledgeDecision
     where
         F: FnOnce(&PledgeRow) -> DomainResult<Option<(PledgeStatus, bool)>> + Send + 'static,
     {
@@ -136,7 +136,7 @@ impl Cofund {
                 let after = PledgeRow { status, message_hidden, ..current.clone() };
                 outbox.push(m.message(kind, &cohort.definition, &after, now));
             }
-            Ok(Some(crate::storage::PledgeUpdate { status, message_hidden, outbox }))
+            Ok(Some(crate::domain::store::PledgeUpdate { status, message_hidden, outbox }))
         })
     }
 

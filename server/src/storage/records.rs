@@ -1,9 +1,10 @@
 //! Rows as both backends store them, mapped with `sqlx::FromRow` (the derive is generic
-//! over the database), and their conversion to the storage types.
+//! over the database), and their conversion to the domain's types.
 
-use super::{PledgeRow, StoreError, StoredCohort, TokenInfo};
 use crate::domain::mail::{MessageKind, NewsRecord, OutboxEntry, OutboxMessage, OutboxStatus, ReminderCandidate};
+use crate::domain::store::{PaymentRow, PledgeRow, StoredCohort, StoredProgramme, TokenInfo};
 use crate::domain::CohortDefinition;
+use crate::domain::DomainError;
 use anyhow::Context;
 use cofund_core::api::PledgeStatus;
 use cofund_core::Timestamp;
@@ -33,15 +34,15 @@ pub struct PledgeRecord {
     pub updated_at: i64,
 }
 
-pub fn status_from_str(s: &str) -> Result<PledgeStatus, StoreError> {
+pub fn status_from_str(s: &str) -> Result<PledgeStatus, DomainError> {
     PledgeStatus::parse(s)
-        .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown pledge status {s:?} in the database")))
+        .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("unknown pledge status {s:?} in the database")))
 }
 
 impl TryFrom<PledgeRecord> for PledgeRow {
-    type Error = StoreError;
+    type Error = DomainError;
 
-    fn try_from(r: PledgeRecord) -> Result<PledgeRow, StoreError> {
+    fn try_from(r: PledgeRecord) -> Result<PledgeRow, DomainError> {
         Ok(PledgeRow {
             seq: r.seq,
             id: r.id,
@@ -65,7 +66,7 @@ impl TryFrom<PledgeRecord> for PledgeRow {
 }
 
 /// Converts fetched records.
-pub fn pledges(records: Vec<PledgeRecord>) -> Result<Vec<PledgeRow>, StoreError> {
+pub fn pledges(records: Vec<PledgeRecord>) -> Result<Vec<PledgeRow>, DomainError> {
     records.into_iter().map(PledgeRow::try_from).collect()
 }
 
@@ -77,9 +78,9 @@ pub struct CohortRecord {
 }
 
 impl TryFrom<CohortRecord> for StoredCohort {
-    type Error = StoreError;
+    type Error = DomainError;
 
-    fn try_from(r: CohortRecord) -> Result<StoredCohort, StoreError> {
+    fn try_from(r: CohortRecord) -> Result<StoredCohort, DomainError> {
         let definition: CohortDefinition = serde_json::from_str(&r.definition).context("a stored cohort definition")?;
         Ok(StoredCohort { definition, revision: r.revision, updated_at: Timestamp(r.updated_at) })
     }
@@ -132,7 +133,7 @@ pub struct KeyRecord {
 pub const MAX_HISTORY: usize = 2000;
 
 /// The newest pledges as the document shows them: only what each donor chose to show.
-pub fn recent(records: Vec<PledgeRecord>) -> Result<Vec<cofund_core::RecentPledge>, StoreError> {
+pub fn recent(records: Vec<PledgeRecord>) -> Result<Vec<cofund_core::RecentPledge>, DomainError> {
     Ok(pledges(records)?
         .iter()
         .map(|r| {
@@ -147,7 +148,7 @@ pub fn recent(records: Vec<PledgeRecord>) -> Result<Vec<cofund_core::RecentPledg
 /// the cumulative amount of all non-cancelled pledges made up to the end of that day
 /// (`days` are the per-day sums, oldest first). A cancelled pledge disappears from the
 /// history retroactively. Only the newest [`MAX_HISTORY`] points are kept.
-pub fn history(days: &[DayRecord]) -> Result<Vec<cofund_core::HistoryPoint>, StoreError> {
+pub fn history(days: &[DayRecord]) -> Result<Vec<cofund_core::HistoryPoint>, DomainError> {
     let mut history = Vec::with_capacity(days.len());
     let mut cumulative: i64 = 0;
     for d in days {
@@ -176,14 +177,14 @@ pub struct PaymentRecord {
     pub updated_at: i64,
 }
 
-impl TryFrom<PaymentRecord> for super::PaymentRow {
-    type Error = StoreError;
+impl TryFrom<PaymentRecord> for PaymentRow {
+    type Error = DomainError;
 
-    fn try_from(r: PaymentRecord) -> Result<super::PaymentRow, StoreError> {
+    fn try_from(r: PaymentRecord) -> Result<PaymentRow, DomainError> {
         let status = crate::payments::PaymentStatus::parse(&r.status).ok_or_else(|| {
-            StoreError::Internal(anyhow::anyhow!("unknown payment status {:?} in the database", r.status))
+            DomainError::Internal(anyhow::anyhow!("unknown payment status {:?} in the database", r.status))
         })?;
-        Ok(super::PaymentRow {
+        Ok(PaymentRow {
             id: r.id,
             pledge_id: r.pledge_id,
             cohort_slug: r.cohort_slug,
@@ -240,9 +241,9 @@ pub struct SessionRecord {
 }
 
 impl TryFrom<SessionRecord> for crate::domain::access::SessionInfo {
-    type Error = StoreError;
+    type Error = DomainError;
 
-    fn try_from(r: SessionRecord) -> Result<Self, StoreError> {
+    fn try_from(r: SessionRecord) -> Result<Self, DomainError> {
         use crate::domain::access::{Grant, Role};
         Ok(crate::domain::access::SessionInfo {
             id: r.id,
@@ -291,13 +292,13 @@ pub struct OutboxRecord {
 }
 
 impl TryFrom<OutboxRecord> for OutboxEntry {
-    type Error = StoreError;
+    type Error = DomainError;
 
-    fn try_from(r: OutboxRecord) -> Result<OutboxEntry, StoreError> {
+    fn try_from(r: OutboxRecord) -> Result<OutboxEntry, DomainError> {
         let kind = MessageKind::parse(&r.kind)
-            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown message kind {:?} in the outbox", r.kind)))?;
+            .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("unknown message kind {:?} in the outbox", r.kind)))?;
         let status = OutboxStatus::parse(&r.status)
-            .ok_or_else(|| StoreError::Internal(anyhow::anyhow!("unknown outbox status {:?}", r.status)))?;
+            .ok_or_else(|| DomainError::Internal(anyhow::anyhow!("unknown outbox status {:?}", r.status)))?;
         Ok(OutboxEntry {
             message: OutboxMessage {
                 id: r.id,
@@ -325,7 +326,7 @@ impl TryFrom<OutboxRecord> for OutboxEntry {
 }
 
 /// Converts fetched outbox records.
-pub fn outbox(records: Vec<OutboxRecord>) -> Result<Vec<OutboxEntry>, StoreError> {
+pub fn outbox(records: Vec<OutboxRecord>) -> Result<Vec<OutboxEntry>, DomainError> {
     records.into_iter().map(OutboxEntry::try_from).collect()
 }
 
@@ -340,9 +341,9 @@ pub struct CandidateRecord {
 }
 
 impl TryFrom<CandidateRecord> for ReminderCandidate {
-    type Error = StoreError;
+    type Error = DomainError;
 
-    fn try_from(r: CandidateRecord) -> Result<ReminderCandidate, StoreError> {
+    fn try_from(r: CandidateRecord) -> Result<ReminderCandidate, DomainError> {
         Ok(ReminderCandidate {
             pledge: r.pledge.try_into()?,
             reminders: r.reminders,
@@ -404,10 +405,10 @@ pub struct ProgrammeRecord {
     pub updated_at: i64,
 }
 
-impl TryFrom<ProgrammeRecord> for super::StoredProgramme {
-    type Error = StoreError;
+impl TryFrom<ProgrammeRecord> for StoredProgramme {
+    type Error = DomainError;
 
-    fn try_from(r: ProgrammeRecord) -> Result<super::StoredProgramme, StoreError> {
+    fn try_from(r: ProgrammeRecord) -> Result<StoredProgramme, DomainError> {
         use cofund_core::pot::PotDefinition;
         let pot = match (r.pot_name, r.pot_cents, r.pot_ratio_bps, r.pot_funders) {
             (Some(name), Some(pot_cents), Some(ratio_bps), Some(funders)) => Some(PotDefinition {
@@ -426,7 +427,7 @@ impl TryFrom<ProgrammeRecord> for super::StoredProgramme {
             pot,
             impact: serde_json::from_str(&r.impact).context("a stored programme's impact figures")?,
         };
-        Ok(super::StoredProgramme { slug: r.slug, settings, revision: r.revision, updated_at: Timestamp(r.updated_at) })
+        Ok(StoredProgramme { slug: r.slug, settings, revision: r.revision, updated_at: Timestamp(r.updated_at) })
     }
 }
 
@@ -438,7 +439,7 @@ pub struct ProgrammeColumns {
 }
 
 impl ProgrammeColumns {
-    pub fn of(settings: &cofund_core::programme::ProgrammeSettings) -> Result<ProgrammeColumns, StoreError> {
+    pub fn of(settings: &cofund_core::programme::ProgrammeSettings) -> Result<ProgrammeColumns, DomainError> {
         Ok(ProgrammeColumns {
             funders: settings
                 .pot
